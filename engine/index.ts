@@ -1,1 +1,12 @@
-export {};
+// The public API.
+export * from './address.js';
+export { Definition, DefinitionError, define, each, chunk, admitWith } from './definition.js';
+export { Flowable, intersect, union, add } from './flowable.js';
+export { IO } from './io.js';
+export { Process, PortError } from './process.js';
+export { SpecError, parseSpec } from './spec.js';
+export { CompileError, clearShapeCache } from '../jit/compile.js';
+export { explain } from '../jit/explain.js';
+export { FlowError } from '../jit/runtime.js';
+export { stats, snapshot, since } from '../jit/stats.js';
+export * from '../processes/index.js';

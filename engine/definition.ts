@@ -1,0 +1,201 @@
+// Process definitions: ports, parameters, state and rules, declared in the
+// seed's style and checked when they are declared.
+//
+//   define('take', { ports: ['in', 'out'], inputs: ['in'], params: ['limit'], state: { remaining: ... } })
+//     .admittance('>in', 'Math.min(remaining, admit("out>"))')
+//     .flow('>in', each('remaining--; emit(x)', 'out>', { range: 'remaining -= end - start' }))
+//
+// A rule is (1) a delegation to another spec, (2) an expression over the
+// state (admittance), an element snippet or a chunk handler (flow), or (3) a
+// JIT handler that emits code.
+import { checkIdentifier } from '../jit/code.js';
+import { Snippet, SnippetError } from '../jit/snippet.js';
+import type { Elements } from './flowable.js';
+import type { Process } from './process.js';
+import { isSpecLike, parseSpec, Spec, SpecError } from './spec.js';
+
+export class DefinitionError extends Error {
+  override name = 'DefinitionError';
+}
+
+// Port names never become identifiers in generated code (they appear only as
+// quoted literals), so reserved words such as `in` are fine; the shape is not.
+const PORT_NAME = /^[A-Za-z_$][\w$]*$/;
+
+function checkPortName(processClass: string, port: unknown): void {
+  if (typeof port !== 'string' || !PORT_NAME.test(port)) {
+    throw new DefinitionError(`${processClass}: port name ${JSON.stringify(port)} is not a valid name (letters, digits, _ and $, not starting with a digit)`);
+  }
+}
+
+/** A chunk handler moves a whole chunk and returns how many elements it committed. */
+export type ChunkHandler = (process: Process, xs: Elements, offset: number, n: number) => number;
+/** An admittance handler answers for a whole request of magnitude n. */
+export type AdmitHandler = (process: Process, n: number) => number;
+
+export interface EachOptions {
+  /** True when every element in produces exactly one element out (map, scan). */
+  oneToOne?: boolean;
+  /**
+   * Code run once for a whole chunk instead of the per-element snippet, when
+   * the chunk arrives straight from the entry (nothing element-wise before it).
+   * It may move `start` and `end` and must keep the state right: this is how
+   * drop and take become loop bounds.
+   */
+  range?: string;
+}
+
+export interface EachRuleSource { kind: 'each'; snippet: string; target?: string; options: EachOptions }
+export interface ChunkRuleSource { kind: 'chunk'; handler: ChunkHandler }
+export interface AdmitRuleSource { kind: 'admit-handler'; handler: AdmitHandler }
+
+export function each(snippet: string, target?: string, options: EachOptions = {}): EachRuleSource {
+  return { kind: 'each', snippet, target, options };
+}
+
+export function chunk(handler: ChunkHandler): ChunkRuleSource {
+  return { kind: 'chunk', handler };
+}
+
+export function admitWith(handler: AdmitHandler): AdmitRuleSource {
+  return { kind: 'admit-handler', handler };
+}
+
+export type AdmittanceRule =
+  | { kind: 'delegate'; spec: Spec; target: Spec }
+  | { kind: 'expression'; spec: Spec; snippet: Snippet }
+  | { kind: 'handler'; spec: Spec; handler: AdmitHandler };
+
+export type FlowRule =
+  | { kind: 'delegate'; spec: Spec; target: Spec }
+  | { kind: 'each'; spec: Spec; snippet: Snippet; target?: Spec; oneToOne: boolean; range?: Snippet }
+  | { kind: 'chunk'; spec: Spec; handler: ChunkHandler };
+
+export interface DefinitionOptions<P extends string = string> {
+  /** Port names, in port-number order (port 0 is the first). */
+  ports: readonly string[];
+  /** Input-like ports: a process pins whatever is connected to them. */
+  inputs?: readonly string[];
+  /** Values fixed when the process is created (functions, limits). */
+  params?: readonly P[];
+  /** Mutable state and how to initialise it from the params. */
+  state?: Record<string, (params: Record<P, unknown>) => unknown>;
+  /** Called when the peer of `port` ends its stream into this process. */
+  onEnd?: (process: Process, port: string) => void;
+  /** Called after every flow through the process, outside the hot loop. */
+  settle?: (process: Process) => void;
+}
+
+export class Definition {
+  readonly ports: readonly string[];
+  readonly portSet: ReadonlySet<string>;
+  readonly inputs: ReadonlySet<string>;
+  readonly params: readonly string[];
+  readonly stateInit: Record<string, (params: Record<string, unknown>) => unknown>;
+  readonly stateNames: readonly string[];
+  readonly admittanceRules = new Map<string, AdmittanceRule>();
+  readonly flowRules = new Map<string, FlowRule>();
+  readonly onEnd?: (process: Process, port: string) => void;
+  readonly settle?: (process: Process) => void;
+  private readonly known: ReadonlySet<string>;
+
+  constructor(readonly name: string, options: DefinitionOptions) {
+    checkIdentifier(name, 'process class name');
+    if (options.ports.length > 65536) throw new DefinitionError(`${name}: at most 65,536 ports`);
+    for (const p of options.ports) checkPortName(name, p);
+    this.ports = [...options.ports];
+    this.portSet = new Set(this.ports);
+    if (this.portSet.size !== this.ports.length) throw new DefinitionError(`${name}: duplicate port name`);
+    for (const p of options.inputs ?? []) {
+      if (!this.portSet.has(p)) throw new DefinitionError(`${name}: input ${JSON.stringify(p)} is not a declared port`);
+    }
+    this.inputs = new Set(options.inputs ?? []);
+    this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
+    this.stateInit = { ...(options.state ?? {}) };
+    this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
+    for (const s of this.stateNames) {
+      if (this.params.includes(s)) throw new DefinitionError(`${name}: ${JSON.stringify(s)} is both a parameter and state`);
+    }
+    this.known = new Set([...this.params, ...this.stateNames]);
+    this.onEnd = options.onEnd;
+    this.settle = options.settle;
+  }
+
+  portNumber(port: string): number {
+    const i = this.ports.indexOf(port);
+    if (i < 0) throw new DefinitionError(`${this.name}: unknown port ${JSON.stringify(port)}`);
+    return i;
+  }
+
+  spec(text: string): Spec {
+    return parseSpec(this.name, text, this.portSet);
+  }
+
+  /** Declares how much a transfer on `spec` admits. */
+  admittance(specText: string, rule: string | AdmitRuleSource): this {
+    const spec = this.spec(specText);
+    this.checkNew(this.admittanceRules, spec);
+    if (typeof rule !== 'string') {
+      this.admittanceRules.set(spec.text, { kind: 'handler', spec, handler: rule.handler });
+    } else if (isSpecLike(rule.trim())) {
+      this.admittanceRules.set(spec.text, { kind: 'delegate', spec, target: this.target(spec, rule.trim()) });
+    } else {
+      const snippet = this.snippet(rule, 'expression', `admittance ${specText}`);
+      for (const a of snippet.admits) this.target(spec, a);
+      if (snippet.emits > 0) throw new DefinitionError(`${this.name}: admittance ${specText} cannot emit`);
+      this.admittanceRules.set(spec.text, { kind: 'expression', spec, snippet });
+    }
+    return this;
+  }
+
+  /** Declares what a transfer on `spec` does. */
+  flow(specText: string, rule: string | EachRuleSource | ChunkRuleSource): this {
+    const spec = this.spec(specText);
+    this.checkNew(this.flowRules, spec);
+    if (typeof rule === 'string') {
+      if (!isSpecLike(rule.trim())) {
+        throw new DefinitionError(`${this.name}: flow ${specText} must delegate to a spec, run each(...) or chunk(...); got ${JSON.stringify(rule)}`);
+      }
+      this.flowRules.set(spec.text, { kind: 'delegate', spec, target: this.target(spec, rule.trim()) });
+    } else if (rule.kind === 'chunk') {
+      this.flowRules.set(spec.text, { kind: 'chunk', spec, handler: rule.handler });
+    } else {
+      const where = `flow ${specText}`;
+      const snippet = this.snippet(rule.snippet, 'statements', where);
+      const target = rule.target === undefined ? undefined : this.target(spec, rule.target);
+      if (snippet.emits > 0 && !target) throw new DefinitionError(`${this.name}: ${where} emits but names no target spec`);
+      if (snippet.admits.length > 0) throw new DefinitionError(`${this.name}: ${where} cannot call admit()`);
+      const range = rule.options.range === undefined ? undefined : this.snippet(rule.options.range, 'statements', `${where} range`, ['start', 'end']);
+      this.flowRules.set(spec.text, { kind: 'each', spec, snippet, target, oneToOne: rule.options.oneToOne ?? false, range });
+    }
+    return this;
+  }
+
+  private snippet(source: string, kind: 'statements' | 'expression', where: string, extra: string[] = []): Snippet {
+    try {
+      return Snippet.parse(source, kind, `${this.name}: ${where}`, new Set([...this.known, ...extra]));
+    } catch (error) {
+      if (error instanceof SnippetError) throw new DefinitionError(error.message);
+      throw error;
+    }
+  }
+
+  private checkNew(rules: Map<string, unknown>, spec: Spec): void {
+    if (rules.has(spec.text)) throw new DefinitionError(`${this.name}: a rule for ${JSON.stringify(spec.text)} is already declared`);
+  }
+
+  /** Parses a rule's target and refuses a change of direction. */
+  private target(from: Spec, text: string): Spec {
+    const target = this.spec(text);
+    if (target.direction !== from.direction) {
+      const column = target.frame === 'near' ? 1 : text.length;
+      throw new SpecError(this.name, text, column,
+        `${JSON.stringify(from.text)} is a ${from.direction} and cannot delegate to a ${target.direction}`);
+    }
+    return target;
+  }
+}
+
+export function define<P extends string>(name: string, options: DefinitionOptions<P>): Definition {
+  return new Definition(name, options as DefinitionOptions);
+}

@@ -1,0 +1,259 @@
+// The process base: an object id, up to 65,536 ports, parameters and state,
+// and the compiled entries that move data through it.
+//
+// A connection monopolises both ports. Connect and disconnect are symmetric
+// (both ends always agree) and connecting an occupied port throws a PortError:
+// a refused connection is a bug in the caller's topology, never a quiet no-op.
+import { objectIndex, localAddress, objectOf, portOf, type LocalAddress, type ObjectId } from './address.js';
+import type { Definition } from './definition.js';
+import { Flowable, type Elements } from './flowable.js';
+import type { IO } from './io.js';
+import { Entry, type EntryKind } from '../jit/entry.js';
+import { FlowError } from '../jit/runtime.js';
+
+export class PortError extends Error {
+  override name = 'PortError';
+}
+
+export class Process {
+  readonly id: ObjectId;
+  /** Far-end local address per port number; 0 means not connected. */
+  readonly ports: LocalAddress[] = [];
+  readonly params: Record<string, unknown>;
+  readonly state: Record<string, unknown>;
+  /** Processes on our input ports: we keep them alive (dependency pinning). */
+  readonly dependencies = new Set<Process>();
+  /** Ports whose peer has ended its stream into us. */
+  readonly endedByPeer = new Set<number>();
+  /** Ports we have ended ourselves. */
+  readonly endedByUs = new Set<number>();
+  private readonly entries = new Map<string, WeakRef<Entry> | Entry>();
+  /** Entries that inlined this process; marked stale when its topology changes. */
+  private readonly inlinedBy = new Set<WeakRef<Entry>>();
+  /** Entries this process keeps alive. */
+  private readonly kept = new Set<Entry>();
+
+  constructor(
+    readonly io: IO,
+    readonly def: Definition,
+    params: Record<string, unknown> = {},
+  ) {
+    const missing = def.params.filter((p) => !(p in params));
+    if (missing.length > 0) throw new TypeError(`${def.name}: missing parameter ${missing.join(', ')}`);
+    this.params = Object.freeze({ ...params });
+    this.state = {};
+    for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
+    this.id = io.add(this);
+  }
+
+  /** `map#3`: the class name and object index, for messages. */
+  get label(): string {
+    return `${this.def.name}#${objectIndex(this.id)}`;
+  }
+
+  portNumber(port: string | number): number {
+    if (typeof port === 'number') {
+      if (!Number.isInteger(port) || port < 0 || port >= this.def.ports.length) {
+        throw new PortError(`${this.label}: no port number ${port}`);
+      }
+      return port;
+    }
+    const i = this.def.ports.indexOf(port);
+    if (i < 0) throw new PortError(`${this.label}: unknown port ${JSON.stringify(port)} (ports: ${this.def.ports.join(', ')})`);
+    return i;
+  }
+
+  portName(port: number): string {
+    return this.def.ports[port];
+  }
+
+  address(port: string | number): LocalAddress {
+    return localAddress(this.id, this.portNumber(port));
+  }
+
+  isConnected(port: string | number): boolean {
+    return (this.ports[this.portNumber(port)] ?? 0) !== 0;
+  }
+
+  /** The process and port on the far end of `port`, if connected and alive. */
+  peer(port: string | number): { process: Process; port: string } | undefined {
+    const far = this.ports[this.portNumber(port)] ?? 0;
+    if (far === 0) return undefined;
+    const process = this.io.processFor(objectOf(far));
+    if (!process) return undefined;
+    return { process, port: process.portName(portOf(far)) };
+  }
+
+  /** Connects our `port` to `farPort` of `far`. Throws if either port is taken. */
+  connect(port: string | number, far: Process, farPort: string | number): this {
+    const here = this.portNumber(port);
+    const there = far.portNumber(farPort);
+    if (far.io !== this.io) throw new PortError(`${this.label}: cannot connect to ${far.label} in another IO container`);
+    if (far === this && here === there) throw new PortError(`${this.label}: cannot connect port ${this.portName(here)} to itself`);
+    for (const [p, n] of [[this, here], [far, there]] as const) {
+      if ((p.ports[n] ?? 0) !== 0) {
+        const peer = p.peer(n);
+        throw new PortError(`${p.label}: port ${JSON.stringify(p.portName(n))} is already connected${peer ? ` to ${peer.process.label} ${JSON.stringify(peer.port)}` : ''}; refused connecting ${this.label}.${this.portName(here)} to ${far.label}.${far.portName(there)}`);
+      }
+    }
+    this.ports[here] = localAddress(far.id, there);
+    far.ports[there] = localAddress(this.id, here);
+    this.linked(here, far);
+    far.linked(there, this);
+    this.invalidate();
+    far.invalidate();
+    return this;
+  }
+
+  /** Disconnects `port` on both ends. Returns false if it was not connected. */
+  disconnect(port: string | number): boolean {
+    const here = this.portNumber(port);
+    const far = this.peer(here);
+    if ((this.ports[here] ?? 0) === 0) return false;
+    const there = portOf(this.ports[here]);
+    this.ports[here] = 0;
+    this.unlinked(here, far?.process);
+    this.invalidate();
+    if (far) {
+      far.process.ports[there] = 0;
+      far.process.unlinked(there, this);
+      far.process.invalidate();
+    }
+    return true;
+  }
+
+  /** Called by the container when the process on the far end of `port` was collected. */
+  peerVanished(port: number): void {
+    this.ports[port] = 0;
+    this.endedByPeer.delete(port);
+    this.endedByUs.delete(port);
+    this.invalidate();
+  }
+
+  private linked(port: number, far: Process): void {
+    if (this.def.inputs.has(this.portName(port))) this.dependencies.add(far);
+  }
+
+  private unlinked(port: number, far: Process | undefined): void {
+    this.endedByPeer.delete(port);
+    this.endedByUs.delete(port);
+    if (far && this.def.inputs.has(this.portName(port))) {
+      // Another input may still lead to the same process.
+      const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.inputs.has(this.portName(i)) && objectOf(a) === far.id);
+      if (!stillLinked) this.dependencies.delete(far);
+    }
+  }
+
+  // ------------------------------------------------------------ negotiated IO
+
+  /** The compiled entry for (this, spec, kind), created on first use and compiled on first call. */
+  entry(specText: string, kind: EntryKind): Entry {
+    const key = `${kind} ${specText}`;
+    const held = this.entries.get(key);
+    const found = held instanceof WeakRef ? held.deref() : held;
+    if (found) return found;
+    const entry = new Entry(this, this.def.spec(specText), kind);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** How much of `flowable` could move through `spec` now. */
+  admittance<X extends Elements>(specText: string, flowable: Flowable<X>): Flowable<X> {
+    const spec = this.def.spec(specText);
+    checkDirection(this, spec.text, spec.direction, flowable);
+    return flowable.take(this.entry(specText, 'admittance').ready()(flowable.size));
+  }
+
+  /** Commits `admitted` (the result of `admittance`) through `spec`; returns how much moved. */
+  flow<X extends Elements>(specText: string, admitted: Flowable<X>): number {
+    const spec = this.def.spec(specText);
+    checkDirection(this, spec.text, spec.direction, admitted);
+    if (admitted.size === 0) return 0;
+    const allowed = this.entry(specText, 'admittance').ready()(admitted.size);
+    if (allowed < admitted.size) {
+      throw new FlowError(`${this.label} ${spec.text}: flow of ${admitted.size} exceeds the admittance of ${allowed}`);
+    }
+    const moved = this.entry(specText, 'flow').ready()(admitted.xs, admitted.offset, admitted.size);
+    if (moved !== admitted.size) {
+      throw new FlowError(`${this.label} ${spec.text}: committed ${moved} of ${admitted.size} admitted`);
+    }
+    return admitted.n < 0 ? -moved : moved;
+  }
+
+  // ------------------------------------------------------------ end of stream
+
+  /** Ends our side of `port`: the peer sees end of stream. */
+  end(port: string | number): void {
+    const n = this.portNumber(port);
+    if (this.endedByUs.has(n)) return;
+    this.endedByUs.add(n);
+    const far = this.peer(n);
+    if (far) far.process.peerEnded(far.port);
+  }
+
+  isEnded(port: string | number): boolean {
+    return this.endedByPeer.has(this.portNumber(port));
+  }
+
+  private peerEnded(port: string): void {
+    const n = this.portNumber(port);
+    if (this.endedByPeer.has(n)) return;
+    this.endedByPeer.add(n);
+    if (this.def.onEnd) this.def.onEnd(this, port);
+    else this.endOthers(port);
+  }
+
+  /**
+   * The default on end of stream: end every other connected port. When an input
+   * ends, the outputs end after it (a map's result is complete); when a reader
+   * ends an output, the inputs end too, so the sources upstream stop.
+   */
+  endOthers(port: string): void {
+    const ended = this.portNumber(port);
+    this.ports.forEach((far, n) => {
+      if (far !== 0 && n !== ended) this.end(n);
+    });
+  }
+
+  // ------------------------------------------------------------ JIT bookkeeping
+
+  /** Marks stale every entry that inlined this process. */
+  invalidate(): void {
+    for (const ref of this.inlinedBy) ref.deref()?.invalidate();
+  }
+
+  register(entry: Entry, keep: boolean): void {
+    this.inlinedBy.add(entry.ref);
+    if (keep) this.kept.add(entry);
+    if (entry.start === this) {
+      // Held weakly when others keep it, so a pinned source does not pin its downstream.
+      this.entries.set(`${entry.kind} ${entry.spec.text}`, keep ? entry : entry.ref);
+    }
+  }
+
+  unregister(entry: Entry): void {
+    this.inlinedBy.delete(entry.ref);
+    this.kept.delete(entry);
+  }
+
+  /** How many live entries inlined this process (for tests and `explain`). */
+  get inlinedCount(): number {
+    let n = 0;
+    for (const ref of this.inlinedBy) if (ref.deref()) n++;
+    return n;
+  }
+
+  /** Removes the process from its container after disconnecting every port. */
+  remove(): void {
+    this.ports.forEach((a, i) => {
+      if (a !== 0) this.disconnect(i);
+    });
+    this.io.remove(this);
+  }
+}
+
+function checkDirection(p: Process, spec: string, direction: 'write' | 'read', f: Flowable): void {
+  if (f.n !== 0 && (f.n > 0) !== (direction === 'write')) {
+    throw new FlowError(`${p.label} ${spec}: a ${direction} spec needs a flowable with n ${direction === 'write' ? '> 0' : '< 0'}, got ${f.n}`);
+  }
+}

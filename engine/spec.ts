@@ -1,0 +1,76 @@
+// The port grammar. Every spec names one port and says who moves data which way:
+//
+//   '>in'   someone writes into this process's `in`
+//   '<out'  someone reads from this process's `out`
+//   'in<'   this process reads from the far end of its `in`
+//   'out>'  this process writes to the far end of its `out`
+//
+// A spec is subject-verb-object with only the process-side noun written down,
+// so '>in' and 'in>' are different frames of reference for the same port.
+
+export type Direction = 'write' | 'read';
+export type Frame = 'near' | 'far'; // near: someone acts on us; far: we act on our peer
+
+export interface Spec {
+  readonly text: string;
+  readonly port: string;
+  readonly direction: Direction;
+  readonly frame: Frame;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+export class SpecError extends Error {
+  constructor(
+    readonly processClass: string,
+    readonly spec: string,
+    readonly column: number,
+    reason: string,
+  ) {
+    super(`${processClass}: bad spec ${JSON.stringify(spec)} at column ${column}: ${reason}`);
+    this.name = 'SpecError';
+  }
+}
+
+/** Parses a spec; `ports` is the set of declared port names of `processClass`. */
+export function parseSpec(processClass: string, text: string, ports: ReadonlySet<string>): Spec {
+  if (typeof text !== 'string' || text.length === 0) {
+    throw new SpecError(processClass, String(text), 1, 'a spec is one of >port, <port, port>, port<');
+  }
+  const first = text[0];
+  const last = text[text.length - 1];
+  let port: string;
+  let direction: Direction;
+  let frame: Frame;
+  let portColumn: number;
+  if (first === '>' || first === '<') {
+    port = text.slice(1);
+    direction = first === '>' ? 'write' : 'read';
+    frame = 'near';
+    portColumn = 2;
+  } else if (last === '>' || last === '<') {
+    port = text.slice(0, -1);
+    direction = last === '>' ? 'write' : 'read';
+    frame = 'far';
+    portColumn = 1;
+  } else {
+    throw new SpecError(processClass, text, 1, 'expected a direction (> or <) before or after the port name');
+  }
+  if (!IDENTIFIER.test(port)) {
+    const bad = [...port].findIndex((c, i) => !(i === 0 ? /[A-Za-z_$]/ : /[\w$]/).test(c));
+    throw new SpecError(processClass, text, portColumn + Math.max(bad, 0), `${JSON.stringify(port)} is not a port name`);
+  }
+  if (!ports.has(port)) {
+    throw new SpecError(processClass, text, portColumn, `unknown port ${JSON.stringify(port)} (ports: ${[...ports].join(', ')})`);
+  }
+  return { text, port, direction, frame };
+}
+
+export function isSpecLike(text: string): boolean {
+  return /^[<>][A-Za-z_$][\w$]*$|^[A-Za-z_$][\w$]*[<>]$/.test(text);
+}
+
+/** The spec as seen from the process on the other end of the connection. */
+export function farSpec(spec: Spec, farPort: string): string {
+  return spec.direction === 'write' ? `>${farPort}` : `<${farPort}`;
+}

@@ -1,0 +1,451 @@
+// Fusion: compile an entry by following connections and inlining each
+// process's rules into one function.
+//
+// Writes: a chunk xs[start, end) enters at a spec. Delegations and far-end
+// specs are followed; range rules (drop, take) move the bounds; the first
+// element rule opens one loop and every element rule after it nests inside that
+// loop (map: `emit(f(x))`, grep: `if (p(x)) emit(x)`); chunk rules (buffers,
+// IO) are inlining barriers called with the whole chunk.
+//
+// Reads: the chain is followed upstream to a chunk rule that fills the
+// destination; the one-to-one element rules met on the way are applied in one
+// loop over what was filled.
+//
+// State fields are locals of the generated function (loaded on entry, stored
+// back in `finally`), renamed per process; parameters and every other value
+// come in through the slot table. Generated text is keyed by shape, so chains
+// of one shape share one `new Function`.
+import { parse } from 'acorn';
+import { generate } from 'astring';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
+import type { Process } from '../engine/process.js';
+import { farSpec, type Spec } from '../engine/spec.js';
+import { Code, code, join, literal, Name, SlotTable } from './code.js';
+import type { CompiledChain, Entry, EntryFunction } from './entry.js';
+import { ast, print, type Node, type Snippet } from './snippet.js';
+import { stats } from './stats.js';
+import { shortfall, unconnected } from './runtime.js';
+
+export class CompileError extends Error {
+  override name = 'CompileError';
+}
+
+interface Factory {
+  shape: number;
+  name: string;
+  source: string;
+  make: (slots: unknown[]) => EntryFunction;
+}
+
+const shapes = new Map<string, Factory>();
+let nextShape = 1;
+
+/** Forgets every compiled shape (tests use it to count compiles from zero). */
+export function clearShapeCache(): void {
+  shapes.clear();
+}
+
+interface Chunk {
+  xs: Name;
+  start: Name;
+  end: Name;
+}
+
+/** Work that belongs to the whole generated function rather than one place in it. */
+class Gen {
+  readonly slots = new SlotTable();
+  readonly index = new Map<Process, number>();
+  readonly inlined: Process[] = [];
+  readonly names: string[] = [];
+  readonly hoist: Code[] = [];
+  readonly writeback: Code[] = [];
+  readonly finals: Code[] = [];
+  private readonly settled = new Set<Process>();
+  private readonly locals = new Map<string, Name>();
+  private readonly slotFor = new Map<unknown, Name>();
+  private readonly visiting = new Set<string>();
+  private temp = 0;
+
+  constructor(readonly entry: Entry, readonly fuse: boolean) {}
+
+  /** Registers P as inlined and gives it its per-chain number. */
+  proc(p: Process): number {
+    let k = this.index.get(p);
+    if (k === undefined) {
+      k = this.index.size;
+      this.index.set(p, k);
+      this.inlined.push(p);
+    }
+    return k;
+  }
+
+  /** A named process in the function name (only for processes whose rules ran). */
+  ran(p: Process): void {
+    if (!this.names.includes(p.def.name) || this.names[this.names.length - 1] !== p.def.name) this.names.push(p.def.name);
+    if (p.def.settle && !this.settled.has(p) && this.entry.kind === 'flow') {
+      this.settled.add(p);
+      this.finals.push(code`${this.value(p.def.settle, 'settle', `${p.def.name}.settle`)}(${this.process(p)});`);
+    }
+  }
+
+  value(v: unknown, hint: string, label: string): Name {
+    let name = this.slotFor.get(v);
+    if (!name) {
+      name = this.slots.add(v, hint, label);
+      this.slotFor.set(v, name);
+    }
+    return name;
+  }
+
+  process(p: Process): Name {
+    return this.value(p, `p_${this.proc(p)}`, `process ${p.label}`);
+  }
+
+  param(p: Process, name: string): Name {
+    const k = this.proc(p);
+    const key = `param:${k}:${name}`;
+    let slot = this.locals.get(key);
+    if (!slot) {
+      slot = this.slots.add(p.params[name], `${name}_${k}`, `${p.label} parameter ${name}`);
+      this.locals.set(key, slot);
+    }
+    return slot;
+  }
+
+  stateObject(p: Process): Name {
+    return this.value(p.state, `s_${this.proc(p)}`, `${p.label} state`);
+  }
+
+  /** A state field as a local of the flow function, loaded on entry and stored back on exit. */
+  stateLocal(p: Process, field: string): Name {
+    const k = this.proc(p);
+    const key = `state:${k}:${field}`;
+    let local = this.locals.get(key);
+    if (!local) {
+      local = new Name(`${field}_${k}`);
+      this.locals.set(key, local);
+      const obj = this.stateObject(p);
+      this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
+      this.writeback.push(code`${obj}.${new Name(field)} = ${local};`);
+    }
+    return local;
+  }
+
+  fresh(prefix: string): Name {
+    return new Name(`${prefix}${this.temp++}`);
+  }
+
+  /** Guards against a flow path that comes back to where it started. */
+  enter(p: Process, spec: Spec): () => void {
+    const key = `${p.id}:${spec.text}`;
+    if (this.visiting.has(key)) {
+      throw new CompileError(`chain from ${this.entry.start.label} ${this.entry.spec.text}: the flow path loops back to ${p.label} ${spec.text}`);
+    }
+    this.visiting.add(key);
+    return () => this.visiting.delete(key);
+  }
+
+  /** Follows a far-end spec across its connection; registers P, whose connection is now inlined. */
+  follow(p: Process, spec: Spec): { proc: Process; spec: string } | undefined {
+    this.proc(p);
+    const far = p.peer(spec.port);
+    if (!far) return undefined;
+    return { proc: far.process, spec: farSpec(spec, far.port) };
+  }
+
+  /**
+   * A snippet with its names rewritten for process P. `emit(v)` becomes
+   * `{ const xK = v; <then(xK)> }`, and `admit('spec')` the inlined admittance.
+   */
+  instantiate(p: Process, snippet: Snippet, names: {
+    x?: Name; n?: Code; start?: Name; end?: Name;
+    inFlow: boolean;
+    then?: (x: Name) => Code;
+    onAdmit?: (spec: string) => Code;
+  }): Code {
+    const k = this.proc(p);
+    const node = snippet.instantiate({
+      rewrite: (name) => {
+        if (p.def.params.includes(name)) return ast.id(this.param(p, name).text);
+        if (p.def.stateNames.includes(name)) {
+          return names.inFlow ? ast.id(this.stateLocal(p, name).text) : ast.member(this.stateObject(p).text, name);
+        }
+        if (snippet.locals.has(name)) return ast.id(`${name}_${k}_`);
+        if (name === 'x' && names.x) return ast.id(names.x.text);
+        if (name === 'n' && names.n) return ast.raw(`(${names.n.text})`);
+        if (name === 'start' && names.start) return ast.id(names.start.text);
+        if (name === 'end' && names.end) return ast.id(names.end.text);
+        return undefined;
+      },
+      onEmit: names.then && ((value) => {
+        const x = this.fresh('x');
+        return ast.raw(`{\nconst ${x.text} = ${print(value)};\n${names.then!(x).text}\n}`);
+      }),
+      onAdmit: names.onAdmit && ((spec) => ast.raw(`(${names.onAdmit!(spec).text})`)),
+    });
+    return Code.of(print(node));
+  }
+}
+
+// ---------------------------------------------------------------- admittance
+
+function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
+  const spec = p.def.spec(specText);
+  if (spec.frame === 'far') {
+    const far = gen.follow(p, spec);
+    if (!far) return code`0`;
+    if (!gen.fuse) return code`${gen.value(far.proc.entry(far.spec, 'admittance'), 'e', `entry ${far.proc.label} ${far.spec} admittance`)}.fn(${n})`;
+    return admitExpr(gen, far.proc, far.spec, n);
+  }
+  const leave = gen.enter(p, spec);
+  try {
+    const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.text);
+    gen.ran(p);
+    if (!rule) {
+      // Without an admittance rule, a spec admits what its flow rule's target admits.
+      const flow = p.def.flowRules.get(spec.text);
+      const target = flow && (flow.kind === 'delegate' || flow.kind === 'each') ? flow.target : undefined;
+      if (!target) throw new CompileError(`${p.label} has no admittance rule for ${JSON.stringify(spec.text)}`);
+      return admitExpr(gen, p, target.text, n);
+    }
+    switch (rule.kind) {
+      case 'delegate':
+        return admitExpr(gen, p, rule.target.text, n);
+      case 'expression': {
+        const expr = gen.instantiate(p, rule.snippet, { n, inFlow: false, onAdmit: (s) => admitExpr(gen, p, s, n) });
+        return code`Math.max(0, Math.min(${n}, ${expr}))`;
+      }
+      case 'handler':
+        return code`Math.max(0, Math.min(${n}, ${gen.value(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
+    }
+  } finally {
+    leave();
+  }
+}
+
+// ---------------------------------------------------------------- writes
+
+function flowRule(gen: Gen, p: Process, spec: Spec): FlowRule {
+  const rule = p.def.flowRules.get(spec.text);
+  if (!rule) throw new CompileError(`${p.label} has no flow rule for ${JSON.stringify(spec.text)}`);
+  gen.proc(p);
+  return rule;
+}
+
+function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
+  const spec = p.def.spec(specText);
+  if (spec.frame === 'far') {
+    const far = gen.follow(p, spec);
+    if (!far) return code`if (${c.end} > ${c.start}) ${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
+    if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`);
+    return writeChunk(gen, far.proc, far.spec, c);
+  }
+  const leave = gen.enter(p, spec);
+  try {
+    const rule = flowRule(gen, p, spec);
+    gen.ran(p);
+    switch (rule.kind) {
+      case 'delegate':
+        return writeChunk(gen, p, rule.target.text, c);
+      case 'chunk':
+        return callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`);
+      case 'each': {
+        if (rule.range) {
+          const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
+          const rest = rule.target ? writeChunk(gen, p, rule.target.text, c) : code``;
+          return code`${range}\n${rest}`;
+        }
+        const i = gen.fresh('i');
+        const x = gen.fresh('x');
+        const body = eachElement(gen, p, rule, x);
+        return code`for (let ${i} = ${c.start}; ${i} < ${c.end}; ${i}++) {\nconst ${x} = ${c.xs}[${i}];\n${body}\n}`;
+      }
+    }
+  } finally {
+    leave();
+  }
+}
+
+/** One element through an element rule: the snippet, with emit continuing to the rule's target. */
+function eachElement(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'each' }>, x: Name): Code {
+  return gen.instantiate(p, rule.snippet, {
+    x,
+    inFlow: true,
+    then: (v) => (rule.target ? writeElement(gen, p, rule.target.text, v) : code``),
+  });
+}
+
+function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
+  const spec = p.def.spec(specText);
+  if (spec.frame === 'far') {
+    const far = gen.follow(p, spec);
+    if (!far) return code`${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
+    if (!gen.fuse) {
+      const one = gen.value([undefined], `one_${gen.proc(far.proc)}`, `one-element chunk for ${far.proc.label}`);
+      return code`${one}[0] = ${x};\n${callEntry(gen, far.proc, far.spec, one, code`0`, code`1`)}`;
+    }
+    return writeElement(gen, far.proc, far.spec, x);
+  }
+  const leave = gen.enter(p, spec);
+  try {
+    const rule = flowRule(gen, p, spec);
+    gen.ran(p);
+    switch (rule.kind) {
+      case 'delegate':
+        return writeElement(gen, p, rule.target.text, x);
+      case 'chunk': {
+        // A barrier met inside a loop: collect the elements, hand them over once.
+        const pending = gen.value([], `pending_${gen.proc(p)}`, `elements pending for ${p.label}`);
+        gen.finals.unshift(code`if (${pending}.length > 0) { const k = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`k`)} } finally { ${pending}.length = 0; } }`);
+        return code`${pending}.push(${x});`;
+      }
+      case 'each':
+        return eachElement(gen, p, rule, x);
+    }
+  } finally {
+    leave();
+  }
+}
+
+function callChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'chunk' }>, xs: Name, start: Code | Name, n: Code): Code {
+  const h = gen.value(rule.handler, 'chunk', `${p.def.name} flow ${rule.spec.text}`);
+  const moved = gen.fresh('moved');
+  return code`{ const ${moved} = ${h}(${gen.process(p)}, ${xs}, ${start}, ${n});\nif (${moved} !== ${n}) ${gen.value(shortfall, 'shortfall', 'runtime shortfall')}(${gen.process(p)}, ${literal(rule.spec.text)}, ${moved}, ${n}); }`;
+}
+
+/** Unfused mode: call the next process's own entry instead of inlining it. */
+function callEntry(gen: Gen, p: Process, specText: string, xs: Name, start: Code | Name, n: Code): Code {
+  const e = gen.value(p.entry(specText, 'flow'), 'e', `entry ${p.label} ${specText} flow`);
+  return code`${e}.fn(${xs}, ${start}, ${n});`;
+}
+
+// ---------------------------------------------------------------- reads
+
+interface ReadPlan {
+  fill: Code;
+  stages: { p: Process; rule: Extract<FlowRule, { kind: 'each' }> }[];
+}
+
+function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
+  const spec = p.def.spec(specText);
+  if (spec.frame === 'far') {
+    const far = gen.follow(p, spec);
+    if (!far) return { fill: code`if (${c.end} > ${c.start}) ${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`, stages: [] };
+    if (!gen.fuse) return { fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
+    return readChunk(gen, far.proc, far.spec, c);
+  }
+  const leave = gen.enter(p, spec);
+  try {
+    const rule = flowRule(gen, p, spec);
+    gen.ran(p);
+    switch (rule.kind) {
+      case 'delegate':
+        return readChunk(gen, p, rule.target.text, c);
+      case 'chunk':
+        return { fill: callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
+      case 'each': {
+        if (!rule.oneToOne || !rule.target) {
+          throw new CompileError(`${p.label} ${spec.text}: a read rule must be one-to-one with a target, or a chunk handler`);
+        }
+        const upstream = readChunk(gen, p, rule.target.text, c);
+        if (rule.range && upstream.stages.length === 0) {
+          const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
+          return { fill: code`${upstream.fill}\n${range}`, stages: [] };
+        }
+        return { fill: upstream.fill, stages: [...upstream.stages, { p, rule }] };
+      }
+    }
+  } finally {
+    leave();
+  }
+}
+
+
+
+// ---------------------------------------------------------------- assembly
+
+export function compileEntry(entry: Entry): { fn: EntryFunction; chain: CompiledChain; inlined: Process[]; owners: Set<Process> } {
+  const gen = new Gen(entry, entry.start.io.fuse);
+  const p = entry.start;
+  let params: string;
+  let body: Code;
+  if (entry.kind === 'admittance') {
+    params = 'n';
+    body = code`return ${admitExpr(gen, p, entry.spec.text, code`n`)};`;
+  } else {
+    params = 'xs, offset, n';
+    const c: Chunk = { xs: new Name('xs'), start: new Name('start'), end: new Name('end') };
+    const work = entry.spec.direction === 'write' ? writeChunk(gen, p, entry.spec.text, c) : readAll(gen, p, entry.spec.text, c);
+    body = code`let start = offset, end = offset + n;\n${join(gen.hoist)}\ntry {\n${work}\n} finally {\n${join(gen.writeback)}\n${join(gen.finals)}\n}\nreturn n;`;
+  }
+  const names = gen.names.length > 0 ? gen.names.join('_') : entry.start.def.name;
+  const key = `${entry.kind}(${params})\n${gen.slots.prelude()}\n${body}`;
+  let factory = shapes.get(key);
+  if (factory) {
+    stats.cacheHits++;
+  } else {
+    factory = load(gen, params, body, names, entry);
+    shapes.set(key, factory);
+  }
+  const fn = factory.make(gen.slots.values());
+  const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
+  return { fn, chain, inlined: gen.inlined, owners: owners(entry, gen.inlined) };
+}
+
+function readAll(gen: Gen, p: Process, specText: string, c: Chunk): Code {
+  const plan = readChunk(gen, p, specText, c);
+  if (plan.stages.length === 0) return plan.fill;
+  const i = gen.fresh('i');
+  const x = gen.fresh('x');
+  const store = (v: Name) => code`${c.xs}[${i}] = ${v};`;
+  return code`${plan.fill}\nfor (let ${i} = ${c.start}; ${i} < ${c.end}; ${i}++) {\nconst ${x} = ${c.xs}[${i}];\n${stagesCode(gen, plan.stages, x, store)}\n}`;
+}
+
+function stagesCode(gen: Gen, stages: ReadPlan['stages'], x: Name, store: (v: Name) => Code): Code {
+  if (stages.length === 0) return store(x);
+  const [first, ...rest] = stages;
+  return gen.instantiate(first.p, first.rule.snippet, { x, inFlow: true, then: (v) => stagesCode(gen, rest, v, store) });
+}
+
+/**
+ * Who keeps an entry alive. A write entry is kept by the processes downstream
+ * of its start, so a pinned source (stdin) does not pin a chain nobody uses;
+ * a read entry is kept by the reader that starts it.
+ */
+function owners(entry: Entry, inlined: Process[]): Set<Process> {
+  if (entry.kind === 'flow' && entry.spec.direction === 'write' && inlined.length > 1) {
+    return new Set(inlined.filter((p) => p !== entry.start));
+  }
+  return new Set([entry.start]);
+}
+
+function load(gen: Gen, params: string, body: Code, names: string, entry: Entry): Factory {
+  const shape = nextShape++;
+  const name = `chain_${shape}_${names}`.slice(0, 120);
+  const url = `pushback://chain/${shape}/${name}.js`;
+  const raw = `${gen.slots.prelude()}\nreturn function ${name}(${params}) {\n${body}\n};`;
+  let pretty: string;
+  try {
+    pretty = generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
+  } catch (error) {
+    const e = error as { message: string; loc?: { line: number; column: number } };
+    const where = e.loc ? ` at line ${e.loc.line} column ${e.loc.column + 1}` : '';
+    throw new CompileError(`chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind}): ${e.message}${where}\n${numbered(raw)}`);
+  }
+  const source = `${pretty}//# sourceURL=${url}\n`;
+  const make = new Function('$slots', source) as (slots: unknown[]) => EntryFunction;
+  stats.compiles++;
+  const dir = process.env.PUSHBACK_JIT_DUMP;
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(joinPath(dir, `${name}.js`), source);
+  }
+  return { shape, name, source, make };
+}
+
+function numbered(source: string): string {
+  return source.split('\n').map((line, i) => `${String(i + 1).padStart(4)} ${line}`).join('\n');
+}
+

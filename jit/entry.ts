@@ -1,0 +1,77 @@
+// A compiled entry: one (process, spec, admittance|flow) with the function that
+// fuses everything reachable from it. It registers with every process it
+// inlined; a topology change on any of them marks it stale, and a stale entry
+// recompiles on its next call. A flow already running keeps the function it
+// started with, so a rewire takes effect at the next entry, never mid-flow.
+import type { Process } from '../engine/process.js';
+import type { Spec } from '../engine/spec.js';
+import type { Slot } from './code.js';
+import { compileEntry } from './compile.js';
+import { stats } from './stats.js';
+
+export type EntryKind = 'admittance' | 'flow';
+/** Admittance: (n) => admitted magnitude. Flow: (xs, offset, n) => n. */
+export type EntryFunction = (a: any, b?: any, c?: any) => number; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface CompiledChain {
+  /** The shape's id; chains of one shape share it. */
+  shape: number;
+  name: string;
+  source: string;
+  slots: readonly Slot[];
+}
+
+let nextEntryId = 1;
+
+export class Entry {
+  readonly id = nextEntryId++;
+  fn: EntryFunction;
+  stale = true;
+  compiles = 0;
+  chain?: CompiledChain;
+  /** Processes this entry registered with, to unregister on recompile. */
+  registeredWith: Process[] = [];
+  readonly ref = new WeakRef(this);
+
+  constructor(
+    readonly start: Process,
+    readonly spec: Spec,
+    readonly kind: EntryKind,
+  ) {
+    this.fn = this.trampoline();
+  }
+
+  /** Marks the entry stale; counted once per change that reaches a fresh entry. */
+  invalidate(): void {
+    if (this.stale) return;
+    this.stale = true;
+    this.fn = this.trampoline();
+    stats.invalidations++;
+  }
+
+  /** Compiles now if stale; returns the current function. */
+  ready(): EntryFunction {
+    if (this.stale) this.compile();
+    return this.fn;
+  }
+
+  private compile(): void {
+    for (const p of this.registeredWith) p.unregister(this);
+    this.registeredWith = [];
+    if (this.compiles > 0) stats.recompiles++;
+    const { fn, chain, inlined, owners } = compileEntry(this);
+    this.compiles++;
+    this.chain = chain;
+    this.fn = fn;
+    this.stale = false;
+    for (const p of inlined) p.register(this, owners.has(p));
+    this.registeredWith = inlined;
+  }
+
+  private trampoline(): EntryFunction {
+    return (a, b, c) => {
+      this.compile();
+      return this.fn(a, b, c);
+    };
+  }
+}

@@ -1,0 +1,17 @@
+// Helpers the generated code calls on its rare paths. They reach the generated
+// functions as slot values, like every other value.
+import type { Process } from '../engine/process.js';
+
+export class FlowError extends Error {
+  override name = 'FlowError';
+}
+
+/** A flow reached a port with nothing on the far end (its admittance was 0). */
+export function unconnected(process: Process, port: string): never {
+  throw new FlowError(`${process.label}: flow into port ${JSON.stringify(port)}, which is not connected`);
+}
+
+/** A chunk handler committed less than it admitted. */
+export function shortfall(process: Process, spec: string, moved: number, admitted: number): never {
+  throw new FlowError(`${process.label} ${spec}: committed ${moved} of ${admitted} admitted`);
+}

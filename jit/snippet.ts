@@ -1,0 +1,183 @@
+// Process snippets: parsed once with acorn, then cloned per use with names
+// rewritten on the AST (never with regexes) and printed with astring.
+//
+// A snippet is trusted library code written by a process definition. Inside it:
+//   x              the element arriving at the process (element rules)
+//   n              the magnitude of the proposed transfer (admittance rules)
+//   emit(v)        hand v on to the rule's target (element rules)
+//   admit('spec')  the admittance of another spec (admittance rules)
+// Every other free name must be a declared state field, a parameter, or a
+// well-known global such as Math.
+import { parse } from 'acorn';
+import { generate, GENERATOR } from 'astring';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Node = any;
+
+const GLOBALS = new Set(['Math', 'Number', 'Infinity', 'NaN', 'undefined', 'Array', 'String', 'Object', 'Error', 'Uint8Array']);
+export const SNIPPET_NAMES = new Set(['x', 'n', 'emit', 'admit']);
+
+export class SnippetError extends Error {
+  override name = 'SnippetError';
+}
+
+export class Snippet {
+  private constructor(
+    readonly source: string,
+    readonly kind: 'statements' | 'expression',
+    private readonly ast: Node,
+    /** Names the snippet declares itself; renamed per instance for hygiene. */
+    readonly locals: ReadonlySet<string>,
+    /** Specs named by admit('...') calls, in order. */
+    readonly admits: readonly string[],
+    readonly emits: number,
+  ) {}
+
+  /** `where` prefixes error messages (the process class and rule). */
+  static parse(source: string, kind: 'statements' | 'expression', where: string, known: ReadonlySet<string>): Snippet {
+    let ast: Node;
+    try {
+      ast = kind === 'expression'
+        ? parse(`(${source})`, { ecmaVersion: 2022 }).body[0]
+        : parse(source, { ecmaVersion: 2022, allowReturnOutsideFunction: false });
+    } catch (error) {
+      const e = error as { message: string; pos?: number };
+      const column = (e.pos ?? 0) + (kind === 'expression' ? 0 : 1);
+      throw new SnippetError(`${where}: cannot parse ${JSON.stringify(source)} at column ${column}: ${e.message}`);
+    }
+    if (kind === 'expression' && ast.type !== 'ExpressionStatement') {
+      throw new SnippetError(`${where}: ${JSON.stringify(source)} is not an expression`);
+    }
+    const locals = new Set<string>();
+    const admits: string[] = [];
+    let emits = 0;
+    const used = new Set<string>();
+    visit(ast, (node, parent, key) => {
+      if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') locals.add(node.id.name);
+      if (node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type === 'FunctionDeclaration') {
+        throw new SnippetError(`${where}: snippets may not define functions (${JSON.stringify(source)})`);
+      }
+      if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
+        if (node.callee.name === 'admit') {
+          const arg = node.arguments[0];
+          if (node.arguments.length !== 1 || arg.type !== 'Literal' || typeof arg.value !== 'string') {
+            throw new SnippetError(`${where}: admit() takes one spec string literal`);
+          }
+          admits.push(arg.value);
+        }
+        if (node.callee.name === 'emit') {
+          if (node.arguments.length !== 1 || parent?.type !== 'ExpressionStatement') {
+            throw new SnippetError(`${where}: emit(value) must be a statement of its own`);
+          }
+          emits++;
+        }
+      }
+      if (node.type === 'Identifier' && isReference(parent, key)) used.add(node.name);
+    });
+    for (const name of used) {
+      if (!known.has(name) && !locals.has(name) && !GLOBALS.has(name) && !SNIPPET_NAMES.has(name)) {
+        throw new SnippetError(`${where}: unknown name ${JSON.stringify(name)} in ${JSON.stringify(source)}`);
+      }
+    }
+    return new Snippet(source, kind, ast, locals, admits, emits);
+  }
+
+  /**
+   * A fresh copy of the AST with every reference rewritten by `rewrite` (which
+   * returns a replacement node, or undefined to keep the name), `emit(v)`
+   * statements replaced by `onEmit(v)`, and `admit('spec')` by `onAdmit(spec)`.
+   */
+  instantiate(hooks: {
+    rewrite: (name: string) => Node | undefined;
+    onEmit?: (value: Node) => Node;
+    onAdmit?: (spec: string) => Node;
+  }): Node {
+    const copy = clone(this.kind === 'expression' ? this.ast.expression : this.ast);
+    return transform(copy, undefined, undefined, hooks);
+  }
+}
+
+function transform(node: Node, parent: Node, key: string | undefined, hooks: {
+  rewrite: (name: string) => Node | undefined;
+  onEmit?: (value: Node) => Node;
+  onAdmit?: (spec: string) => Node;
+}): Node {
+  if (node.type === 'ExpressionStatement' && isCallTo(node.expression, 'emit') && hooks.onEmit) {
+    return hooks.onEmit(transform(node.expression.arguments[0], node.expression, 'arguments', hooks));
+  }
+  if (isCallTo(node, 'admit') && hooks.onAdmit) return hooks.onAdmit(node.arguments[0].value);
+  if (node.type === 'Identifier' && isReference(parent, key)) return hooks.rewrite(node.name) ?? node;
+  if (node.type === 'Property' && node.shorthand) node.shorthand = false; // the value may be renamed
+  for (const k of Object.keys(node)) {
+    const v = node[k];
+    if (Array.isArray(v)) node[k] = v.map((c) => (isNode(c) ? transform(c, node, k, hooks) : c));
+    else if (isNode(v)) node[k] = transform(v, node, k, hooks);
+  }
+  return node;
+}
+
+function isCallTo(node: Node, name: string): boolean {
+  return node?.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === name;
+}
+
+/** True when the identifier at parent[key] refers to a variable (not a property key or label). */
+function isReference(parent: Node, key: string | undefined): boolean {
+  if (!parent) return true;
+  if ((parent.type === 'MemberExpression') && key === 'property' && !parent.computed) return false;
+  if ((parent.type === 'Property' || parent.type === 'MethodDefinition') && key === 'key' && !parent.computed) return false;
+  if (parent.type === 'LabeledStatement' || parent.type === 'BreakStatement' || parent.type === 'ContinueStatement') return false;
+  return true;
+}
+
+function isNode(v: unknown): v is Node {
+  return typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
+}
+
+function visit(node: Node, fn: (node: Node, parent: Node, key: string | undefined) => void, parent?: Node, key?: string): void {
+  fn(node, parent, key);
+  for (const k of Object.keys(node)) {
+    const v = node[k];
+    if (Array.isArray(v)) for (const c of v) { if (isNode(c)) visit(c, fn, node, k); }
+    else if (isNode(v)) visit(v, fn, node, k);
+  }
+}
+
+function clone(node: Node): Node {
+  if (Array.isArray(node)) return node.map(clone);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Node = {};
+  for (const k of Object.keys(node)) {
+    if (k === 'start' || k === 'end' || k === 'loc' || k === 'range') continue;
+    out[k] = clone(node[k]);
+  }
+  return out;
+}
+
+// AST constructors for the few nodes the compiler builds itself.
+export const ast = {
+  id: (name: string): Node => ({ type: 'Identifier', name }),
+  member: (object: string, property: string): Node => ({
+    type: 'MemberExpression', object: { type: 'Identifier', name: object },
+    property: { type: 'Identifier', name: property }, computed: false, optional: false,
+  }),
+  constDecl: (name: string, init: Node): Node => ({
+    type: 'VariableDeclaration', kind: 'const',
+    declarations: [{ type: 'VariableDeclarator', id: { type: 'Identifier', name }, init }],
+  }),
+  block: (body: Node[]): Node => ({ type: 'BlockStatement', body }),
+  program: (body: Node[]): Node => ({ type: 'Program', sourceType: 'script', body }),
+  /** Already generated, trusted code spliced into a snippet (the target of an emit). */
+  raw: (code: string): Node => ({ type: 'RawCode', code }),
+};
+
+// RawCode nodes print their text as is; everything else prints as astring does.
+const printer = {
+  ...GENERATOR,
+  RawCode(node: Node, state: { write(text: string): void }) {
+    state.write(node.code);
+  },
+} as typeof GENERATOR;
+
+export function print(node: Node): string {
+  return generate(node, { indent: '  ', generator: printer });
+}

@@ -1,0 +1,71 @@
+// buffer(capacity): a bounded queue and an inlining barrier. Writes into `in`
+// are kept (up to capacity) and handed on to `out` as far as it admits; readers
+// of `out` take what is kept. Fused chains stop here, so a rewire downstream of
+// a buffer invalidates only the chains after it.
+import { chunk, define } from '../engine/definition.js';
+import type { Process } from '../engine/process.js';
+import { admitOut } from './pull.js';
+
+function size(b: Process): number {
+  return (b.state.items as unknown[]).length - (b.state.head as number);
+}
+
+/** Moves what `out` admits; ends `out` once the input has ended and everything is gone. */
+export function drain(b: Process): void {
+  const items = b.state.items as unknown[];
+  const n = size(b);
+  if (n > 0 && b.isConnected('out')) {
+    const k = admitOut(b, 'out', n);
+    if (k > 0) {
+      const head = b.state.head as number;
+      b.entry('out>', 'flow').ready()(items, head, k);
+      consume(b, k);
+    }
+  }
+  if (size(b) === 0 && b.isEnded('in')) b.end('out');
+}
+
+function consume(b: Process, k: number): void {
+  const items = b.state.items as unknown[];
+  const head = (b.state.head as number) + k;
+  if (head === items.length) {
+    items.length = 0;
+    b.state.head = 0;
+  } else if (head > 1024 && head * 2 > items.length) {
+    items.splice(0, head);
+    b.state.head = 0;
+  } else {
+    b.state.head = head;
+  }
+}
+
+export const buffer = define('buffer', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['capacity'],
+  state: { items: () => [] as unknown[], head: () => 0 },
+  onEnd: (b, port) => {
+    if (port === 'in') drain(b);
+    else b.end('in');
+  },
+})
+  .admittance('>in', 'capacity - (items.length - head)')
+  .flow('>in', chunk((b, xs, offset, n) => {
+    const items = b.state.items as unknown[];
+    for (let i = 0; i < n; i++) items.push(xs[offset + i]);
+    drain(b);
+    return n;
+  }))
+  .admittance('<out', 'items.length - head')
+  .flow('<out', chunk((b, dest, offset, n) => {
+    const items = b.state.items as unknown[];
+    const head = b.state.head as number;
+    for (let i = 0; i < n; i++) (dest as unknown[])[offset + i] = items[head + i];
+    consume(b, n);
+    if (size(b) === 0 && b.isEnded('in')) b.end('out');
+    return n;
+  }));
+
+export function buffered(b: Process): number {
+  return size(b);
+}

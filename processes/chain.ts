@@ -1,0 +1,161 @@
+// The chaining API: io.from(xs).map(f).grep(p).take(n).reduce(f, seed).
+//
+// Each call creates one process and connects the previous one's `out` to its
+// `in`; nothing runs until a terminal step's `run()` pumps the source.
+import type { Definition } from '../engine/definition.js';
+import { IO } from '../engine/io.js';
+import { Process } from '../engine/process.js';
+import { explain } from '../jit/explain.js';
+import { buffer } from './buffer.js';
+import { cat } from './cat.js';
+import { collect } from './collect.js';
+import { drop } from './drop.js';
+import { each } from './each.js';
+import { from, pump, type PumpResult } from './from.js';
+import { grep } from './grep.js';
+import { map } from './map.js';
+import { reduce } from './reduce.js';
+import { scan } from './scan.js';
+import { take } from './take.js';
+
+export type Predicate<X> = ((x: X) => unknown) | RegExp;
+
+function predicate<X>(p: Predicate<X>): (x: X) => boolean {
+  if (p instanceof RegExp) {
+    // A fresh non-global copy: a /g regex would carry lastIndex from one element to the next.
+    const re = new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+    return (x) => re.test(String(x));
+  }
+  return (x) => !!p(x);
+}
+
+export class Chain<X> {
+  constructor(
+    readonly io: IO,
+    /** The process the data comes from. */
+    readonly source: Process,
+    /** The last process; its `out` feeds the next step. */
+    readonly tail: Process,
+  ) {}
+
+  /** Appends a process of `def` whose `in` is fed by this chain's `out`. */
+  pipe<Y>(def: Definition, params: Record<string, unknown> = {}): Chain<Y> {
+    const next = new Process(this.io, def, params);
+    this.tail.connect('out', next, 'in');
+    return new Chain<Y>(this.io, this.source, next);
+  }
+
+  cat(): Chain<X> {
+    return this.pipe(cat);
+  }
+
+  map<Y>(f: (x: X) => Y): Chain<Y> {
+    return this.pipe(map, { f: fn(f, 'map') });
+  }
+
+  grep(p: Predicate<X>): Chain<X> {
+    return this.pipe(grep, { p: predicate(p) });
+  }
+
+  /** filter is grep under its JavaScript name. */
+  filter(p: Predicate<X>): Chain<X> {
+    return this.grep(p);
+  }
+
+  take(limit: number): Chain<X> {
+    return this.pipe(take, { limit: count(limit, 'take') });
+  }
+
+  drop(n: number): Chain<X> {
+    return this.pipe(drop, { count: count(n, 'drop') });
+  }
+
+  scan<A>(f: (acc: A, x: X) => A, seed: A): Chain<A> {
+    return this.pipe(scan, { f: fn(f, 'scan'), seed });
+  }
+
+  buffer(capacity: number): Chain<X> {
+    return this.pipe(buffer, { capacity: count(capacity, 'buffer') });
+  }
+
+  reduce<A>(f: (acc: A, x: X) => A, seed: A): Sink<A> {
+    const sink = this.pipe<never>(reduce, { f: fn(f, 'reduce'), seed }).tail;
+    return new Sink(this.io, this.source, sink, () => sink.state.acc as A);
+  }
+
+  collect(): Sink<X[]> {
+    const sink = this.pipe<never>(collect).tail;
+    return new Sink(this.io, this.source, sink, () => sink.state.items as X[]);
+  }
+
+  /** Calls f on every element. A side effect: pinned until `unpin()`. */
+  each(f: (x: X) => void): Sink<void> {
+    const sink = this.pipe<never>(each, { f: fn(f, 'each') }).tail;
+    this.io.pin(sink);
+    return new Sink(this.io, this.source, sink, () => undefined);
+  }
+
+  /** The fused source of the flow that pushes from the source. */
+  explain(): string {
+    return explain(this.source, 'out>');
+  }
+}
+
+export class Sink<R> {
+  constructor(
+    readonly io: IO,
+    readonly source: Process,
+    readonly process: Process,
+    private readonly result: () => R,
+  ) {}
+
+  /** Pushes everything the source has; returns the result. */
+  run(): R {
+    const outcome: PumpResult = pump(this.source);
+    if (outcome === 'blocked') {
+      throw new Error(`${this.source.label}: the chain stopped admitting before the source was done`);
+    }
+    return this.result();
+  }
+
+  get value(): R {
+    return this.result();
+  }
+
+  get done(): boolean {
+    return this.process.state.done === true;
+  }
+
+  unpin(): void {
+    this.io.unpin(this.process);
+  }
+
+  explain(): string {
+    return explain(this.source, 'out>');
+  }
+}
+
+function fn<F>(f: F, step: string): F {
+  if (typeof f !== 'function') throw new TypeError(`${step}: expected a function, got ${typeof f}`);
+  return f;
+}
+
+function count(n: number, step: string): number {
+  if (typeof n !== 'number' || !(n >= 0) || !Number.isFinite(n) && n !== Infinity) {
+    throw new TypeError(`${step}: expected a count >= 0, got ${String(n)}`);
+  }
+  return Math.floor(n);
+}
+
+declare module '../engine/io.js' {
+  interface IO {
+    /** A chain whose source is the array (or any iterable, read into an array). */
+    from<X>(xs: Iterable<X>): Chain<X>;
+  }
+}
+
+IO.prototype.from = function from_<X>(this: IO, xs: Iterable<X>): Chain<X> {
+  const array = Array.isArray(xs) ? xs : [...xs];
+  const source = new Process(this, from, { xs: array });
+  return new Chain<X>(this, source, source);
+};

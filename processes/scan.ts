@@ -1,0 +1,11 @@
+// scan(f, seed): emits every intermediate accumulator.
+import { define, each } from '../engine/definition.js';
+
+export const scan = define('scan', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['f', 'seed'],
+  state: { acc: (p) => p.seed },
+})
+  .flow('>in', each('acc = f(acc, x); emit(acc)', 'out>', { oneToOne: true }))
+  .flow('<out', each('acc = f(acc, x); emit(acc)', 'in<', { oneToOne: true }));

@@ -1,0 +1,25 @@
+// take(limit): the first `limit` elements, then end of stream both ways.
+//
+// The admittance never lets more than `remaining` in, so the flow needs no
+// per-element test; on a chunk straight from a source it is a loop bound.
+import { define, each } from '../engine/definition.js';
+import type { Process } from '../engine/process.js';
+
+function finishWhenDone(t: Process): void {
+  if ((t.state.remaining as number) <= 0) {
+    t.end('out');
+    t.end('in');
+  }
+}
+
+export const take = define('take', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['limit'],
+  state: { remaining: (p) => Math.max(0, Number(p.limit)) },
+  settle: finishWhenDone,
+})
+  .admittance('>in', 'Math.min(remaining, admit("out>"))')
+  .flow('>in', each('remaining--; emit(x)', 'out>', { oneToOne: true, range: 'remaining -= end - start;' }))
+  .admittance('<out', 'Math.min(remaining, admit("in<"))')
+  .flow('<out', each('remaining--; emit(x)', 'in<', { oneToOne: true, range: 'remaining -= end - start;' }));
