@@ -8,7 +8,7 @@
 // A rule is (1) a delegation to another spec, (2) an expression over the
 // state (admittance), an element snippet or a chunk handler (flow), or (3) a
 // JIT handler that emits code.
-import { checkIdentifier } from '../jit/code.js';
+import { checkIdentifier, type Code, type Name } from '../jit/code.js';
 import { Snippet, SnippetError } from '../jit/snippet.js';
 import type { Elements } from './flowable.js';
 import type { Process } from './process.js';
@@ -45,6 +45,42 @@ export interface EachOptions {
   range?: string;
 }
 
+/**
+ * What a JIT handler may use to emit code for a chunk xs[start, end): names for
+ * values (slots), state fields (locals of the generated function), parameters,
+ * and the inlined code that moves the same chunk on through another spec (a
+ * write for write rules, a read for read rules).
+ */
+export interface JitContext {
+  readonly xs: Name;
+  readonly start: Name;
+  readonly end: Name;
+  value(v: unknown, label: string): Name;
+  state(field: string): Name;
+  param(name: string): Name;
+  move(spec: string): Code;
+}
+/** Admittance JIT handlers see `n` and the inlined admittance of other specs. */
+export interface JitAdmitContext {
+  readonly n: Code;
+  value(v: unknown, label: string): Name;
+  state(field: string): Code;
+  param(name: string): Name;
+  admit(spec: string): Code;
+}
+export interface JitRuleSource { kind: 'jit'; emit: (ctx: JitContext) => Code }
+export interface JitAdmitRuleSource { kind: 'jit-admit'; emit: (ctx: JitAdmitContext) => Code }
+
+/** A flow rule that emits code for a whole chunk. */
+export function jit(emit: (ctx: JitContext) => Code): JitRuleSource {
+  return { kind: 'jit', emit };
+}
+
+/** An admittance rule that emits an expression. */
+export function jitAdmit(emit: (ctx: JitAdmitContext) => Code): JitAdmitRuleSource {
+  return { kind: 'jit-admit', emit };
+}
+
 export interface EachRuleSource { kind: 'each'; snippet: string; target?: string; options: EachOptions }
 export interface ChunkRuleSource { kind: 'chunk'; handler: ChunkHandler }
 export interface AdmitRuleSource { kind: 'admit-handler'; handler: AdmitHandler }
@@ -64,12 +100,14 @@ export function admitWith(handler: AdmitHandler): AdmitRuleSource {
 export type AdmittanceRule =
   | { kind: 'delegate'; spec: Spec; target: Spec }
   | { kind: 'expression'; spec: Spec; snippet: Snippet }
-  | { kind: 'handler'; spec: Spec; handler: AdmitHandler };
+  | { kind: 'handler'; spec: Spec; handler: AdmitHandler }
+  | { kind: 'jit'; spec: Spec; emit: (ctx: JitAdmitContext) => Code };
 
 export type FlowRule =
   | { kind: 'delegate'; spec: Spec; target: Spec }
   | { kind: 'each'; spec: Spec; snippet: Snippet; target?: Spec; oneToOne: boolean; range?: Snippet }
-  | { kind: 'chunk'; spec: Spec; handler: ChunkHandler };
+  | { kind: 'chunk'; spec: Spec; handler: ChunkHandler }
+  | { kind: 'jit'; spec: Spec; emit: (ctx: JitContext) => Code };
 
 export interface DefinitionOptions<P extends string = string> {
   /** Port names, in port-number order (port 0 is the first). */
@@ -132,10 +170,12 @@ export class Definition {
   }
 
   /** Declares how much a transfer on `spec` admits. */
-  admittance(specText: string, rule: string | AdmitRuleSource): this {
+  admittance(specText: string, rule: string | AdmitRuleSource | JitAdmitRuleSource): this {
     const spec = this.spec(specText);
     this.checkNew(this.admittanceRules, spec);
-    if (typeof rule !== 'string') {
+    if (typeof rule !== 'string' && rule.kind === 'jit-admit') {
+      this.admittanceRules.set(spec.text, { kind: 'jit', spec, emit: rule.emit });
+    } else if (typeof rule !== 'string') {
       this.admittanceRules.set(spec.text, { kind: 'handler', spec, handler: rule.handler });
     } else if (isSpecLike(rule.trim())) {
       this.admittanceRules.set(spec.text, { kind: 'delegate', spec, target: this.target(spec, rule.trim()) });
@@ -149,7 +189,7 @@ export class Definition {
   }
 
   /** Declares what a transfer on `spec` does. */
-  flow(specText: string, rule: string | EachRuleSource | ChunkRuleSource): this {
+  flow(specText: string, rule: string | EachRuleSource | ChunkRuleSource | JitRuleSource): this {
     const spec = this.spec(specText);
     this.checkNew(this.flowRules, spec);
     if (typeof rule === 'string') {
@@ -159,6 +199,8 @@ export class Definition {
       this.flowRules.set(spec.text, { kind: 'delegate', spec, target: this.target(spec, rule.trim()) });
     } else if (rule.kind === 'chunk') {
       this.flowRules.set(spec.text, { kind: 'chunk', spec, handler: rule.handler });
+    } else if (rule.kind === 'jit') {
+      this.flowRules.set(spec.text, { kind: 'jit', spec, emit: rule.emit });
     } else {
       const where = `flow ${specText}`;
       const snippet = this.snippet(rule.snippet, 'statements', where);

@@ -219,6 +219,16 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
       }
       case 'handler':
         return code`Math.max(0, Math.min(${n}, ${gen.value(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
+      case 'jit': {
+        const expr = rule.emit({
+          n,
+          value: (v, label) => gen.value(v, 'v', `${p.label} ${label}`),
+          state: (field) => code`${gen.stateObject(p)}.${checkField(p, field)}`,
+          param: (name) => gen.param(p, checkParam(p, name)),
+          admit: (s) => admitExpr(gen, p, p.def.spec(s).text, n),
+        });
+        return code`Math.max(0, Math.min(${n}, ${expr}))`;
+      }
     }
   } finally {
     leave();
@@ -251,6 +261,8 @@ function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
         return writeChunk(gen, p, rule.target.text, c);
       case 'chunk':
         return callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`);
+      case 'jit':
+        return jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c));
       case 'each': {
         if (rule.range) {
           const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
@@ -301,6 +313,12 @@ function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
         gen.finals.unshift(code`if (${pending}.length > 0) { const k = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`k`)} } finally { ${pending}.length = 0; } }`);
         return code`${pending}.push(${x});`;
       }
+      case 'jit': {
+        // A chunk-level rule met inside a loop runs on a one-element chunk.
+        const one = gen.value([undefined], `one_${gen.proc(p)}`, `one-element chunk for ${p.label}`);
+        const c: Chunk = { xs: one, start: gen.fresh('start'), end: gen.fresh('end') };
+        return code`{ ${one}[0] = ${x}; let ${c.start} = 0, ${c.end} = 1;\n${jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c))} }`;
+      }
       case 'each':
         return eachElement(gen, p, rule, x);
     }
@@ -313,6 +331,30 @@ function callChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'chunk'
   const h = gen.value(rule.handler, 'chunk', `${p.def.name} flow ${rule.spec.text}`);
   const moved = gen.fresh('moved');
   return code`{ const ${moved} = ${h}(${gen.process(p)}, ${xs}, ${start}, ${n});\nif (${moved} !== ${n}) ${gen.value(shortfall, 'shortfall', 'runtime shortfall')}(${gen.process(p)}, ${literal(rule.spec.text)}, ${moved}, ${n}); }`;
+}
+
+/** A JIT handler's code for the chunk c; `move` inlines what comes after it. */
+function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>, c: Chunk, move: (spec: string) => Code): Code {
+  const emitted = rule.emit({
+    xs: c.xs,
+    start: c.start,
+    end: c.end,
+    value: (v, label) => gen.value(v, 'v', `${p.label} ${label}`),
+    state: (field) => gen.stateLocal(p, checkField(p, field).text),
+    param: (name) => gen.param(p, checkParam(p, name)),
+    move: (s) => move(p.def.spec(s).text),
+  });
+  return code`{\n${emitted}\n}`;
+}
+
+function checkField(p: Process, field: string): Name {
+  if (!p.def.stateNames.includes(field)) throw new CompileError(`${p.label}: no state field ${JSON.stringify(field)}`);
+  return new Name(field);
+}
+
+function checkParam(p: Process, name: string): string {
+  if (!p.def.params.includes(name)) throw new CompileError(`${p.label}: no parameter ${JSON.stringify(name)}`);
+  return name;
 }
 
 /** Unfused mode: call the next process's own entry instead of inlining it. */
@@ -345,6 +387,8 @@ function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
         return readChunk(gen, p, rule.target.text, c);
       case 'chunk':
         return { fill: callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
+      case 'jit':
+        return { fill: jitChunk(gen, p, rule, c, (s) => readAll(gen, p, s, c)), stages: [] };
       case 'each': {
         if (!rule.oneToOne || !rule.target) {
           throw new CompileError(`${p.label} ${spec.text}: a read rule must be one-to-one with a target, or a chunk handler`);
@@ -410,12 +454,12 @@ function stagesCode(gen: Gen, stages: ReadPlan['stages'], x: Name, store: (v: Na
 }
 
 /**
- * Who keeps an entry alive. A write entry is kept by the processes downstream
- * of its start, so a pinned source (stdin) does not pin a chain nobody uses;
- * a read entry is kept by the reader that starts it.
+ * Who keeps an entry alive. A write entry (admittance or flow) is kept by the
+ * processes downstream of its start, so a pinned source (stdin) does not pin a
+ * chain nobody uses; a read entry is kept by the reader that starts it.
  */
 function owners(entry: Entry, inlined: Process[]): Set<Process> {
-  if (entry.kind === 'flow' && entry.spec.direction === 'write' && inlined.length > 1) {
+  if (entry.spec.direction === 'write' && inlined.length > 1) {
     return new Set(inlined.filter((p) => p !== entry.start));
   }
   return new Set([entry.start]);
