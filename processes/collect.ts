@@ -11,3 +11,6 @@ export const collect = define('collect', {
 })
   .admittance('>in', 'n')
   .flow('>in', each('items.push(x);'));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[]): unknown[] => xs.slice();

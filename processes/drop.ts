@@ -45,3 +45,6 @@ export const drop = define('drop', {
     }
     return moved;
   }));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[], { count }: { count: number }): unknown[] => xs.slice(count);

@@ -12,3 +12,8 @@ export const each = define('each', {
 })
   .admittance('>in', 'n')
   .flow('>in', eachRule('f(x);'));
+
+/** Plain reference implementation, for the equivalence test. */
+export function reference(xs: unknown[], { f }: { f: (x: unknown) => void }): void {
+  for (const x of xs) f(x);
+}

@@ -39,3 +39,6 @@ export function pump(s: Process): PumpResult {
   s.end('out');
   return 'done';
 }
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (_: unknown[], { xs }: { xs: unknown[] }): unknown[] => xs.slice();

@@ -36,3 +36,6 @@ export const grep = define('grep', {
     pending.splice(0, k);
     return k;
   }));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[], { p }: { p: (x: unknown) => boolean }): unknown[] => xs.filter((x) => p(x));

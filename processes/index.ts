@@ -11,3 +11,4 @@ export { map } from './map.js';
 export { reduce } from './reduce.js';
 export { scan } from './scan.js';
 export { take } from './take.js';
+export { registry, register, type Registered } from './registry.js';

@@ -12,3 +12,6 @@ export const reduce = define('reduce', {
 })
   .admittance('>in', 'n')
   .flow('>in', each('acc = f(acc, x);'));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[], { f, seed }: { f: (a: unknown, x: unknown) => unknown; seed: unknown }): unknown => xs.reduce(f, seed);

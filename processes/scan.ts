@@ -9,3 +9,9 @@ export const scan = define('scan', {
 })
   .flow('>in', each('acc = f(acc, x); emit(acc)', 'out>', { oneToOne: true }))
   .flow('<out', each('acc = f(acc, x); emit(acc)', 'in<', { oneToOne: true }));
+
+/** Plain reference implementation, for the equivalence test. */
+export function reference(xs: unknown[], { f, seed }: { f: (a: unknown, x: unknown) => unknown; seed: unknown }): unknown[] {
+  let acc = seed;
+  return xs.map((x) => (acc = f(acc, x)));
+}

@@ -23,3 +23,6 @@ export const take = define('take', {
   .flow('>in', each('remaining--; emit(x)', 'out>', { oneToOne: true, range: 'remaining -= end - start;' }))
   .admittance('<out', 'Math.min(remaining, admit("in<"))')
   .flow('<out', each('remaining--; emit(x)', 'in<', { oneToOne: true, range: 'remaining -= end - start;' }));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[], { limit }: { limit: number }): unknown[] => xs.slice(0, limit);

@@ -1,0 +1,40 @@
+// Every registered process with its plain reference implementation. The shared
+// equivalence test runs each of them interpreted and fused against its reference,
+// and fails when a process is registered without a test case.
+import type { Definition } from '../engine/definition.js';
+import * as buffer from './buffer.js';
+import * as cat from './cat.js';
+import * as collect from './collect.js';
+import * as drop from './drop.js';
+import * as each from './each.js';
+import * as from from './from.js';
+import * as grep from './grep.js';
+import * as map from './map.js';
+import * as reduce from './reduce.js';
+import * as scan from './scan.js';
+import * as take from './take.js';
+
+export interface Registered {
+  definition: Definition;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  reference: (xs: unknown[], params: any) => unknown;
+}
+
+export const registry = new Map<string, Registered>();
+
+export function register(definition: Definition, reference: Registered['reference']): void {
+  if (registry.has(definition.name)) throw new Error(`process ${definition.name} is registered twice`);
+  registry.set(definition.name, { definition, reference });
+}
+
+register(cat.cat, cat.reference);
+register(map.map, map.reference);
+register(grep.grep, grep.reference);
+register(take.take, take.reference);
+register(drop.drop, drop.reference);
+register(scan.scan, scan.reference);
+register(reduce.reduce, reduce.reference);
+register(collect.collect, collect.reference);
+register(each.each, each.reference);
+register(from.from, from.reference);
+register(buffer.buffer, buffer.reference);
