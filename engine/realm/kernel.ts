@@ -1,0 +1,234 @@
+/**
+ * The kernel of a realm tree: the scheduler it runs on, its id counters, the
+ * turn in progress, the table of pending signals and the optional trace.
+ * One World owns one kernel.
+ */
+import type { Scheduler } from '../scheduler.js';
+import type { RealmCore } from './core.js';
+import type { PendingSignal } from './signals.js';
+import type { Trace, TurnKind } from './trace.js';
+import { Turn, type Effect } from './turn.js';
+
+export interface TurnFailure {
+  readonly error: unknown;
+  readonly turn: number;
+  readonly realm: string;
+  readonly kind: TurnKind;
+}
+
+export interface UnhandledSignal {
+  readonly id: number;
+  readonly topic: string;
+  readonly args: readonly unknown[];
+  /** Label of the realm that sent it. */
+  readonly from: string;
+}
+
+export interface KernelHooks {
+  /** A handler threw (its turn was rolled back). Without a hook the error propagates out of the scheduler. */
+  readonly onError?: (failure: TurnFailure) => void;
+  /** A signal reached the World unhandled; it has already been discarded. */
+  readonly onUnhandled?: (signal: UnhandledSignal) => void;
+}
+
+/** Sizes of every table the realm tree keeps; tests compare these before and after. */
+export interface RealmStats {
+  readonly realms: number;
+  readonly pendingSignals: number;
+  readonly sentSignals: number;
+  readonly trappedSignals: number;
+  readonly proclamations: number;
+  readonly proclamationHandles: number;
+  readonly subscriptions: number;
+  readonly subscriptionInstances: number;
+  readonly traps: number;
+  readonly fields: number;
+  readonly scheduledTasks: number;
+}
+
+export class Kernel {
+  active: Turn | null = null;
+  /** The turn being committed: tasks scheduled now are caused by it. */
+  #committing: Turn | null = null;
+  #uncaught: unknown[] = [];
+  #nextTurn = 1;
+  #nextSignal = 1;
+  #nextRealm = 0;
+  readonly realms = new Set<RealmCore>();
+  readonly pending = new Map<number, PendingSignal>();
+
+  constructor(
+    readonly scheduler: Scheduler,
+    readonly trace: Trace | null,
+    readonly hooks: KernelHooks,
+  ) {}
+
+  get tracing(): boolean {
+    return this.trace !== null;
+  }
+
+  nextRealmId(): number {
+    return this.#nextRealm++;
+  }
+
+  nextSignalId(): number {
+    return this.#nextSignal++;
+  }
+
+  /** Id of the turn being committed, or null outside commits. */
+  get committingId(): number | null {
+    return this.#committing?.id ?? null;
+  }
+
+  /** The realm acting right now, if any turn is open. */
+  get actor(): RealmCore | null {
+    return this.active?.actor ?? null;
+  }
+
+  /**
+   * Schedule work caused by the turn being committed (or by `cause`, for work
+   * scheduled outside commits). The task receives that cause so the turns it
+   * runs can name it.
+   */
+  later(task: (cause: number | null) => void, cause: number | null = this.#committing?.id ?? null): void {
+    this.scheduler.schedule(() => {
+      task(cause);
+      // A failed turn without an onError hook: rethrow once the task has
+      // finished its own cleanup, so the failure is loud but the tables stay
+      // consistent.
+      if (this.#uncaught.length > 0) throw this.#uncaught.shift();
+    });
+  }
+
+  /** Buffer an effect in the open turn, or apply it at once as a one-effect external turn. */
+  perform(actor: RealmCore, effect: Effect): void {
+    const turn = this.active;
+    if (turn !== null) {
+      turn.effects.push(effect);
+      return;
+    }
+    const external = new Turn(this.#nextTurn++, null, actor, 'external', '');
+    external.effects.push(effect);
+    this.#commit(external);
+  }
+
+  /** Record a field write so that a rollback can undo it. */
+  recordUndo(undo: () => void): void {
+    this.active?.undo.push(undo);
+  }
+
+  /**
+   * Run `body` as one turn. Returns true if it committed. On failure the
+   * turn is rolled back and then either rethrown (`'throw'`, for external
+   * callers who can catch it) or reported (`'report'`, for scheduled work).
+   */
+  runTurn(
+    actor: RealmCore,
+    kind: TurnKind,
+    label: () => string,
+    cause: number | null,
+    body: () => void,
+    onFailure: 'throw' | 'report',
+  ): boolean {
+    if (this.active !== null) throw new Error('internal: a turn is already open');
+    const turn = new Turn(this.#nextTurn++, cause, actor, kind, this.tracing ? label() : '');
+    this.active = turn;
+    try {
+      body();
+    } catch (error) {
+      this.active = null;
+      this.#rollback(turn, error);
+      if (onFailure === 'throw') throw error;
+      const failure: TurnFailure = { error, turn: turn.id, realm: actor.label, kind };
+      if (this.hooks.onError) this.hooks.onError(failure);
+      else this.#uncaught.push(error);
+      return false;
+    }
+    this.active = null;
+    this.#commit(turn);
+    return true;
+  }
+
+  /** Add a line to the trace record of the turn being committed. */
+  note(text: string): void {
+    this.#notes?.push(text);
+  }
+
+  #notes: string[] | null = null;
+
+  #commit(turn: Turn): void {
+    const outer = this.#committing;
+    const outerNotes = this.#notes;
+    this.#committing = turn;
+    const notes: string[] | null = this.tracing ? [] : null;
+    this.#notes = notes;
+    try {
+      for (const effect of turn.effects) effect.apply();
+    } finally {
+      this.#committing = outer;
+      this.#notes = outerNotes;
+    }
+    if (notes !== null) {
+      this.trace!.add({
+        turn: turn.id,
+        cause: turn.cause,
+        realm: turn.actor.label,
+        kind: turn.kind,
+        label: turn.label,
+        effects: notes,
+        outcome: 'committed',
+      });
+    }
+  }
+
+  #rollback(turn: Turn, error: unknown): void {
+    for (let i = turn.undo.length - 1; i >= 0; i--) turn.undo[i]();
+    for (const effect of turn.effects) effect.discard?.();
+    if (this.trace !== null) {
+      this.trace.add({
+        turn: turn.id,
+        cause: turn.cause,
+        realm: turn.actor.label,
+        kind: turn.kind,
+        label: turn.label,
+        effects: turn.effects.map((e) => e.describe()),
+        outcome: 'rolled back',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+  }
+
+  stats(): RealmStats {
+    let sentSignals = 0;
+    let trappedSignals = 0;
+    let proclamations = 0;
+    let proclamationHandles = 0;
+    let subscriptions = 0;
+    let subscriptionInstances = 0;
+    let traps = 0;
+    let fields = 0;
+    for (const core of this.realms) {
+      sentSignals += core.sent.size;
+      trappedSignals += core.trapped.size;
+      proclamations += core.store.size;
+      proclamationHandles += core.owned.size;
+      subscriptions += core.ownedSubs.size;
+      for (const sub of core.ownedSubs) subscriptionInstances += sub.instances.size;
+      traps += core.ownedTraps.size;
+      fields += core.fields.size;
+    }
+    return {
+      realms: this.realms.size,
+      pendingSignals: this.pending.size,
+      sentSignals,
+      trappedSignals,
+      proclamations,
+      proclamationHandles,
+      subscriptions,
+      subscriptionInstances,
+      traps,
+      fields,
+      scheduledTasks: this.scheduler.pending,
+    };
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * Signals (`#topic(args)`) and replies (`^value`).
+ *
+ * A signal is a request: it starts at the realm it was raised in and bubbles
+ * up the tree until a trap takes it; that trap's handler replies, now or in a
+ * later turn, and the reply resumes exactly that signal's sender. Every
+ * pending signal has its own id and the reply is bound to it, so two pending
+ * signals on one topic can never be confused (the reference design resumed
+ * "the latest frame with a matching trap", which mixes them up).
+ *
+ * A signal that reaches the World unhandled resumes its sender with Empty and
+ * is dropped from every table: fire-and-forget signals cannot accumulate.
+ */
+import type { RealmCore } from './core.js';
+import { Empty } from './empty.js';
+import type { Kernel } from './kernel.js';
+import type { Tuple } from './pattern.js';
+import { endInstance, newInstance, scheduleBody, type Instance } from './subscriptions.js';
+import { describe, describeTuple } from './values.js';
+import type { Effect } from './turn.js';
+
+/** Receives a trapped signal; a returned value other than undefined is the reply. */
+export type SignalHandler = (s: Signal) => unknown;
+export type ReplyCallback = (value: unknown) => void;
+
+/**
+ * How a trap sees a tuple: which (possibly rewritten) tuples it receives, and
+ * whether each is taken (the trap answers it and it stops bubbling) or peeked
+ * (a copy to look at; bubbling continues and the copy cannot answer).
+ */
+export interface ViewOutput {
+  readonly tuple: Tuple;
+  readonly mode: 'take' | 'peek';
+}
+export type View = (t: Tuple) => readonly ViewOutput[];
+
+export interface Trap {
+  readonly owner: RealmCore;
+  readonly at: RealmCore;
+  /** Fast path for a plain `on(topic)` handler: takes exactly this topic. */
+  readonly topic: string | undefined;
+  /** General path (vassals): used when `topic` is undefined. */
+  readonly view: View | undefined;
+  readonly handler: SignalHandler;
+  removed: boolean;
+}
+
+export class PendingSignal {
+  state: 'new' | 'travelling' | 'trapped' | 'settled' = 'new';
+  trap: Trap | null = null;
+  /** The realm where the current trap sits (bubbling resumes above it on pass). */
+  at: RealmCore | null = null;
+  /** Subscription instances observing this signal; they end when it is answered. */
+  observers: Instance[] | null = null;
+  readonly tuple: Tuple;
+
+  constructor(
+    readonly id: number,
+    topic: string,
+    args: readonly unknown[],
+    /** Whose turn raised it: it is resumed, and its stopping drops the signal. */
+    readonly sender: RealmCore,
+    /** Where bubbling starts. */
+    readonly origin: RealmCore,
+    readonly onReply: ReplyCallback | undefined,
+    readonly resolve: ((value: unknown) => void) | undefined,
+  ) {
+    this.tuple = { kind: '#', topic, args };
+  }
+}
+
+/** What a handler receives. */
+export class Signal {
+  readonly id: number;
+  readonly topic: string;
+  readonly args: readonly unknown[];
+  /** Label of the realm that raised the signal (a name, not a capability). */
+  readonly from: string;
+  /** A copy handed to a peeking trap: it cannot reply or pass. */
+  readonly peeked: boolean;
+  readonly #kernel: Kernel;
+  readonly #pending: PendingSignal;
+  readonly #trap: Trap;
+  #acted = false;
+
+  constructor(kernel: Kernel, pending: PendingSignal, trap: Trap, seen: Tuple, peeked: boolean) {
+    this.#kernel = kernel;
+    this.#pending = pending;
+    this.#trap = trap;
+    this.id = pending.id;
+    this.topic = seen.topic;
+    this.args = seen.args;
+    this.from = pending.origin.label;
+    this.peeked = peeked;
+  }
+
+  /** True once the signal has been answered (by anyone) or dropped. */
+  get answered(): boolean {
+    return this.#pending.state === 'settled';
+  }
+
+  /** True once this handler has replied or passed (possibly not yet committed). */
+  get acted(): boolean {
+    return this.#acted;
+  }
+
+  /**
+   * Answer the signal, resuming its sender with `value`. Takes effect when
+   * the current turn commits. A second reply, a reply to a signal whose
+   * sender stopped, or a reply from a peeked copy does nothing.
+   */
+  reply(value?: unknown): void {
+    if (this.peeked) return;
+    this.#acted = true;
+    const kernel = this.#kernel;
+    const pending = this.#pending;
+    const trap = this.#trap;
+    kernel.perform(kernel.actor ?? trap.owner, {
+      apply() {
+        if (pending.state !== 'trapped' || pending.trap !== trap) {
+          if (kernel.tracing) kernel.note(`reply s${pending.id} = ${describe(value)} dropped (${pending.state === 'settled' ? 'already answered' : 'not held by this handler'})`);
+          return;
+        }
+        if (kernel.tracing) kernel.note(`reply s${pending.id} = ${describe(value)} to ${pending.sender.label}`);
+        settle(kernel, pending, value);
+      },
+      describe: () => `reply s${pending.id} = ${describe(value)}`,
+    });
+  }
+
+  /** Decline: let the signal bubble on above the realm where it was trapped. */
+  pass(): void {
+    if (this.peeked) return;
+    this.#acted = true;
+    const kernel = this.#kernel;
+    const pending = this.#pending;
+    const trap = this.#trap;
+    kernel.perform(kernel.actor ?? trap.owner, {
+      apply() {
+        if (pending.state !== 'trapped' || pending.trap !== trap) return;
+        const above = pending.at!.parent;
+        trap.owner.trapped.delete(pending);
+        pending.trap = null;
+        pending.at = null;
+        pending.state = 'travelling';
+        if (kernel.tracing) kernel.note(`pass s${pending.id} above ${trap.at.label}`);
+        kernel.later((cause) => deliver(kernel, pending, above, cause));
+      },
+      describe: () => `pass s${pending.id}`,
+    });
+  }
+}
+
+/**
+ * Raise a signal. `sender` is resumed with the reply (through `onReply`, in
+ * a turn of its own, and/or through `resolve`); `origin` is where bubbling
+ * starts. Returns the signal's id.
+ */
+export function postSignal(
+  kernel: Kernel,
+  sender: RealmCore,
+  origin: RealmCore,
+  topic: string,
+  args: readonly unknown[],
+  onReply: ReplyCallback | undefined,
+  resolve: ((value: unknown) => void) | undefined,
+): number {
+  const sig = new PendingSignal(kernel.nextSignalId(), topic, args, sender, origin, onReply, resolve);
+  kernel.perform(sender, {
+    apply() {
+      if (sender.stopped || origin.stopped) {
+        if (kernel.tracing) kernel.note(`post ${describeTuple('#', topic, args)} s${sig.id} dropped (realm stopped)`);
+        sig.state = 'settled';
+        resolve?.(Empty);
+        return;
+      }
+      sig.state = 'travelling';
+      kernel.pending.set(sig.id, sig);
+      sender.sent.add(sig);
+      if (kernel.tracing) kernel.note(`post ${describeTuple('#', topic, args)} s${sig.id} from ${origin.label}`);
+      kernel.later((cause) => deliver(kernel, sig, origin, cause));
+    },
+    describe: () => `post ${describeTuple('#', topic, args)} s${sig.id}`,
+  });
+  return sig.id;
+}
+
+/** Walk up from `from`, letting observers see the signal, until a trap takes it. */
+function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cause: number | null): void {
+  if (sig.state !== 'travelling') return;
+  let top: RealmCore | null = null;
+  for (let r = from; r !== null; r = r.parent) {
+    top = r;
+    if (r.signalSubs.size > 0) observe(kernel, r, sig, cause);
+    const traps = r.traps;
+    for (let i = traps.length - 1; i >= 0; i--) {
+      const trap = traps[i];
+      if (trap.topic !== undefined) {
+        if (trap.topic === sig.tuple.topic) return runTrap(kernel, sig, r, trap, sig.tuple, cause);
+        continue;
+      }
+      let taken: Tuple | null = null;
+      for (const out of trap.view!(sig.tuple)) {
+        if (out.mode === 'peek') schedulePeek(kernel, sig, trap, out.tuple, cause);
+        else if (taken === null) taken = out.tuple;
+      }
+      if (taken !== null) return runTrap(kernel, sig, r, trap, taken, cause);
+    }
+  }
+  // Reached the top unhandled. `top` is null only when passed above the World.
+  const world = top ?? rootOf(sig.origin);
+  kernel.hooks.onUnhandled?.({ id: sig.id, topic: sig.tuple.topic, args: sig.tuple.args, from: sig.origin.label });
+  kernel.runTurn(
+    world,
+    'signal',
+    () => `${describeTuple('#', sig.tuple.topic, sig.tuple.args)} s${sig.id} unhandled`,
+    cause,
+    () => kernel.perform(world, answerEffect(kernel, sig, Empty, 'unhandled')),
+    'throw',
+  );
+}
+
+function rootOf(core: RealmCore): RealmCore {
+  let r = core;
+  while (r.parent !== null) r = r.parent;
+  return r;
+}
+
+function runTrap(kernel: Kernel, sig: PendingSignal, at: RealmCore, trap: Trap, seen: Tuple, cause: number | null): void {
+  sig.state = 'trapped';
+  sig.trap = trap;
+  sig.at = at;
+  trap.owner.trapped.add(sig);
+  const s = new Signal(kernel, sig, trap, seen, false);
+  const label = () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${at.label}`;
+  const ok = kernel.runTurn(trap.owner, 'signal', label, cause, () => {
+    const value = trap.handler(s);
+    if (value !== undefined && !s.acted) s.reply(value);
+  }, 'report');
+  if (!ok && sig.state === 'trapped' && sig.trap === trap) {
+    // The handler's turn rolled back, reply included: answer Empty so that
+    // the sender is not stranded.
+    kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} handler failed`, cause,
+      () => kernel.perform(trap.owner, answerEffect(kernel, sig, Empty, 'handler failed')), 'throw');
+  }
+}
+
+function schedulePeek(kernel: Kernel, sig: PendingSignal, trap: Trap, seen: Tuple, cause: number | null): void {
+  kernel.later(
+    (c) => {
+      if (trap.removed || trap.owner.stopped) return;
+      const s = new Signal(kernel, sig, trap, seen, true);
+      kernel.runTurn(trap.owner, 'peek', () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${trap.at.label}`, c,
+        () => void trap.handler(s), 'report');
+    },
+    cause,
+  );
+}
+
+function observe(kernel: Kernel, at: RealmCore, sig: PendingSignal, cause: number | null): void {
+  for (const sub of at.signalSubs) {
+    const bindings = sub.pattern.match(sig.tuple);
+    if (bindings === null) continue;
+    const inst = newInstance(sub, sig.tuple, bindings);
+    (sig.observers ??= []).push(inst);
+    scheduleBody(kernel, inst, cause);
+  }
+}
+
+function answerEffect(kernel: Kernel, sig: PendingSignal, value: unknown, why: string): Effect {
+  return {
+    apply() {
+      if (sig.state === 'settled') return;
+      if (kernel.tracing) kernel.note(`answer s${sig.id} = ${describe(value)} to ${sig.sender.label} (${why})`);
+      settle(kernel, sig, value);
+    },
+    describe: () => `answer s${sig.id} = ${describe(value)} (${why})`,
+  };
+}
+
+/**
+ * Answer a signal and forget it: remove it from every table, end its
+ * observers and resume its sender (unless the sender stopped: then only a
+ * promise is resolved, with Empty, so that no await hangs forever).
+ * Must run while a turn commits.
+ */
+export function settle(kernel: Kernel, sig: PendingSignal, value: unknown): void {
+  if (sig.state === 'settled') return;
+  sig.state = 'settled';
+  kernel.pending.delete(sig.id);
+  sig.sender.sent.delete(sig);
+  if (sig.trap !== null) sig.trap.owner.trapped.delete(sig);
+  sig.trap = null;
+  sig.at = null;
+  if (sig.observers !== null) {
+    for (const inst of sig.observers) endInstance(kernel, inst);
+    sig.observers = null;
+  }
+  const sender = sig.sender;
+  if (sender.stopped) {
+    sig.resolve?.(Empty);
+    return;
+  }
+  sig.resolve?.(value);
+  const onReply = sig.onReply;
+  if (onReply !== undefined) {
+    kernel.later((cause) => {
+      if (sender.stopped) return;
+      kernel.runTurn(sender, 'resume', () => `s${sig.id} = ${describe(value)}`, cause, () => onReply(value), 'report');
+    });
+  }
+}
+
+/** Install a trap (buffered in the current turn). */
+export function installTrap(
+  kernel: Kernel,
+  owner: RealmCore,
+  at: RealmCore,
+  topic: string | undefined,
+  view: View | undefined,
+  handler: SignalHandler,
+): Trap {
+  const trap: Trap = { owner, at, topic, view, handler, removed: false };
+  kernel.perform(owner, {
+    apply() {
+      if (trap.removed) return;
+      if (owner.stopped || at.stopped) {
+        trap.removed = true;
+        return;
+      }
+      at.traps.push(trap);
+      owner.ownedTraps.add(trap);
+      if (kernel.tracing) kernel.note(`trap ${topic !== undefined ? '#' + topic : 'view'} on ${at.label}`);
+    },
+    discard() {
+      trap.removed = true;
+    },
+    describe: () => `trap ${topic ?? 'view'} on ${at.label}`,
+  });
+  return trap;
+}
+
+/** Remove a trap at once (used while committing, e.g. when a realm stops). */
+export function removeTrapNow(kernel: Kernel, trap: Trap): void {
+  if (trap.removed) return;
+  trap.removed = true;
+  const i = trap.at.traps.indexOf(trap);
+  if (i !== -1) trap.at.traps.splice(i, 1);
+  trap.owner.ownedTraps.delete(trap);
+  if (kernel.tracing) kernel.note(`untrap ${trap.topic !== undefined ? '#' + trap.topic : 'view'} on ${trap.at.label}`);
+}
+
+/** Remove a trap when the current turn commits. */
+export function removeTrap(kernel: Kernel, actor: RealmCore, trap: Trap): void {
+  kernel.perform(actor, { apply: () => removeTrapNow(kernel, trap), describe: () => `untrap on ${trap.at.label}` });
+}

@@ -1,0 +1,31 @@
+/**
+ * A turn is one run of a handler (or one external action). Its effects are
+ * buffered and applied together when it commits, or discarded together when
+ * it throws: other realms never see half a turn.
+ */
+import type { RealmCore } from './core.js';
+import type { TurnKind } from './trace.js';
+
+export interface Effect {
+  /** Apply the effect at commit time. May schedule work; never runs user code. */
+  apply(): void;
+  /** Undo whatever was promised at buffer time, when the turn rolls back. */
+  discard?(): void;
+  /** For traces of rolled-back turns. */
+  describe(): string;
+}
+
+export class Turn {
+  readonly effects: Effect[] = [];
+  /** Field writes are visible at once inside the turn; these undo them. */
+  readonly undo: (() => void)[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly cause: number | null,
+    /** The realm on whose behalf the turn runs: it owns what the turn proclaims. */
+    public actor: RealmCore,
+    readonly kind: TurnKind,
+    readonly label: string,
+  ) {}
+}

@@ -1,0 +1,281 @@
+/**
+ * Vassals: attenuating proxies (facets). A vassal holds a target (a realm,
+ * another vassal, or any object with methods) and an ordered list of rules.
+ * Every tuple crossing it, in either direction, is run through the rules:
+ *
+ *   take(p)          the first matching tuple passes and rule evaluation stops
+ *   peek(p, f?)      a copy (optionally rewritten) passes; evaluation goes on
+ *   block(p)         the tuple is dropped and evaluation stops
+ *   transform(p, f)  the rewritten tuple passes (f may return Empty to drop)
+ *   (no rule)        dropped: a vassal grants only what its rules name
+ *
+ * A peeked copy carries no authority: a peeked signal cannot be answered and
+ * a peeked call is reported, not performed. So `take` is the only way to let
+ * something through with its full force.
+ *
+ * Authority only narrows: a vassal can only reach its target through the
+ * target's own interface, so a vassal of a vassal is limited by both rule
+ * lists, and a rewrite can never change a tuple's kind.
+ *
+ * Proclamations: taking one hides it from later rules, but it stays in the
+ * realm beneath. To remove it there, assert Empty through the vassal (which
+ * itself must be allowed by the rules).
+ */
+import { Empty } from './empty.js';
+import { CapabilityError } from './errors.js';
+import type { Kernel } from './kernel.js';
+import { coreOf } from './fields.js';
+import type { RealmCore } from './core.js';
+import { compilePattern, matchOf, parseHead, type CompiledPattern, type Match, type Pattern, type Tuple } from './pattern.js';
+import type { Proclamation } from './proclamations.js';
+import type { ReplyCallback, SignalHandler, View, ViewOutput } from './signals.js';
+import type { Handle, Space } from './space.js';
+import type { SubscriptionBody } from './subscriptions.js';
+import { describeTuple } from './values.js';
+
+export type RuleAction = 'take' | 'peek' | 'block' | 'transform';
+export type Rewrite = (m: Match) => Tuple | typeof Empty;
+
+export interface Rule {
+  readonly action: RuleAction;
+  readonly pattern: CompiledPattern;
+  readonly rewrite: Rewrite | undefined;
+}
+
+export const take = (pattern: Pattern): Rule => ({ action: 'take', pattern: compilePattern(pattern), rewrite: undefined });
+export const peek = (pattern: Pattern, rewrite?: Rewrite): Rule => ({ action: 'peek', pattern: compilePattern(pattern), rewrite });
+export const block = (pattern: Pattern): Rule => ({ action: 'block', pattern: compilePattern(pattern), rewrite: undefined });
+export const transform = (pattern: Pattern, rewrite: Rewrite): Rule => ({ action: 'transform', pattern: compilePattern(pattern), rewrite });
+
+/** Build a tuple for a rewrite: `tuple('#whisper', ...m.args)`. */
+export function tuple(head: string, ...args: unknown[]): Tuple {
+  const { kind, topic } = parseHead(head);
+  if (topic === undefined) throw new SyntaxError(`tuple head ${JSON.stringify(head)} needs a topic`);
+  return { kind, topic, args };
+}
+
+/** What the rules let through for one tuple, in order. */
+export function applyRules(rules: readonly Rule[], t: Tuple): ViewOutput[] {
+  const out: ViewOutput[] = [];
+  for (const rule of rules) {
+    const bindings = rule.pattern.match(t);
+    if (bindings === null) continue;
+    switch (rule.action) {
+      case 'take':
+        out.push({ tuple: t, mode: 'take' });
+        return out;
+      case 'block':
+        return out;
+      case 'peek': {
+        const copy = rule.rewrite ? rewriteWith(rule, t, bindings) : t;
+        if (copy !== null) out.push({ tuple: copy, mode: 'peek' });
+        continue;
+      }
+      case 'transform': {
+        const result = rewriteWith(rule, t, bindings);
+        if (result !== null) out.push({ tuple: result, mode: 'take' });
+        return out;
+      }
+    }
+  }
+  return out;
+}
+
+function rewriteWith(rule: Rule, t: Tuple, bindings: Readonly<Record<string, unknown>>): Tuple | null {
+  const result = rule.rewrite!(matchOf(t, bindings));
+  if (result === Empty) return null;
+  if (result.kind !== t.kind) {
+    throw new TypeError(`vassal rule ${rule.pattern.source} may not turn a '${t.kind}' tuple into a '${result.kind}' one`);
+  }
+  return result;
+}
+
+/** A view that takes signals on one topic (what `on(topic)` means). */
+export const topicView =
+  (topic: string): View =>
+  (t) =>
+    t.kind === '#' && t.topic === topic ? [{ tuple: t, mode: 'take' }] : [];
+
+// The realm beneath a vassal, for the few things a vassal must do itself
+// (resume a sender whose signal was dropped). Kept out of the class so that
+// holding a vassal never gives access to it.
+const baseOf = new WeakMap<Vassal, RealmCore>();
+
+export class Vassal implements Space {
+  readonly name: string;
+  readonly #target: Space;
+  readonly #rules: readonly Rule[];
+
+  constructor(target: Space, rules: readonly Rule[], name?: string) {
+    const base = target instanceof Vassal ? baseOf.get(target) : (target as { [coreOf]?: RealmCore })[coreOf];
+    if (base === undefined) throw new TypeError('a Vassal wraps a Realm or another Vassal; use attenuate() for plain objects');
+    baseOf.set(this, base);
+    this.#target = target;
+    this.#rules = [...rules];
+    this.name = name ?? `vassal of ${target instanceof Vassal ? target.name : base.label}`;
+  }
+
+  /** What these rules let through for `t` (for tests and debugging). */
+  filter(t: Tuple): ViewOutput[] {
+    return applyRules(this.#rules, t);
+  }
+
+  signal(topic: string, ...args: unknown[]): Promise<unknown> {
+    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }));
+    for (const c of copies) this.#target.post(c.topic, c.args);
+    return primary === null ? Promise.resolve(Empty) : this.#target.signal(primary.topic, ...primary.args);
+  }
+
+  post(topic: string, args: readonly unknown[] = [], onReply?: ReplyCallback): void {
+    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }));
+    for (const c of copies) this.#target.post(c.topic, c.args);
+    if (primary !== null) {
+      this.#target.post(primary.topic, primary.args, onReply);
+      return;
+    }
+    // Dropped: the target never sees it; the sender hears Empty, as if unhandled.
+    const base = baseOf.get(this)!;
+    const kernel = base.kernel;
+    const sender = kernel.actor ?? base;
+    const thisName = this.name;
+    kernel.perform(sender, {
+      apply() {
+        if (kernel.tracing) kernel.note(`post ${describeTuple('#', topic, args)} dropped by ${thisName}`);
+        if (onReply !== undefined) resumeWithEmpty(kernel, sender, onReply);
+      },
+      describe: () => `post ${describeTuple('#', topic, args)} (dropped)`,
+    });
+  }
+
+  proclaim(topic: string, ...args: unknown[]): Proclamation {
+    const outputs = applyRules(this.#rules, { kind: '$', topic, args });
+    const handles = outputs.map((o) => this.#target.proclaim(o.tuple.topic, ...o.tuple.args));
+    return {
+      topic,
+      args,
+      get live() {
+        return handles.some((h) => h.live);
+      },
+      retract() {
+        for (const h of handles) h.retract();
+      },
+    };
+  }
+
+  subscribe(pattern: Pattern, body: SubscriptionBody): Handle {
+    const wanted = compilePattern(pattern);
+    const rules = this.#rules;
+    // Watch everything beneath, and show the body only what the rules let through.
+    return this.#target.subscribe([], (m) => {
+      const cleanups: (() => void)[] = [];
+      for (const o of applyRules(rules, m)) {
+        const bindings = wanted.match(o.tuple);
+        if (bindings === null) continue;
+        const cleanup = body(matchOf(o.tuple, bindings));
+        if (typeof cleanup === 'function') cleanups.push(cleanup);
+      }
+      if (cleanups.length === 0) return undefined;
+      return () => {
+        for (const c of cleanups) c();
+      };
+    });
+  }
+
+  on(topic: string, handler: SignalHandler): Handle {
+    return this.trap(topicView(topic), handler);
+  }
+
+  trap(view: View, handler: SignalHandler): Handle {
+    const rules = this.#rules;
+    // Raw tuple → these rules → the caller's view. A copy stays a copy.
+    const composed: View = (t) => {
+      const out: ViewOutput[] = [];
+      for (const o of applyRules(rules, t)) {
+        for (const v of view(o.tuple)) out.push(o.mode === 'peek' && v.mode === 'take' ? { tuple: v.tuple, mode: 'peek' } : v);
+      }
+      return out;
+    };
+    return this.#target.trap(composed, handler);
+  }
+
+  vassal(rules: readonly Rule[], name?: string): Vassal {
+    return new Vassal(this, rules, name);
+  }
+
+  toString(): string {
+    return `Vassal(${this.name})`;
+  }
+}
+
+function split(outputs: readonly ViewOutput[]): { primary: Tuple | null; copies: Tuple[] } {
+  let primary: Tuple | null = null;
+  const copies: Tuple[] = [];
+  for (const o of outputs) {
+    if (o.mode === 'take' && primary === null) primary = o.tuple;
+    else copies.push(o.tuple);
+  }
+  return { primary, copies };
+}
+
+function resumeWithEmpty(kernel: Kernel, sender: RealmCore, onReply: ReplyCallback): void {
+  kernel.later((cause) => {
+    if (sender.stopped) return;
+    kernel.runTurn(sender, 'resume', () => 'dropped signal = ___', cause, () => onReply(Empty), 'report');
+  });
+}
+
+// ---- attenuating plain objects ------------------------------------------------
+
+export interface AttenuateOptions {
+  /** Names the holder in refusals: "io: capability 'connect' is not granted". */
+  readonly name?: string;
+  /** Receives the calls that `peek` rules copy. */
+  readonly onPeek?: (call: Tuple) => void;
+}
+
+/**
+ * A proxy of `target` that lets through only the calls the rules grant.
+ * A method call `x.read(a)` is the tuple `.read(a)`; a property read is the
+ * call with no arguments. A refused call throws a CapabilityError naming the
+ * capability; writes through the proxy are always refused. Attenuating an
+ * attenuated object applies both rule lists, so authority only narrows.
+ */
+export function attenuate<T extends object>(target: T, rules: readonly Rule[], options: AttenuateOptions = {}): T {
+  const holder = options.name ?? (target.constructor?.name || 'object');
+  const ruleList = [...rules];
+  const decide = (name: string, args: readonly unknown[]): Tuple => {
+    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }));
+    for (const c of copies) options.onPeek?.(c);
+    if (primary === null) throw new CapabilityError(holder, name);
+    return primary;
+  };
+  return new Proxy(target, {
+    get(obj, prop) {
+      if (typeof prop === 'symbol') return undefined;
+      if (!(prop in obj)) return undefined;
+      const value: unknown = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') {
+        const granted = decide(prop, []);
+        return granted.topic === prop ? value : Reflect.get(obj, granted.topic, obj);
+      }
+      return (...args: unknown[]) => {
+        const call = decide(prop, args);
+        const fn: unknown = Reflect.get(obj, call.topic, obj);
+        if (typeof fn !== 'function') throw new CapabilityError(holder, call.topic);
+        return fn.apply(obj, call.args);
+      };
+    },
+    set(_obj, prop) {
+      throw new CapabilityError(holder, `set ${String(prop)}`);
+    },
+    defineProperty(_obj, prop) {
+      throw new CapabilityError(holder, `define ${String(prop)}`);
+    },
+    deleteProperty(_obj, prop) {
+      throw new CapabilityError(holder, `delete ${String(prop)}`);
+    },
+    setPrototypeOf() {
+      throw new CapabilityError(holder, 'setPrototypeOf');
+    },
+  });
+}
