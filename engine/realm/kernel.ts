@@ -1,11 +1,10 @@
 /**
  * The kernel of a realm tree: the scheduler it runs on, its id counters, the
- * turn in progress, the table of pending signals and the optional trace.
+ * turn in progress, the count of pending signals and the optional trace.
  * One World owns one kernel.
  */
 import type { Scheduler } from '../scheduler.js';
 import type { RealmCore } from './core.js';
-import type { PendingSignal } from './signals.js';
 import type { Trace, TurnKind } from './trace.js';
 import { Turn, type Effect } from './turn.js';
 
@@ -55,7 +54,8 @@ export class Kernel {
   #nextSignal = 1;
   #nextRealm = 0;
   readonly realms = new Set<RealmCore>();
-  readonly pending = new Map<number, PendingSignal>();
+  /** Signals sent and not yet answered (a count: the signals themselves hang off their sender). */
+  pendingSignals = 0;
 
   constructor(
     readonly scheduler: Scheduler,
@@ -213,13 +213,13 @@ export class Kernel {
       proclamations += core.store.size;
       proclamationHandles += core.owned.size;
       subscriptions += core.ownedSubs.size;
-      for (const sub of core.ownedSubs) subscriptionInstances += sub.instances.size;
+      for (const sub of core.ownedSubs) subscriptionInstances += sub.live;
       traps += core.ownedTraps.size;
       fields += core.fields.size;
     }
     return {
       realms: this.realms.size,
-      pendingSignals: this.pending.size,
+      pendingSignals: this.pendingSignals,
       sentSignals,
       trappedSignals,
       proclamations,

@@ -11,7 +11,7 @@ import type { RealmCore } from './core.js';
 import { Empty } from './empty.js';
 import type { Kernel } from './kernel.js';
 import type { Tuple } from './pattern.js';
-import { notifyAdded, notifyRemoved } from './subscriptions.js';
+import { notifyAdded, notifyRemoved, type Instance } from './subscriptions.js';
 import { describeTuple, tupleKey } from './values.js';
 
 export interface Proclamation {
@@ -26,6 +26,8 @@ export interface Proclamation {
 export class Entry {
   count = 0;
   readonly handles = new Set<ProclamationHandle>();
+  /** Subscription instances started by this tuple; they end when it goes away. */
+  instances: Instance[] = [];
   readonly tuple: Tuple;
 
   constructor(
@@ -128,7 +130,7 @@ export function retractNow(kernel: Kernel, h: ProclamationHandle): void {
     topicSet.delete(entry);
     if (topicSet.size === 0) store.byTopic.delete(h.topic);
   }
-  notifyRemoved(kernel, store, entry);
+  notifyRemoved(kernel, entry);
 }
 
 function retractTopicNow(kernel: Kernel, store: RealmCore, topic: string): void {

@@ -175,7 +175,7 @@ export function postSignal(
         return;
       }
       sig.state = 'travelling';
-      kernel.pending.set(sig.id, sig);
+      kernel.pendingSignals++;
       sender.sent.add(sig);
       if (kernel.tracing) kernel.note(`post ${describeTuple('#', topic, args)} s${sig.id} from ${origin.label}`);
       kernel.later((cause) => deliver(kernel, sig, origin, cause));
@@ -287,7 +287,7 @@ function answerEffect(kernel: Kernel, sig: PendingSignal, value: unknown, why: s
 export function settle(kernel: Kernel, sig: PendingSignal, value: unknown): void {
   if (sig.state === 'settled') return;
   sig.state = 'settled';
-  kernel.pending.delete(sig.id);
+  kernel.pendingSignals--;
   sig.sender.sent.delete(sig);
   if (sig.trap !== null) sig.trap.owner.trapped.delete(sig);
   sig.trap = null;

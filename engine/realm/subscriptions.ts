@@ -31,8 +31,8 @@ export interface Instance {
 }
 
 export class Subscription {
-  /** Live instances for proclamations, by tuple key. */
-  readonly instances = new Map<string, Instance>();
+  /** Instances whose match has not gone away yet. */
+  live = 0;
   installed = false;
   cancelled = false;
 
@@ -53,6 +53,7 @@ export class Subscription {
 }
 
 export function newInstance(sub: Subscription, t: Tuple, bindings: Readonly<Record<string, unknown>>): Instance {
+  sub.live++;
   return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, endCause: null };
 }
 
@@ -62,6 +63,7 @@ const label = (inst: Instance) => () =>
 export function scheduleBody(kernel: Kernel, inst: Instance, cause?: number | null): void {
   const run = (c: number | null) => {
     if (inst.state !== 'pending') return;
+    if (inst.sub.cancelled) return cancelInstance(kernel, inst);
     let cleanup: (() => void) | undefined;
     const ok = kernel.runTurn(inst.sub.owner, 'added', label(inst), c, () => {
       const result = inst.sub.body(inst.match);
@@ -93,15 +95,18 @@ function scheduleCleanup(kernel: Kernel, inst: Instance): void {
 export function endInstance(kernel: Kernel, inst: Instance): void {
   if (inst.ended) return;
   inst.ended = true;
+  inst.sub.live--;
   inst.endCause = kernel.committingId;
   if (inst.state === 'active') scheduleCleanup(kernel, inst);
 }
 
 /** The subscription ended: a body that has not run yet never will. */
 function cancelInstance(kernel: Kernel, inst: Instance): void {
+  if (inst.ended) return;
   if (inst.state === 'pending') {
     inst.state = 'done';
     inst.ended = true;
+    inst.sub.live--;
     inst.endCause = kernel.committingId;
     return;
   }
@@ -163,8 +168,19 @@ export function unsubscribeNow(kernel: Kernel, sub: Subscription): void {
   }
   target.signalSubs.delete(sub);
   sub.owner.ownedSubs.delete(sub);
-  for (const inst of sub.instances.values()) cancelInstance(kernel, inst);
-  sub.instances.clear();
+  // Instances hang off the entries they match (so that a retraction finds
+  // them without a lookup per subscription); find this one's there.
+  if (sub.live > 0 && sub.seesProclamations) {
+    const entries = pattern.topic !== undefined ? target.byTopic.get(pattern.topic) : target.store.values();
+    if (entries !== undefined) {
+      for (const entry of entries) {
+        const mine = entry.instances.filter((inst) => inst.sub === sub);
+        if (mine.length === 0) continue;
+        entry.instances = entry.instances.filter((inst) => inst.sub !== sub);
+        for (const inst of mine) cancelInstance(kernel, inst);
+      }
+    }
+  }
   if (kernel.tracing) kernel.note(`unsubscribe ${pattern.source} on ${target.label}`);
 }
 
@@ -175,9 +191,9 @@ export function unsubscribe(kernel: Kernel, actor: RealmCore, sub: Subscription)
 
 function addMatch(kernel: Kernel, sub: Subscription, entry: Entry): void {
   const bindings = sub.pattern.match(entry.tuple);
-  if (bindings === null || sub.instances.has(entry.key)) return;
+  if (bindings === null) return;
   const inst = newInstance(sub, entry.tuple, bindings);
-  sub.instances.set(entry.key, inst);
+  entry.instances.push(inst);
   scheduleBody(kernel, inst);
 }
 
@@ -188,15 +204,9 @@ export function notifyAdded(kernel: Kernel, store: RealmCore, entry: Entry): voi
   for (const sub of store.subsAnyTopic) addMatch(kernel, sub, entry);
 }
 
-/** A tuple became absent from `store` (count 1 → 0). */
-export function notifyRemoved(kernel: Kernel, store: RealmCore, entry: Entry): void {
-  const end = (sub: Subscription) => {
-    const inst = sub.instances.get(entry.key);
-    if (inst === undefined) return;
-    sub.instances.delete(entry.key);
-    endInstance(kernel, inst);
-  };
-  const byTopic = store.subsByTopic.get(entry.tuple.topic);
-  if (byTopic !== undefined) for (const sub of byTopic) end(sub);
-  for (const sub of store.subsAnyTopic) end(sub);
+/** A tuple became absent (count 1 → 0): every instance it started ends. */
+export function notifyRemoved(kernel: Kernel, entry: Entry): void {
+  const instances = entry.instances;
+  entry.instances = [];
+  for (const inst of instances) endInstance(kernel, inst);
 }
