@@ -9,6 +9,7 @@ export type { FieldSource } from './fields.js';
 export type { KernelHooks, RealmStats, TurnFailure, UnhandledSignal } from './kernel.js';
 export { _, Rest, bind, compilePattern, type Kind, type Match, type Pattern, type Tuple } from './pattern.js';
 export type { Proclamation } from './proclamations.js';
+export { ERROR_TOPIC, raiseError, type ErrorDecision, type ErrorReport } from './protocols.js';
 export { Realm, type RealmOptions } from './realm.js';
 export { Signal, type ReplyCallback, type SignalHandler, type View, type ViewOutput } from './signals.js';
 export type { Handle, Space } from './space.js';

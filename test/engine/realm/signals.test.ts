@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Empty, Signal, World, type UnhandledSignal } from '../../../engine/realm/index.js';
+import { Empty, Signal, World, raiseError, type UnhandledSignal } from '../../../engine/realm/index.js';
 
 /** A three-level chain world → top → mid → leaf. */
 function chain() {
@@ -261,7 +261,7 @@ describe('signals', () => {
           out.push(step(input[i]));
           i++;
         } catch (cause) {
-          const decision = await proc.signal('error', { process: proc.label, port: 'in', index: i, cause });
+          const decision = await raiseError(proc, { process: proc.label, port: 'in', index: i, cause });
           if (decision === 'retry') continue;
           if (decision === 'skip') i++;
           else return 'aborted';
@@ -287,5 +287,16 @@ describe('signals', () => {
     ]);
     expect(result).toBe('aborted');
     expect(world.stats().pendingSignals).toBe(0);
+  });
+
+  test('raiseError treats no answer, or an answer that is not a decision, as abort', async () => {
+    const world = new World();
+    const odd = world.child();
+    odd.on('error', () => 'maybe later');
+    const unsupervised = world.detached();
+    const report = { process: 'p1', port: 'in', index: 0, cause: new Error('x') };
+    const decisions = [raiseError(odd.child(), report), raiseError(unsupervised, report)];
+    world.run();
+    expect(await Promise.all(decisions)).toEqual(['abort', 'abort']);
   });
 });
