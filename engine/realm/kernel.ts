@@ -10,7 +10,8 @@ import { Turn, type Effect } from './turn.js';
 
 export interface TurnFailure {
   readonly error: unknown;
-  readonly turn: number;
+  /** The rolled-back turn, or null when the failure happened outside a turn (in a vassal rule). */
+  readonly turn: number | null;
   readonly realm: string;
   readonly kind: TurnKind;
 }
@@ -147,6 +148,16 @@ export class Kernel {
     this.active = null;
     this.#commit(turn);
     return true;
+  }
+
+  /**
+   * Report a failure of user code that ran outside a turn (a vassal rule
+   * evaluated while a signal bubbles): to onError, or rethrown once the
+   * current task is done.
+   */
+  fail(error: unknown, realm: RealmCore, kind: TurnKind): void {
+    if (this.hooks.onError) this.hooks.onError({ error, turn: null, realm: realm.label, kind });
+    else this.#uncaught.push(error);
   }
 
   /** Add a line to the trace record of the turn being committed. */

@@ -199,8 +199,16 @@ function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cau
         if (trap.topic === sig.tuple.topic) return runTrap(kernel, sig, r, trap, sig.tuple, cause);
         continue;
       }
+      let outputs: readonly ViewOutput[];
+      try {
+        outputs = trap.view!(sig.tuple);
+      } catch (error) {
+        // A broken rule must not strand the signal: skip this trap, report it.
+        kernel.fail(error, trap.owner, 'signal');
+        continue;
+      }
       let taken: Tuple | null = null;
-      for (const out of trap.view!(sig.tuple)) {
+      for (const out of outputs) {
         if (out.mode === 'peek') schedulePeek(kernel, sig, trap, out.tuple, cause);
         else if (taken === null) taken = out.tuple;
       }

@@ -16,6 +16,7 @@ import {
   tuple,
   type Rule,
   type Tuple,
+  type TurnFailure,
 } from '../../../engine/realm/index.js';
 
 describe('vassals of realms: outbound (holder → target)', () => {
@@ -189,6 +190,23 @@ describe('vassals of realms: inbound (target → holder)', () => {
     h.retract();
     world.run();
     expect(log).toEqual(['+1', '-1']);
+  });
+});
+
+describe('vassal rules that fail', () => {
+  test('a rule that throws while a signal bubbles is reported and skipped; the signal still gets its answer', async () => {
+    const failures: TurnFailure[] = [];
+    const world = new World({ onError: (f) => failures.push(f) });
+    const target = world.child({ name: 'target' });
+    world.on('ask', () => 'parent');
+    target.vassal([transform('#ask', () => tuple('$not-a-signal'))]).on('ask', () => 'never');
+    const reply = target.signal('ask');
+    world.run();
+    expect(await reply).toBe('parent');
+    expect(failures.map((f) => [f.turn, f.realm, String(f.error)])).toEqual([
+      [null, 'r1:target', "TypeError: vassal rule #ask may not turn a '#' tuple into a '$' one"],
+    ]);
+    expect(world.stats().pendingSignals).toBe(0);
   });
 });
 
