@@ -218,14 +218,18 @@ export class Kernel {
     let subscriptionInstances = 0;
     let traps = 0;
     let fields = 0;
+    // Subscriptions and traps are counted where they sit (on live realms), so
+    // one left behind by a stopped owner shows up as a leak.
     for (const core of this.realms) {
       sentSignals += core.sent.size;
       trappedSignals += core.trapped.size;
       proclamations += core.store.size;
       proclamationHandles += core.owned.size;
-      subscriptions += core.ownedSubs.size;
-      for (const sub of core.ownedSubs) subscriptionInstances += sub.live;
-      traps += core.ownedTraps.size;
+      const observing = new Set([...core.subsAnyTopic, ...core.signalSubs]);
+      for (const set of core.subsByTopic.values()) for (const sub of set) observing.add(sub);
+      subscriptions += observing.size;
+      for (const sub of observing) subscriptionInstances += sub.live;
+      traps += core.traps.length;
       fields += core.fields.size;
     }
     return {

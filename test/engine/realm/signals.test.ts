@@ -164,32 +164,64 @@ describe('signals', () => {
     expect(world.stats()).toEqual(before);
   });
 
+  test('a sender that stops between the reply and its resumption does not resume', () => {
+    const world = new World();
+    const held: Signal[] = [];
+    world.on('q', (s) => void held.push(s));
+    const sender = world.child();
+    const got: unknown[] = [];
+    sender.post('q', [], (v) => got.push(v));
+    world.run();
+    held[0].reply('answer'); // committed: the resumption is scheduled
+    sender.stop();
+    world.run();
+    expect(got).toEqual([]);
+  });
+
   test('when the handling realm stops before replying, its senders resume with Empty', async () => {
     const world = new World();
-    const supervisor = world.child();
-    supervisor.on('q', () => undefined); // holds the signal without answering
-    const reply = supervisor.child().signal('q');
+    const supervisor = world.child({ name: 'supervisor' });
+    // The supervisor's handler sits on the World, so the sender is not its child.
+    supervisor.act(() => world.on('q', () => undefined)); // holds the signal without answering
+    const sender = world.child();
+    const got: unknown[] = [];
+    sender.post('q', [], (v) => got.push(v));
+    const reply = sender.signal('q');
     world.run();
-    expect(world.stats().trappedSignals).toBe(1);
+    expect(world.stats().trappedSignals).toBe(2);
     supervisor.stop();
     world.run();
+    expect(sender.stopped).toBe(false);
     expect(await reply).toBe(Empty);
+    expect(got).toEqual([Empty]);
     expect(world.stats().pendingSignals).toBe(0);
+    expect(world.stats().traps).toBe(0);
+    // The stopped supervisor's handler is gone: a new signal is unhandled.
+    const again = sender.signal('q');
+    world.run();
+    expect(await again).toBe(Empty);
+    expect(world.stats().trappedSignals).toBe(0);
   });
 
   test('pass() lets the signal bubble on to the next handler; a later reply from the passer is dropped', async () => {
     const { world, top, mid, leaf } = chain();
     let passed: Signal | undefined;
     mid.on('ask', (s) => {
-      passed = s;
-      if (s.args[0] === 'hard') s.pass();
-      else s.reply('mid');
+      if (s.args[0] === 'hard') {
+        passed = s;
+        s.pass();
+      } else s.reply('mid');
     });
-    top.on('ask', () => 'top');
+    let atTop: Signal | undefined;
+    top.on('ask', (s) => void (atTop = s)); // holds it
     const easy = leaf.signal('ask', 'easy');
     const hard = leaf.signal('ask', 'hard');
     world.run();
-    passed!.reply('mid, too late');
+    expect(atTop?.args).toEqual(['hard']);
+    passed!.reply('mid, after passing'); // no longer its signal to answer
+    world.run();
+    expect(atTop!.answered).toBe(false);
+    atTop!.reply('top');
     world.run();
     expect(await easy).toBe('mid');
     expect(await hard).toBe('top');
