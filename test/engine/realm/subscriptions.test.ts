@@ -142,6 +142,41 @@ describe('subscriptions', () => {
     expect(world.stats().subscriptions).toBe(0);
   });
 
+  test('a signal observer cancelled before its body runs never runs', async () => {
+    const world = new World();
+    const mid = world.child();
+    const seen: string[] = [];
+    const sub = mid.subscribe(['#ask'], (m) => void seen.push(show(m)));
+    // The trap runs while the signal is delivered, before the observer's body.
+    world.on('ask', () => {
+      sub.cancel();
+      return 'ok';
+    });
+    const reply = mid.child().signal('ask');
+    world.run();
+    expect(await reply).toBe('ok');
+    expect(seen).toEqual([]);
+  });
+
+  test('a stopped realm cleaning up cannot leave new proclamations behind', () => {
+    const world = new World();
+    const observer = world.child({ name: 'observer' });
+    observer.act(() =>
+      world.subscribe(['$x'], () => () => {
+        world.proclaim('goodbye'); // owned by the stopping observer: dropped
+        world.set('cleaned', true); // plain fields still work
+      }),
+    );
+    world.proclaim('x');
+    world.run();
+    const before = world.stats();
+    observer.stop();
+    world.run();
+    expect(world.get('cleaned')).toBe(true);
+    expect(world.count('goodbye')).toBe(0);
+    expect(world.stats().proclamationHandles).toBe(before.proclamationHandles);
+  });
+
   test('whatever the scheduling order, each instance runs its body before its cleanup, each once', () => {
     for (let seed = 1; seed <= 25; seed++) {
       const world = new World({ seed });
