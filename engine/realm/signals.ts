@@ -217,7 +217,11 @@ function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cau
   }
   // Reached the top unhandled. `top` is null only when passed above the World.
   const world = top ?? rootOf(sig.origin);
-  kernel.hooks.onUnhandled?.({ id: sig.id, topic: sig.tuple.topic, args: sig.tuple.args, from: sig.origin.label });
+  try {
+    kernel.hooks.onUnhandled?.({ id: sig.id, topic: sig.tuple.topic, args: sig.tuple.args, from: sig.origin.label });
+  } catch (error) {
+    kernel.fail(error, world, 'signal'); // a broken logger must not keep the signal alive
+  }
   kernel.runTurn(
     world,
     'signal',

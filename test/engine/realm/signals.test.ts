@@ -58,6 +58,18 @@ describe('signals', () => {
     expect(world.stats()).toEqual(before);
   });
 
+  test('a throwing onUnhandled logger is reported but the signal is still discarded', async () => {
+    const world = new World({
+      onUnhandled: () => {
+        throw new Error('logger down');
+      },
+    });
+    const reply = world.child().signal('lost');
+    expect(() => world.run()).toThrow('logger down');
+    expect(await reply).toBe(Empty);
+    expect(world.stats().pendingSignals).toBe(0);
+  });
+
   test('a thousand fire-and-forget signals leave nothing behind', () => {
     const world = new World();
     const leaf = world.child().child();
