@@ -131,7 +131,7 @@ export class Kernel {
     body: () => void,
     onFailure: 'throw' | 'report',
   ): boolean {
-    if (this.active !== null) throw new Error('internal: a turn is already open');
+    if (this.active !== null) throw new Error('a turn is already open (was the scheduler run from inside a turn?)');
     const turn = new Turn(this.#nextTurn++, cause, actor, kind, this.tracing ? label() : '');
     this.active = turn;
     try {

@@ -201,6 +201,12 @@ export class Realm implements Space, Describable {
 
   // ---- signals ----------------------------------------------------------
 
+  /**
+   * Raise `#topic(args)` from this realm and wait for the reply. Resolves
+   * with Empty when nobody answers or when the sender stops first. Raised
+   * inside a turn that rolls back, the signal is never sent and the promise
+   * never settles (nothing refers to it, so it is collected).
+   */
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
     const core = this.#alive(`signal #${topic}`);
     const kernel = core.kernel;
