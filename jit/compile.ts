@@ -127,7 +127,18 @@ class Gen {
       local = new Name(`${field}_${k}`);
       this.locals.set(key, local);
       const obj = this.stateObject(p);
-      this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
+      if (typeof p.state[field] === 'number') {
+        // A number now: load it typed. V8 shares hidden classes between objects
+        // with the same keys, so the field itself may be typed "anything"; an
+        // untyped start would keep the accumulator boxed for the whole loop.
+        // `+` is the identity on numbers, and the guard re-specialises the
+        // entry if the field ever holds something else.
+        const loaded = new Name(`${local.text}$in`);
+        const retype = this.value(this.entry.retype, 'retype', 'runtime re-specialise this entry');
+        this.hoist.push(code`const ${loaded} = ${obj}.${new Name(field)};\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n);\nlet ${local} = +${loaded};`);
+      } else {
+        this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
+      }
       this.writeback.push(code`${obj}.${new Name(field)} = ${local};`);
     }
     return local;
@@ -469,7 +480,10 @@ function load(gen: Gen, params: string, body: Code, names: string, entry: Entry)
   const shape = nextShape++;
   const name = `chain_${shape}_${names}`.slice(0, 120);
   const url = `pushback://chain/${shape}/${name}.js`;
-  const raw = `${gen.slots.prelude()}\nreturn function ${name}(${params}) {\n${body}\n};`;
+  // One function per shape, shared by every chain of that shape: its values come
+  // in as `$slots` on each call, so V8 optimises it once and every instance reuses
+  // the optimised code instead of starting cold.
+  const raw = `return function ${name}($slots, ${params}) {\n${gen.slots.prelude()}\n${body}\n};`;
   let pretty: string;
   try {
     pretty = generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
@@ -479,7 +493,10 @@ function load(gen: Gen, params: string, body: Code, names: string, entry: Entry)
     throw new CompileError(`chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind}): ${e.message}${where}\n${numbered(raw)}`);
   }
   const source = `${pretty}//# sourceURL=${url}\n`;
-  const make = new Function('$slots', source) as (slots: unknown[]) => EntryFunction;
+  const shared = new Function(source)() as (slots: unknown[], a: unknown, b?: unknown, c?: unknown) => number;
+  const make = entry.kind === 'admittance'
+    ? (slots: unknown[]): EntryFunction => (n) => shared(slots, n)
+    : (slots: unknown[]): EntryFunction => (xs, offset, n) => shared(slots, xs, offset, n);
   stats.compiles++;
   const dir = process.env.PUSHBACK_JIT_DUMP;
   if (dir) {

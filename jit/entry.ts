@@ -49,6 +49,18 @@ export class Entry {
     stats.invalidations++;
   }
 
+  /**
+   * Called by a function specialised for a state field's type when the field no
+   * longer has that type: compile for the new type (a shape-cache hit after the
+   * first time) and run the flow with it. Not a topology change, so not counted
+   * as an invalidation.
+   */
+  readonly retype: EntryFunction = (a, b, c) => {
+    this.stale = true;
+    stats.retypes++;
+    return this.ready()(a, b, c);
+  };
+
   /** Compiles now if stale; returns the current function. */
   ready(): EntryFunction {
     if (this.stale) this.compile();

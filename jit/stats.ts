@@ -8,9 +8,11 @@ export interface JitStats {
   invalidations: number;
   /** Entries compiled again after being marked stale. */
   recompiles: number;
+  /** Entries compiled again because a state field changed type. */
+  retypes: number;
 }
 
-export const stats: JitStats = { compiles: 0, cacheHits: 0, invalidations: 0, recompiles: 0 };
+export const stats: JitStats = { compiles: 0, cacheHits: 0, invalidations: 0, recompiles: 0, retypes: 0 };
 
 export function snapshot(): JitStats {
   return { ...stats };
@@ -23,5 +25,6 @@ export function since(before: JitStats): JitStats {
     cacheHits: stats.cacheHits - before.cacheHits,
     invalidations: stats.invalidations - before.invalidations,
     recompiles: stats.recompiles - before.recompiles,
+    retypes: stats.retypes - before.retypes,
   };
 }

@@ -20,13 +20,15 @@ import { take } from './take.js';
 
 export type Predicate<X> = ((x: X) => unknown) | RegExp;
 
-function predicate<X>(p: Predicate<X>): (x: X) => boolean {
+// Functions are passed as they are (grep's snippet tests truthiness itself): a
+// wrapper made per chain would give the shared fused code a new callee every time.
+function predicate<X>(p: Predicate<X>): (x: X) => unknown {
   if (p instanceof RegExp) {
     // A fresh non-global copy: a /g regex would carry lastIndex from one element to the next.
     const re = new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
     return (x) => re.test(String(x));
   }
-  return (x) => !!p(x);
+  return fn(p, 'grep');
 }
 
 export class Chain<X> {

@@ -30,3 +30,16 @@ describe('the shape cache', () => {
     expect(since(before).compiles).toBe(4);
   });
 });
+
+describe('type specialisation of state fields', () => {
+  it('a numeric accumulator that turns into a string re-specialises once and keeps its value', () => {
+    const io = new IO();
+    const xs = Array.from({ length: 10_000 }, (_, i) => i % 10);
+    const f = (a: number | string, x: number) => (typeof a === 'number' && a > 40 ? `${a}:${x}` : typeof a === 'string' ? a + x : a + x);
+    const before = snapshot();
+    const got = io.from(xs).reduce(f, 0 as number | string).run();
+    expect(got).toBe(xs.reduce(f, 0 as number | string));
+    // the first chunk starts numeric and turns into a string; the second finds a string
+    expect(since(before).retypes).toBe(1);
+  });
+});
