@@ -137,6 +137,7 @@ export class Process {
   private unlinked(port: number, far: Process | undefined): void {
     this.endedByPeer.delete(port);
     this.endedByUs.delete(port);
+    this.wake(`writable ${port}`);
     if (far && this.def.inputs.has(this.portName(port))) {
       // Another input may still lead to the same process.
       const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.inputs.has(this.portName(i)) && objectOf(a) === far.id);
@@ -201,6 +202,8 @@ export class Process {
     this.endedByPeer.add(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);
+    this.wake(`ended ${n}`);
+    this.wake(`writable ${n}`);
   }
 
   /**
@@ -213,6 +216,64 @@ export class Process {
     this.ports.forEach((far, n) => {
       if (far !== 0 && n !== ended) this.end(n);
     });
+  }
+
+  // ------------------------------------------------------------ waits
+
+  /** Resolvers of pending waits, by `kind port`. */
+  private waiters?: Map<string, (() => void)[]>;
+
+  /**
+   * Resolves when the far end of `port` may take more (someone downstream
+   * called `writableAgain`), or when the port ends or is disconnected. A writer
+   * whose admittance was 0 awaits this, then asks again.
+   */
+  whenWritable(port: string | number): Promise<void> {
+    return this.wait(`writable ${this.portNumber(port)}`);
+  }
+
+  /** Resolves when the peer has ended its stream into `port` (at once if it has). */
+  whenEnded(port: string | number): Promise<void> {
+    const n = this.portNumber(port);
+    return this.endedByPeer.has(n) ? Promise.resolve() : this.wait(`ended ${n}`);
+  }
+
+  /**
+   * Tells whoever writes into our `port` that we can take more again (a buffer
+   * drained, a device took its data). The news travels upstream: a process
+   * waiting to write wakes; any other passes it on through its inputs.
+   */
+  writableAgain(port: string | number): void {
+    const far = this.peer(port);
+    if (far) far.process.farWritable(far.process.portNumber(far.port), new Set());
+  }
+
+  private farWritable(port: number, seen: Set<Process>): void {
+    if (seen.has(this)) return;
+    seen.add(this);
+    if (this.wake(`writable ${port}`)) return;
+    this.ports.forEach((far, n) => {
+      if (far !== 0 && this.def.inputs.has(this.portName(n))) {
+        const up = this.peer(n);
+        if (up) up.process.farWritable(up.process.portNumber(up.port), seen);
+      }
+    });
+  }
+
+  private wait(key: string): Promise<void> {
+    this.waiters ??= new Map();
+    const list = this.waiters.get(key) ?? [];
+    this.waiters.set(key, list);
+    return new Promise((resolve) => list.push(resolve));
+  }
+
+  /** Wakes every waiter on `key` (all of them: none may be stranded); true if there were any. */
+  private wake(key: string): boolean {
+    const list = this.waiters?.get(key);
+    if (!list) return false;
+    this.waiters!.delete(key);
+    for (const resolve of list) resolve();
+    return true;
   }
 
   // ------------------------------------------------------------ JIT bookkeeping

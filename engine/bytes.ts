@@ -1,0 +1,38 @@
+// The engine's own count of bytes held in memory by processes of one IO
+// container: bytes read but not yet admitted downstream, partial lines, output
+// waiting for a device. Tests assert bounded memory on this counter (its peak),
+// never on timing.
+import type { IO } from './io.js';
+
+export class ByteAccount {
+  /** Bytes held right now. */
+  buffered = 0;
+  /** The most ever held at once. */
+  peak = 0;
+
+  hold(n: number): void {
+    this.buffered += n;
+    if (this.buffered > this.peak) this.peak = this.buffered;
+  }
+
+  release(n: number): void {
+    this.buffered -= n;
+  }
+
+  /** Starts a new peak measurement from what is held now. */
+  resetPeak(): void {
+    this.peak = this.buffered;
+  }
+}
+
+const accounts = new WeakMap<IO, ByteAccount>();
+
+/** The byte account of an IO container. */
+export function bytesHeld(io: IO): ByteAccount {
+  let account = accounts.get(io);
+  if (!account) {
+    account = new ByteAccount();
+    accounts.set(io, account);
+  }
+  return account;
+}

@@ -1,0 +1,167 @@
+// Running a chain asynchronously: drivers for sources, a completion promise
+// for the sink, and one place where errors end up.
+//
+// A Run belongs to one sink. Starting it walks upstream through the input
+// ports, starts a driver for every source it finds (a file, stdin, an array),
+// and settles when the sink has finished: resolved with the sink's result, or
+// rejected with the first error. An error aborts the run: every port of every
+// process in it is ended, so the sources stop and the sink finishes with what
+// it was given before the error (nothing admitted is lost, nothing is sent
+// twice). Processes ask `aborted(p)` so that an aborted end is not mistaken for
+// a complete stream (a counter does not emit a partial count).
+import type { Definition } from './definition.js';
+import type { Process } from './process.js';
+
+/** Moves data out of a source until it is done, cancelled or fails. */
+export type Driver = (source: Process) => Promise<void>;
+
+const drivers = new Map<Definition, Driver>();
+const finishes = new WeakMap<Process, Promise<void>>();
+const runs = new WeakMap<Process, Run<unknown>>();
+
+/** Declares how sources of `def` are driven. */
+export function registerDriver(def: Definition, driver: Driver): void {
+  drivers.set(def, driver);
+}
+
+/** Declares that sink `p` finishes when `promise` settles (after its input ended). */
+export function finishesWhen(p: Process, promise: Promise<void>): void {
+  finishes.set(p, promise);
+}
+
+/** The run `p` takes part in, if any. */
+export function runOf(p: Process): Run<unknown> | undefined {
+  return runs.get(p);
+}
+
+/** True when the run of `p` was aborted by an error: an end is then not a complete stream. */
+export function aborted(p: Process): boolean {
+  return runs.get(p)?.failed === true;
+}
+
+/** Sends an error raised outside a flow call (a deferred flush) to the run of `p`. */
+export function fault(p: Process, error: unknown): void {
+  const run = runs.get(p);
+  if (run) run.fail(error);
+  else queueMicrotask(() => { throw error; });
+}
+
+/**
+ * Calls `attempt` now and again whenever the far end of `port` becomes writable,
+ * until it returns true (it must return true once the port has ended). Used by
+ * processes that still hold output after their input ended.
+ */
+export function untilWritten(p: Process, port: string, attempt: () => boolean): void {
+  const step = (): void => {
+    let done: boolean;
+    try {
+      done = attempt();
+    } catch (error) {
+      fault(p, error);
+      return;
+    }
+    if (!done) void p.whenWritable(port).then(step);
+  };
+  step();
+}
+
+export class Run<R> {
+  /** The sink and everything upstream of it. */
+  readonly processes: Process[];
+  failed = false;
+  error: unknown;
+  private started = false;
+  private settled = false;
+  private resolve!: (r: R) => void;
+  private reject!: (e: unknown) => void;
+  readonly promise: Promise<R>;
+
+  constructor(readonly sink: Process, private readonly result: () => R) {
+    this.processes = upstream(sink);
+    this.promise = new Promise<R>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** The run of `sink`, made on first use. */
+  static of<R>(sink: Process, result: () => R): Run<R> {
+    const existing = runs.get(sink);
+    if (existing) return existing as Run<R>;
+    return new Run(sink, result);
+  }
+
+  /** Starts every source driver once; returns the completion promise. */
+  start(): Promise<R> {
+    if (this.started) return this.promise;
+    this.started = true;
+    for (const p of this.processes) {
+      const other = runs.get(p);
+      if (other && other !== this) throw new Error(`${p.label} already takes part in a run of ${other.sink.label}`);
+      runs.set(p, this as Run<unknown>);
+    }
+    const finished = finishes.get(this.sink) ?? this.sink.whenEnded(firstInput(this.sink));
+    finished.then(() => this.settle(), (error) => {
+      this.fail(error);
+      this.settle();
+    });
+    for (const p of this.processes) {
+      const driver = drivers.get(p.def);
+      if (driver) {
+        // Started from a microtask so that the caller holds the promise before any error.
+        queueMicrotask(() => driver(p).catch((error) => this.fail(error)));
+      }
+    }
+    return this.promise;
+  }
+
+  /** Aborts the run with `error` (the first error wins; errors after completion are ignored). */
+  fail(error: unknown): void {
+    if (this.settled || this.failed) return;
+    this.failed = true;
+    this.error = error;
+    for (const p of this.processes) {
+      p.ports.forEach((far, n) => {
+        if (far !== 0) p.end(n);
+      });
+    }
+    // The sink finishes with what it already had; settle() then rejects.
+    if (!finishes.has(this.sink)) this.settle();
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.failed) this.reject(this.error);
+    else {
+      try {
+        this.resolve(this.result());
+      } catch (error) {
+        this.reject(error);
+      }
+    }
+  }
+}
+
+function firstInput(p: Process): string {
+  const port = p.def.ports.find((name) => p.def.inputs.has(name));
+  if (!port) throw new Error(`${p.label} has no input port to wait on`);
+  return port;
+}
+
+/** The process and everything feeding it, through input ports. */
+function upstream(sink: Process): Process[] {
+  const seen = new Set<Process>();
+  const stack = [sink];
+  while (stack.length > 0) {
+    const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    p.def.ports.forEach((name) => {
+      if (!p.def.inputs.has(name)) return;
+      const far = p.peer(name);
+      if (far) stack.push(far.process);
+    });
+  }
+  return [...seen];
+}
