@@ -13,6 +13,7 @@ import { drop } from './drop.js';
 import { each } from './each.js';
 import { from, pump, type PumpResult } from './from.js';
 import { grep } from './grep.js';
+import { guardUserCode } from './guarded.js';
 import { map } from './map.js';
 import { reduce } from './reduce.js';
 import { scan } from './scan.js';
@@ -42,7 +43,10 @@ export class Chain<X> {
 
   /** Appends a process of `def` whose `in` is fed by this chain's `out`. */
   pipe<Y>(def: Definition, params: Record<string, unknown> = {}): Chain<Y> {
-    const next = new Process(this.io, def, params);
+    // User functions (f, p) are guarded under the chain's error policy, if it has one.
+    const guarded = guardUserCode(this.source, def, params);
+    const next = new Process(this.io, guarded.def, guarded.params);
+    guarded.bind(next);
     this.tail.connect('out', next, 'in');
     return new Chain<Y>(this.io, this.source, next);
   }

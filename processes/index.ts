@@ -12,3 +12,27 @@ export { reduce } from './reduce.js';
 export { scan } from './scan.js';
 export { take } from './take.js';
 export { registry, register, type Registered } from './registry.js';
+// Real IO: byte sources and sinks, framing, reducers that emit, and the IO chaining API.
+export { input, CHUNK_SIZE } from './input.js';
+export { output, HIGH_WATER } from './output.js';
+export { iterate } from './iterate.js';
+export { lines } from './lines.js';
+export { unlines } from './unlines.js';
+export { jsonl, JsonlError, type JsonlOptions } from './jsonl.js';
+export { stringify, record } from './stringify.js';
+export { split, splitter } from './split.js';
+export { fields, picker } from './fields.js';
+export { uniq } from './uniq.js';
+export { count } from './count.js';
+export { fold } from './fold.js';
+export { filterMap } from './filter-map.js';
+export { tap } from './tap.js';
+export { tr } from './tr.js';
+export { mapBytes } from './map-bytes.js';
+export * from './readers.js';
+export * from './writers.js';
+// The IO chaining API installs itself on IO, Chain and Sink when imported.
+export * from './chain-io.js';
+export { UserCodeError, SKIP, checkPolicy, type ErrorPolicy, type ErrorReporter } from '../engine/policy.js';
+export { ByteAccount, bytesHeld } from '../engine/bytes.js';
+export { Run, registerDriver, finishesWhen, aborted } from '../engine/run.js';
