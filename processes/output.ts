@@ -83,6 +83,7 @@ function write(o: Process, writer: Writer, chunk: unknown, size: number): void {
     if (writer.bytes) bytesHeld(o.io).release(size);
     if (error) {
       failed(o, error);
+      maybeFinish(o);
       return;
     }
     o.state.written = (o.state.written as number) + size;
