@@ -1,0 +1,27 @@
+// Running the command line in-process, with its streams captured.
+import { Readable, Writable } from 'node:stream';
+import { main } from '../../bin/cli.js';
+
+export interface Result {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(argv: string[], stdin: string | Buffer = ''): Promise<Result> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (into: Buffer[]) => new Writable({
+    write(chunk: Buffer, _enc, callback) {
+      into.push(Buffer.from(chunk));
+      callback();
+    },
+  });
+  const status = await main(argv, {
+    stdin: Readable.from([Buffer.from(stdin)]),
+    stdout: sink(out),
+    stderr: sink(err),
+    stderrIsTTY: false,
+  });
+  return { status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
