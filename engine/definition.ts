@@ -59,6 +59,14 @@ export interface JitContext {
   state(field: string): Name;
   param(name: string): Name;
   move(spec: string): Code;
+  /** A fresh local name. */
+  fresh(prefix: string): Name;
+  /** The process itself, for runtime helpers that name it in errors. */
+  self(): Name;
+  /** The member specs of a range spec such as 'out[]>', in member order (the entry now watches the range). */
+  members(spec: string): string[];
+  /** The inlined code that writes the one element `x` on through `spec`. */
+  element(spec: string, x: Name): Code;
 }
 /** Admittance JIT handlers see `n` and the inlined admittance of other specs. */
 export interface JitAdmitContext {
@@ -110,9 +118,13 @@ export type FlowRule =
   | { kind: 'jit'; spec: Spec; emit: (ctx: JitContext) => Code };
 
 export interface DefinitionOptions<P extends string = string> {
-  /** Port names, in port-number order (port 0 is the first). */
+  /**
+   * Port names, in port-number order (port 0 is the first). The last may be a
+   * range, written 'out[]': its members 'out[0]', 'out[1]', ... take every port
+   * number after the fixed ports, up to 65,535.
+   */
   ports: readonly string[];
-  /** Input-like ports: a process pins whatever is connected to them. */
+  /** Input-like ports (or 'in[]' for a whole range): a process pins whatever is connected to them. */
   inputs?: readonly string[];
   /** Values fixed when the process is created (functions, limits). */
   params?: readonly P[];
@@ -125,8 +137,12 @@ export interface DefinitionOptions<P extends string = string> {
 }
 
 export class Definition {
+  /** The fixed ports, in port-number order. */
   readonly ports: readonly string[];
   readonly portSet: ReadonlySet<string>;
+  /** The port range, if any: its members are numbered from `ports.length`. */
+  readonly range?: string;
+  readonly rangeSet: ReadonlySet<string>;
   readonly inputs: ReadonlySet<string>;
   readonly params: readonly string[];
   readonly stateInit: Record<string, (params: Record<string, unknown>) => unknown>;
@@ -140,12 +156,29 @@ export class Definition {
   constructor(readonly name: string, options: DefinitionOptions) {
     checkIdentifier(name, 'process class name');
     if (options.ports.length > 65536) throw new DefinitionError(`${name}: at most 65,536 ports`);
-    for (const p of options.ports) checkPortName(name, p);
-    this.ports = [...options.ports];
-    this.portSet = new Set(this.ports);
-    if (this.portSet.size !== this.ports.length) throw new DefinitionError(`${name}: duplicate port name`);
+    const fixed: string[] = [];
+    let rangeName: string | undefined;
+    options.ports.forEach((p, i) => {
+      const range = typeof p === 'string' && p.endsWith('[]') ? p.slice(0, -2) : undefined;
+      if (range !== undefined) {
+        checkPortName(name, range);
+        if (i !== options.ports.length - 1) throw new DefinitionError(`${name}: the port range ${JSON.stringify(p)} must come last`);
+        rangeName = range;
+      } else {
+        checkPortName(name, p);
+        fixed.push(p);
+      }
+    });
+    this.range = rangeName;
+    this.ports = fixed;
+    this.portSet = new Set(fixed);
+    this.rangeSet = new Set(this.range === undefined ? [] : [this.range]);
+    if (this.portSet.size !== fixed.length || (this.range !== undefined && this.portSet.has(this.range))) {
+      throw new DefinitionError(`${name}: duplicate port name`);
+    }
     for (const p of options.inputs ?? []) {
-      if (!this.portSet.has(p)) throw new DefinitionError(`${name}: input ${JSON.stringify(p)} is not a declared port`);
+      const known = p.endsWith('[]') ? this.rangeSet.has(p.slice(0, -2)) : this.portSet.has(p);
+      if (!known) throw new DefinitionError(`${name}: input ${JSON.stringify(p)} is not a declared port`);
     }
     this.inputs = new Set(options.inputs ?? []);
     this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
@@ -159,14 +192,39 @@ export class Definition {
     this.settle = options.settle;
   }
 
+  /** How many port numbers the process uses: the fixed ports, or all 65,536 with a range. */
+  get portCount(): number {
+    return this.range === undefined ? this.ports.length : 65536;
+  }
+
+  /** The port number of 'in', or of a range member 'out[3]'. */
   portNumber(port: string): number {
     const i = this.ports.indexOf(port);
-    if (i < 0) throw new DefinitionError(`${this.name}: unknown port ${JSON.stringify(port)}`);
-    return i;
+    if (i >= 0) return i;
+    const member = /^([A-Za-z_$][\w$]*)\[(\d+)\]$/.exec(port);
+    if (member && member[1] === this.range) {
+      const n = this.ports.length + Number(member[2]);
+      if (n <= 65535) return n;
+    }
+    throw new DefinitionError(`${this.name}: unknown port ${JSON.stringify(port)}`);
+  }
+
+  portName(n: number): string {
+    return n < this.ports.length ? this.ports[n] : `${this.range}[${n - this.ports.length}]`;
+  }
+
+  /** The range a port number belongs to, if any. */
+  rangeOf(n: number): string | undefined {
+    return n >= this.ports.length ? this.range : undefined;
+  }
+
+  isInput(n: number): boolean {
+    const range = this.rangeOf(n);
+    return range !== undefined ? this.inputs.has(`${range}[]`) : this.inputs.has(this.ports[n]);
   }
 
   spec(text: string): Spec {
-    return parseSpec(this.name, text, this.portSet);
+    return parseSpec(this.name, text, this.portSet, this.rangeSet);
   }
 
   /** Declares how much a transfer on `spec` admits. */
@@ -223,6 +281,9 @@ export class Definition {
   }
 
   private checkNew(rules: Map<string, unknown>, spec: Spec): void {
+    if (spec.member !== undefined) {
+      throw new DefinitionError(`${this.name}: declare rules on the range ${JSON.stringify(spec.ruleText)}, not on the member ${JSON.stringify(spec.text)}`);
+    }
     if (rules.has(spec.text)) throw new DefinitionError(`${this.name}: a rule for ${JSON.stringify(spec.text)} is already declared`);
   }
 

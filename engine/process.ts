@@ -28,8 +28,12 @@ export class Process {
   /** Ports we have ended ourselves. */
   readonly endedByUs = new Set<number>();
   private readonly entries = new Map<string, WeakRef<Entry> | Entry>();
-  /** Entries that inlined this process; marked stale when its topology changes. */
-  private readonly inlinedBy = new Set<WeakRef<Entry>>();
+  /**
+   * Entries that followed a connection of this process, by what they followed:
+   * a port number, or `range:name` for an entry that iterated a whole range.
+   * A change on a port marks exactly these entries stale.
+   */
+  private readonly watchers = new Map<number | string, Set<WeakRef<Entry>>>();
   /** Entries this process keeps alive. */
   private readonly kept = new Set<Entry>();
 
@@ -53,18 +57,36 @@ export class Process {
 
   portNumber(port: string | number): number {
     if (typeof port === 'number') {
-      if (!Number.isInteger(port) || port < 0 || port >= this.def.ports.length) {
+      if (!Number.isInteger(port) || port < 0 || port >= this.def.portCount) {
         throw new PortError(`${this.label}: no port number ${port}`);
       }
       return port;
     }
-    const i = this.def.ports.indexOf(port);
-    if (i < 0) throw new PortError(`${this.label}: unknown port ${JSON.stringify(port)} (ports: ${this.def.ports.join(', ')})`);
-    return i;
+    try {
+      return this.def.portNumber(port);
+    } catch {
+      const names = [...this.def.ports, ...(this.def.range === undefined ? [] : [`${this.def.range}[]`])];
+      throw new PortError(`${this.label}: unknown port ${JSON.stringify(port)} (ports: ${names.join(', ')})`);
+    }
   }
 
   portName(port: number): string {
-    return this.def.ports[port];
+    return this.def.portName(port);
+  }
+
+  /** The connected members of a port range, in member order. */
+  members(range: string): number[] {
+    if (range !== this.def.range) throw new PortError(`${this.label}: no port range ${JSON.stringify(range)}`);
+    const out: number[] = [];
+    for (let n = this.def.ports.length; n < this.ports.length; n++) if ((this.ports[n] ?? 0) !== 0) out.push(n);
+    return out;
+  }
+
+  /** The name of the first unconnected member of the range ('out[4]'). */
+  freeMember(range: string): string {
+    if (range !== this.def.range) throw new PortError(`${this.label}: no port range ${JSON.stringify(range)}`);
+    for (let n = this.def.ports.length; n < 65536; n++) if ((this.ports[n] ?? 0) === 0) return this.portName(n);
+    throw new PortError(`${this.label}: every member of ${range}[] is connected`);
   }
 
   address(port: string | number): LocalAddress {
@@ -100,8 +122,8 @@ export class Process {
     far.ports[there] = localAddress(this.id, here);
     this.linked(here, far);
     far.linked(there, this);
-    this.invalidate();
-    far.invalidate();
+    this.invalidate(here);
+    far.invalidate(there);
     return this;
   }
 
@@ -113,11 +135,11 @@ export class Process {
     const there = portOf(this.ports[here]);
     this.ports[here] = 0;
     this.unlinked(here, far?.process);
-    this.invalidate();
+    this.invalidate(here);
     if (far) {
       far.process.ports[there] = 0;
       far.process.unlinked(there, this);
-      far.process.invalidate();
+      far.process.invalidate(there);
     }
     return true;
   }
@@ -127,20 +149,20 @@ export class Process {
     this.ports[port] = 0;
     this.endedByPeer.delete(port);
     this.endedByUs.delete(port);
-    this.invalidate();
+    this.invalidate(port);
   }
 
   private linked(port: number, far: Process): void {
-    if (this.def.inputs.has(this.portName(port))) this.dependencies.add(far);
+    if (this.def.isInput(port)) this.dependencies.add(far);
   }
 
   private unlinked(port: number, far: Process | undefined): void {
     this.endedByPeer.delete(port);
     this.endedByUs.delete(port);
     this.wake(`writable ${port}`);
-    if (far && this.def.inputs.has(this.portName(port))) {
+    if (far && this.def.isInput(port)) {
       // Another input may still lead to the same process.
-      const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.inputs.has(this.portName(i)) && objectOf(a) === far.id);
+      const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.isInput(i) && objectOf(a) === far.id);
       if (!stillLinked) this.dependencies.delete(far);
     }
   }
@@ -253,7 +275,7 @@ export class Process {
     seen.add(this);
     if (this.wake(`writable ${port}`)) return;
     this.ports.forEach((far, n) => {
-      if (far !== 0 && this.def.inputs.has(this.portName(n))) {
+      if (far !== 0 && this.def.isInput(n)) {
         const up = this.peer(n);
         if (up) up.process.farWritable(up.process.portNumber(up.port), seen);
       }
@@ -278,13 +300,29 @@ export class Process {
 
   // ------------------------------------------------------------ JIT bookkeeping
 
-  /** Marks stale every entry that inlined this process. */
-  invalidate(): void {
-    for (const ref of this.inlinedBy) ref.deref()?.invalidate();
+  /**
+   * Marks stale the entries that followed `port` (and any that iterated its
+   * range); with no port, every entry that followed any connection of ours.
+   */
+  invalidate(port?: number): void {
+    if (port === undefined) {
+      for (const set of this.watchers.values()) for (const ref of set) ref.deref()?.invalidate();
+      return;
+    }
+    const range = this.def.rangeOf(port);
+    for (const key of range === undefined ? [port] : [port, `range:${range}`]) {
+      const set = this.watchers.get(key);
+      if (set) for (const ref of set) ref.deref()?.invalidate();
+    }
   }
 
-  register(entry: Entry, keep: boolean): void {
-    this.inlinedBy.add(entry.ref);
+  /** An entry inlined this process and followed the connections named by `keys`. */
+  register(entry: Entry, keep: boolean, keys: Iterable<number | string>): void {
+    for (const key of keys) {
+      let set = this.watchers.get(key);
+      if (!set) this.watchers.set(key, (set = new Set()));
+      set.add(entry.ref);
+    }
     if (keep) this.kept.add(entry);
     if (entry.start === this) {
       // Held weakly when others keep it, so a pinned source does not pin its downstream.
@@ -293,15 +331,21 @@ export class Process {
   }
 
   unregister(entry: Entry): void {
-    this.inlinedBy.delete(entry.ref);
+    for (const [key, set] of this.watchers) {
+      set.delete(entry.ref);
+      if (set.size === 0) this.watchers.delete(key);
+    }
     this.kept.delete(entry);
   }
 
-  /** How many live entries inlined this process (for tests and `explain`). */
+  /** How many live entries follow a connection of this process (for tests and `explain`). */
   get inlinedCount(): number {
-    let n = 0;
-    for (const ref of this.inlinedBy) if (ref.deref()) n++;
-    return n;
+    const live = new Set<Entry>();
+    for (const set of this.watchers.values()) for (const ref of set) {
+      const e = ref.deref();
+      if (e) live.add(e);
+    }
+    return live.size;
   }
 
   /** Removes the process from its container after disconnecting every port. */

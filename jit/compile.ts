@@ -22,7 +22,7 @@ import { join as joinPath } from 'node:path';
 import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
-import { Code, code, join, literal, Name, SlotTable } from './code.js';
+import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from './code.js';
 import type { CompiledChain, Entry, EntryFunction } from './entry.js';
 import { ast, print, type Node, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
@@ -66,6 +66,10 @@ class Gen {
   private readonly locals = new Map<string, Name>();
   private readonly slotFor = new Map<unknown, Name>();
   private readonly visiting = new Set<string>();
+  /** What each inlined process's connections this entry followed: port numbers or `range:name`. */
+  readonly watched = new Map<Process, Set<number | string>>();
+  /** Processes whose rules ran on each branch of the fan-outs being compiled. */
+  private readonly branches: Set<Process>[] = [];
   private temp = 0;
 
   constructor(readonly entry: Entry, readonly fuse: boolean) {}
@@ -83,6 +87,7 @@ class Gen {
 
   /** A named process in the function name (only for processes whose rules ran). */
   ran(p: Process): void {
+    for (const branch of this.branches) branch.add(p);
     if (!this.names.includes(p.def.name) || this.names[this.names.length - 1] !== p.def.name) this.names.push(p.def.name);
     if (p.def.settle && !this.settled.has(p) && this.entry.kind === 'flow') {
       this.settled.add(p);
@@ -160,10 +165,47 @@ class Gen {
 
   /** Follows a far-end spec across its connection; registers P, whose connection is now inlined. */
   follow(p: Process, spec: Spec): { proc: Process; spec: string } | undefined {
-    this.proc(p);
+    this.watch(p, p.portNumber(spec.port));
     const far = p.peer(spec.port);
     if (!far) return undefined;
     return { proc: far.process, spec: farSpec(spec, far.port) };
+  }
+
+  watch(p: Process, key: number | string): void {
+    this.proc(p);
+    let keys = this.watched.get(p);
+    if (!keys) this.watched.set(p, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /**
+   * Compiles one branch per connected member of a range spec ('out[]>') with
+   * `each`. Two branches whose rules meet in one process would each be admitted
+   * the same amount and both deliver it there: the over-commit trap. That is
+   * refused, with what to add.
+   */
+  fanOut<T>(p: Process, spec: Spec, each: (memberSpec: string) => T): T[] {
+    this.watch(p, `range:${spec.range}`);
+    const reachedBy = new Map<Process, string>();
+    return p.members(spec.range!).map((n) => {
+      const member = `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`;
+      const branch = new Set<Process>();
+      this.branches.push(branch);
+      let out: T;
+      try {
+        out = each(member);
+      } finally {
+        this.branches.pop();
+      }
+      for (const q of branch) {
+        const other = reachedBy.get(q);
+        if (other !== undefined) {
+          throw new CompileError(`${p.label}: ${other} and ${p.portName(n)} both reach ${q.label} inside one fused flow, so a write admitted once would be delivered there twice (over-commit). Put a buffer on each branch (for example .buffer(n) after each output of ${p.label}) so that every branch has its own slack.`);
+        }
+        reachedBy.set(q, p.portName(n));
+      }
+      return out;
+    });
   }
 
   /**
@@ -204,6 +246,12 @@ class Gen {
 
 function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
   const spec = p.def.spec(specText);
+  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
+    // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
+    const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
+    if (parts.length === 0) return code`0`;
+    return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
+  }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return code`0`;
@@ -212,11 +260,11 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
   }
   const leave = gen.enter(p, spec);
   try {
-    const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.text);
+    const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.ruleText);
     gen.ran(p);
     if (!rule) {
       // Without an admittance rule, a spec admits what its flow rule's target admits.
-      const flow = p.def.flowRules.get(spec.text);
+      const flow = p.def.flowRules.get(spec.ruleText);
       const target = flow && (flow.kind === 'delegate' || flow.kind === 'each') ? flow.target : undefined;
       if (!target) throw new CompileError(`${p.label} has no admittance rule for ${JSON.stringify(spec.text)}`);
       return admitExpr(gen, p, target.text, n);
@@ -249,7 +297,7 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
 // ---------------------------------------------------------------- writes
 
 function flowRule(gen: Gen, p: Process, spec: Spec): FlowRule {
-  const rule = p.def.flowRules.get(spec.text);
+  const rule = p.def.flowRules.get(spec.ruleText);
   if (!rule) throw new CompileError(`${p.label} has no flow rule for ${JSON.stringify(spec.text)}`);
   gen.proc(p);
   return rule;
@@ -257,6 +305,10 @@ function flowRule(gen: Gen, p: Process, spec: Spec): FlowRule {
 
 function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
   const spec = p.def.spec(specText);
+  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
+    // A broadcast: the same chunk to every member, in member order.
+    return join(gen.fanOut(p, spec, (member) => writeChunk(gen, p, member, c)));
+  }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return code`if (${c.end} > ${c.start}) ${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
@@ -302,6 +354,9 @@ function eachElement(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'each
 
 function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
   const spec = p.def.spec(specText);
+  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
+    return join(gen.fanOut(p, spec, (member) => writeElement(gen, p, member, x)));
+  }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return code`${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
@@ -354,6 +409,17 @@ function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>
     state: (field) => gen.stateLocal(p, checkField(p, field).text),
     param: (name) => gen.param(p, checkParam(p, name)),
     move: (s) => move(p.def.spec(s).text),
+    fresh: (prefix) => gen.fresh(checkIdentifier(prefix, 'name prefix')),
+    self: () => gen.process(p),
+    members: (s) => {
+      const spec = p.def.spec(s);
+      if (spec.range === undefined || spec.member !== undefined || spec.frame !== 'far') {
+        throw new CompileError(`${p.label}: members() takes a whole range spec such as 'out[]>', not ${JSON.stringify(s)}`);
+      }
+      gen.watch(p, `range:${spec.range}`);
+      return p.members(spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
+    },
+    element: (s, x) => writeElement(gen, p, p.def.spec(s).text, x),
   });
   return code`{\n${emitted}\n}`;
 }
@@ -383,6 +449,9 @@ interface ReadPlan {
 
 function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
   const spec = p.def.spec(specText);
+  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
+    throw new CompileError(`${p.label} ${spec.text}: a read cannot fan out over a range; read one member, or use a chunk handler`);
+  }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return { fill: code`if (${c.end} > ${c.start}) ${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`, stages: [] };
@@ -421,7 +490,9 @@ function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
 
 // ---------------------------------------------------------------- assembly
 
-export function compileEntry(entry: Entry): { fn: EntryFunction; chain: CompiledChain; inlined: Process[]; owners: Set<Process> } {
+export function compileEntry(entry: Entry): {
+  fn: EntryFunction; chain: CompiledChain; inlined: Process[]; watched: Map<Process, Set<number | string>>; owners: Set<Process>;
+} {
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
   let params: string;
@@ -446,7 +517,7 @@ export function compileEntry(entry: Entry): { fn: EntryFunction; chain: Compiled
   }
   const fn = factory.make(gen.slots.values());
   const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
-  return { fn, chain, inlined: gen.inlined, owners: owners(entry, gen.inlined) };
+  return { fn, chain, inlined: gen.inlined, watched: gen.watched, owners: owners(entry, gen.inlined) };
 }
 
 function readAll(gen: Gen, p: Process, specText: string, c: Chunk): Code {

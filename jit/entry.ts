@@ -71,12 +71,12 @@ export class Entry {
     for (const p of this.registeredWith) p.unregister(this);
     this.registeredWith = [];
     if (this.compiles > 0) stats.recompiles++;
-    const { fn, chain, inlined, owners } = compileEntry(this);
+    const { fn, chain, inlined, watched, owners } = compileEntry(this);
     this.compiles++;
     this.chain = chain;
     this.fn = fn;
     this.stale = false;
-    for (const p of inlined) p.register(this, owners.has(p));
+    for (const p of inlined) p.register(this, owners.has(p), watched.get(p) ?? []);
     this.registeredWith = inlined;
   }
 
