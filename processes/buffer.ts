@@ -10,16 +10,28 @@ function size(b: Process): number {
   return (b.state.items as unknown[]).length - (b.state.head as number);
 }
 
-/** Moves as much as `out` admits; ends `out` once the input has ended and everything is gone. */
+/**
+ * Moves as much as `out` admits; what is left moves when the far end says it is
+ * writable again. Ends `out` once the input has ended and everything is gone.
+ */
 export function drain(b: Process): void {
   const items = b.state.items as unknown[];
+  const before = size(b);
   while (size(b) > 0 && b.isConnected('out')) {
     const k = admitOut(b, 'out', size(b));
     if (k === 0) break;
     b.entry('out>', 'flow').ready()(items, b.state.head as number, k);
     consume(b, k);
   }
+  if (size(b) < before) b.writableAgain('in');
   if (size(b) === 0 && b.isEnded('in')) b.end('out');
+  else if (size(b) > 0 && b.isConnected('out') && !b.isEnded('out') && b.state.waiting !== true) {
+    b.state.waiting = true;
+    void b.whenWritable('out').then(() => {
+      b.state.waiting = false;
+      drain(b);
+    });
+  }
 }
 
 function consume(b: Process, k: number): void {
@@ -40,7 +52,7 @@ export const buffer = define('buffer', {
   ports: ['in', 'out'],
   inputs: ['in'],
   params: ['capacity'],
-  state: { items: () => [] as unknown[], head: () => 0 },
+  state: { items: () => [] as unknown[], head: () => 0, waiting: () => false },
   onEnd: (b, port) => {
     if (port === 'in') drain(b);
     else b.end('in');
@@ -60,6 +72,7 @@ export const buffer = define('buffer', {
     for (let i = 0; i < n; i++) (dest as unknown[])[offset + i] = items[head + i];
     consume(b, n);
     if (size(b) === 0 && b.isEnded('in')) b.end('out');
+    else b.writableAgain('in');
     return n;
   }));
 
