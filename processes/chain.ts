@@ -11,7 +11,7 @@ import { cat } from './cat.js';
 import { collect } from './collect.js';
 import { drop } from './drop.js';
 import { each } from './each.js';
-import { from, pump, type PumpResult } from './from.js';
+import { arraySources, from, pumpAll } from './from.js';
 import { grep } from './grep.js';
 import { guardUserCode } from './guarded.js';
 import { map } from './map.js';
@@ -37,17 +37,19 @@ export class Chain<X> {
     readonly io: IO,
     /** The process the data comes from. */
     readonly source: Process,
-    /** The last process; its `out` feeds the next step. */
+    /** The last process; its `tailPort` feeds the next step. */
     readonly tail: Process,
+    /** 'out', or a member such as 'out[2]' for one branch of a copy or a router. */
+    readonly tailPort: string = 'out',
   ) {}
 
-  /** Appends a process of `def` whose `in` is fed by this chain's `out`. */
-  pipe<Y>(def: Definition, params: Record<string, unknown> = {}): Chain<Y> {
+  /** Appends a process of `def` whose `inPort` is fed by this chain's tail. */
+  pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in'): Chain<Y> {
     // User functions (f, p) are guarded under the chain's error policy, if it has one.
     const guarded = guardUserCode(this.source, def, params);
     const next = new Process(this.io, guarded.def, guarded.params);
     guarded.bind(next);
-    this.tail.connect('out', next, 'in');
+    this.tail.connect(this.tailPort, next, inPort);
     return new Chain<Y>(this.io, this.source, next);
   }
 
@@ -115,11 +117,11 @@ export class Sink<R> {
     private readonly result: () => R,
   ) {}
 
-  /** Pushes everything the source has; returns the result. */
+  /** Pushes everything the array sources upstream have (round-robin when there are several); returns the result. */
   run(): R {
-    const outcome: PumpResult = pump(this.source);
-    if (outcome === 'blocked') {
-      throw new Error(`${this.source.label}: the chain stopped admitting before the source was done`);
+    const blocked = pumpAll(arraySources(this.process));
+    if (blocked.length > 0) {
+      throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);
     }
     return this.result();
   }

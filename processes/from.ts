@@ -24,28 +24,79 @@ export type PumpResult = 'done' | 'blocked' | 'cancelled';
 
 /**
  * Elements proposed per round. Bounded chunks keep a slow consumer's latency
- * down and, measured, let V8 optimise the fused function by ordinary calls: one
- * call over a million elements leaves it to on-stack replacement, whose code
- * ran up to twice as slow here (bench/core.ts).
+ * down, let several sources take turns fairly, and, measured, let V8 optimise
+ * the fused function by ordinary calls: one call over a million elements leaves
+ * it to on-stack replacement, whose code ran up to twice as slow here
+ * (bench/core.ts).
  */
 export const PUMP_CHUNK = 4096;
 
+/** Pushes one round (at most PUMP_CHUNK elements) downstream. */
+export function pumpOnce(s: Process): PumpResult | 'moved' {
+  const xs = s.params.xs as unknown[];
+  const pos = s.state.pos as number;
+  if (pos >= xs.length) {
+    s.end('out');
+    return 'done';
+  }
+  if (s.isEnded('out')) return 'cancelled';
+  const k = s.entry('out>', 'admittance').ready()(Math.min(PUMP_CHUNK, xs.length - pos));
+  if (k === 0) return s.isEnded('out') ? 'cancelled' : 'blocked';
+  s.entry('out>', 'flow').ready()(xs, pos, k);
+  s.state.pos = pos + k;
+  return 'moved';
+}
+
 /** Pushes the rest of the array downstream. */
 export function pump(s: Process): PumpResult {
-  const xs = s.params.xs as unknown[];
-  const admit = s.entry('out>', 'admittance');
-  const flow = s.entry('out>', 'flow');
-  let pos = s.state.pos as number;
-  while (pos < xs.length) {
-    if (s.isEnded('out')) return 'cancelled';
-    const k = admit.ready()(Math.min(PUMP_CHUNK, xs.length - pos));
-    if (k === 0) return s.isEnded('out') ? 'cancelled' : 'blocked';
-    flow.ready()(xs, pos, k);
-    pos += k;
-    s.state.pos = pos;
+  for (;;) {
+    const r = pumpOnce(s);
+    if (r !== 'moved') return r;
   }
-  s.end('out');
-  return 'done';
+}
+
+/**
+ * Pushes several array sources round-robin, one round each in turn, until
+ * none can move: a merge sees its inputs interleaved fairly. Returns the
+ * sources that were left blocked.
+ */
+export function pumpAll(sources: readonly Process[]): Process[] {
+  let active = [...sources];
+  while (active.length > 0) {
+    let moved = false;
+    const next: Process[] = [];
+    for (const s of active) {
+      const r = pumpOnce(s);
+      if (r === 'moved') {
+        moved = true;
+        next.push(s);
+      } else if (r === 'blocked') {
+        next.push(s);
+      }
+    }
+    active = next;
+    if (!moved) return active;
+  }
+  return [];
+}
+
+/** The array sources feeding `sink`, found by walking its input ports upstream. */
+export function arraySources(sink: Process): Process[] {
+  const seen = new Set<Process>();
+  const found: Process[] = [];
+  const visit = (p: Process): void => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    if (p.def === from) found.push(p);
+    p.ports.forEach((far, n) => {
+      if (far !== 0 && p.def.isInput(n)) {
+        const up = p.peer(n);
+        if (up) visit(up.process);
+      }
+    });
+  };
+  visit(sink);
+  return found;
 }
 
 /** Plain reference implementation, for the equivalence test. */

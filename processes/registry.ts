@@ -5,19 +5,25 @@ import type { Definition } from '../engine/definition.js';
 import * as buffer from './buffer.js';
 import * as cat from './cat.js';
 import * as collect from './collect.js';
+import * as copy from './copy.js';
 import * as drop from './drop.js';
 import * as each from './each.js';
+import * as flatMap from './flat_map.js';
 import * as from from './from.js';
 import * as grep from './grep.js';
 import * as map from './map.js';
 import * as reduce from './reduce.js';
+import * as router from './router.js';
 import * as scan from './scan.js';
 import * as take from './take.js';
+import * as union from './union.js';
+import * as zip from './zip.js';
 
 export interface Registered {
   definition: Definition;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  reference: (xs: unknown[], params: any) => unknown;
+  /** Input: the elements written in (an array), or one array per input for processes with several. */
+  reference: (input: any, params: any) => unknown;
 }
 
 export const registry = new Map<string, Registered>();
@@ -38,3 +44,8 @@ register(collect.collect, collect.reference);
 register(each.each, each.reference);
 register(from.from, from.reference);
 register(buffer.buffer, buffer.reference);
+register(copy.copy, copy.reference);
+register(union.union, union.reference);
+register(router.router, router.reference);
+register(zip.zip, zip.reference);
+register(flatMap.flatMap, flatMap.reference);

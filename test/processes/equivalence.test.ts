@@ -9,6 +9,7 @@ import { cat } from '../../processes/cat.js';
 import { collect } from '../../processes/collect.js';
 import { from, pump } from '../../processes/from.js';
 import { registry } from '../../processes/registry.js';
+import type { Definition } from '../../engine/definition.js';
 
 /** A small seeded generator (mulberry32) so every failure can be replayed. */
 function rng(seed: number): () => number {
@@ -25,13 +26,31 @@ const int = (r: () => number, n: number) => Math.floor(r() * n);
 
 type Params = Record<string, unknown>;
 interface Case {
-  /** element: in -> out; sink: in only; source: out only */
-  role: 'element' | 'sink' | 'source';
+  /** element: in -> out; sink: in only; source: out only; custom: its own harness */
+  role: 'element' | 'sink' | 'source' | 'custom';
   params: (r: () => number) => Params;
   /** Reads pull through it from a source. */
   readable?: boolean;
   /** What the sink holds at the end, for sinks. */
   result?: (p: Process, seen: unknown[]) => unknown;
+  /** For custom cases: runs the process and returns [what it produced, what its reference expects]. */
+  custom?: (def: Definition, io: IO, xs: number[], params: Params, r: () => number) => [unknown, unknown];
+}
+
+/** head (cat) -> p -> one collector per member of p's out[] range. */
+function fanOutCase(members: (params: Params) => number) {
+  return (def: Definition, io: IO, xs: number[], params: Params, r: () => number): [unknown, unknown] => {
+    const head = new Process(io, cat);
+    const p = new Process(io, def, params);
+    head.connect('out', p, 'in');
+    const sinks = Array.from({ length: members(params) }, (_, i) => {
+      const sink = new Process(io, collect);
+      p.connect(`out[${i}]`, sink, 'in');
+      return sink;
+    });
+    writeInChunks(head, xs, r);
+    return [sinks.map((k) => k.state.items), registry.get(def.name)!.reference(xs, { ...params, members: sinks.length })];
+  };
 }
 
 const cases: Record<string, Case> = {
@@ -46,6 +65,71 @@ const cases: Record<string, Case> = {
   collect: { role: 'sink', params: () => ({}), result: (p) => p.state.items },
   each: { role: 'sink', params: () => ({}), result: (_p, seen) => seen },
   from: { role: 'source', params: () => ({}) },
+  flatMap: { role: 'element', params: (r) => { const k = 1 + int(r, 4); return { f: (x: number) => Array.from({ length: x % k }, (_, i) => x + i) }; }, readable: true },
+  copy: { role: 'custom', params: (r) => ({ members: 1 + int(r, 4) }), custom: fanOutCase((p) => p.members as number) },
+  router: {
+    role: 'custom',
+    params: (r) => { const k = 1 + int(r, 4); return { key: (x: number) => x % k, k }; },
+    custom: fanOutCase((p) => p.k as number),
+  },
+  union: {
+    role: 'custom',
+    params: (r) => ({ inputs: 1 + int(r, 5) }),
+    custom: (def, io, xs, params, r) => {
+      // Writes go to the inputs in a random order; everything written comes out, in the order written.
+      const p = new Process(io, def);
+      const sink = new Process(io, collect);
+      p.connect('out', sink, 'in');
+      const heads = Array.from({ length: params.inputs as number }, (_, i) => {
+        const h = new Process(io, cat);
+        h.connect('out', p, `in[${i}]`);
+        return h;
+      });
+      const written: unknown[][] = [];
+      for (let pos = 0; pos < xs.length;) {
+        const k = Math.min(1 + int(r, 20), xs.length - pos);
+        const h = heads[int(r, heads.length)];
+        const admitted = h.admittance('>in', Flowable.write(xs, pos, k));
+        h.flow('>in', admitted);
+        written.push(xs.slice(pos, pos + admitted.size));
+        pos += admitted.size;
+      }
+      heads.forEach((h) => h.end('out'));
+      expect(sink.state.done).toBe(true);
+      return [sink.state.items, registry.get('union')!.reference(written, {})];
+    },
+  },
+  zip: {
+    role: 'custom',
+    params: (r) => ({ f: (a: number, b: number) => a * 1000 + b, bound: 1 + int(r, 30) }),
+    custom: (def, io, xs, params, r) => {
+      const other = xs.slice(int(r, xs.length + 1)).map((x) => x + 1);
+      const p = new Process(io, def, params);
+      const sink = new Process(io, collect);
+      p.connect('out', sink, 'in');
+      const sides = [xs, other].map((data, i) => {
+        const h = new Process(io, cat);
+        h.connect('out', p, i === 0 ? 'left' : 'right');
+        return { h, data, pos: 0 };
+      });
+      // Alternate random chunks until neither side can move, then end both.
+      for (let moved = true; moved;) {
+        moved = false;
+        for (const side of sides) {
+          if (side.pos >= side.data.length) continue;
+          const want = Math.min(1 + int(r, 20), side.data.length - side.pos);
+          const admitted = side.h.admittance('>in', Flowable.write(side.data, side.pos, want));
+          if (admitted.size === 0) continue;
+          side.h.flow('>in', admitted);
+          side.pos += admitted.size;
+          moved = true;
+        }
+      }
+      sides.forEach(({ h }) => h.end('out'));
+      expect(sink.state.done).toBe(true);
+      return [sink.state.items, registry.get('zip')!.reference([xs, other], params)];
+    },
+  },
 };
 
 function input(r: () => number): number[] {
@@ -79,6 +163,11 @@ function runCase(name: string, c: Case, xs: number[], params: Params, fuse: bool
   const io = new IO({ fuse });
   const def = registry.get(name)!.definition;
   const r = rng(seed);
+  if (c.role === 'custom') {
+    const [got, expected] = c.custom!(def, io, xs, params, r);
+    expect(got, `${name} ${fuse ? 'fused' : 'interpreted'}, seed ${seed}`).toEqual(expected);
+    return got;
+  }
   if (c.role === 'source') {
     const s = new Process(io, def, { xs });
     if (mode === 'pull') return readInChunks(s, r);
@@ -124,11 +213,15 @@ describe('every registered process, interpreted and fused, matches its reference
           const xs = input(r);
           const params = c.params(r);
           const reference = registry.get(name)!.reference;
+          const interpreted = runCase(name, c, xs, params, false, mode, seed);
+          const fused = runCase(name, c, xs, params, true, mode, seed);
+          if (c.role === 'custom') {
+            expect(fused, `${name} ${mode}: fused and interpreted, seed ${seed}`).toEqual(interpreted);
+            continue;
+          }
           const expected = c.role === 'sink' && name === 'each'
             ? xs
             : reference(xs, c.role === 'source' ? { xs } : params);
-          const interpreted = runCase(name, c, xs, params, false, mode, seed);
-          const fused = runCase(name, c, xs, params, true, mode, seed);
           expect(interpreted, `${name} ${mode} interpreted, seed ${seed}`).toEqual(expected);
           expect(fused, `${name} ${mode} fused, seed ${seed}`).toEqual(expected);
         }
