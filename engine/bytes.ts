@@ -36,3 +36,20 @@ export function bytesHeld(io: IO): ByteAccount {
   }
   return account;
 }
+
+// Ownership of byte memory. A reader that allocates the memory it fills marks
+// it as fresh: nobody else holds it, so a byte process that receives it (tr)
+// may change it in place instead of copying. Memory from elsewhere (a user's
+// buffers given to fromAsync) is never marked, and is never changed.
+const fresh = new WeakSet<ArrayBufferLike>();
+
+/** Marks memory that was just allocated and is handed over whole. */
+export function markFresh(bytes: Uint8Array): Uint8Array {
+  fresh.add(bytes.buffer);
+  return bytes;
+}
+
+/** True when `bytes` lies in memory marked fresh (its receiver may change it). */
+export function isFresh(bytes: Uint8Array): boolean {
+  return fresh.has(bytes.buffer);
+}

@@ -15,7 +15,7 @@ import type { Process } from '../engine/process.js';
 import { fault, finishesWhen } from '../engine/run.js';
 import { isEarlyClose, type Writer } from './writers.js';
 
-export const HIGH_WATER = 256 * 1024;
+export const HIGH_WATER = 1024 * 1024;
 
 interface Finish {
   promise: Promise<void>;

@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { markFresh } from '../engine/bytes.js';
 
 export interface Reader {
   /** True: byte chunks (Uint8Array); false: arrays of values. */
@@ -85,7 +86,7 @@ function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (closed) return null;
       }
-      const buf = Buffer.allocUnsafe(max);
+      const buf = markFresh(Buffer.allocUnsafe(max)) as Buffer;
       let bytesRead: number;
       try {
         bytesRead = readSync(fh.fd, buf, 0, max, null);
@@ -131,7 +132,7 @@ function fileReader(fh: FileHandle, name: string, size: number | undefined): Rea
     size,
     async read(max) {
       if (closed) return null;
-      const buf = Buffer.allocUnsafe(max);
+      const buf = markFresh(Buffer.allocUnsafe(max)) as Buffer;
       const { bytesRead } = await fh.read(buf, 0, max, null);
       if (bytesRead === 0) return null;
       return bytesRead < max ? buf.subarray(0, bytesRead) : buf;

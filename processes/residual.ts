@@ -7,6 +7,7 @@
 import { bytesHeld } from '../engine/bytes.js';
 import type { Elements } from '../engine/flowable.js';
 import type { Process } from '../engine/process.js';
+import type { Entry } from '../jit/entry.js';
 import { aborted, untilWritten } from '../engine/run.js';
 
 export const residualState = {
@@ -46,8 +47,7 @@ function forget(p: Process): void {
  * or a `grep` before it may admit a little at a time); returns where it stopped.
  */
 function move(p: Process, xs: Elements, at: number): number {
-  const admit = p.entry('out>', 'admittance');
-  const flow = p.entry('out>', 'flow');
+  const { admit, flow } = outEntries(p);
   while (at < xs.length && !p.isEnded('out')) {
     const k = admit.ready()(xs.length - at);
     if (k === 0) break;
@@ -98,7 +98,27 @@ export function flush(p: Process): boolean {
 /** The honest admittance of a writer into such a process: 0 while it keeps output, else n if `out` takes anything. */
 export function admitIfFlushed(p: Process, n: number): number {
   if (!flush(p) || p.isEnded('out')) return 0;
-  return p.entry('out>', 'admittance').ready()(1) > 0 ? n : 0;
+  return outEntries(p).admit.ready()(1) > 0 ? n : 0;
+}
+
+interface OutEntries {
+  /** The far address of `out` they were made for. */
+  far: number;
+  admit: Entry;
+  flow: Entry;
+}
+
+const cached = new WeakMap<Process, OutEntries>();
+
+/** The entries for `out>`, looked up again only when `out` was reconnected. */
+function outEntries(p: Process): OutEntries {
+  const far = p.ports[p.portNumber('out')] ?? 0;
+  let e = cached.get(p);
+  if (!e || e.far !== far) {
+    e = { far, admit: p.entry('out>', 'admittance'), flow: p.entry('out>', 'flow') };
+    cached.set(p, e);
+  }
+  return e;
 }
 
 /**

@@ -6,6 +6,7 @@
 // words: for each byte h = b & 0x7f, h + 0x1f has its top bit set when b >= 'a'
 // and h + 0x05 when b > 'z'; where b is a lowercase ASCII letter (top bit clear,
 // >= 'a', <= 'z') bit 5 is flipped.
+import { isFresh } from '../engine/bytes.js';
 import { admitWith, chunk, define } from '../engine/definition.js';
 import type { Elements } from '../engine/flowable.js';
 import { admitIfFlushed, endWhenFlushed, residualState, send } from './residual.js';
@@ -88,8 +89,9 @@ function bytesOf(xs: Elements, offset: number, n: number): Uint8Array {
   return Uint8Array.from(xs.slice(offset, offset + n) as number[]);
 }
 
-export function translate(t: Uint8Array, c: Case | undefined, src: Uint8Array): Buffer {
-  const dst = Buffer.allocUnsafe(src.length);
+/** Translates into fresh memory, or in place when `inPlace` (the caller owns src). */
+export function translate(t: Uint8Array, c: Case | undefined, src: Uint8Array, inPlace = false): Uint8Array {
+  const dst = inPlace ? src : Buffer.allocUnsafe(src.length);
   if (c) translateCase(c, t, src, dst);
   else translateTable(t, src, dst, 0, src.length);
   return dst;
@@ -107,7 +109,10 @@ export const tr = define('tr', {
 })
   .admittance('>in', admitWith(admitIfFlushed))
   .flow('>in', chunk((p, xs, offset, n) => {
-    if (n > 0) send(p, translate(p.params.table as Uint8Array, p.state.mode as Case | undefined, bytesOf(xs, offset, n)));
+    if (n === 0) return 0;
+    const src = bytesOf(xs, offset, n);
+    // Memory a reader allocated and handed over is ours to change; anything else is copied.
+    send(p, translate(p.params.table as Uint8Array, p.state.mode as Case | undefined, src, !(xs instanceof Uint8Array) || isFresh(src)));
     return n;
   }));
 

@@ -2,7 +2,7 @@
 // chunk's completion through a callback; the output process counts what is in
 // flight and admits no more than its high-water mark, so a slow device holds
 // back the whole chain instead of filling memory.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writev } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 export type Done = (error?: Error | null) => void;
@@ -18,6 +18,9 @@ export interface Writer {
   onError(listener: (error: Error) => void): void;
   readonly name: string;
 }
+
+/** The most a writer gathers into one writev. */
+const BATCH = 256 * 1024;
 
 /** True for the errors that mean "the reader went away" (`| head -1`): a clean end, not a failure. */
 export function isEarlyClose(error: unknown): boolean {
@@ -41,6 +44,16 @@ export function nodeWriter(w: Writable, options: { end?: boolean; name?: string 
       for (const l of listeners) l(error);
     }
   });
+  // Chunks written in one burst (up to the output's high-water mark) go to the
+  // device as one writev: a pipe then wakes its reader once, not per 64 KiB.
+  let corked = false;
+  let batched = 0;
+  const uncork = (): void => {
+    if (!corked) return;
+    corked = false;
+    batched = 0;
+    w.uncork();
+  };
   return {
     bytes: !w.writableObjectMode,
     name: options.name ?? 'writable',
@@ -49,7 +62,15 @@ export function nodeWriter(w: Writable, options: { end?: boolean; name?: string 
         done(Object.assign(new Error(`${options.name ?? 'writable'} is closed`), { code: 'ERR_STREAM_DESTROYED' }));
         return;
       }
+      if (!corked) {
+        corked = true;
+        w.cork();
+        process.nextTick(uncork);
+      }
       w.write(chunk, done);
+      batched += (chunk as { length?: number }).length ?? 1;
+      // A batch of this much goes out at once, so the device works while more is made.
+      if (batched >= BATCH) uncork();
     },
     end(done) {
       if (options.end === false || w.destroyed || w.writableEnded) {
@@ -69,9 +90,103 @@ export function fileWriter(path: string): Writer {
   return nodeWriter(createWriteStream(path), { name: path });
 }
 
-/** process.stdout, left open at the end. */
+/**
+ * A file descriptor, written with fs.writev from the thread pool: a write that
+ * blocks (a full pipe) waits there, not in the event loop, and whatever piled
+ * up meanwhile goes out in the next writev. If the descriptor turns out to be
+ * non-blocking (EAGAIN), `fallback` takes over.
+ */
+export function fdWriter(fd: number, options: { name?: string; fallback?: () => Writer } = {}): Writer {
+  const name = options.name ?? `fd ${fd}`;
+  const listeners: ((error: Error) => void)[] = [];
+  let queue: { chunk: Uint8Array; done: Done }[] = [];
+  let busy = false;
+  let ending: Done | undefined;
+  let failed: Error | undefined;
+  let replacement: Writer | undefined;
+  const flush = (): void => {
+    if (busy) return;
+    if (queue.length === 0) {
+      if (ending) {
+        const done = ending;
+        ending = undefined;
+        done(failed);
+      }
+      return;
+    }
+    busy = true;
+    const batch = queue;
+    queue = [];
+    writev(fd, batch.map((q) => q.chunk), (error, written) => {
+      busy = false;
+      if (error && (error as NodeJS.ErrnoException).code === 'EAGAIN' && options.fallback) {
+        // Non-blocking after all: hand this batch and the rest to the fallback, in order.
+        const rest = [...partial(batch, written ?? 0), ...queue];
+        queue = [];
+        replacement ??= options.fallback();
+        for (const l of listeners) replacement.onError(l);
+        for (const q of rest) replacement.write(q.chunk, q.done);
+        if (ending) replacement.end(ending);
+        ending = undefined;
+        return;
+      }
+      if (error) {
+        failed = error;
+        for (const q of [...batch, ...queue]) q.done(error);
+        queue = [];
+      } else if (written < total(batch)) {
+        // A partial write: the rest goes first next time.
+        queue = [...partial(batch, written), ...queue];
+      } else {
+        for (const q of batch) q.done();
+      }
+      flush();
+    });
+  };
+  return {
+    bytes: true,
+    name,
+    write(chunk, done) {
+      if (replacement) return replacement.write(chunk, done);
+      if (failed) return done(failed);
+      queue.push({ chunk: chunk as Uint8Array, done });
+      flush();
+    },
+    end(done) {
+      if (replacement) return replacement.end(done);
+      ending = done;
+      flush();
+    },
+    onError(listener) {
+      listeners.push(listener);
+    },
+  };
+}
+
+function total(batch: { chunk: Uint8Array }[]): number {
+  let n = 0;
+  for (const q of batch) n += q.chunk.length;
+  return n;
+}
+
+/** What is left of a batch after `written` bytes: completed chunks are confirmed. */
+function partial(batch: { chunk: Uint8Array; done: Done }[], written: number): { chunk: Uint8Array; done: Done }[] {
+  const rest: { chunk: Uint8Array; done: Done }[] = [];
+  for (const q of batch) {
+    if (written >= q.chunk.length) {
+      written -= q.chunk.length;
+      q.done();
+    } else {
+      rest.push({ chunk: q.chunk.subarray(written), done: q.done });
+      written = 0;
+    }
+  }
+  return rest;
+}
+
+/** Standard output, left open at the end: written from the thread pool, or through process.stdout. */
 export function stdoutWriter(): Writer {
-  return nodeWriter(process.stdout, { end: false, name: 'stdout' });
+  return fdWriter(1, { name: 'stdout', fallback: () => nodeWriter(process.stdout, { end: false, name: 'stdout' }) });
 }
 
 /** A Web WritableStream; its writer's `ready` and write promises carry the backpressure. */
