@@ -143,10 +143,12 @@ export class Run<R> {
   }
 }
 
-function firstInput(p: Process): string {
-  const port = p.def.ports.find((name) => p.def.inputs.has(name));
-  if (!port) throw new Error(`${p.label} has no input port to wait on`);
-  return port;
+function firstInput(p: Process): number {
+  const fixed = p.def.ports.findIndex((_, n) => p.def.isInput(n));
+  if (fixed >= 0) return fixed;
+  const member = p.ports.findIndex((far, n) => far !== 0 && p.def.isInput(n));
+  if (member < 0) throw new Error(`${p.label} has no input port to wait on`);
+  return member;
 }
 
 /** The process and everything feeding it, through input ports. */
@@ -157,9 +159,9 @@ function upstream(sink: Process): Process[] {
     const p = stack.pop()!;
     if (seen.has(p)) continue;
     seen.add(p);
-    p.def.ports.forEach((name) => {
-      if (!p.def.inputs.has(name)) return;
-      const far = p.peer(name);
+    p.ports.forEach((address, n) => {
+      if (address === 0 || !p.def.isInput(n)) return;
+      const far = p.peer(n);
       if (far) stack.push(far.process);
     });
   }
