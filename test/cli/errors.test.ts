@@ -91,6 +91,16 @@ describe('help and explain', () => {
   });
 });
 
+describe('progress', () => {
+  it('--progress writes only to stderr and clears its line at the end', async () => {
+    const got = await run(['--progress', '--sample=2000', 'count']);
+    expect(got.status).toBe(0);
+    expect(got.stdout).toBe('2000\n');
+    expect(got.stderr.endsWith('\r\x1b[K')).toBe(true);
+    expect(got.stderr).not.toContain('pushback:');
+  });
+});
+
 describe('parsing', () => {
   it('files before stages, options anywhere a stage could start', () => {
     const c = parse(['a.log', '-', '--progress', 'grep', '-v', '--explain', 'take', '3', '--no-progress']);

@@ -1,0 +1,124 @@
+// The Node contenders of bench/io.ts, each run as its own process (as the
+// classic tools and the pushback command are), writing to stdout:
+//
+//   node dist/bench/io-peers.js <name> FILE
+//
+// Stream versions are written the way Node's documentation suggests; the hand
+// loops are what a person writes when speed matters, with blocking reads.
+import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+const NEEDLE = 'ERROR';
+const CHUNK = 64 * 1024;
+
+/** Bytes to lines, one object per line (the usual line-splitting Transform). */
+class SplitLines extends Transform {
+  private rest = '';
+  constructor() {
+    super({ readableObjectMode: true });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    const parts = (this.rest + chunk.toString()).split('\n');
+    this.rest = parts.pop()!;
+    for (const p of parts) this.push(p);
+    callback();
+  }
+  override _flush(callback: TransformCallback): void {
+    if (this.rest) this.push(this.rest);
+    callback();
+  }
+}
+
+class Grep extends Transform {
+  constructor() {
+    super({ writableObjectMode: true });
+  }
+  override _transform(line: string, _enc: BufferEncoding, callback: TransformCallback): void {
+    callback(null, line.includes(NEEDLE) ? `${line}\n` : undefined);
+  }
+}
+
+class Upper extends Transform {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    callback(null, chunk.toString().toUpperCase());
+  }
+}
+
+/** Blocking reads of the whole file, chunk by chunk. */
+function eachChunk(file: string, f: (b: Buffer) => void): void {
+  const fd = openSync(file, 'r');
+  for (;;) {
+    const b = Buffer.allocUnsafe(CHUNK);
+    const n = readSync(fd, b, 0, CHUNK, null);
+    if (n === 0) break;
+    f(n < CHUNK ? b.subarray(0, n) : b);
+  }
+  closeSync(fd);
+}
+
+const peers: Record<string, (file: string) => Promise<void> | void> = {
+  // pass-through
+  'stream.pipeline': (file) => pipeline(createReadStream(file), process.stdout),
+  // uppercase
+  'Transform toUpperCase': (file) => pipeline(createReadStream(file), new Upper(), process.stdout),
+  'hand loop (byte table)': (file) => {
+    const t = new Uint8Array(256).map((_, i) => (i >= 97 && i <= 122 ? i - 32 : i));
+    eachChunk(file, (b) => {
+      const out = Buffer.allocUnsafe(b.length);
+      for (let i = 0; i < b.length; i++) out[i] = t[b[i]];
+      writeSync(1, out);
+    });
+  },
+  // lines + literal grep
+  'line-splitting Transform': (file) => pipeline(createReadStream(file), new SplitLines(), new Grep(), process.stdout),
+  readline: async (file) => {
+    const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    for await (const line of rl) {
+      if (line.includes(NEEDLE) && !process.stdout.write(`${line}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    }
+  },
+  'hand loop (split + includes)': (file) => {
+    let rest = '';
+    eachChunk(file, (b) => {
+      const parts = (rest + b.toString()).split('\n');
+      rest = parts.pop()!;
+      let out = '';
+      for (const p of parts) if (p.includes(NEEDLE)) out += `${p}\n`;
+      if (out) writeSync(1, out);
+    });
+    if (rest.includes(NEEDLE)) writeSync(1, `${rest}\n`);
+  },
+  // lines + count
+  'line-splitting Transform, counted': async (file) => {
+    let n = 0;
+    await pipeline(createReadStream(file), new SplitLines(), new Writable({
+      objectMode: true,
+      write(_line, _enc, callback) {
+        n++;
+        callback();
+      },
+    }));
+    writeSync(1, `${n}\n`);
+  },
+  'hand loop (indexOf)': (file) => {
+    let n = 0;
+    eachChunk(file, (b) => {
+      for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+    });
+    writeSync(1, `${n}\n`);
+  },
+};
+
+export const PEERS = Object.keys(peers);
+
+const [name, file] = process.argv.slice(2);
+if (name !== undefined) {
+  const peer = peers[name];
+  if (!peer || !file) {
+    process.stderr.write(`usage: io-peers.js <${PEERS.join('|')}> FILE\n`);
+    process.exit(2);
+  }
+  await peer(file);
+}
