@@ -256,7 +256,7 @@ proto.toStdout = function toStdout(options?: { highWater?: number }) {
   let o = this.io.serviceNamed('stdout');
   if (!o || (o.state.finishing as boolean)) {
     const writer = stdoutWriter();
-    o = this.io.service('stdout', attach(new Process(this.io, output, { writer, highWater: highWater(writer, options) })));
+    o = this.io.service('stdout', attach(new Process(this.io, output, { writer, highWater: highWater(writer, options) }), { pin: false }));
   }
   this.tail.connect('out', o, 'in');
   const sink = o;

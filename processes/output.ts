@@ -123,10 +123,20 @@ function maybeFinish(o: Process): void {
   });
 }
 
-/** Sets up an output process: error events from the device, and the run's completion. */
-export function attach(o: Process): Process {
+/**
+ * Sets up an output process: error events from the device, the run's
+ * completion, and pinning: an output is a side effect, kept alive (with the
+ * chain feeding it) until it has finished. A service (stdout) is pinned as a
+ * service instead, for the container's life.
+ */
+export function attach(o: Process, options: { pin?: boolean } = {}): Process {
   (o.params.writer as Writer).onError((error) => failed(o, error));
-  finishesWhen(o, (o.state.finish as Finish).promise);
+  const finished = (o.state.finish as Finish).promise;
+  finishesWhen(o, finished);
+  if (options.pin !== false) {
+    o.io.pin(o);
+    finished.then(() => o.io.unpin(o), () => o.io.unpin(o));
+  }
   return o;
 }
 

@@ -206,7 +206,8 @@ function toBytes(chunk: unknown): Uint8Array {
  */
 export function readableReader(r: Readable, name = 'readable'): Reader {
   const bytes = !r.readableObjectMode;
-  const it = r[Symbol.asyncIterator]();
+  // Made on the first read: until then the stream is not touched (stdin stays unread).
+  let it: AsyncIterator<unknown> | undefined;
   const leftover = new Leftover();
   let closed = false;
   return {
@@ -218,6 +219,7 @@ export function readableReader(r: Readable, name = 'readable'): Reader {
         const rest = leftover.take(max);
         if (rest) return rest;
       }
+      it ??= r[Symbol.asyncIterator]();
       const { value, done } = await it.next();
       if (done) return null;
       return bytes ? leftover.keep(toBytes(value), max) : [value];
@@ -225,7 +227,7 @@ export function readableReader(r: Readable, name = 'readable'): Reader {
     async close() {
       if (closed) return;
       closed = true;
-      await it.return?.();
+      await it?.return?.();
     },
   };
 }

@@ -128,3 +128,16 @@ describe('an early close of the output', () => {
     expect(stats.made * 64 * 1024).toBeLessThanOrEqual(HIGH_WATER + (2 * 7 + 4) * 64 * 1024);
   });
 });
+
+describe('pinning', () => {
+  it('an output is pinned while it runs and unpinned when it has finished; stdin is a service', async () => {
+    const io = new IO();
+    const slowSink = io.from(['a', 'b']).unlines().toWritable(new (await import('node:stream')).PassThrough().resume());
+    expect(io.isPinned(slowSink.process)).toBe(true);
+    await slowSink.completion();
+    expect(io.isPinned(slowSink.process)).toBe(false);
+    const s = io.stdin();
+    expect(io.serviceNamed('stdin')).toBe(s.source);
+    expect(io.isPinned(s.source)).toBe(true);
+  });
+});
