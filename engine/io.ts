@@ -8,6 +8,7 @@
 // ends of its ports are disconnected.
 import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, portOf, type ObjectId } from './address.js';
 import type { Process } from './process.js';
+import { reclaimed } from './ports.js';
 
 export interface IOOptions {
   /** This container's host id, in its final position (low 44 bits zero). */
@@ -103,10 +104,8 @@ export class IO {
   }
 
   private reclaim({ index, ports }: Remains): void {
-    ports.forEach((far, port) => {
-      if (far !== 0) this.processFor(objectOf(far))?.peerVanished(portOf(far));
-      void port;
-    });
+    // Its connection records go, and the live far ends learn their peer vanished.
+    reclaimed(this, objectId(index), ports);
     this.release(index);
   }
 

@@ -10,6 +10,7 @@ import { Flowable, type Elements } from './flowable.js';
 import type { IO } from './io.js';
 import { Entry, type EntryKind } from '../jit/entry.js';
 import { FlowError } from '../jit/runtime.js';
+import * as lifecycle from './ports.js';
 
 export class PortError extends Error {
   override name = 'PortError';
@@ -106,57 +107,32 @@ export class Process {
     return { process, port: process.portName(portOf(far)) };
   }
 
-  /** Connects our `port` to `farPort` of `far`. Throws if either port is taken. */
+  /**
+   * Connects our `port` to `farPort` of `far`. Throws if either port is taken
+   * (or gone). Every port state change goes through the lifecycle (ports.ts).
+   */
   connect(port: string | number, far: Process, farPort: string | number): this {
-    const here = this.portNumber(port);
-    const there = far.portNumber(farPort);
-    if (far.io !== this.io) throw new PortError(`${this.label}: cannot connect to ${far.label} in another IO container`);
-    if (far === this && here === there) throw new PortError(`${this.label}: cannot connect port ${this.portName(here)} to itself`);
-    for (const [p, n] of [[this, here], [far, there]] as const) {
-      if ((p.ports[n] ?? 0) !== 0) {
-        const peer = p.peer(n);
-        throw new PortError(`${p.label}: port ${JSON.stringify(p.portName(n))} is already connected${peer ? ` to ${peer.process.label} ${JSON.stringify(peer.port)}` : ''}; refused connecting ${this.label}.${this.portName(here)} to ${far.label}.${far.portName(there)}`);
-      }
-    }
-    this.ports[here] = localAddress(far.id, there);
-    far.ports[there] = localAddress(this.id, here);
-    this.linked(here, far);
-    far.linked(there, this);
-    this.invalidate(here);
-    far.invalidate(there);
+    lifecycle.connect(this, port, far, farPort);
     return this;
   }
 
   /** Disconnects `port` on both ends. Returns false if it was not connected. */
   disconnect(port: string | number): boolean {
-    const here = this.portNumber(port);
-    const far = this.peer(here);
-    if ((this.ports[here] ?? 0) === 0) return false;
-    const there = portOf(this.ports[here]);
-    this.ports[here] = 0;
-    this.unlinked(here, far?.process);
-    this.invalidate(here);
-    if (far) {
-      far.process.ports[there] = 0;
-      far.process.unlinked(there, this);
-      far.process.invalidate(there);
-    }
-    return true;
+    return lifecycle.disconnect(this, port);
   }
 
   /** Called by the container when the process on the far end of `port` was collected. */
   peerVanished(port: number): void {
-    this.ports[port] = 0;
-    this.endedByPeer.delete(port);
-    this.endedByUs.delete(port);
-    this.invalidate(port);
+    lifecycle.peerVanished(this, port);
   }
 
-  private linked(port: number, far: Process): void {
+  /** @internal For the lifecycle (ports.ts): the connection on `port` now leads to `far`. */
+  linked(port: number, far: Process): void {
     if (this.def.isInput(port)) this.dependencies.add(far);
   }
 
-  private unlinked(port: number, far: Process | undefined): void {
+  /** @internal For the lifecycle (ports.ts): `port` no longer leads to `far`. */
+  unlinked(port: number, far: Process | undefined): void {
     this.endedByPeer.delete(port);
     this.endedByUs.delete(port);
     this.wake(`writable ${port}`);
@@ -165,6 +141,20 @@ export class Process {
       const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.isInput(i) && objectOf(a) === far.id);
       if (!stillLinked) this.dependencies.delete(far);
     }
+  }
+
+  /** @internal For the lifecycle (ports.ts): [the peer ended its stream into `port`, we ended ours]. */
+  endState(port: number): [boolean, boolean] {
+    return [this.endedByPeer?.has(port) === true, this.endedByUs?.has(port) === true];
+  }
+
+  /** @internal For the lifecycle (ports.ts): a connection moved here brings its end-of-stream state, silently. */
+  setEndState(port: number, byPeer: boolean, byUs: boolean): void {
+    const ended = this as unknown as { endedByPeer?: Set<number>; endedByUs?: Set<number> };
+    if (byPeer) (ended.endedByPeer ??= new Set()).add(port);
+    else ended.endedByPeer?.delete(port);
+    if (byUs) (ended.endedByUs ??= new Set()).add(port);
+    else ended.endedByUs?.delete(port);
   }
 
   // ------------------------------------------------------------ negotiated IO
@@ -350,10 +340,7 @@ export class Process {
 
   /** Removes the process from its container after disconnecting every port. */
   remove(): void {
-    this.ports.forEach((a, i) => {
-      if (a !== 0) this.disconnect(i);
-    });
-    this.io.remove(this);
+    lifecycle.remove(this);
   }
 }
 
