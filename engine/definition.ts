@@ -47,7 +47,9 @@ export interface EachOptions {
 
 /**
  * What a JIT handler may use to emit code for a chunk xs[start, end): names for
- * values (slots), state fields (locals of the generated function), parameters,
+ * constants of the definition (slots shared by every chain of a shape: helper
+ * functions, tables; per-process values come in as parameters and state),
+ * state fields (locals of the generated function), parameters,
  * and the inlined code that moves the same chunk on through another spec (a
  * write for write rules, a read for read rules).
  */
@@ -55,7 +57,7 @@ export interface JitContext {
   readonly xs: Name;
   readonly start: Name;
   readonly end: Name;
-  value(v: unknown, label: string): Name;
+  constant(v: unknown, label: string): Name;
   state(field: string): Name;
   param(name: string): Name;
   move(spec: string): Code;
@@ -71,7 +73,7 @@ export interface JitContext {
 /** Admittance JIT handlers see `n` and the inlined admittance of other specs. */
 export interface JitAdmitContext {
   readonly n: Code;
-  value(v: unknown, label: string): Name;
+  constant(v: unknown, label: string): Name;
   state(field: string): Code;
   param(name: string): Name;
   admit(spec: string): Code;
@@ -151,6 +153,8 @@ export class Definition {
   readonly flowRules = new Map<string, FlowRule>();
   readonly onEnd?: (process: Process, port: string) => void;
   readonly settle?: (process: Process) => void;
+  /** Bumped by every rule declared, so code compiled for fewer rules is never reused. */
+  version = 0;
   private readonly known: ReadonlySet<string>;
 
   constructor(readonly name: string, options: DefinitionOptions) {
@@ -223,9 +227,17 @@ export class Definition {
     return range !== undefined ? this.inputs.has(`${range}[]`) : this.inputs.has(this.ports[n]);
   }
 
+  /** Parses a spec of this class (memoised: entries look specs up on every call). */
   spec(text: string): Spec {
-    return parseSpec(this.name, text, this.portSet, this.rangeSet);
+    let spec = this.specs.get(text);
+    if (!spec) {
+      spec = parseSpec(this.name, text, this.portSet, this.rangeSet);
+      this.specs.set(text, spec);
+    }
+    return spec;
   }
+
+  private readonly specs = new Map<string, Spec>();
 
   /** Declares how much a transfer on `spec` admits. */
   admittance(specText: string, rule: string | AdmitRuleSource | JitAdmitRuleSource): this {
@@ -281,6 +293,7 @@ export class Definition {
   }
 
   private checkNew(rules: Map<string, unknown>, spec: Spec): void {
+    this.version++;
     if (spec.member !== undefined) {
       throw new DefinitionError(`${this.name}: declare rules on the range ${JSON.stringify(spec.ruleText)}, not on the member ${JSON.stringify(spec.text)}`);
     }

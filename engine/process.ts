@@ -6,11 +6,21 @@
 // a refused connection is a bug in the caller's topology, never a quiet no-op.
 import { objectIndex, localAddress, objectOf, portOf, type LocalAddress, type ObjectId } from './address.js';
 import type { Definition } from './definition.js';
+import { farSpec } from './spec.js';
 import { Flowable, type Elements } from './flowable.js';
 import type { IO } from './io.js';
 import { Entry, type EntryKind } from '../jit/entry.js';
 import { FlowError } from '../jit/runtime.js';
 import * as lifecycle from './ports.js';
+
+const NONE: ReadonlySet<never> = new Set();
+
+/** A looked-up entry: for a far-end spec, valid while `port` still holds the address `far`. */
+interface CachedEntry {
+  port: number;
+  far: LocalAddress;
+  entry: WeakRef<Entry>;
+}
 
 export class PortError extends Error {
   override name = 'PortError';
@@ -22,33 +32,41 @@ export class Process {
   readonly ports: LocalAddress[] = [];
   readonly params: Record<string, unknown>;
   readonly state: Record<string, unknown>;
+  // The collections below are made on first use: a merge of a thousand sources
+  // creates a thousand processes per run, and most of them never need most of these.
   /** Processes on our input ports: we keep them alive (dependency pinning). */
-  readonly dependencies = new Set<Process>();
+  private deps?: Set<Process>;
   /** Ports whose peer has ended its stream into us. */
-  readonly endedByPeer = new Set<number>();
+  private endedByPeer?: Set<number>;
   /** Ports we have ended ourselves. */
-  readonly endedByUs = new Set<number>();
-  private readonly entries = new Map<string, WeakRef<Entry> | Entry>();
+  private endedByUs?: Set<number>;
+  private entries?: Map<string, WeakRef<Entry> | Entry>;
   /**
    * Entries that followed a connection of this process, by what they followed:
    * a port number, or `range:name` for an entry that iterated a whole range.
    * A change on a port marks exactly these entries stale.
    */
-  private readonly watchers = new Map<number | string, Set<WeakRef<Entry>>>();
+  private watchers?: Map<number | string, Set<WeakRef<Entry>>>;
   /** Entries this process keeps alive. */
-  private readonly kept = new Set<Entry>();
+  private kept?: Set<Entry>;
 
   constructor(
     readonly io: IO,
     readonly def: Definition,
     params: Record<string, unknown> = {},
   ) {
-    const missing = def.params.filter((p) => !(p in params));
-    if (missing.length > 0) throw new TypeError(`${def.name}: missing parameter ${missing.join(', ')}`);
+    for (const p of def.params) {
+      if (!(p in params)) throw new TypeError(`${def.name}: missing parameter ${def.params.filter((q) => !(q in params)).join(', ')}`);
+    }
     this.params = Object.freeze({ ...params });
     this.state = {};
     for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
     this.id = io.add(this);
+  }
+
+  /** Processes on our input ports, which this process keeps alive. */
+  get dependencies(): ReadonlySet<Process> {
+    return this.deps ?? NONE;
   }
 
   /** `map#3`: the class name and object index, for messages. */
@@ -128,18 +146,18 @@ export class Process {
 
   /** @internal For the lifecycle (ports.ts): the connection on `port` now leads to `far`. */
   linked(port: number, far: Process): void {
-    if (this.def.isInput(port)) this.dependencies.add(far);
+    if (this.def.isInput(port)) (this.deps ??= new Set()).add(far);
   }
 
   /** @internal For the lifecycle (ports.ts): `port` no longer leads to `far`. */
   unlinked(port: number, far: Process | undefined): void {
-    this.endedByPeer.delete(port);
-    this.endedByUs.delete(port);
+    this.endedByPeer?.delete(port);
+    this.endedByUs?.delete(port);
     this.wake(`writable ${port}`);
     if (far && this.def.isInput(port)) {
       // Another input may still lead to the same process.
       const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.isInput(i) && objectOf(a) === far.id);
-      if (!stillLinked) this.dependencies.delete(far);
+      if (!stillLinked) this.deps?.delete(far);
     }
   }
 
@@ -161,14 +179,47 @@ export class Process {
 
   /** The compiled entry for (this, spec, kind), created on first use and compiled on first call. */
   entry(specText: string, kind: EntryKind): Entry {
-    const key = `${kind} ${specText}`;
-    const held = this.entries.get(key);
-    const found = held instanceof WeakRef ? held.deref() : held;
-    if (found) return found;
-    const entry = new Entry(this, this.def.spec(specText), kind);
-    this.entries.set(key, entry);
+    // Sources and buffers ask for the same entry on every round: answer from a
+    // cache that holds entries weakly (nothing gets pinned by it) and is right as
+    // long as the port still leads to the same far end.
+    const cache = kind === 'flow' ? (this.flowEntries ??= new Map()) : (this.admitEntries ??= new Map());
+    const hit = cache.get(specText);
+    if (hit) {
+      const e = hit.entry.deref();
+      // An id freed by remove() is handed out again at once, so the same far
+      // address may now be another process: check that it is still the entry's.
+      if (e && (hit.port < 0 || ((this.ports[hit.port] ?? 0) === hit.far && this.io.processFor(objectOf(hit.far)) === e.start))) return e;
+    }
+    const spec = this.def.spec(specText);
+    const wholeRange = spec.range !== undefined && spec.member === undefined;
+    if (spec.frame === 'far' && !wholeRange) {
+      // Writing to (or reading from) the far end of a port is exactly what the peer's
+      // own entry does: share it. A thousand sources feeding one merge then use one
+      // compiled function, and a source holds nothing that pins its downstream.
+      const port = this.portNumber(spec.port);
+      const far = this.peer(port);
+      if (far) {
+        const e = far.process.entry(farSpec(spec, far.port), kind);
+        cache.set(specText, { port, far: this.ports[port], entry: e.ref });
+        return e;
+      }
+    }
+    // Code never depends on which member of a range was written to: '>in[3]' uses '>in[]'.
+    const text = spec.frame === 'near' ? spec.ruleText : spec.text;
+    const key = `${kind} ${text}`;
+    const held = this.entries?.get(key);
+    let entry = held instanceof WeakRef ? held.deref() : held;
+    if (!entry) {
+      entry = new Entry(this, text === spec.text ? spec : this.def.spec(text), kind);
+      (this.entries ??= new Map()).set(key, entry);
+    }
+    // A far-end entry on an unconnected port must be looked up again once it connects.
+    if (spec.frame === 'near') cache.set(specText, { port: -1, far: 0, entry: entry.ref });
     return entry;
   }
+
+  private flowEntries?: Map<string, CachedEntry>;
+  private admitEntries?: Map<string, CachedEntry>;
 
   /** How much of `flowable` could move through `spec` now. */
   admittance<X extends Elements>(specText: string, flowable: Flowable<X>): Flowable<X> {
@@ -198,20 +249,20 @@ export class Process {
   /** Ends our side of `port`: the peer sees end of stream. */
   end(port: string | number): void {
     const n = this.portNumber(port);
-    if (this.endedByUs.has(n)) return;
-    this.endedByUs.add(n);
+    if (this.endedByUs?.has(n)) return;
+    (this.endedByUs ??= new Set()).add(n);
     const far = this.peer(n);
     if (far) far.process.peerEnded(far.port);
   }
 
   isEnded(port: string | number): boolean {
-    return this.endedByPeer.has(this.portNumber(port));
+    return this.endedByPeer?.has(this.portNumber(port)) === true;
   }
 
   private peerEnded(port: string): void {
     const n = this.portNumber(port);
-    if (this.endedByPeer.has(n)) return;
-    this.endedByPeer.add(n);
+    if (this.endedByPeer?.has(n)) return;
+    (this.endedByPeer ??= new Set()).add(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);
     this.wake(`ended ${n}`);
@@ -247,7 +298,7 @@ export class Process {
   /** Resolves when the peer has ended its stream into `port` (at once if it has). */
   whenEnded(port: string | number): Promise<void> {
     const n = this.portNumber(port);
-    return this.endedByPeer.has(n) ? Promise.resolve() : this.wait(`ended ${n}`);
+    return this.endedByPeer?.has(n) ? Promise.resolve() : this.wait(`ended ${n}`);
   }
 
   /**
@@ -296,12 +347,12 @@ export class Process {
    */
   invalidate(port?: number): void {
     if (port === undefined) {
-      for (const set of this.watchers.values()) for (const ref of set) ref.deref()?.invalidate();
+      if (this.watchers) for (const set of this.watchers.values()) for (const ref of set) ref.deref()?.invalidate();
       return;
     }
     const range = this.def.rangeOf(port);
     for (const key of range === undefined ? [port] : [port, `range:${range}`]) {
-      const set = this.watchers.get(key);
+      const set = this.watchers?.get(key);
       if (set) for (const ref of set) ref.deref()?.invalidate();
     }
   }
@@ -309,29 +360,32 @@ export class Process {
   /** An entry inlined this process and followed the connections named by `keys`. */
   register(entry: Entry, keep: boolean, keys: Iterable<number | string>): void {
     for (const key of keys) {
+      this.watchers ??= new Map();
       let set = this.watchers.get(key);
       if (!set) this.watchers.set(key, (set = new Set()));
       set.add(entry.ref);
     }
-    if (keep) this.kept.add(entry);
+    if (keep) (this.kept ??= new Set()).add(entry);
     if (entry.start === this) {
       // Held weakly when others keep it, so a pinned source does not pin its downstream.
-      this.entries.set(`${entry.kind} ${entry.spec.text}`, keep ? entry : entry.ref);
+      (this.entries ??= new Map()).set(`${entry.kind} ${entry.spec.text}`, keep ? entry : entry.ref);
     }
   }
 
   unregister(entry: Entry): void {
-    for (const [key, set] of this.watchers) {
-      set.delete(entry.ref);
-      if (set.size === 0) this.watchers.delete(key);
+    if (this.watchers) {
+      for (const [key, set] of this.watchers) {
+        set.delete(entry.ref);
+        if (set.size === 0) this.watchers.delete(key);
+      }
     }
-    this.kept.delete(entry);
+    this.kept?.delete(entry);
   }
 
   /** How many live entries follow a connection of this process (for tests and `explain`). */
   get inlinedCount(): number {
     const live = new Set<Entry>();
-    for (const set of this.watchers.values()) for (const ref of set) {
+    for (const set of this.watchers?.values() ?? []) for (const ref of set) {
       const e = ref.deref();
       if (e) live.add(e);
     }

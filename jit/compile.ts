@@ -27,6 +27,8 @@ import type { CompiledChain, Entry, EntryFunction } from './entry.js';
 import { ast, print, type Node, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { shortfall, unconnected } from './runtime.js';
+import { describe, forgetRecorded, record, replay, type Recipe, type Step } from './replay.js';
+import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
   override name = 'CompileError';
@@ -45,6 +47,7 @@ let nextShape = 1;
 /** Forgets every compiled shape (tests use it to count compiles from zero). */
 export function clearShapeCache(): void {
   shapes.clear();
+  forgetRecorded();
 }
 
 interface Chunk {
@@ -70,9 +73,15 @@ class Gen {
   readonly watched = new Map<Process, Set<number | string>>();
   /** Processes whose rules ran on each branch of the fan-outs being compiled. */
   private readonly branches: Set<Process>[] = [];
+  /** Every question this compile asked of the topology, with its answer (see `replay`). */
+  readonly trace: Step[] = [];
+  /** How to find each slot's value again for another chain of the same shape. */
+  readonly recipes: Recipe[] = [];
   private temp = 0;
 
-  constructor(readonly entry: Entry, readonly fuse: boolean) {}
+  constructor(readonly entry: Entry, readonly fuse: boolean) {
+    this.proc(entry.start);
+  }
 
   /** Registers P as inlined and gives it its per-chain number. */
   proc(p: Process): number {
@@ -91,21 +100,41 @@ class Gen {
     if (!this.names.includes(p.def.name) || this.names[this.names.length - 1] !== p.def.name) this.names.push(p.def.name);
     if (p.def.settle && !this.settled.has(p) && this.entry.kind === 'flow') {
       this.settled.add(p);
-      this.finals.push(code`${this.value(p.def.settle, 'settle', `${p.def.name}.settle`)}(${this.process(p)});`);
+      this.finals.push(code`${this.constant(p.def.settle, 'settle', `${p.def.name}.settle`)}(${this.process(p)});`);
     }
   }
 
-  value(v: unknown, hint: string, label: string): Name {
+  /** A slot for `v`, found again for another chain of this shape by `recipe`; one slot per value. */
+  private slot(v: unknown, recipe: Recipe, hint: string): Name {
     let name = this.slotFor.get(v);
     if (!name) {
-      name = this.slots.add(v, hint, label);
+      name = this.slots.add(v, hint, describe(recipe, this.inlined));
       this.slotFor.set(v, name);
+      this.recipes.push(recipe);
     }
     return name;
   }
 
+  /** A value that belongs to the definitions, not to one chain: the same for every chain of a shape. */
+  constant(v: unknown, hint: string, label: string): Name {
+    return this.slot(v, { of: 'constant', value: v, label }, hint);
+  }
+
+  /** A new array of `length` for each chain, scratch space of process P. */
+  scratch(length: 0 | 1, p: Process, hint: string, label: string): Name {
+    const k = this.proc(p);
+    return this.slot(new Array(length), { of: 'scratch', length, k, label }, `${hint}_${k}`);
+  }
+
   process(p: Process): Name {
-    return this.value(p, `p_${this.proc(p)}`, `process ${p.label}`);
+    const k = this.proc(p);
+    return this.slot(p, { of: 'process', k }, `p_${k}`);
+  }
+
+  /** Another process's own entry, called instead of inlined (unfused mode). */
+  entryOf(p: Process, spec: string, kind: EntryKind): Name {
+    const k = this.proc(p);
+    return this.slot(p.entry(spec, kind), { of: 'entry', k, spec, kind }, 'e');
   }
 
   param(p: Process, name: string): Name {
@@ -113,14 +142,17 @@ class Gen {
     const key = `param:${k}:${name}`;
     let slot = this.locals.get(key);
     if (!slot) {
-      slot = this.slots.add(p.params[name], `${name}_${k}`, `${p.label} parameter ${name}`);
+      const recipe: Recipe = { of: 'param', k, name };
+      slot = this.slots.add(p.params[name], `${name}_${k}`, describe(recipe, this.inlined));
+      this.recipes.push(recipe);
       this.locals.set(key, slot);
     }
     return slot;
   }
 
   stateObject(p: Process): Name {
-    return this.value(p.state, `s_${this.proc(p)}`, `${p.label} state`);
+    const k = this.proc(p);
+    return this.slot(p.state, { of: 'state', k }, `s_${k}`);
   }
 
   /** A state field as a local of the flow function, loaded on entry and stored back on exit. */
@@ -132,14 +164,16 @@ class Gen {
       local = new Name(`${field}_${k}`);
       this.locals.set(key, local);
       const obj = this.stateObject(p);
-      if (typeof p.state[field] === 'number') {
+      const numeric = typeof p.state[field] === 'number';
+      this.trace.push({ op: 'numeric', k, field, is: numeric });
+      if (numeric) {
         // A number now: load it typed. V8 shares hidden classes between objects
         // with the same keys, so the field itself may be typed "anything"; an
         // untyped start would keep the accumulator boxed for the whole loop.
         // `+` is the identity on numbers, and the guard re-specialises the
         // entry if the field ever holds something else.
         const loaded = new Name(`${local.text}$in`);
-        const retype = this.value(this.entry.retype, 'retype', 'runtime re-specialise this entry');
+        const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
         this.hoist.push(code`const ${loaded} = ${obj}.${new Name(field)};\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n);\nlet ${local} = +${loaded};`);
       } else {
         this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
@@ -165,10 +199,24 @@ class Gen {
 
   /** Follows a far-end spec across its connection; registers P, whose connection is now inlined. */
   follow(p: Process, spec: Spec): { proc: Process; spec: string } | undefined {
-    this.watch(p, p.portNumber(spec.port));
-    const far = p.peer(spec.port);
-    if (!far) return undefined;
+    const port = p.portNumber(spec.port);
+    this.watch(p, port);
+    const k = this.proc(p);
+    const far = p.peer(port);
+    if (!far) {
+      this.trace.push({ op: 'follow', k, port });
+      return undefined;
+    }
+    const def = far.process.def;
+    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: far.port, k: this.proc(far.process) } });
     return { proc: far.process, spec: farSpec(spec, far.port) };
+  }
+
+  /** The connected members of a range, as an observation of the topology. */
+  members(p: Process, range: string): number[] {
+    const ports = p.members(range);
+    this.trace.push({ op: 'members', k: this.proc(p), range, ports });
+    return ports;
   }
 
   watch(p: Process, key: number | string): void {
@@ -187,7 +235,7 @@ class Gen {
   fanOut<T>(p: Process, spec: Spec, each: (memberSpec: string) => T): T[] {
     this.watch(p, `range:${spec.range}`);
     const reachedBy = new Map<Process, string>();
-    return p.members(spec.range!).map((n) => {
+    return this.members(p, spec.range!).map((n) => {
       const member = `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`;
       const branch = new Set<Process>();
       this.branches.push(branch);
@@ -255,7 +303,7 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return code`0`;
-    if (!gen.fuse) return code`${gen.value(far.proc.entry(far.spec, 'admittance'), 'e', `entry ${far.proc.label} ${far.spec} admittance`)}.fn(${n})`;
+    if (!gen.fuse) return code`${gen.entryOf(far.proc, far.spec, 'admittance')}.fn(${n})`;
     return admitExpr(gen, far.proc, far.spec, n);
   }
   const leave = gen.enter(p, spec);
@@ -277,11 +325,11 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
         return code`Math.max(0, Math.min(${n}, ${expr}))`;
       }
       case 'handler':
-        return code`Math.max(0, Math.min(${n}, ${gen.value(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
+        return code`Math.max(0, Math.min(${n}, ${gen.constant(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
       case 'jit': {
         const expr = rule.emit({
           n,
-          value: (v, label) => gen.value(v, 'v', `${p.label} ${label}`),
+          constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
           state: (field) => code`${gen.stateObject(p)}.${checkField(p, field)}`,
           param: (name) => gen.param(p, checkParam(p, name)),
           admit: (s) => admitExpr(gen, p, p.def.spec(s).text, n),
@@ -311,7 +359,7 @@ function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
   }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
-    if (!far) return code`if (${c.end} > ${c.start}) ${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
+    if (!far) return code`if (${c.end} > ${c.start}) ${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
     if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`);
     return writeChunk(gen, far.proc, far.spec, c);
   }
@@ -359,9 +407,9 @@ function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
   }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
-    if (!far) return code`${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
+    if (!far) return code`${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
     if (!gen.fuse) {
-      const one = gen.value([undefined], `one_${gen.proc(far.proc)}`, `one-element chunk for ${far.proc.label}`);
+      const one = gen.scratch(1, far.proc, 'one', 'one-element chunk for');
       return code`${one}[0] = ${x};\n${callEntry(gen, far.proc, far.spec, one, code`0`, code`1`)}`;
     }
     return writeElement(gen, far.proc, far.spec, x);
@@ -375,13 +423,13 @@ function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
         return writeElement(gen, p, rule.target.text, x);
       case 'chunk': {
         // A barrier met inside a loop: collect the elements, hand them over once.
-        const pending = gen.value([], `pending_${gen.proc(p)}`, `elements pending for ${p.label}`);
+        const pending = gen.scratch(0, p, 'pending', 'elements pending for');
         gen.finals.unshift(code`if (${pending}.length > 0) { const k = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`k`)} } finally { ${pending}.length = 0; } }`);
         return code`${pending}.push(${x});`;
       }
       case 'jit': {
         // A chunk-level rule met inside a loop runs on a one-element chunk.
-        const one = gen.value([undefined], `one_${gen.proc(p)}`, `one-element chunk for ${p.label}`);
+        const one = gen.scratch(1, p, 'one', 'one-element chunk for');
         const c: Chunk = { xs: one, start: gen.fresh('start'), end: gen.fresh('end') };
         return code`{ ${one}[0] = ${x}; let ${c.start} = 0, ${c.end} = 1;\n${jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c))} }`;
       }
@@ -394,9 +442,9 @@ function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
 }
 
 function callChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'chunk' }>, xs: Name, start: Code | Name, n: Code): Code {
-  const h = gen.value(rule.handler, 'chunk', `${p.def.name} flow ${rule.spec.text}`);
+  const h = gen.constant(rule.handler, 'chunk', `${p.def.name} flow ${rule.spec.text}`);
   const moved = gen.fresh('moved');
-  return code`{ const ${moved} = ${h}(${gen.process(p)}, ${xs}, ${start}, ${n});\nif (${moved} !== ${n}) ${gen.value(shortfall, 'shortfall', 'runtime shortfall')}(${gen.process(p)}, ${literal(rule.spec.text)}, ${moved}, ${n}); }`;
+  return code`{ const ${moved} = ${h}(${gen.process(p)}, ${xs}, ${start}, ${n});\nif (${moved} !== ${n}) ${gen.constant(shortfall, 'shortfall', 'runtime shortfall')}(${gen.process(p)}, ${literal(rule.spec.text)}, ${moved}, ${n}); }`;
 }
 
 /** A JIT handler's code for the chunk c; `move` inlines what comes after it. */
@@ -405,7 +453,7 @@ function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>
     xs: c.xs,
     start: c.start,
     end: c.end,
-    value: (v, label) => gen.value(v, 'v', `${p.label} ${label}`),
+    constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
     state: (field) => gen.stateLocal(p, checkField(p, field).text),
     param: (name) => gen.param(p, checkParam(p, name)),
     move: (s) => move(p.def.spec(s).text),
@@ -417,7 +465,7 @@ function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>
         throw new CompileError(`${p.label}: members() takes a whole range spec such as 'out[]>', not ${JSON.stringify(s)}`);
       }
       gen.watch(p, `range:${spec.range}`);
-      return p.members(spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
+      return gen.members(p, spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
     },
     element: (s, x) => writeElement(gen, p, p.def.spec(s).text, x),
   });
@@ -436,7 +484,7 @@ function checkParam(p: Process, name: string): string {
 
 /** Unfused mode: call the next process's own entry instead of inlining it. */
 function callEntry(gen: Gen, p: Process, specText: string, xs: Name, start: Code | Name, n: Code): Code {
-  const e = gen.value(p.entry(specText, 'flow'), 'e', `entry ${p.label} ${specText} flow`);
+  const e = gen.entryOf(p, specText, 'flow');
   return code`${e}.fn(${xs}, ${start}, ${n});`;
 }
 
@@ -454,7 +502,7 @@ function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
   }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
-    if (!far) return { fill: code`if (${c.end} > ${c.start}) ${gen.value(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`, stages: [] };
+    if (!far) return { fill: code`if (${c.end} > ${c.start}) ${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`, stages: [] };
     if (!gen.fuse) return { fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
     return readChunk(gen, far.proc, far.spec, c);
   }
@@ -493,6 +541,14 @@ function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
 export function compileEntry(entry: Entry): {
   fn: EntryFunction; chain: CompiledChain; inlined: Process[]; watched: Map<Process, Set<number | string>>; owners: Set<Process>;
 } {
+  const known = replay<Factory>(entry);
+  if (known) {
+    stats.cacheHits++;
+    const { factory, procs, slots, watched } = known;
+    const fn = factory.make(slots.map((s) => s.value));
+    const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots };
+    return { fn, chain, inlined: procs, watched, owners: owners(entry, procs) };
+  }
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
   let params: string;
@@ -517,6 +573,14 @@ export function compileEntry(entry: Entry): {
   }
   const fn = factory.make(gen.slots.values());
   const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
+  record(entry, {
+    version: entry.start.def.version,
+    trace: gen.trace,
+    recipes: gen.recipes,
+    names: gen.slots.slots.map((slot) => slot.name),
+    watched: [...gen.watched].flatMap(([q, keys]) => [...keys].map((key) => [gen.index.get(q)!, key] as const)),
+    factory,
+  });
   return { fn, chain, inlined: gen.inlined, watched: gen.watched, owners: owners(entry, gen.inlined) };
 }
 

@@ -7,5 +7,6 @@ export function explain(process: Process, spec: string, kind: EntryKind = 'flow'
   entry.ready();
   const chain = entry.chain!;
   const slots = chain.slots.map((s) => `//   ${s.name.text} = ${s.label}`);
-  return [`// ${chain.name}: ${process.label} ${spec} ${kind} (shape ${chain.shape})`, '// slots:', ...slots, chain.source].join('\n');
+  // A far-end spec (a source's 'out>') is served by the peer's entry: name the entry that runs.
+  return [`// ${chain.name}: ${entry.start.label} ${entry.spec.text} ${kind} (shape ${chain.shape})`, '// slots:', ...slots, chain.source].join('\n');
 }

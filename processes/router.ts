@@ -20,7 +20,7 @@ export const router = define('router', { ports: ['in', 'out[]'], inputs: ['in'],
     const k = g.fresh('k');
     // out[3]> is member 3: the key names the member, not its rank among the connected ones.
     const branches = members.map((m) => code`if (${k} === ${Number(/\[(\d+)\]/.exec(m)![1])}) {\n${g.element(m, x)}\n}`);
-    const fail = code`${g.value(unrouted, 'unrouted')}(${g.self()}, ${k});`;
+    const fail = code`${g.constant(unrouted, 'unrouted')}(${g.self()}, ${k});`;
     return code`for (let ${i} = ${g.start}; ${i} < ${g.end}; ${i}++) {\nconst ${x} = ${g.xs}[${i}];\nconst ${k} = ${g.param('key')}(${x});\n${join(branches, ' else ')}${members.length > 0 ? code` else ` : code``}{ ${fail} }\n}`;
   }));
 

@@ -42,9 +42,9 @@ describe('generated code is a security boundary', () => {
     const sink = io.from([1]).map((x: number) => x).grep(() => true).collect();
     sink.run();
     const text = sink.explain();
-    expect(text).toMatch(/^\/\/ chain_\d+_map_grep_collect: from#1 out> flow/);
+    expect(text).toMatch(/^\/\/ chain_\d+_map_grep_collect: map#2 >in flow/);
     expect(text).toMatch(/\/\/# sourceURL=pushback:\/\/chain\/\d+\/chain_\d+_map_grep_collect\.js\n$/);
-    expect(text).toContain('//   f_1$0 = map#2 parameter f');
+    expect(text).toContain('//   f_0$0 = map#2 parameter f');
   });
 
   it('dumps every compiled chain to the folder named by PUSHBACK_JIT_DUMP', () => {

@@ -1,0 +1,135 @@
+// Binding a known shape without generating code again.
+//
+// Compiling an entry asks the topology a few questions: which process and port
+// is on the far end of this port, which members of this range are connected,
+// is this state field a number now. The answers decide the generated text. A
+// compile records its questions and answers (the trace) and, for every slot, a
+// recipe that finds the slot's value from the processes in the trace. A later
+// entry starting at a process of the same definition replays the trace against
+// its own topology; if every answer matches, the shape is the same, so the
+// compiled function is reused and only the slots are bound afresh.
+import type { Definition } from '../engine/definition.js';
+import type { Process } from '../engine/process.js';
+import type { Name, Slot } from './code.js';
+import type { Entry, EntryKind } from './entry.js';
+
+export type Step =
+  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: string; k: number } }
+  | { op: 'members'; k: number; range: string; ports: number[] }
+  | { op: 'numeric'; k: number; field: string; is: boolean };
+
+export type Recipe =
+  | { of: 'constant'; value: unknown; label: string }
+  | { of: 'scratch'; length: 0 | 1; k: number; label: string }
+  | { of: 'process'; k: number }
+  | { of: 'param'; k: number; name: string }
+  | { of: 'state'; k: number }
+  | { of: 'entry'; k: number; spec: string; kind: EntryKind }
+  | { of: 'retype' };
+
+/** The value a recipe finds among `procs` (numbered as in the trace) for `entry`. */
+export function resolve(r: Recipe, procs: readonly Process[], entry: Entry): unknown {
+  switch (r.of) {
+    case 'constant': return r.value;
+    case 'scratch': return new Array(r.length);
+    case 'process': return procs[r.k];
+    case 'param': return procs[r.k].params[r.name];
+    case 'state': return procs[r.k].state;
+    case 'entry': return procs[r.k].entry(r.spec, r.kind);
+    case 'retype': return entry.retype;
+  }
+}
+
+/** The label `explain` shows for a slot. */
+export function describe(r: Recipe, procs: readonly Process[]): string {
+  switch (r.of) {
+    case 'constant': return r.label;
+    case 'scratch': return `${r.label} ${procs[r.k].label}`;
+    case 'process': return `process ${procs[r.k].label}`;
+    case 'param': return `${procs[r.k].label} parameter ${r.name}`;
+    case 'state': return `${procs[r.k].label} state`;
+    case 'entry': return `entry ${procs[r.k].label} ${r.spec} ${r.kind}`;
+    case 'retype': return 'runtime re-specialise this entry';
+  }
+}
+
+export interface Recorded<F> {
+  version: number;
+  trace: readonly Step[];
+  recipes: readonly Recipe[];
+  names: readonly Name[];
+  /** Port numbers and ranges each process (by number) was watched on. */
+  watched: readonly (readonly [number, number | string])[];
+  factory: F;
+}
+
+const MAX_SHAPES_PER_START = 8;
+const recorded = new Map<Definition, Map<string, Recorded<unknown>[]>>();
+
+function keyOf(entry: Entry): string {
+  return `${entry.kind} ${entry.spec.text} ${entry.start.io.fuse}`;
+}
+
+export function record<F>(entry: Entry, r: Recorded<F>): void {
+  let byKey = recorded.get(entry.start.def);
+  if (!byKey) recorded.set(entry.start.def, (byKey = new Map()));
+  const list = byKey.get(keyOf(entry)) ?? [];
+  list.unshift(r);
+  if (list.length > MAX_SHAPES_PER_START) list.pop();
+  byKey.set(keyOf(entry), list);
+}
+
+export function forgetRecorded(): void {
+  recorded.clear();
+}
+
+export interface Replayed<F> {
+  factory: F;
+  procs: Process[];
+  slots: Slot[];
+  watched: Map<Process, Set<number | string>>;
+}
+
+/** A recorded shape whose trace this entry's topology answers the same way, bound to this entry's processes. */
+export function replay<F>(entry: Entry): Replayed<F> | undefined {
+  const list = recorded.get(entry.start.def)?.get(keyOf(entry)) as Recorded<F>[] | undefined;
+  if (!list) return undefined;
+  for (const r of list) {
+    if (r.version !== entry.start.def.version) continue;
+    const procs = follow(entry.start, r.trace);
+    if (!procs) continue;
+    const slots = r.recipes.map((recipe, i) => ({ name: r.names[i], label: describe(recipe, procs), value: resolve(recipe, procs, entry) }));
+    const watched = new Map<Process, Set<number | string>>();
+    for (const [k, key] of r.watched) {
+      let keys = watched.get(procs[k]);
+      if (!keys) watched.set(procs[k], (keys = new Set()));
+      keys.add(key);
+    }
+    return { factory: r.factory, procs, slots, watched };
+  }
+  return undefined;
+}
+
+/** Replays a trace from `start`; the processes it reaches, numbered, or undefined at the first different answer. */
+function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
+  const procs = [start];
+  for (const step of trace) {
+    const p = procs[step.k];
+    if (step.op === 'follow') {
+      const far = p.peer(step.port);
+      if (!step.far) {
+        if (far) return undefined;
+        continue;
+      }
+      if (!far || far.process.def !== step.far.def || far.process.def.version !== step.far.version || far.port !== step.far.port) return undefined;
+      if (step.far.k === procs.length) procs.push(far.process);
+      else if (procs[step.far.k] !== far.process) return undefined;
+    } else if (step.op === 'members') {
+      const ports = p.members(step.range);
+      if (ports.length !== step.ports.length || ports.some((n, i) => n !== step.ports[i])) return undefined;
+    } else if ((typeof p.state[step.field] === 'number') !== step.is) {
+      return undefined;
+    }
+  }
+  return procs;
+}
