@@ -7,9 +7,10 @@
 // cancel out. Absolute times are printed for reference only.
 import { Bench } from 'tinybench';
 import * as most from '@most/core';
-import { newDefaultScheduler } from '@most/scheduler';
+import { asap, newDefaultScheduler } from '@most/scheduler';
 import type { Scheduler, Sink as MostSink, Stream, Time } from '@most/types';
 import * as rx from 'rxjs';
+import '../processes/chain-multiport.js';
 import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
 import { clearShapeCache } from '../jit/compile.js';
@@ -25,38 +26,60 @@ const TIME = Number(process.env.BENCH_TIME ?? 100);
 const even = (x: number) => x % 2 === 0;
 const add1 = (x: number) => x + 1;
 const sum = (a: number, x: number) => a + x;
+const add = (a: number, b: number) => a + b;
 
 const ints = (n: number) => Array.from({ length: n }, (_, i) => i);
 const million = ints(1_000_000);
 const twoMillion = ints(2_000_000);
+const thousand = ints(1000);
+const sources = ints(1000).map((s) => ints(1000).map((i) => s + i));
+const left = ints(100_000);
+const right = ints(100_000).map((i) => 2 * i);
+const inner = (_: number) => thousand;
 
-// @most/core, the way its own perf suite drives it: an array source and class sinks.
+// @most/core, the way its own perf suite drives it: an array source scheduled
+// with asap, and class sinks.
 class FromArray<A> implements Stream<A> {
   constructor(private readonly xs: A[]) {}
-  run(sink: MostSink<A>, _scheduler: Scheduler) {
+  run(sink: MostSink<A>, scheduler: Scheduler) {
+    return asap(new ArrayTask(this.xs, sink), scheduler);
+  }
+}
+
+class ArrayTask<A> {
+  private active = true;
+  constructor(private readonly xs: A[], private readonly sink: MostSink<A>) {}
+  run(t: Time) {
     const xs = this.xs;
-    for (let i = 0; i < xs.length; i++) sink.event(0 as Time, xs[i]);
-    sink.end(0 as Time);
-    return { dispose() {} };
+    for (let i = 0; i < xs.length && this.active; i++) this.sink.event(t, xs[i]);
+    if (this.active) this.sink.end(t);
+  }
+  error(t: Time, e: Error) {
+    this.sink.error(t, e);
+  }
+  dispose() {
+    this.active = false;
   }
 }
 
 class ReduceSink<A, B> implements MostSink<A> {
-  constructor(private readonly f: (b: B, a: A) => B, public value: B) {}
+  constructor(private readonly f: (b: B, a: A) => B, public value: B, private readonly done: (b: B) => void, private readonly fail: (e: Error) => void) {}
   event(_t: Time, x: A) {
     this.value = this.f(this.value, x);
   }
-  end() {}
+  end() {
+    this.done(this.value);
+  }
   error(_t: Time, e: Error) {
-    throw e;
+    this.fail(e);
   }
 }
 
 const scheduler = newDefaultScheduler();
-function mostReduce<A, B>(f: (b: B, a: A) => B, seed: B, stream: Stream<A>): B {
-  const sink = new ReduceSink(f, seed);
-  stream.run(sink, scheduler);
-  return sink.value;
+function mostReduce<A, B>(f: (b: B, a: A) => B, seed: B, stream: Stream<A>): Promise<B> {
+  return new Promise((resolve, reject) => {
+    stream.run(new ReduceSink(f, seed, resolve, reject), scheduler);
+  });
 }
 
 function rxReduce<A, B>(f: (b: B, a: A) => B, seed: B, o: rx.Observable<A>): B {
@@ -68,7 +91,7 @@ function rxReduce<A, B>(f: (b: B, a: A) => B, seed: B, o: rx.Observable<A>): B {
 interface Case {
   name: string;
   expected: number;
-  contenders: Record<string, () => number>;
+  contenders: Record<string, () => number | Promise<number>>;
 }
 
 const io = new IO();
@@ -131,11 +154,63 @@ const cases: Case[] = [
       'Array methods': () => twoMillion.slice(1000, 1_001_000).reduce(sum, 0),
     },
   },
+  {
+    name: 'concatMap 1,000 × 1,000 → sum',
+    expected: thousand.flatMap(inner).reduce(sum, 0),
+    contenders: {
+      'hand loop': () => {
+        let acc = 0;
+        for (let i = 0; i < thousand.length; i++) {
+          const ys = inner(thousand[i]);
+          for (let j = 0; j < ys.length; j++) acc = sum(acc, ys[j]);
+        }
+        return acc;
+      },
+      pushback: () => io.from(thousand).concatMap(inner).reduce(sum, 0).run(),
+      '@most/core': () => mostReduce(sum, 0, most.concatMap((x: number) => new FromArray(inner(x)), new FromArray(thousand))),
+      RxJS: () => rxReduce(sum, 0, rx.from(thousand).pipe(rx.concatMap((x: number) => rx.from(inner(x))))),
+      'Array methods': () => thousand.flatMap(inner).reduce(sum, 0),
+    },
+  },
+  {
+    name: 'merge 1,000 sources × 1,000 → sum',
+    expected: sources.flat().reduce(sum, 0),
+    contenders: {
+      'hand loop': () => {
+        let acc = 0;
+        for (let s = 0; s < sources.length; s++) {
+          const xs = sources[s];
+          for (let i = 0; i < xs.length; i++) acc = sum(acc, xs[i]);
+        }
+        return acc;
+      },
+      pushback: () => io.merge(...sources.map((xs) => io.from(xs))).reduce(sum, 0).run(),
+      '@most/core': () => mostReduce(sum, 0, most.mergeArray(sources.map((xs) => new FromArray(xs)))),
+      RxJS: () => rxReduce(sum, 0, rx.merge(...sources.map((xs) => rx.from(xs)))),
+      'Array methods': () => sources.flat().reduce(sum, 0),
+    },
+  },
+  {
+    name: 'zip 2 × 100,000 → sum of pairs',
+    expected: left.reduce((a, x, i) => a + x + right[i], 0),
+    contenders: {
+      'hand loop': () => {
+        let acc = 0;
+        const n = Math.min(left.length, right.length);
+        for (let i = 0; i < n; i++) acc = sum(acc, add(left[i], right[i]));
+        return acc;
+      },
+      pushback: () => io.zip(io.from(left), io.from(right), add).reduce(sum, 0).run(),
+      '@most/core': () => mostReduce(sum, 0, most.zip(add, new FromArray(left), new FromArray(right))),
+      RxJS: () => rxReduce(sum, 0, rx.zip(rx.from(left), rx.from(right)).pipe(rx.map(([a, b]) => add(a, b)))),
+      'Array methods': () => left.map((x, i) => add(x, right[i])).reduce(sum, 0),
+    },
+  },
 ];
 
 async function measure(c: Case): Promise<Map<string, { ms: number[]; ratio: number[] }>> {
   for (const [name, fn] of Object.entries(c.contenders)) {
-    const got = fn();
+    const got = await fn();
     if (got !== c.expected) throw new Error(`${c.name}: ${name} returned ${got}, expected ${c.expected}`);
   }
   const out = new Map<string, { ms: number[]; ratio: number[] }>();
@@ -189,9 +264,12 @@ function compileTimes(): { compile: number; bind: number; recompile: number } {
   return { compile: median(samples.compile), bind: median(samples.bind), recompile: median(samples.recompile) };
 }
 
+const only = process.env.BENCH_ONLY;
+
 async function main(): Promise<void> {
   console.log(`# pushback core benchmark\n\nnode ${process.version}, ${ROUNDS} rounds of ${TIME} ms per contender; × hand loop = median over rounds of (contender median ms / hand-loop median ms in the same round).\n`);
   for (const c of cases) {
+    if (only && !c.name.includes(only)) continue;
     const rows = await measure(c);
     console.log(`## ${c.name}\n`);
     console.log(markdownTable(['contender', 'median ms', '× hand loop'], [...rows].map(([name, r]) => [name, median(r.ms).toFixed(2), median(r.ratio).toFixed(2)])));

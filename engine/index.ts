@@ -11,3 +11,5 @@ export { explain } from '../jit/explain.js';
 export { FlowError } from '../jit/runtime.js';
 export { stats, snapshot, since } from '../jit/stats.js';
 export * from '../processes/index.js';
+// Every process definition, by name, including those whose names the rule builders use (each, union).
+export * as processes from '../processes/index.js';

@@ -9,6 +9,7 @@ import { Process } from '../engine/process.js';
 import { Chain } from './chain.js';
 import { copy } from './copy.js';
 import { flatMap } from './flat_map.js';
+import { fromArrays } from './from-arrays.js';
 import { router } from './router.js';
 import { union } from './union.js';
 import { pair, zip } from './zip.js';
@@ -66,8 +67,14 @@ Chain.prototype.concatMap = Chain.prototype.flatMap;
 
 IO.prototype.merge = function merge<X>(this: IO, ...chains: Chain<X>[]): Chain<X> {
   if (chains.length === 0) throw new TypeError('merge: expected at least one chain');
+  if (chains.every((c) => c.untouchedArray)) {
+    // A graph rewrite before anything runs: merging untouched arrays is one
+    // source taking turns over them, with the order separate sources would give.
+    const s = new Process(this, fromArrays, { arrays: chains.map((c) => c.array) });
+    return new Chain<X>(this, s, s);
+  }
   const u = new Process(this, union);
-  chains.forEach((c) => c.tail.connect(c.tailPort, u, u.freeMember('in')));
+  chains.forEach((c, i) => c.tail.connect(c.tailPort, u, `in[${i}]`));
   return new Chain<X>(this, chains[0].source, u);
 };
 

@@ -33,15 +33,40 @@ function predicate<X>(p: Predicate<X>): (x: X) => unknown {
 }
 
 export class Chain<X> {
+  private made?: Process;
+  private readonly make?: () => Process;
+  private readonly last?: Process;
+
   constructor(
     readonly io: IO,
-    /** The process the data comes from. */
-    readonly source: Process,
-    /** The last process; its `tailPort` feeds the next step. */
-    readonly tail: Process,
+    /** The process the data comes from, or how to make it when it is first needed. */
+    source: Process | (() => Process),
+    /** The last process, if not the source; its `tailPort` feeds the next step. */
+    tail?: Process,
     /** 'out', or a member such as 'out[2]' for one branch of a copy or a router. */
     readonly tailPort: string = 'out',
-  ) {}
+    /** For `io.from(array)`: the array, so that io.merge can read it without making a process. */
+    readonly array?: readonly unknown[],
+  ) {
+    if (typeof source === 'function') this.make = source;
+    else this.made = source;
+    this.last = tail;
+  }
+
+  /** The process the data comes from (made now if it was deferred). */
+  get source(): Process {
+    return (this.made ??= this.make!());
+  }
+
+  /** The last process of the chain. */
+  get tail(): Process {
+    return this.last ?? this.source;
+  }
+
+  /** True for `io.from(array)` whose process has not been needed yet. */
+  get untouchedArray(): boolean {
+    return this.array !== undefined && this.made === undefined && this.last === undefined;
+  }
 
   /** Appends a process of `def` whose `inPort` is fed by this chain's tail. */
   pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in'): Chain<Y> {
@@ -164,6 +189,7 @@ declare module '../engine/io.js' {
 
 IO.prototype.from = function from_<X>(this: IO, xs: Iterable<X>): Chain<X> {
   const array = Array.isArray(xs) ? xs : [...xs];
-  const source = new Process(this, from, { xs: array });
-  return new Chain<X>(this, source, source);
+  // The process is made when the chain is first used: io.merge of untouched
+  // array chains reads their arrays instead (see processes/from-arrays.ts).
+  return new Chain<X>(this, () => new Process(this, from, { xs: array }), undefined, 'out', array);
 };

@@ -3,6 +3,7 @@
 // or the far end stops admitting.
 import { chunk, define } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
+import { advance, fromArrays, turn } from './from-arrays.js';
 
 export const from = define('from', {
   ports: ['out'],
@@ -33,6 +34,7 @@ export const PUMP_CHUNK = 4096;
 
 /** Pushes one round (at most PUMP_CHUNK elements) downstream. */
 export function pumpOnce(s: Process): PumpResult | 'moved' {
+  if (s.def === fromArrays) return pumpArraysOnce(s);
   const xs = s.params.xs as unknown[];
   const pos = s.state.pos as number;
   if (pos >= xs.length) {
@@ -47,7 +49,21 @@ export function pumpOnce(s: Process): PumpResult | 'moved' {
   return 'moved';
 }
 
-/** Pushes the rest of the array downstream. */
+function pumpArraysOnce(s: Process): PumpResult | 'moved' {
+  if ((s.state.left as number) === 0) {
+    s.end('out');
+    return 'done';
+  }
+  if (s.isEnded('out')) return 'cancelled';
+  const [xs, pos, want] = turn(s, PUMP_CHUNK);
+  const k = s.entry('out>', 'admittance').ready()(want);
+  if (k === 0) return s.isEnded('out') ? 'cancelled' : 'blocked';
+  s.entry('out>', 'flow').ready()(xs, pos, k);
+  advance(s, k);
+  return 'moved';
+}
+
+/** Pushes the rest of the array (or arrays) downstream. */
 export function pump(s: Process): PumpResult {
   for (;;) {
     const r = pumpOnce(s);
@@ -80,14 +96,14 @@ export function pumpAll(sources: readonly Process[]): Process[] {
   return [];
 }
 
-/** The array sources feeding `sink`, found by walking its input ports upstream. */
+/** The array sources (from, fromArrays) feeding `sink`, found by walking its input ports upstream. */
 export function arraySources(sink: Process): Process[] {
   const seen = new Set<Process>();
   const found: Process[] = [];
   const visit = (p: Process): void => {
     if (seen.has(p)) return;
     seen.add(p);
-    if (p.def === from) found.push(p);
+    if (p.def === from || p.def === fromArrays) found.push(p);
     p.ports.forEach((far, n) => {
       if (far !== 0 && p.def.isInput(n)) {
         const up = p.peer(n);

@@ -41,4 +41,5 @@ export { union } from './union.js';
 export { router } from './router.js';
 export { zip } from './zip.js';
 export { flatMap } from './flat_map.js';
+export { fromArrays } from './from-arrays.js';
 import './chain-multiport.js';

@@ -23,12 +23,20 @@ function upstreamAdmits(u: Process, n: number): number {
 export const union = define('union', {
   ports: ['out', 'in[]'],
   inputs: ['in[]'],
-  state: { next: () => 0 },
+  state: { next: () => 0, ended: () => 0, inputs: () => 0 },
   onEnd: (u, port) => {
     if (port === 'out') {
       for (const m of inputs(u)) u.end(m);
-    } else if (inputs(u).every((m) => u.isEnded(m))) {
-      u.end('out');
+      return;
+    }
+    // Count ends instead of checking every input each time (a merge of n inputs
+    // would be O(n²)); count the inputs again only when the ends catch up.
+    const ended = (u.state.ended as number) + 1;
+    u.state.ended = ended;
+    if (ended >= (u.state.inputs as number)) {
+      const members = inputs(u);
+      u.state.inputs = members.length;
+      if (members.every((m) => u.isEnded(m))) u.end('out');
     }
   },
 })

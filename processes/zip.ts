@@ -1,53 +1,66 @@
-// zip(f): pairs the elements written into `left` and `right`, in order, and
-// writes f(a, b) (default: the pair [a, b]) to `out`. The faster side waits in
-// a queue of at most `bound` elements; at most one side is ever queued. The
-// output ends when either input has ended and its queue is empty: what the
-// other side still sends could never be paired.
-import { admitWith, chunk, define } from '../engine/definition.js';
+// zip(f, bound): pairs the elements written into `left` and `right`, in order,
+// and writes f(a, b) to `out`. The faster side waits in a queue of at most
+// `bound` elements; at most one side is ever queued. The output ends when either
+// input has ended with its queue empty: what the other side still sends could
+// never be paired.
+//
+// A write is a JIT rule: one loop pairs the incoming chunk with what the other
+// side has queued, calls f, and continues inline into whatever `out` leads to;
+// the rest of the chunk is queued. A queue's slots past its size may still hold
+// paired elements until they are overwritten (at most `bound` of them).
+import { admitWith, define, jit, type JitContext } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
+import { code } from '../jit/code.js';
 import { admitOut } from './pull.js';
 
 type Side = 'left' | 'right';
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
-const queue = (z: Process, side: Side) => z.state[side] as unknown[];
+const head = (side: Side) => (side === 'left' ? 'leftHead' : 'rightHead');
+const size = (side: Side) => (side === 'left' ? 'leftSize' : 'rightSize');
+
+/** What a side has queued and not yet paired. */
+export function queued(z: Process, side: Side): number {
+  return (z.state[size(side)] as number) - (z.state[head(side)] as number);
+}
 
 function admit(z: Process, side: Side, n: number): number {
   if (z.isEnded('out')) return 0;
-  const waiting = queue(z, other(side));
-  const pairsOut = admitOut(z, 'out', Math.min(n, Math.max(waiting.length, 1)));
-  if (waiting.length > 0) {
-    const paired = Math.min(waiting.length, pairsOut);
-    // Past what the other side has waiting, elements must queue on this side.
-    return paired < waiting.length ? Math.min(n, paired) : Math.min(n, paired + room(z, side));
-  }
-  return Math.min(n, room(z, side));
+  const waiting = queued(z, other(side));
+  const room = Math.max(0, (z.params.bound as number) - queued(z, side));
+  if (waiting === 0) return Math.min(n, room);
+  const pairs = admitOut(z, 'out', Math.min(n, waiting));
+  // Past what the other side has waiting, elements must queue on this side.
+  return pairs < waiting ? Math.min(n, pairs) : Math.min(n, pairs + room);
 }
 
-function room(z: Process, side: Side): number {
-  return Math.max(0, (z.params.bound as number) - queue(z, side).length);
+function write(side: Side) {
+  return (g: JitContext) => {
+    const f = g.param('f');
+    const mine = g.state(side);
+    const theirs = g.state(other(side));
+    const at = g.state(head(other(side)));
+    const theirSize = g.state(size(other(side)));
+    const mySize = g.state(size(side));
+    const i = g.fresh('i');
+    const x = g.fresh('x');
+    const paired = g.fresh('paired');
+    const pairCode = side === 'left' ? code`${f}(${g.xs}[${g.start} + ${i}], ${theirs}[${at} + ${i}])` : code`${f}(${theirs}[${at} + ${i}], ${g.xs}[${g.start} + ${i}])`;
+    // Queues keep their storage: emptied, only the size goes back to 0, so the
+    // next round writes in place instead of growing the array again.
+    return code`const ${paired} = Math.min(${g.end} - ${g.start}, ${theirSize} - ${at});
+for (let ${i} = 0; ${i} < ${paired}; ${i}++) {
+const ${x} = ${pairCode};
+${g.element('out>', x)}
 }
-
-function write(z: Process, side: Side, xs: ArrayLike<unknown>, offset: number, n: number): number {
-  const waiting = queue(z, other(side));
-  const paired = Math.min(n, waiting.length);
-  if (paired > 0) {
-    const f = z.params.f as (a: unknown, b: unknown) => unknown;
-    const out = new Array(paired);
-    for (let i = 0; i < paired; i++) {
-      out[i] = side === 'left' ? f(xs[offset + i], waiting[i]) : f(waiting[i], xs[offset + i]);
-    }
-    waiting.splice(0, paired);
-    z.entry('out>', 'flow').ready()(out, 0, paired);
-  }
-  const mine = queue(z, side);
-  for (let i = paired; i < n; i++) mine.push(xs[offset + i]);
-  finishIfDone(z);
-  return n;
+${at} += ${paired};
+if (${at} === ${theirSize}) { ${theirSize} = 0; ${at} = 0; }
+for (let ${i} = ${g.start} + ${paired}; ${i} < ${g.end}; ${i}++) ${mine}[${mySize}++] = ${g.xs}[${i}];`;
+  };
 }
 
 function finishIfDone(z: Process): void {
   for (const side of ['left', 'right'] as const) {
-    if (z.isEnded(side) && queue(z, side).length === 0) {
+    if (z.isEnded(side) && queued(z, side) === 0) {
       z.end('out');
       z.end(other(side));
       return;
@@ -59,7 +72,11 @@ export const zip = define('zip', {
   ports: ['left', 'right', 'out'],
   inputs: ['left', 'right'],
   params: ['f', 'bound'],
-  state: { left: () => [] as unknown[], right: () => [] as unknown[] },
+  state: {
+    left: () => [] as unknown[], right: () => [] as unknown[],
+    leftHead: () => 0, rightHead: () => 0, leftSize: () => 0, rightSize: () => 0,
+  },
+  settle: finishIfDone,
   onEnd: (z, port) => {
     if (port === 'out') {
       z.end('left');
@@ -70,9 +87,9 @@ export const zip = define('zip', {
   },
 })
   .admittance('>left', admitWith((z, n) => admit(z, 'left', n)))
-  .flow('>left', chunk((z, xs, offset, n) => write(z, 'left', xs, offset, n)))
+  .flow('>left', jit(write('left')))
   .admittance('>right', admitWith((z, n) => admit(z, 'right', n)))
-  .flow('>right', chunk((z, xs, offset, n) => write(z, 'right', xs, offset, n)));
+  .flow('>right', jit(write('right')));
 
 export const pair = (a: unknown, b: unknown): [unknown, unknown] => [a, b];
 

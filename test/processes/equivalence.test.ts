@@ -7,7 +7,7 @@ import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { cat } from '../../processes/cat.js';
 import { collect } from '../../processes/collect.js';
-import { from, pump } from '../../processes/from.js';
+import { from, pump, pumpAll, PUMP_CHUNK } from '../../processes/from.js';
 import { registry } from '../../processes/registry.js';
 import type { Definition } from '../../engine/definition.js';
 
@@ -97,6 +97,21 @@ const cases: Record<string, Case> = {
       heads.forEach((h) => h.end('out'));
       expect(sink.state.done).toBe(true);
       return [sink.state.items, registry.get('union')!.reference(written, {})];
+    },
+  },
+  fromArrays: {
+    role: 'custom',
+    params: (r) => ({ parts: 1 + int(r, 6) }),
+    custom: (def, io, xs, params, r) => {
+      // xs cut into arrays at random points, one source taking turns over them.
+      const cuts = Array.from({ length: (params.parts as number) - 1 }, () => int(r, xs.length + 1)).sort((a, b) => a - b);
+      const arrays = [0, ...cuts].map((at, i) => xs.slice(at, [...cuts, xs.length][i]));
+      const s = new Process(io, def, { arrays });
+      const sink = new Process(io, collect);
+      s.connect('out', sink, 'in');
+      expect(pumpAll([s])).toEqual([]);
+      expect(sink.state.done).toBe(true);
+      return [sink.state.items, registry.get('fromArrays')!.reference(xs, { arrays, chunk: PUMP_CHUNK })];
     },
   },
   zip: {
