@@ -132,6 +132,11 @@ export interface DefinitionOptions<P extends string = string> {
   params?: readonly P[];
   /** Mutable state and how to initialise it from the params. */
   state?: Record<string, (params: Record<P, unknown>) => unknown>;
+  /**
+   * State fields that hold small whole numbers (positions, sizes, counts left):
+   * fused code loads them as int32 while they are, so they index arrays cheaply.
+   */
+  counters?: readonly string[];
   /** Called when the peer of `port` ends its stream into this process. */
   onEnd?: (process: Process, port: string) => void;
   /** Called after every flow through the process, outside the hot loop. */
@@ -149,6 +154,7 @@ export class Definition {
   readonly params: readonly string[];
   readonly stateInit: Record<string, (params: Record<string, unknown>) => unknown>;
   readonly stateNames: readonly string[];
+  readonly counters: ReadonlySet<string>;
   readonly admittanceRules = new Map<string, AdmittanceRule>();
   readonly flowRules = new Map<string, FlowRule>();
   readonly onEnd?: (process: Process, port: string) => void;
@@ -190,6 +196,10 @@ export class Definition {
     this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
     for (const s of this.stateNames) {
       if (this.params.includes(s)) throw new DefinitionError(`${name}: ${JSON.stringify(s)} is both a parameter and state`);
+    }
+    this.counters = new Set(options.counters ?? []);
+    for (const c of this.counters) {
+      if (!this.stateNames.includes(c)) throw new DefinitionError(`${name}: counter ${JSON.stringify(c)} is not a state field`);
     }
     this.known = new Set([...this.params, ...this.stateNames]);
     this.onEnd = options.onEnd;

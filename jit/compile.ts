@@ -27,7 +27,7 @@ import type { CompiledChain, Entry, EntryFunction } from './entry.js';
 import { ast, print, type Node, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { shortfall, unconnected } from './runtime.js';
-import { describe, forgetRecorded, record, replay, type Recipe, type Step } from './replay.js';
+import { describe, forgetRecorded, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -164,17 +164,22 @@ class Gen {
       local = new Name(`${field}_${k}`);
       this.locals.set(key, local);
       const obj = this.stateObject(p);
-      const numeric = typeof p.state[field] === 'number';
-      this.trace.push({ op: 'numeric', k, field, is: numeric });
-      if (numeric) {
-        // A number now: load it typed. V8 shares hidden classes between objects
-        // with the same keys, so the field itself may be typed "anything"; an
-        // untyped start would keep the accumulator boxed for the whole loop.
-        // `+` is the identity on numbers, and the guard re-specialises the
-        // entry if the field ever holds something else.
-        const loaded = new Name(`${local.text}$in`);
+      const kind = numericKind(p, field);
+      this.trace.push({ op: 'numeric', k, field, is: kind });
+      const loaded = new Name(`${local.text}$in`);
+      const load = code`const ${loaded} = ${obj}.${new Name(field)};`;
+      // A number now: load it typed. V8 shares hidden classes between objects with
+      // the same keys, so the field itself may be typed "anything", and an untyped
+      // start would keep an accumulator boxed for the whole loop. `+` is the
+      // identity on numbers; `| 0` on int32 values, and lets counters index arrays
+      // without conversions. The guard re-specialises the entry if the field
+      // ever holds something else.
+      if (kind === 'int32') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`const ${loaded} = ${obj}.${new Name(field)};\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n);\nlet ${local} = +${loaded};`);
+        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(xs, offset, n);\nlet ${local} = ${loaded} | 0;`);
+      } else if (kind === 'number') {
+        const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
+        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n);\nlet ${local} = +${loaded};`);
       } else {
         this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
       }
@@ -288,6 +293,14 @@ class Gen {
     });
     return Code.of(print(node));
   }
+}
+
+/** How a state field is loaded: as an int32 counter, as a number, or as it is. */
+function numericKind(p: Process, field: string): NumericKind {
+  const v = p.state[field];
+  if (typeof v !== 'number') return 'other';
+  if (p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0)) return 'int32';
+  return 'number';
 }
 
 // ---------------------------------------------------------------- admittance

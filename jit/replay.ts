@@ -13,10 +13,12 @@ import type { Process } from '../engine/process.js';
 import type { Name, Slot } from './code.js';
 import type { Entry, EntryKind } from './entry.js';
 
+export type NumericKind = 'int32' | 'number' | 'other';
+
 export type Step =
   | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: string; k: number } }
   | { op: 'members'; k: number; range: string; ports: number[] }
-  | { op: 'numeric'; k: number; field: string; is: boolean };
+  | { op: 'numeric'; k: number; field: string; is: NumericKind };
 
 export type Recipe =
   | { of: 'constant'; value: unknown; label: string }
@@ -110,6 +112,12 @@ export function replay<F>(entry: Entry): Replayed<F> | undefined {
   return undefined;
 }
 
+function kindOf(p: Process, field: string): NumericKind {
+  const v = p.state[field];
+  if (typeof v !== 'number') return 'other';
+  return p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0) ? 'int32' : 'number';
+}
+
 /** Replays a trace from `start`; the processes it reaches, numbered, or undefined at the first different answer. */
 function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
   const procs = [start];
@@ -127,7 +135,7 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
     } else if (step.op === 'members') {
       const ports = p.members(step.range);
       if (ports.length !== step.ports.length || ports.some((n, i) => n !== step.ports[i])) return undefined;
-    } else if ((typeof p.state[step.field] === 'number') !== step.is) {
+    } else if (kindOf(p, step.field) !== step.is) {
       return undefined;
     }
   }

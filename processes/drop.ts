@@ -29,6 +29,7 @@ export const drop = define('drop', {
   inputs: ['in'],
   params: ['count'],
   state: { skip: (p) => Math.max(0, Number(p.count)) },
+  counters: ['skip'],
 })
   .admittance('>in', 'skip + admit("out>")')
   .flow('>in', each('if (skip > 0) skip--; else emit(x);', 'out>', {

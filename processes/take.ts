@@ -17,6 +17,7 @@ export const take = define('take', {
   inputs: ['in'],
   params: ['limit'],
   state: { remaining: (p) => Math.max(0, Number(p.limit)) },
+  counters: ['remaining'],
   settle: finishWhenDone,
 })
   .admittance('>in', 'Math.min(remaining, admit("out>"))')

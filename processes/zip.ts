@@ -76,6 +76,7 @@ export const zip = define('zip', {
     left: () => [] as unknown[], right: () => [] as unknown[],
     leftHead: () => 0, rightHead: () => 0, leftSize: () => 0, rightSize: () => 0,
   },
+  counters: ['leftHead', 'rightHead', 'leftSize', 'rightSize'],
   settle: finishIfDone,
   onEnd: (z, port) => {
     if (port === 'out') {

@@ -15,11 +15,11 @@ return function chain_N_drop_take_collect($slots, xs, offset, n) {
   const s_2$5 = $slots[5];
   let start = offset, end = offset + n;
   const skip_0$in = s_0$0.skip;
-  if (typeof skip_0$in !== "number") return retype$1(xs, offset, n);
-  let skip_0 = +skip_0$in;
+  if ((skip_0$in | 0) !== skip_0$in || Object.is(skip_0$in, -0)) return retype$1(xs, offset, n);
+  let skip_0 = skip_0$in | 0;
   const remaining_1$in = s_1$4.remaining;
-  if (typeof remaining_1$in !== "number") return retype$1(xs, offset, n);
-  let remaining_1 = +remaining_1$in;
+  if ((remaining_1$in | 0) !== remaining_1$in || Object.is(remaining_1$in, -0)) return retype$1(xs, offset, n);
+  let remaining_1 = remaining_1$in | 0;
   let items_2 = s_2$5.items;
   try {
     const k_0_ = Math.min(skip_0, end - start);
