@@ -93,6 +93,10 @@ class Table {
   readonly waitingOf = new Map<ObjectId, number>();
   scheduler: Scheduler | undefined;
   readonly observers = new Set<(e: PortEvent) => void>();
+  /** Processes being removed (by id): their ports count as gone while they are disconnected. */
+  readonly going = new Set<ObjectId>();
+  /** Dedicated ports (by process id): the process goes once that port no longer holds its connection. */
+  readonly dedicated = new Map<ObjectId, { port: number; gone?: () => void }>();
   readonly pokes: (Process | number)[] = [];
   draining = false;
 }
@@ -100,8 +104,6 @@ class Table {
 const tables = new WeakMap<IO, Table>();
 /** Waiters by process and port; held by the process (weakly keyed), so they go with it. */
 const lives = new WeakMap<Process, Map<number, Set<Waiter>>>();
-/** Processes being removed: their ports count as gone while they are disconnected. */
-const going = new WeakSet<Process>();
 /** Ports with a pending bridge from the process's own "writable again" wake-up. */
 const bridged = new WeakMap<Process, Set<number>>();
 
@@ -115,7 +117,7 @@ function table(io: IO): Table {
 
 /** True while the process is in its container: its ports exist. */
 export function exists(p: Process): boolean {
-  return !going.has(p) && p.io.processFor(p.id) === p;
+  return p.io.processFor(p.id) === p && !table(p.io).going.has(p.id);
 }
 
 export function portState(p: Process, port: string | number): PortState {
@@ -125,7 +127,7 @@ export function portState(p: Process, port: string | number): PortState {
 }
 
 function recordAt(p: Process, n: number): Connection | undefined {
-  return tables.get(p.io)?.byAddress.get(localAddress(p.id, n));
+  return table(p.io).byAddress.get(localAddress(p.id, n));
 }
 
 /** The nonce of the connection on `port`, or 0 when it is not connected. */
@@ -135,7 +137,7 @@ export function nonceOf(p: Process, port: string | number): number {
 
 export function connectionOf(p: Process, port: string | number): ConnectionInfo | undefined {
   const here = localAddress(p.id, p.portNumber(port));
-  const c = tables.get(p.io)?.byAddress.get(here);
+  const c = table(p.io).byAddress.get(here);
   if (!c) return undefined;
   const isA = c.a === here;
   return { nonce: c.nonce, closed: isA ? c.aClosed : c.bClosed, peerClosed: isA ? c.bClosed : c.aClosed };
@@ -204,7 +206,7 @@ function link(a: Process, here: number, b: Process, there: number): number {
   b.linked(there, a);
   a.invalidate(here);
   b.invalidate(there);
-  emit(t, { op: 'connect', nonce: c.nonce, a: c.a, b: c.b });
+  if (t.observers.size > 0) emit(t, { op: 'connect', nonce: c.nonce, a: c.a, b: c.b });
   poke(a, here);
   poke(b, there);
   return c.nonce;
@@ -261,21 +263,41 @@ function unlink(p: Process, here: number, reason: 'disconnect' | 'closed'): void
   const farAddr = p.ports[here];
   const there = portOf(farAddr);
   // The far end, if alive and still pointing back (an id can be reused once its process is gone).
-  const found = p.peer(here);
-  const far = found && found.process.ports[there] === addr ? found : undefined;
+  const found = p.io.processFor(objectOf(farAddr));
+  const far = found && found.ports[there] === addr ? found : undefined;
   const c = t.byAddress.get(addr);
   if (c) free(t, c);
   p.ports[here] = 0;
-  p.unlinked(here, far?.process);
+  p.unlinked(here, far);
   p.invalidate(here);
   if (far) {
-    far.process.ports[there] = 0;
-    far.process.unlinked(there, p);
-    far.process.invalidate(there);
+    far.ports[there] = 0;
+    far.unlinked(there, p);
+    far.invalidate(there);
   }
-  emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: farAddr, reason });
+  if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: farAddr, reason });
   poke(p, here);
-  if (far) poke(far.process, there);
+  if (far) poke(far, there);
+  release(p, here);
+  if (far) release(far, there);
+}
+
+/**
+ * Marks `port` of `p` as dedicated to the connection it holds: once that
+ * connection is over, the process is removed and `gone` is called. If the
+ * connection moves, the dedication moves with it and the process it left is
+ * removed. A server's per-connection ports go with their connections this way.
+ */
+export function dedicate(p: Process, port: string | number, gone?: () => void): void {
+  table(p.io).dedicated.set(p.id, { port: p.portNumber(port), gone });
+}
+
+export function isDedicated(p: Process, port: string | number): boolean {
+  return tables.get(p.io)?.dedicated.get(p.id)?.port === p.portNumber(port);
+}
+
+function release(p: Process, n: number): void {
+  if (table(p.io).dedicated.get(p.id)?.port === n && exists(p)) remove(p);
 }
 
 function free(t: Table, c: Connection): void {
@@ -302,7 +324,7 @@ export function close(p: Process, port: string | number): void {
   if (isA ? c.aClosed : c.bClosed) return;
   if (isA) c.aClosed = true;
   else c.bClosed = true;
-  emit(t, { op: 'close', nonce: c.nonce, end: here });
+  if (t.observers.size > 0) emit(t, { op: 'close', nonce: c.nonce, end: here });
   // The peer drains and sees end of stream (its handlers may close it in turn).
   p.end(n);
   if (t.byAddress.get(here) !== c) return;
@@ -363,12 +385,18 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   rehome(t, from, f, to, d, c.nonce);
   // An end of stream already sent by the peer reaches the new holder, as it would have.
   if (endedByPeer) peer.end(q);
-  emit(t, { op: 'move', nonce: c.nonce, from: oldAddr, to: newAddr, peer: farAddr });
+  if (t.observers.size > 0) emit(t, { op: 'move', nonce: c.nonce, from: oldAddr, to: newAddr, peer: farAddr });
   poke(from, f);
   poke(to, d);
   poke(peer, q);
   // The peer may have been refused by the old holder (a listener admits nothing): it may try again.
   to.writableAgain(d);
+  const dedication = t.dedicated.get(from.id);
+  if (dedication?.port === f) {
+    t.dedicated.delete(from.id);
+    t.dedicated.set(to.id, { port: d, gone: dedication.gone });
+    remove(from);
+  }
   return c.nonce;
 }
 
@@ -399,8 +427,9 @@ export function peerVanished(p: Process, port: number): void {
   p.ports[port] = 0;
   p.unlinked(port, undefined);
   p.invalidate(port);
-  emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: far, reason: 'vanished' });
+  if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: far, reason: 'vanished' });
   poke(p, port);
+  release(p, port);
 }
 
 /**
@@ -421,6 +450,9 @@ export function reclaimed(io: IO, id: ObjectId, ports: readonly LocalAddress[]):
   if (t) {
     t.waiting -= t.waitingOf.get(id) ?? 0;
     t.waitingOf.delete(id);
+    const dedication = t.dedicated.get(id);
+    t.dedicated.delete(id);
+    dedication?.gone?.();
   }
 }
 
@@ -431,17 +463,21 @@ export function reclaimed(io: IO, id: ObjectId, ports: readonly LocalAddress[]):
  * on them settles (false; a connect rejects).
  */
 export function remove(p: Process): void {
-  going.add(p);
+  const t = table(p.io);
+  if (p.io.processFor(p.id) !== p) return;
+  const dedication = t.dedicated.get(p.id);
+  t.going.add(p.id);
   try {
     p.ports.forEach((a, n) => {
       if (a !== 0) unlink(p, n, 'disconnect');
     });
     p.io.remove(p);
   } finally {
-    going.delete(p);
+    t.going.delete(p.id);
+    t.dedicated.delete(p.id);
   }
-  const t = table(p.io);
-  emit(t, { op: 'remove', object: p.id });
+  dedication?.gone?.();
+  if (t.observers.size > 0) emit(t, { op: 'remove', object: p.id });
   const ports = lives.get(p);
   if (ports) for (const n of [...ports.keys()]) poke(p, n);
 }
@@ -609,6 +645,8 @@ function bridge(p: Process, n: number): void {
 /** Re-checks every waiter on (p, n). Changes made while re-checking are queued, not nested. */
 function poke(p: Process, n: number): void {
   const t = table(p.io);
+  // Nobody waits on this port, and no re-check is under way that could be queued behind.
+  if (!t.draining && lives.get(p)?.get(n) === undefined) return;
   t.pokes.push(p, n);
   if (t.draining) return;
   t.draining = true;

@@ -2,10 +2,14 @@
 //
 // An endpoint is a process with one port that takes part in the lifecycle
 // (`peer`) and two that attach it to a pipeline (`out`, `in`). What the peer
-// writes into `peer` goes on through `out` when a pipeline is attached, and
-// waits in the endpoint's inbox otherwise (read it with `read()`); what the
-// pipeline writes into `in` goes out through `peer`. A `Port` is a handle on
+// writes into `peer` waits in the endpoint's inbox (read it with `read()`);
+// what is written into `in` goes out through `peer`. A `Port` is a handle on
 // such a port with the lifecycle's operations and waits.
+//
+// `pipe()` attaches a pipeline: the connection moves to a relay, whose rules
+// are pure delegations ('>peer' => 'out>', '>in' => 'peer>'), so what the peer
+// writes, the pipeline, and the writes back to the peer fuse into one compiled
+// path (the same shape for every connection of a server).
 //
 // The server pattern:
 //
@@ -68,6 +72,21 @@ export const endpoint = define('endpoint', {
 })
   .admittance('>peer', admitWith((d, n) => admitPeer(d, n)))
   .flow('>peer', chunk((d, xs, offset, n) => receive(d, xs, offset, n)))
+  .flow('>in', 'peer>')
+  .flow('<peer', 'in<')
+  .flow('<out', 'peer<');
+
+/** A piped port: the peer's writes go through the pipeline on out/in and back, fused. */
+export const relay = define('relay', {
+  ports: ['peer', 'out', 'in'],
+  inputs: ['peer', 'in'],
+  onEnd: (r, port) => {
+    if (port === 'peer') r.end('out');
+    else if (port === 'in') r.end('peer');
+    closeWhenDone(r);
+  },
+})
+  .flow('>peer', 'out>')
   .flow('>in', 'peer>')
   .flow('<peer', 'in<')
   .flow('<out', 'peer<');
@@ -135,15 +154,18 @@ function take(d: Process, max: number): Elements[] {
   return out;
 }
 
-/** A piped endpoint closes itself once the peer's stream and its own have both ended. */
+/** A piped port closes itself once the peer's stream and its own have both ended. */
 function closeWhenDone(d: Process): void {
-  if (st(d).piped && d.isEnded(PEER) && d.endState(PEER)[1]) life.close(d, PEER);
+  if ((d.def === relay || st(d).piped) && d.isEnded(PEER) && d.endState(PEER)[1]) life.close(d, PEER);
 }
 
 export interface PortOptions {
   /** Elements (bytes) the inbox takes before the endpoint admits no more. */
   capacity?: number;
 }
+
+/** Builds a connection's pipeline: what the peer sends goes in, what comes out goes back. */
+export type Pipeline = (c: Chain<unknown>) => Chain<unknown>;
 
 export interface ConnectOptions {
   /** Wait while either port is connected instead of throwing a PortError. */
@@ -157,7 +179,8 @@ export type { PortState } from '../engine/ports.js';
 export class Port {
   readonly number: number;
 
-  constructor(readonly process: Process, port: string | number = PEER) {
+  /** The process whose port this is (after `pipe()`, the relay that took the connection over). */
+  constructor(public process: Process, port: string | number = PEER) {
     this.number = process.portNumber(port);
   }
 
@@ -234,10 +257,18 @@ export class Port {
 
   /**
    * Hands this port's connection to a new dedicated endpoint, atomically, and
-   * returns it. This port stays, free for the next connection. Throws a
+   * returns it. This port stays, free for the next connection; once the
+   * connection is over the dedicated port goes, and `gone` is called. Throws a
    * PortError if there is no connection to move.
    */
-  move(options: PortOptions = {}): Port {
+  move(options: PortOptions & { pipe?: Pipeline } = {}, gone?: () => void): Port {
+    if (options.pipe) {
+      // Straight into a relay with the pipeline: the same as move() then pipe(), one step shorter.
+      const r = relayWith(this.io, options.pipe);
+      life.move(this.process, this.number, r, PEER);
+      life.dedicate(r, PEER, gone);
+      return new Port(r);
+    }
     const capacity = options.capacity ?? (this.process.def === endpoint ? (this.process.params.capacity as number) : INBOX_CAPACITY);
     const d = new Process(this.io, endpoint, { capacity, listening: false });
     try {
@@ -246,10 +277,8 @@ export class Port {
       d.remove();
       throw error;
     }
-    // A dedicated port has no other use: it goes away with its connection.
-    void life.whenDisconnected(d, PEER).then(() => {
-      if (life.exists(d)) d.remove();
-    });
+    // A dedicated port has no other use: it goes away with its connection (then `gone` is called).
+    life.dedicate(d, PEER, gone);
     return new Port(d);
   }
 
@@ -270,6 +299,8 @@ export class Port {
    */
   close(): void {
     if (this.process.def === endpoint) take(this.process, Infinity);
+    // A relay reads no more: its pipeline is cut off, so the peer's writes are refused.
+    if (this.process.def === relay) this.process.disconnect('out');
     life.close(this.process, this.number);
   }
 
@@ -362,13 +393,22 @@ export class Port {
 
   /**
    * Attaches a pipeline: what the peer sends goes through the chain `build`
-   * makes, and what comes out of it goes back to the peer. The endpoint closes
-   * once both streams have ended. Pipelines of one shape share their compiled
-   * code, however many connections build them.
+   * makes, and what comes out of it goes back to the peer; the port closes once
+   * both streams have ended. The connection moves to a relay dedicated to it
+   * (this handle follows it), and pipelines of one shape share their compiled
+   * code, however many connections build them. If data or the peer's end of
+   * stream is already waiting here, it stays and is handed on first.
    */
   pipe<Y>(build: (c: Chain<unknown>) => Chain<Y>): void {
     this.endpointOnly('pipe');
     const d = this.process;
+    if (this.isConnected && st(d).held === 0 && !d.isEnded(PEER) && !life.isClosed(d, PEER)) {
+      const r = relayWith(this.io, build as Pipeline);
+      life.move(d, PEER, r, PEER); // a dedication moves along
+      if (!life.isDedicated(r, PEER)) life.dedicate(r, PEER);
+      this.process = r;
+      return;
+    }
     const tail = build(new Chain<unknown>(this.io, d, d)).tail;
     tail.connect('out', d, 'in');
     st(d).piped = true;
@@ -382,6 +422,13 @@ export class Port {
       throw new PortError(`${this.label}: ${what}() needs an endpoint's peer port (Port.create, Port.listen or move)`);
     }
   }
+}
+
+/** A relay with the pipeline `build` makes attached to its out and in. */
+function relayWith(io: IO, build: Pipeline): Process {
+  const r = new Process(io, relay, {});
+  build(new Chain<unknown>(io, r, r)).tail.connect('out', r, 'in');
+  return r;
 }
 
 function capacity(options: PortOptions): number {
@@ -401,12 +448,16 @@ export interface ServeOptions {
   dedicated?: PortOptions;
 }
 
+/** How a server serves a connection: a handler given its dedicated port, or a pipeline to attach to it. */
+export type Serve = ((p: Port) => unknown) | { pipe: Pipeline };
+
 /**
  * Runs the server pattern on `listen`: each connection moves to a dedicated
- * port handed to `handler`. Accepting can be paused, and bounded by
- * `concurrency`; meanwhile clients wait (one on the listener, the rest in line).
+ * port handed to `handler` (or, given `{ pipe }`, straight into that pipeline).
+ * Accepting can be paused, and bounded by `concurrency`; meanwhile clients
+ * wait (one on the listener, the rest in line).
  */
-export function serve(listen: Port, handler: (p: Port) => unknown, options: ServeOptions = {}): Acceptor {
+export function serve(listen: Port, handler: Serve, options: ServeOptions = {}): Acceptor {
   return new Acceptor(listen, handler, options);
 }
 
@@ -424,7 +475,7 @@ export class Acceptor {
   private readonly concurrency: number;
   private gate: (() => void) | undefined;
 
-  constructor(readonly listen: Port, private readonly handler: (p: Port) => unknown, private readonly options: ServeOptions = {}) {
+  constructor(readonly listen: Port, private readonly handler: Serve, private readonly options: ServeOptions = {}) {
     this.paused = options.paused ?? false;
     this.concurrency = options.concurrency ?? Infinity;
     if (!(this.concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, got ${this.concurrency}`);
@@ -452,6 +503,12 @@ export class Acceptor {
     this.open();
   }
 
+  /** A connection is over (its dedicated port is gone). */
+  private readonly done_ = (): void => {
+    this.active--;
+    this.open();
+  };
+
   private get ready(): boolean {
     return !this.paused && this.active < this.concurrency;
   }
@@ -471,15 +528,13 @@ export class Acceptor {
       if (!(await this.listen.connected())) break;
       // Paused (or at the limit) while waiting: the client stays on the listener.
       if (this.closed || !this.ready || !this.listen.isConnected) continue;
-      const p = this.listen.move(this.options.dedicated);
+      const handler = this.handler;
+      const p = this.listen.move(typeof handler === 'function' ? this.options.dedicated : { pipe: handler.pipe }, this.done_);
       this.accepted++;
       this.active++;
-      void p.disconnected().then(() => {
-        this.active--;
-        this.open();
-      });
+      if (typeof handler !== 'function') continue;
       try {
-        const served = this.handler(p);
+        const served = handler(p);
         if (served instanceof Promise) served.catch((error) => this.errors.push(error));
       } catch (error) {
         this.errors.push(error);

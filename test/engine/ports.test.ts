@@ -265,6 +265,45 @@ describe('pipelines on ports', () => {
   });
 });
 
+describe('dedicated ports', () => {
+  it('go with their connection; a dedication follows a move, and the port left behind goes at once', () => {
+    const io = new IO();
+    const [a, b, c] = [Port.create(io), Port.create(io), Port.create(io)];
+    a.connect(b);
+    const gone: string[] = [];
+    life.dedicate(b.process, 0, () => gone.push('b'));
+    b.moveTo(c); // the connection, and with it the dedication, moves on to c; b has no other use
+    expect([b.state, c.state]).toEqual(['absent', 'connected']);
+    expect(life.isDedicated(c.process, 0)).toBe(true);
+    expect(gone).toEqual([]);
+    a.close();
+    c.close();
+    expect([a.state, c.state]).toEqual(['free', 'absent']);
+    expect(gone).toEqual(['b']);
+  });
+
+  it('serve(listen, { pipe }) moves each connection straight into its pipeline, which goes with it', async () => {
+    const io = new IO();
+    const listen = Port.listen(io);
+    const acceptor = serve(listen, { pipe: (c) => c.map((x) => `<${String(x)}>`) });
+    const replies = await Promise.all(['a', 'b', 'c'].map(async (x) => {
+      const c = Port.create(io);
+      await c.connect(listen, { wait: true });
+      await c.send([x, x]);
+      c.end();
+      const got = await c.readAll();
+      c.close();
+      c.destroy();
+      return got;
+    }));
+    expect(replies).toEqual([['<a>', '<a>'], ['<b>', '<b>'], ['<c>', '<c>']]);
+    expect([acceptor.accepted, acceptor.active]).toEqual([3, 0]);
+    acceptor.close();
+    await acceptor.done;
+    expect(life.counts(io).connections).toBe(0); // the pipelines' connections went with their relays
+  });
+});
+
 describe('move', () => {
   it('is atomic: no waiter or observer ever sees the connection on neither port, or the client unconnected', async () => {
     const io = new IO();
