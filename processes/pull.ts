@@ -15,7 +15,14 @@ export function pull(p: Process, port: string, xs: Elements, offset: number, n: 
 
 /** How many elements a write of n into the far end of `port` would admit now. */
 export function admitOut(p: Process, port: string, n: number): number {
-  const far = p.peer(port);
-  if (!far || n <= 0) return 0;
-  return far.process.entry(`>${far.port}`, 'admittance').ready()(n);
+  if (n <= 0 || !p.isConnected(port)) return 0;
+  // The far-end entry, from the process's entry cache: asked on every round.
+  return p.entry(farOut(port), 'admittance').ready()(n);
+}
+
+const farOuts = new Map<string, string>();
+function farOut(port: string): string {
+  let spec = farOuts.get(port);
+  if (spec === undefined) farOuts.set(port, (spec = `${port}>`));
+  return spec;
 }
