@@ -26,7 +26,7 @@ import { Process } from '../engine/process.js';
 import { Acceptor, Port, serve as serveLoop, type PortOptions, type Serve, type ServeOptions } from './net.js';
 
 /** Bytes a socket process admits beyond what the socket has not yet sent. */
-export const SOCKET_HIGH_WATER = 256 * 1024;
+export const SOCKET_HIGH_WATER = 64 * 1024;
 
 interface SocketState {
   /** Received and not yet admitted by the far end (the socket is paused meanwhile). */
