@@ -25,7 +25,7 @@ import * as life from '../engine/ports.js';
 import { Process } from '../engine/process.js';
 import { Acceptor, Port, serve as serveLoop, type PortOptions, type Serve, type ServeOptions } from './net.js';
 
-/** Bytes a socket process admits beyond what the socket has not yet sent. */
+/** A socket process admits whole writes while fewer than this many bytes wait to be sent. */
 export const SOCKET_HIGH_WATER = 64 * 1024;
 
 interface SocketState {
