@@ -6,6 +6,7 @@
 // About 2% of the lines are ERROR, 1 in 500 users has a non-ASCII name (so
 // framing meets multi-byte UTF-8), and bursts of identical heartbeat lines
 // give `uniq` something to do. The same seed always gives the same text.
+import { mulberry32 } from '../engine/scheduler.js';
 
 export interface SampleOptions {
   /** Lines to make (default 10,000). */
@@ -20,17 +21,6 @@ const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
 const PATHS = ['/users/', '/orders/', '/items/', '/login', '/health', '/search?q='];
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'oscar'];
 const RARE_USERS = ['zoë', 'jürgen', '李雷', 'ωmega', 'søren'];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The sample, line by line (without newlines). */
 export function* sampleLines(options: SampleOptions = {}): Generator<string> {

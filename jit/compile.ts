@@ -372,7 +372,7 @@ function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
   }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
-    if (!far) return code`if (${c.end} > ${c.start}) ${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
+    if (!far) return notConnected(gen, p, spec, c);
     if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`);
     return writeChunk(gen, far.proc, far.spec, c);
   }
@@ -495,6 +495,11 @@ function checkParam(p: Process, name: string): string {
   return name;
 }
 
+/** A chunk bound for a port with nothing on the far end: an error if it is not empty (its admittance was 0). */
+function notConnected(gen: Gen, p: Process, spec: Spec, c: Chunk): Code {
+  return code`if (${c.end} > ${c.start}) ${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
+}
+
 /** Unfused mode: call the next process's own entry instead of inlining it. */
 function callEntry(gen: Gen, p: Process, specText: string, xs: Name, start: Code | Name, n: Code): Code {
   const e = gen.entryOf(p, specText, 'flow');
@@ -515,7 +520,7 @@ function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
   }
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
-    if (!far) return { fill: code`if (${c.end} > ${c.start}) ${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`, stages: [] };
+    if (!far) return { fill: notConnected(gen, p, spec, c), stages: [] };
     if (!gen.fuse) return { fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
     return readChunk(gen, far.proc, far.spec, c);
   }

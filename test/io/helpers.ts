@@ -3,16 +3,7 @@
 import type { Done, Writer } from '../../processes/writers.js';
 
 /** mulberry32: every failure can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../engine/scheduler.js';
 
 export const int = (r: () => number, n: number): number => Math.floor(r() * n);
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
+import { mulberry32 } from '../../engine/scheduler.js';
 import { Process } from '../../engine/process.js';
 import { cat } from '../../processes/cat.js';
 import { collect } from '../../processes/collect.js';
@@ -11,17 +12,8 @@ import { from, pump, pumpAll, PUMP_CHUNK } from '../../processes/from.js';
 import { registry } from '../../processes/registry.js';
 import type { Definition } from '../../engine/definition.js';
 
-/** A small seeded generator (mulberry32) so every failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded generator (mulberry32), so every failure can be replayed.
+const rng = mulberry32;
 const int = (r: () => number, n: number) => Math.floor(r() * n);
 
 type Params = Record<string, unknown>;
