@@ -168,11 +168,10 @@ export class Process {
 
   /** @internal For the lifecycle (ports.ts): a connection moved here brings its end-of-stream state, silently. */
   setEndState(port: number, byPeer: boolean, byUs: boolean): void {
-    const ended = this as unknown as { endedByPeer?: Set<number>; endedByUs?: Set<number> };
-    if (byPeer) (ended.endedByPeer ??= new Set()).add(port);
-    else ended.endedByPeer?.delete(port);
-    if (byUs) (ended.endedByUs ??= new Set()).add(port);
-    else ended.endedByUs?.delete(port);
+    if (byPeer) (this.endedByPeer ??= new Set()).add(port);
+    else this.endedByPeer?.delete(port);
+    if (byUs) (this.endedByUs ??= new Set()).add(port);
+    else this.endedByUs?.delete(port);
   }
 
   // ------------------------------------------------------------ negotiated IO
