@@ -13,3 +13,5 @@ export { stats, snapshot, since } from '../jit/stats.js';
 export * from '../processes/index.js';
 // Every process definition, by name, including those whose names the rule builders use (each, union).
 export * as processes from '../processes/index.js';
+// The port lifecycle (connect, close, move, waits) as one namespace: its verbs are too generic to export flat.
+export * as ports from './ports.js';

@@ -43,3 +43,6 @@ export { zip } from './zip.js';
 export { flatMap } from './flat_map.js';
 export { fromArrays } from './from-arrays.js';
 import './chain-multiport.js';
+// Ports you can hold, the server pattern, and TCP.
+export { Port, serve, Acceptor, endpoint, relay, type Serve, type ServeOptions, type Pipeline, type PortState } from './net.js';
+export { tcpServer, tcpConnect, TcpServer, socket, type TcpServerOptions, type TcpConnectOptions } from './tcp.js';
