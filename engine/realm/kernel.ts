@@ -57,6 +57,13 @@ export class Kernel {
   readonly realms = new Set<RealmCore>();
   /** Signals sent and not yet answered (a count: the signals themselves hang off their sender). */
   pendingSignals = 0;
+  /**
+   * Installed subscriptions that see proclamations, by topic ('' for those
+   * that see every topic), so that code publishing state can ask "does anyone
+   * listen?" before it builds a tuple.
+   */
+  readonly #interest = new Map<string, number>();
+  readonly #interestWatchers = new Set<() => void>();
 
   constructor(
     readonly scheduler: Scheduler,
@@ -74,6 +81,32 @@ export class Kernel {
 
   nextSignalId(): number {
     return this.#nextSignal++;
+  }
+
+  /** True if some installed subscription would see a proclamation on `topic`. */
+  interested(topic: string): boolean {
+    return this.#interest.has(topic) || this.#interest.has('');
+  }
+
+  /**
+   * Call `watcher` whenever a topic gains its first listening subscription or
+   * loses its last one. It is called while that change commits, so it must
+   * not act on the realm tree itself (it may schedule or defer work). Returns
+   * the cancel function.
+   */
+  watchInterest(watcher: () => void): () => void {
+    this.#interestWatchers.add(watcher);
+    return () => void this.#interestWatchers.delete(watcher);
+  }
+
+  /** A subscription that sees proclamations on `topic` ('' for every topic) was installed (+1) or ended (-1). */
+  noteInterest(topic: string, delta: 1 | -1): void {
+    const n = (this.#interest.get(topic) ?? 0) + delta;
+    if (n > 0) this.#interest.set(topic, n);
+    else this.#interest.delete(topic);
+    if ((n === 1 && delta === 1) || n === 0) {
+      for (const watcher of [...this.#interestWatchers]) watcher();
+    }
   }
 
   /** Id of the turn being committed, or null outside commits. */

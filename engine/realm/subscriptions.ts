@@ -142,6 +142,7 @@ export function subscribe(kernel: Kernel, owner: RealmCore, target: RealmCore, p
       if (entries !== undefined && sub.seesProclamations) {
         for (const entry of entries) addMatch(kernel, sub, entry);
       }
+      if (sub.seesProclamations) kernel.noteInterest(pattern.topic ?? '', 1);
     },
     discard() {
       sub.cancelled = true;
@@ -168,6 +169,7 @@ export function unsubscribeNow(kernel: Kernel, sub: Subscription): void {
   }
   target.signalSubs.delete(sub);
   sub.owner.ownedSubs.delete(sub);
+  if (sub.seesProclamations) kernel.noteInterest(pattern.topic ?? '', -1);
   // Instances hang off the entries they match (so that a retraction finds
   // them without a lookup per subscription); find this one's there.
   if (sub.live > 0 && sub.seesProclamations) {
