@@ -9,6 +9,8 @@
 import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, portOf, type ObjectId } from './address.js';
 import type { Process } from './process.js';
 import { reclaimed } from './ports.js';
+import { rootRealm } from './realm/engine.js';
+import type { Realm } from './realm/realm.js';
 
 export interface IOOptions {
   /** This container's host id, in its final position (low 44 bits zero). */
@@ -17,6 +19,8 @@ export interface IOOptions {
   fuse?: boolean;
   /** Resolves addresses on other hosts (networked realms). */
   remote?: (address: bigint) => Process | undefined;
+  /** The realm its processes live in by default (see `realm`); a World of its own if not given. */
+  realm?: Realm;
 }
 
 interface Remains {
@@ -34,11 +38,30 @@ export class IO {
   private readonly services = new Map<string, Process>();
   private live = 0;
   private readonly collected = new FinalizationRegistry<Remains>((remains) => this.reclaim(remains));
+  private rootRealm?: Realm;
 
   constructor(options: IOOptions = {}) {
     this.host = options.host ?? 0n;
     this.fuse = options.fuse ?? true;
     this.remote = options.remote;
+    if (options.realm !== undefined) this.rootRealm = rootRealm(this, options.realm);
+  }
+
+  /**
+   * The root realm of the container: processes live in it unless created in
+   * another realm; their errors are signalled and their port states
+   * proclaimed there (see docs/realms.md). Made on first use.
+   */
+  get realm(): Realm {
+    return (this.rootRealm ??= rootRealm(this, undefined));
+  }
+
+  /** The live processes of the container (for the realm integration and tools). */
+  *processes(): IterableIterator<Process> {
+    for (const ref of this.refs) {
+      const p = ref?.deref();
+      if (p !== undefined) yield p;
+    }
   }
 
   /** Registers a new process and returns its object id (the lowest free one). */

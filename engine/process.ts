@@ -12,6 +12,8 @@ import type { IO } from './io.js';
 import { Entry, type EntryKind } from '../jit/entry.js';
 import { FlowError } from '../jit/runtime.js';
 import * as lifecycle from './ports.js';
+import { engineHooks, placeIn, realmOf } from './realm/placement.js';
+import type { Realm } from './realm/realm.js';
 
 const NONE: ReadonlySet<never> = new Set();
 
@@ -54,6 +56,8 @@ export class Process {
     readonly io: IO,
     readonly def: Definition,
     params: Record<string, unknown> = {},
+    /** The realm the process lives in; the container's (`io.realm`) by default. */
+    realm?: Realm,
   ) {
     for (const p of def.params) {
       if (!(p in params)) throw new TypeError(`${def.name}: missing parameter ${def.params.filter((q) => !(q in params)).join(', ')}`);
@@ -62,6 +66,12 @@ export class Process {
     this.state = {};
     for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
     this.id = io.add(this);
+    if (realm !== undefined) placeIn(this, realm);
+  }
+
+  /** The realm this process lives in: where its `#error` signals start and its port states are proclaimed. */
+  get realm(): Realm {
+    return realmOf(this);
   }
 
   /** Processes on our input ports, which this process keeps alive. */
@@ -250,6 +260,7 @@ export class Process {
     const n = this.portNumber(port);
     if (this.endedByUs?.has(n)) return;
     (this.endedByUs ??= new Set()).add(n);
+    if (engineHooks.ended !== undefined) engineHooks.ended(this, n);
     const far = this.peer(n);
     if (far) far.process.peerEnded(far.port);
   }

@@ -22,6 +22,10 @@ export interface ErrorReport {
   /** Position of the failing item in the flow. */
   readonly index: number;
   readonly cause: unknown;
+  /** The item the failing step was given, when the reporter knows it. */
+  readonly element?: unknown;
+  /** How many times the step has failed on this item so far (1 for the first report). */
+  readonly attempts?: number;
 }
 
 const DECISIONS: ReadonlySet<unknown> = new Set<ErrorDecision>(['retry', 'skip', 'abort']);
