@@ -6,6 +6,9 @@
 //                      and the error is reported, not thrown
 //   { retry: k, then } the call is repeated up to k more times on the same
 //                      element, then `then` ('abort' unless told otherwise)
+//   'realm'            the process's realm decides: an #error signal, answered
+//                      retry, skip or abort (see engine/realm/engine.ts and
+//                      processes/realm.ts)
 //
 // User functions reach processes as the parameters `f` (mappers, reducers) and
 // `p` (predicates). A guard wraps each one and counts the elements it sees, so
@@ -14,7 +17,7 @@
 // retried, dropped, or not delivered at all.
 
 export type ErrorAction = 'abort' | 'skip';
-export type ErrorPolicy = ErrorAction | { retry: number; then?: ErrorAction };
+export type ErrorPolicy = ErrorAction | { retry: number; then?: ErrorAction } | 'realm';
 export type ErrorReporter = (error: UserCodeError) => void;
 
 export class UserCodeError extends Error {
@@ -44,14 +47,14 @@ export const SKIP: unique symbol = Symbol('pushback.skip');
 export type SkipValue = 'false' | 'accumulator' | 'skip';
 
 export function checkPolicy(policy: unknown): ErrorPolicy {
-  if (policy === 'abort' || policy === 'skip') return policy;
+  if (policy === 'abort' || policy === 'skip' || policy === 'realm') return policy;
   if (typeof policy === 'object' && policy !== null && 'retry' in policy) {
     const { retry, then } = policy as { retry: unknown; then?: unknown };
     if (typeof retry === 'number' && Number.isInteger(retry) && retry >= 0 && (then === undefined || then === 'abort' || then === 'skip')) {
       return { retry, then: then as ErrorAction | undefined };
     }
   }
-  throw new TypeError(`error policy must be 'abort', 'skip' or { retry: n, then?: 'abort' | 'skip' }, got ${JSON.stringify(policy)}`);
+  throw new TypeError(`error policy must be 'abort', 'skip', 'realm' or { retry: n, then?: 'abort' | 'skip' }, got ${JSON.stringify(policy)}`);
 }
 
 export interface Guard<F> {
@@ -65,6 +68,7 @@ export interface Guard<F> {
  * predicate, the accumulator (the first argument) for a reducer, SKIP otherwise.
  */
 export function guard<F extends (...args: never[]) => unknown>(f: F, arity: 1 | 2, policy: ErrorPolicy, skip: SkipValue, report?: ErrorReporter): Guard<F> {
+  if (policy === 'realm') throw new TypeError("guard: the 'realm' policy is decided by the realm (supervisedGuard in engine/realm/engine.ts)");
   let label = 'process';
   let index = 0;
   const retries = typeof policy === 'object' ? policy.retry : 0;

@@ -16,6 +16,7 @@ import { fields as fieldsDef, picker } from './fields.js';
 import { fold } from './fold.js';
 import { from, pump } from './from.js';
 import { guardByDefault, setPolicy } from './guarded.js';
+import { supervise } from './realm.js';
 import { CHUNK_SIZE, input } from './input.js';
 import { iterate, iterator, BYTE_CAPACITY, CAPACITY } from './iterate.js';
 import { jsonl as jsonlDef, parser, type JsonlOptions } from './jsonl.js';
@@ -57,7 +58,7 @@ declare module '../engine/io.js' {
 
 declare module './chain.js' {
   interface Chain<X> {
-    /** Sets the error policy for the steps that follow (see engine/policy.ts). */
+    /** Sets the error policy for the steps that follow (see engine/policy.ts; 'realm': processes/realm.ts). */
     onError(policy: ErrorPolicy, report?: ErrorReporter): Chain<X>;
     /** Bytes to lines ("\n" or "\r\n"; the last line may lack its newline). */
     lines(): Chain<string>;
@@ -164,6 +165,7 @@ IO.prototype.fromAsync = function fromAsync<X>(this: IO, iterable: AsyncIterable
 const proto = Chain.prototype as Chain<unknown>;
 
 proto.onError = function onError(policy, report) {
+  if (policy === 'realm') return supervise(this);
   setPolicy(this.source, checkPolicy(policy), report);
   return this;
 };

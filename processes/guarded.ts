@@ -10,6 +10,7 @@
 import type { Definition } from '../engine/definition.js';
 import { guard, SKIP, type ErrorPolicy, type ErrorReporter, type SkipValue } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
+import { placeIn, placement } from '../engine/realm/placement.js';
 import { filterMap } from './filter-map.js';
 import { fold } from './fold.js';
 import { map } from './map.js';
@@ -40,6 +41,15 @@ export function policyOf(source: Process): Config | undefined {
   return policies.get(source) ?? (guardedSources.has(source.def) ? { policy: 'abort' } : undefined);
 }
 
+type Guarded = { def: Definition; params: Record<string, unknown>; bind: (p: Process) => void };
+
+/** How steps are guarded under the 'realm' policy; installed by processes/realm.ts. */
+let realmSteps: ((def: Definition, params: Record<string, unknown>) => Guarded) | undefined;
+
+export function guardRealmStepsWith(fn: (def: Definition, params: Record<string, unknown>) => Guarded): void {
+  realmSteps = fn;
+}
+
 function defaultReport(error: Error): void {
   process.emitWarning(error.message, 'PushbackSkipped');
 }
@@ -52,8 +62,15 @@ export function guardUserCode(source: Process, def: Definition, params: Record<s
   def: Definition; params: Record<string, unknown>; bind: (p: Process) => void;
 } {
   const config = policyOf(source);
+  // A chain placed in a realm (Chain.within) keeps its later steps there too.
+  const realm = placement(source);
+  const place = realm === undefined ? () => undefined : (p: Process) => placeIn(p, realm);
   const names = ['f', 'p'].filter((k) => typeof params[k] === 'function');
-  if (!config || names.length === 0) return { def, params, bind: () => undefined };
+  if (!config || names.length === 0) return { def, params, bind: place };
+  if (config.policy === 'realm') {
+    const step = realmSteps!(def, params);
+    return { def: step.def, params: step.params, bind: (p) => { place(p); step.bind(p); } };
+  }
   const skips = config.policy === 'skip' || (typeof config.policy === 'object' && config.policy.then === 'skip');
   const report = config.report ?? defaultReport;
   const binds: ((label: string) => void)[] = [];
@@ -71,5 +88,5 @@ export function guardUserCode(source: Process, def: Definition, params: Record<s
     step = filterMap;
     out.skip = SKIP;
   }
-  return { def: step, params: out, bind: (p) => binds.forEach((b) => b(p.label)) };
+  return { def: step, params: out, bind: (p) => { place(p); binds.forEach((b) => b(p.label)); } };
 }
