@@ -4,7 +4,16 @@ import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
 import ts from 'typescript';
 import { describe, expect, test } from 'vitest';
+import * as engine from '../../../engine/index.js';
 import * as realm from '../../../engine/realm/index.js';
+import * as realmProcesses from '../../../processes/realm.js';
+
+/** The modules the examples may import, by the path they use (relative to examples/). */
+const modules: Record<string, unknown> = {
+  '../engine/realm/index.js': realm,
+  '../engine/index.js': engine,
+  '../processes/realm.js': realmProcesses,
+};
 
 const guide = readFileSync(new URL('../../../docs/realms.md', import.meta.url), 'utf8');
 const examples = [...guide.matchAll(/```ts\n([\s\S]*?)```\n\n```text\n([\s\S]*?)```/g)].map((m, i) => {
@@ -20,15 +29,18 @@ async function run(source: string): Promise<string> {
   const js = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
-  // The examples import from the realm module; hand them the same exports.
+  // The examples import from the engine's modules; hand them the same exports.
   const body = js.replace(
-    /^import\s*\{([^}]*)\}\s*from\s*'\.\.\/engine\/realm\/index\.js';$/gm,
-    (_, names: string) => `const {${names.replace(/\bas\b/g, ':')}} = $realm;`,
+    /^import\s*\{([^}]*)\}\s*from\s*'([^']*)';$/gm,
+    (line, names: string, path: string) => {
+      expect(modules, `${line}: not a module the examples may import`).toHaveProperty([path]);
+      return `const {${names.replace(/\bas\b/g, ':')}} = $modules[${JSON.stringify(path)}];`;
+    },
   );
   expect(body).not.toMatch(/^import /m);
   const lines: string[] = [];
   const fakeConsole = { log: (...xs: unknown[]) => lines.push(format(...xs)) };
-  await new AsyncFunction('$realm', 'console', body)(realm, fakeConsole);
+  await new AsyncFunction('$modules', 'console', body)(modules, fakeConsole);
   return lines.map((l) => l + '\n').join('');
 }
 
