@@ -169,6 +169,35 @@ describe('#error from a fused chain', () => {
     expect(xs.map((x) => calls.get(x))).toEqual(xs.map((x) => (x === 40 ? 3 : 1)));
   });
 
+  test('an IO source pauses and resumes the same way (a file read in small chunks)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushback-realm-'));
+    const lines = range(2000).map((i) => `line ${i}`);
+    writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n');
+    const { io, reports } = supervisor((r) => (r.element === 'line 1500' ? 'skip' : 'retry'));
+    const { f, calls } = flaky((l: string) => l.length, new Map([['line 7', 2], ['line 1500', 1], ['line 1999', 1]]));
+    const out = await io.file(join(dir, 'in.txt'), { chunkSize: 100 }).lines().onError('realm').map(f).collect().completion();
+    expect(out).toEqual(lines.filter((l) => l !== 'line 1500').map((l) => l.length));
+    expect(lines.map((l) => calls.get(l))).toEqual(lines.map((l) => (l === 'line 7' ? 3 : l === 'line 1999' ? 2 : 1)));
+    expect(reports.map((r) => r.index)).toEqual([7, 7, 1500, 1999]);
+  });
+
+  test('a take after the failing step: the retried element counts once toward the limit', async () => {
+    const { io } = supervisor((r) => (r.element === 1 ? 'skip' : 'retry'));
+    const { f, calls } = flaky((x: number) => x, new Map([[1, 1], [3, 1]]));
+    expect(await io.from(range(100)).onError('realm').map(f).take(4).collect().completion()).toEqual([0, 2, 3, 4]);
+    expect(calls.get(3)).toBe(2);
+  });
+
+  test('for await is supervised too; a handler can give up after some attempts', async () => {
+    const { io, reports } = supervisor((r) => ((r.attempts ?? 1) < 3 ? 'retry' : 'skip'));
+    const { f, calls } = flaky((x: number) => x * 2, new Map([[2, Infinity], [3, 1]]));
+    const got: unknown[] = [];
+    for await (const x of io.from(range(5)).onError('realm').map(f)) got.push(x);
+    expect(got).toEqual([0, 2, 6, 8]);
+    expect(range(5).map((x) => calls.get(x))).toEqual([1, 1, 3, 2, 1]);
+    expect(reports.map((r) => [r.element, r.attempts])).toEqual([[2, 1], [2, 2], [2, 3], [3, 1]]);
+  });
+
   test('the end of the input waits for the answer: the last element failing still gets its retry', async () => {
     const { io } = supervisor(() => 'retry');
     const xs = range(10);
