@@ -54,6 +54,7 @@ export class Snippet {
     const used = new Set<string>();
     visit(ast, (node, parent, key) => {
       if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') locals.add(node.id.name);
+      if (node.type === 'CatchClause' && node.param?.type === 'Identifier') locals.add(node.param.name);
       if (node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type === 'FunctionDeclaration') {
         throw new SnippetError(`${where}: snippets may not define functions (${JSON.stringify(source)})`);
       }
@@ -74,6 +75,9 @@ export class Snippet {
       }
       if (node.type === 'Identifier' && isReference(parent, key)) used.add(node.name);
     });
+    for (const name of locals) {
+      if (SNIPPET_NAMES.has(name)) throw new SnippetError(`${where}: a snippet may not declare ${JSON.stringify(name)}, which already names the element, the request size or a hook`);
+    }
     for (const name of used) {
       if (!known.has(name) && !locals.has(name) && !GLOBALS.has(name) && !SNIPPET_NAMES.has(name)) {
         throw new SnippetError(`${where}: unknown name ${JSON.stringify(name)} in ${JSON.stringify(source)}`);

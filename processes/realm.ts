@@ -214,10 +214,9 @@ function downstream(g: Process): Set<Process> {
 // code still calls the user function itself (so it can be inlined), and a
 // throw becomes a SupervisedError naming the step and the element on its way
 // to the gate. (A try/catch is free in optimised code where a try/finally is
-// not; the catch rebinds `x`, the only name a snippet may bind there, so the
-// element is kept as `el` first.) The copies keep every other rule, the
-// state, the end handling and the name of the original.
-const TRY = (call: string) => `const el = x; try { ${call}; } catch (x) { throw site.fail(el, x); }`;
+// not.) The copies keep every other rule, the state, the end handling and the
+// name of the original.
+const TRY = (call: string) => `try { ${call}; } catch (e) { throw site.fail(x, e); }`;
 const variants = new Map<Definition, Definition>([
   [map, variant(map, { '>in': `let y; ${TRY('y = f(x)')} emit(y);`, '<out': `let y; ${TRY('y = f(x)')} emit(y);` })],
   [grep, variant(grep, { '>in': `let keep; ${TRY('keep = p(x)')} if (keep) emit(x);` })],

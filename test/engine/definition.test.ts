@@ -56,3 +56,11 @@ describe('the port grammar', () => {
     expect(() => define('p', { ports: ['x'], params: ['for'] })).toThrow(/parameter name "for"/);
   });
 });
+
+describe('snippet locals', () => {
+  it('refuses a local that would shadow the element or a hook', () => {
+    expect(() => define('shadow', { ports: ['in', 'out'] }).flow('>in', each('try { emit(x); } catch (x) { }', 'out>')))
+      .toThrow('shadow: flow >in: a snippet may not declare "x", which already names the element, the request size or a hook');
+    expect(() => define('shadow2', { ports: ['in', 'out'] }).flow('>in', each('const emit = 1;', 'out>'))).toThrow(/may not declare "emit"/);
+  });
+});

@@ -37,3 +37,23 @@ describe('the code builder', () => {
     expect(slots.slots.map((x) => x.label)).toEqual(['map#2 parameter f', 'take#3 state']);
   });
 });
+
+describe('snippet names', () => {
+  it('a catch parameter is a local of the snippet, renamed per process like any other', async () => {
+    const { define, each } = await import('../../engine/definition.js');
+    const { IO } = await import('../../engine/io.js');
+    const { Process } = await import('../../engine/process.js');
+    const { explain } = await import('../../jit/explain.js');
+    const safe = define('safe', { ports: ['in', 'out'], inputs: ['in'], params: ['f'] })
+      .flow('>in', each('let y; try { y = f(x); } catch (e) { y = String(e); } emit(y);', 'out>'));
+    const io = new IO();
+    const p = new Process(io, safe, { f: (x: number) => { if (x === 2) throw 'two'; return x; } });
+    const { collect } = await import('../../processes/collect.js');
+    const sink = new Process(io, collect);
+    p.connect('out', sink, 'in');
+    const { Flowable } = await import('../../engine/flowable.js');
+    p.flow('>in', p.admittance('>in', Flowable.write([1, 2, 3])));
+    expect(sink.state.items).toEqual([1, 'two', 3]);
+    expect(explain(p, '>in')).toMatch(/catch \(e_0_\)/);
+  });
+});
