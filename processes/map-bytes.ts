@@ -4,17 +4,14 @@
 // A chunk-level process: what `out` does not admit is kept (see residual.ts).
 import { admitWith, chunk, define } from '../engine/definition.js';
 import { SKIP } from '../engine/policy.js';
-import { admitIfFlushed, endWhenFlushed, residualState, send } from './residual.js';
+import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
 
 export const mapBytes = define('mapBytes', {
   ports: ['in', 'out'],
   inputs: ['in'],
   params: ['f'],
   state: { ...residualState },
-  onEnd: (p, port) => {
-    if (port === 'in') endWhenFlushed(p);
-    else p.end('in');
-  },
+  onEnd: endWhenFlushedOrCancel,
 })
   .admittance('>in', admitWith(admitIfFlushed))
   .flow('>in', chunk((p, xs, offset, n) => {

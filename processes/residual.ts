@@ -157,3 +157,9 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The end-of-stream rule of a process that may hold residual output: input ended, flush then end; output ended, stop the input. */
+export function endWhenFlushedOrCancel(p: Process, port: string): void {
+  if (port === 'in') endWhenFlushed(p);
+  else p.end('in');
+}

@@ -9,7 +9,7 @@
 import { isFresh } from '../engine/bytes.js';
 import { admitWith, chunk, define } from '../engine/definition.js';
 import type { Elements } from '../engine/flowable.js';
-import { admitIfFlushed, endWhenFlushed, residualState, send } from './residual.js';
+import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
 
 export type Case = 'upper' | 'lower';
 
@@ -102,10 +102,7 @@ export const tr = define('tr', {
   inputs: ['in'],
   params: ['table'],
   state: { ...residualState, mode: (p) => caseOf(p.table as Uint8Array) },
-  onEnd: (p, port) => {
-    if (port === 'in') endWhenFlushed(p);
-    else p.end('in');
-  },
+  onEnd: endWhenFlushedOrCancel,
 })
   .admittance('>in', admitWith(admitIfFlushed))
   .flow('>in', chunk((p, xs, offset, n) => {

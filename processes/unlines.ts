@@ -5,7 +5,7 @@
 // input admits nothing until it is gone (see residual.ts). Elements that are
 // not strings are written as String(x) (null and undefined as empty lines).
 import { admitWith, chunk, define } from '../engine/definition.js';
-import { admitIfFlushed, endWhenFlushed, residualState, send } from './residual.js';
+import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
 
 /** The bytes of xs[offset, offset + n), one line each. */
 export function encodeLines(xs: ArrayLike<unknown>, offset: number, n: number): Buffer {
@@ -17,10 +17,7 @@ export const unlines = define('unlines', {
   ports: ['in', 'out'],
   inputs: ['in'],
   state: { ...residualState },
-  onEnd: (u, port) => {
-    if (port === 'in') endWhenFlushed(u);
-    else u.end('in');
-  },
+  onEnd: endWhenFlushedOrCancel,
 })
   .admittance('>in', admitWith(admitIfFlushed))
   .flow('>in', chunk((u, xs, offset, n) => {
