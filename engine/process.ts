@@ -111,12 +111,6 @@ export class Process {
     return out;
   }
 
-  /** The name of the first unconnected member of the range ('out[4]'). */
-  freeMember(range: string): string {
-    if (range !== this.def.range) throw new PortError(`${this.label}: no port range ${JSON.stringify(range)}`);
-    for (let n = this.def.ports.length; n < 65536; n++) if ((this.ports[n] ?? 0) === 0) return this.portName(n);
-    throw new PortError(`${this.label}: every member of ${range}[] is connected`);
-  }
 
   address(port: string | number): LocalAddress {
     return localAddress(this.id, this.portNumber(port));
@@ -392,15 +386,6 @@ export class Process {
     this.kept?.delete(entry);
   }
 
-  /** How many live entries follow a connection of this process (for tests and `explain`). */
-  get inlinedCount(): number {
-    const live = new Set<Entry>();
-    for (const set of this.watchers?.values() ?? []) for (const ref of set) {
-      const e = ref.deref();
-      if (e) live.add(e);
-    }
-    return live.size;
-  }
 
   /** Removes the process from its container after disconnecting every port. */
   remove(): void {

@@ -164,12 +164,6 @@ export const ast = {
     type: 'MemberExpression', object: { type: 'Identifier', name: object },
     property: { type: 'Identifier', name: property }, computed: false, optional: false,
   }),
-  constDecl: (name: string, init: Node): Node => ({
-    type: 'VariableDeclaration', kind: 'const',
-    declarations: [{ type: 'VariableDeclarator', id: { type: 'Identifier', name }, init }],
-  }),
-  block: (body: Node[]): Node => ({ type: 'BlockStatement', body }),
-  program: (body: Node[]): Node => ({ type: 'Program', sourceType: 'script', body }),
   /** Already generated, trusted code spliced into a snippet (the target of an emit). */
   raw: (code: string): Node => ({ type: 'RawCode', code }),
 };
