@@ -162,6 +162,8 @@ export class Definition {
   /** Bumped by every rule declared, so code compiled for fewer rules is never reused. */
   version = 0;
   private readonly known: ReadonlySet<string>;
+  private readonly inputFlags: readonly boolean[];
+  private readonly rangeIsInput: boolean;
 
   constructor(readonly name: string, options: DefinitionOptions) {
     checkIdentifier(name, 'process class name');
@@ -191,6 +193,9 @@ export class Definition {
       if (!known) throw new DefinitionError(`${name}: input ${JSON.stringify(p)} is not a declared port`);
     }
     this.inputs = new Set(options.inputs ?? []);
+    // Asked on every connect and disconnect: answered from flags, not by building names.
+    this.inputFlags = fixed.map((port) => this.inputs.has(port));
+    this.rangeIsInput = this.range !== undefined && this.inputs.has(`${this.range}[]`);
     this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
     this.stateInit = { ...(options.state ?? {}) };
     this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
@@ -233,8 +238,7 @@ export class Definition {
   }
 
   isInput(n: number): boolean {
-    const range = this.rangeOf(n);
-    return range !== undefined ? this.inputs.has(`${range}[]`) : this.inputs.has(this.ports[n]);
+    return n < this.inputFlags.length ? this.inputFlags[n] : this.rangeIsInput;
   }
 
   /** Parses a spec of this class (memoised: entries look specs up on every call). */

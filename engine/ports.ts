@@ -182,16 +182,20 @@ export function connect(a: Process, ap: string | number, b: Process, bp: string 
   const there = b.portNumber(bp);
   if (b.io !== a.io) throw new PortError(`${a.label}: cannot connect to ${b.label} in another IO container`);
   if (b === a && here === there) throw new PortError(`${a.label}: cannot connect port ${a.portName(here)} to itself`);
-  for (const [p, n] of [[a, here], [b, there]] as const) {
-    if (!exists(p)) {
-      throw new PortError(`${p.label}: port ${JSON.stringify(p.portName(n))} does not exist (its process was removed); refused connecting ${a.label}.${a.portName(here)} to ${b.label}.${b.portName(there)}`);
-    }
-    if ((p.ports[n] ?? 0) !== 0) {
-      const peer = p.peer(n);
-      throw new PortError(`${p.label}: port ${JSON.stringify(p.portName(n))} is already connected${peer ? ` to ${peer.process.label} ${JSON.stringify(peer.port)}` : ''}; refused connecting ${a.label}.${a.portName(here)} to ${b.label}.${b.portName(there)}`);
-    }
-  }
+  const refused = (): string => `refused connecting ${a.label}.${a.portName(here)} to ${b.label}.${b.portName(there)}`;
+  checkFree(a, here, refused);
+  checkFree(b, there, refused);
   return link(a, here, b, there);
+}
+
+function checkFree(p: Process, n: number, refused: () => string): void {
+  if (!exists(p)) {
+    throw new PortError(`${p.label}: port ${JSON.stringify(p.portName(n))} does not exist (its process was removed); ${refused()}`);
+  }
+  if ((p.ports[n] ?? 0) !== 0) {
+    const peer = p.peer(n);
+    throw new PortError(`${p.label}: port ${JSON.stringify(p.portName(n))} is already connected${peer ? ` to ${peer.process.label} ${JSON.stringify(peer.port)}` : ''}; ${refused()}`);
+  }
 }
 
 function link(a: Process, here: number, b: Process, there: number): number {
@@ -268,11 +272,11 @@ function unlink(p: Process, here: number, reason: 'disconnect' | 'closed'): void
   const c = t.byAddress.get(addr);
   if (c) free(t, c);
   p.ports[here] = 0;
-  p.unlinked(here, far);
+  p.unlinked(here);
   p.invalidate(here);
   if (far) {
     far.ports[there] = 0;
-    far.unlinked(there, p);
+    far.unlinked(there);
     far.invalidate(there);
   }
   if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: farAddr, reason });
@@ -368,11 +372,11 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   from.ports[f] = 0;
   to.ports[d] = farAddr;
   peer.ports[q] = newAddr;
-  from.unlinked(f, peer);
+  from.unlinked(f);
   to.linked(d, peer);
   to.setEndState(d, false, endedByUs);
   // The peer now depends on the new holder; its own end-of-stream state is unchanged.
-  peer.unlinked(q, from);
+  peer.unlinked(q);
   peer.linked(q, to);
   peer.setEndState(q, peerEnds[0], endedByPeer ? false : peerEnds[1]);
   t.byAddress.delete(oldAddr);
@@ -425,7 +429,7 @@ export function peerVanished(p: Process, port: number): void {
   const c = t.byAddress.get(addr);
   if (c) free(t, c);
   p.ports[port] = 0;
-  p.unlinked(port, undefined);
+  p.unlinked(port);
   p.invalidate(port);
   if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: far, reason: 'vanished' });
   poke(p, port);
@@ -652,9 +656,18 @@ function poke(p: Process, n: number): void {
   t.draining = true;
   try {
     for (let i = 0; i < t.pokes.length; i += 2) {
-      const list = lives.get(t.pokes[i] as Process)?.get(t.pokes[i + 1] as number);
+      const q = t.pokes[i] as Process;
+      const m = t.pokes[i + 1] as number;
+      const list = lives.get(q)?.get(m);
       if (!list) continue;
-      for (const w of [...list]) if (!w.done && !w.scheduled) consider(t, w, false);
+      // Live iteration: settling deletes from the set, which iteration allows.
+      for (const w of list) {
+        if (w.done || w.scheduled) continue;
+        // A connect cannot go ahead while this port is connected; it learns that
+        // its own port vanished, or that it was aborted, from pokes on that port.
+        if (!w.passive && (q.ports[m] ?? 0) !== 0) continue;
+        consider(t, w, false);
+      }
     }
   } finally {
     t.pokes.length = 0;

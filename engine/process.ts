@@ -17,12 +17,30 @@ import type { Realm } from './realm/realm.js';
 
 const NONE: ReadonlySet<never> = new Set();
 
-/** A looked-up entry: for a far-end spec, valid while `port` still holds the address `far`. */
-interface CachedEntry {
+const ENDED_BY_PEER = 1;
+const ENDED_BY_US = 2;
+
+// Keys of pending waits: two per port number.
+const writableKey = (port: number): number => port * 2;
+const endedKey = (port: number): number => port * 2 + 1;
+
+/** Marks the processes one "writable again" notification has visited. */
+let visit = 0;
+
+/**
+ * The entries a spec was last found to lead to, one per kind. For a far-end
+ * spec they are valid while `port` still holds the address `far` of the
+ * process that starts them; `port` is -1 for a spec of this process itself.
+ */
+interface Lookup {
   port: number;
   far: LocalAddress;
-  entry: WeakRef<Entry>;
+  flow?: WeakRef<Entry>;
+  admittance?: WeakRef<Entry>;
 }
+
+/** Entries watching one port (or range), by weak reference: most ports have one, so no set until a second. */
+type Watching = WeakRef<Entry> | Set<WeakRef<Entry>>;
 
 export class PortError extends Error {
   override name = 'PortError';
@@ -36,19 +54,17 @@ export class Process {
   readonly state: Record<string, unknown>;
   // The collections below are made on first use: a merge of a thousand sources
   // creates a thousand processes per run, and most of them never need most of these.
-  /** Processes on our input ports: we keep them alive (dependency pinning). */
-  private deps?: Set<Process>;
-  /** Ports whose peer has ended its stream into us. */
-  private endedByPeer?: Set<number>;
-  /** Ports we have ended ourselves. */
-  private endedByUs?: Set<number>;
+  /** The process on each input port, by port number: we keep them alive (dependency pinning). */
+  private inputs?: (Process | undefined)[];
+  /** End of stream per port number: ENDED_BY_PEER and ENDED_BY_US bits (flags, not sets: they change on every connection). */
+  private ends?: number[];
   private entries?: Map<string, WeakRef<Entry> | Entry>;
   /**
    * Entries that followed a connection of this process, by what they followed:
    * a port number, or `range:name` for an entry that iterated a whole range.
    * A change on a port marks exactly these entries stale.
    */
-  private watchers?: Map<number | string, Set<WeakRef<Entry>>>;
+  private watchers?: Map<number | string, Watching>;
   /** Entries this process keeps alive. */
   private kept?: Set<Entry>;
 
@@ -76,7 +92,7 @@ export class Process {
 
   /** Processes on our input ports, which this process keeps alive. */
   get dependencies(): ReadonlySet<Process> {
-    return this.deps ?? NONE;
+    return this.inputs ? new Set(this.inputs.filter((p): p is Process => p !== undefined)) : NONE;
   }
 
   /** `map#3`: the class name and object index, for messages. */
@@ -129,6 +145,12 @@ export class Process {
     return { process, port: process.portName(portOf(far)) };
   }
 
+  /** The live process on the far end of port number `n`, if any (its port number is `portOf(this.ports[n])`). */
+  private farProcess(n: number): Process | undefined {
+    const far = this.ports[n] ?? 0;
+    return far === 0 ? undefined : this.io.processFor(objectOf(far));
+  }
+
   /**
    * Connects our `port` to `farPort` of `far`. Throws if either port is taken
    * (or gone). Every port state change goes through the lifecycle (ports.ts).
@@ -150,32 +172,31 @@ export class Process {
 
   /** @internal For the lifecycle (ports.ts): the connection on `port` now leads to `far`. */
   linked(port: number, far: Process): void {
-    if (this.def.isInput(port)) (this.deps ??= new Set()).add(far);
+    if (this.def.isInput(port)) (this.inputs ??= [])[port] = far;
   }
 
-  /** @internal For the lifecycle (ports.ts): `port` no longer leads to `far`. */
-  unlinked(port: number, far: Process | undefined): void {
-    this.endedByPeer?.delete(port);
-    this.endedByUs?.delete(port);
-    this.wake(`writable ${port}`);
-    if (far && this.def.isInput(port)) {
-      // Another input may still lead to the same process.
-      const stillLinked = this.ports.some((a, i) => a !== 0 && i !== port && this.def.isInput(i) && objectOf(a) === far.id);
-      if (!stillLinked) this.deps?.delete(far);
-    }
+  /** @internal For the lifecycle (ports.ts): `port` no longer leads anywhere. */
+  unlinked(port: number): void {
+    if (this.ends !== undefined && this.ends[port]) this.ends[port] = 0;
+    this.wake(writableKey(port));
+    if (this.inputs !== undefined && this.inputs[port] !== undefined) this.inputs[port] = undefined;
   }
 
   /** @internal For the lifecycle (ports.ts): [the peer ended its stream into `port`, we ended ours]. */
   endState(port: number): [boolean, boolean] {
-    return [this.endedByPeer?.has(port) === true, this.endedByUs?.has(port) === true];
+    const bits = this.ends?.[port] ?? 0;
+    return [(bits & ENDED_BY_PEER) !== 0, (bits & ENDED_BY_US) !== 0];
+  }
+
+  /** True once this process has ended its stream out through `port`. */
+  hasEnded(port: number): boolean {
+    return ((this.ends?.[port] ?? 0) & ENDED_BY_US) !== 0;
   }
 
   /** @internal For the lifecycle (ports.ts): a connection moved here brings its end-of-stream state, silently. */
   setEndState(port: number, byPeer: boolean, byUs: boolean): void {
-    if (byPeer) (this.endedByPeer ??= new Set()).add(port);
-    else this.endedByPeer?.delete(port);
-    if (byUs) (this.endedByUs ??= new Set()).add(port);
-    else this.endedByUs?.delete(port);
+    const bits = (byPeer ? ENDED_BY_PEER : 0) | (byUs ? ENDED_BY_US : 0);
+    if (bits !== 0 || this.ends?.[port]) (this.ends ??= [])[port] = bits;
   }
 
   // ------------------------------------------------------------ negotiated IO
@@ -185,10 +206,9 @@ export class Process {
     // Sources and buffers ask for the same entry on every round: answer from a
     // cache that holds entries weakly (nothing gets pinned by it) and is right as
     // long as the port still leads to the same far end.
-    const cache = kind === 'flow' ? (this.flowEntries ??= new Map()) : (this.admitEntries ??= new Map());
-    const hit = cache.get(specText);
+    const hit = this.lookups?.get(specText);
     if (hit) {
-      const e = hit.entry.deref();
+      const e = hit[kind]?.deref();
       // An id freed by remove() is handed out again at once, so the same far
       // address may now be another process: check that it is still the entry's.
       if (e && (hit.port < 0 || ((this.ports[hit.port] ?? 0) === hit.far && this.io.processFor(objectOf(hit.far)) === e.start))) return e;
@@ -203,7 +223,7 @@ export class Process {
       const far = this.peer(port);
       if (far) {
         const e = far.process.entry(farSpec(spec, far.port), kind);
-        cache.set(specText, { port, far: this.ports[port], entry: e.ref });
+        this.remember(specText, port, this.ports[port], kind, e);
         return e;
       }
     }
@@ -217,12 +237,21 @@ export class Process {
       (this.entries ??= new Map()).set(key, entry);
     }
     // A far-end entry on an unconnected port must be looked up again once it connects.
-    if (spec.frame === 'near') cache.set(specText, { port: -1, far: 0, entry: entry.ref });
+    if (spec.frame === 'near') this.remember(specText, -1, 0, kind, entry);
     return entry;
   }
 
-  private flowEntries?: Map<string, CachedEntry>;
-  private admitEntries?: Map<string, CachedEntry>;
+  private lookups?: Map<string, Lookup>;
+
+  private remember(specText: string, port: number, far: LocalAddress, kind: EntryKind, entry: Entry): void {
+    const lookups = (this.lookups ??= new Map());
+    let hit = lookups.get(specText);
+    if (!hit) lookups.set(specText, (hit = { port, far }));
+    // The other kind's entry stays: it is checked against the far end when asked for.
+    hit.port = port;
+    hit.far = far;
+    hit[kind] = entry.ref;
+  }
 
   /** How much of `flowable` could move through `spec` now. */
   admittance<X extends Elements>(specText: string, flowable: Flowable<X>): Flowable<X> {
@@ -252,25 +281,32 @@ export class Process {
   /** Ends our side of `port`: the peer sees end of stream. */
   end(port: string | number): void {
     const n = this.portNumber(port);
-    if (this.endedByUs?.has(n)) return;
-    (this.endedByUs ??= new Set()).add(n);
+    if (!this.mark(n, ENDED_BY_US)) return;
     if (engineHooks.ended !== undefined) engineHooks.ended(this, n);
-    const far = this.peer(n);
-    if (far) far.process.peerEnded(far.port);
+    const far = this.farProcess(n);
+    if (far) far.peerEnded(portOf(this.ports[n]));
   }
 
   isEnded(port: string | number): boolean {
-    return this.endedByPeer?.has(this.portNumber(port)) === true;
+    return ((this.ends?.[this.portNumber(port)] ?? 0) & ENDED_BY_PEER) !== 0;
   }
 
-  private peerEnded(port: string): void {
-    const n = this.portNumber(port);
-    if (this.endedByPeer?.has(n)) return;
-    (this.endedByPeer ??= new Set()).add(n);
+  /** Sets an end-of-stream bit on port `n`; false if it was already set. */
+  private mark(n: number, bit: number): boolean {
+    const ends = (this.ends ??= []);
+    const bits = ends[n] ?? 0;
+    if (bits & bit) return false;
+    ends[n] = bits | bit;
+    return true;
+  }
+
+  private peerEnded(n: number): void {
+    if (!this.mark(n, ENDED_BY_PEER)) return;
+    const port = this.portName(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);
-    this.wake(`ended ${n}`);
-    this.wake(`writable ${n}`);
+    this.wake(endedKey(n));
+    this.wake(writableKey(n));
   }
 
   /**
@@ -287,8 +323,8 @@ export class Process {
 
   // ------------------------------------------------------------ waits
 
-  /** Resolvers of pending waits, by `kind port`. */
-  private waiters?: Map<string, (() => void)[]>;
+  /** Resolvers of pending waits, by `writableKey(port)` or `endedKey(port)`. */
+  private waiters?: Map<number, (() => void)[]>;
 
   /**
    * Resolves when the far end of `port` may take more (someone downstream
@@ -296,13 +332,13 @@ export class Process {
    * whose admittance was 0 awaits this, then asks again.
    */
   whenWritable(port: string | number): Promise<void> {
-    return this.wait(`writable ${this.portNumber(port)}`);
+    return this.wait(writableKey(this.portNumber(port)));
   }
 
   /** Resolves when the peer has ended its stream into `port` (at once if it has). */
   whenEnded(port: string | number): Promise<void> {
     const n = this.portNumber(port);
-    return this.endedByPeer?.has(n) ? Promise.resolve() : this.wait(`ended ${n}`);
+    return this.isEnded(n) ? Promise.resolve() : this.wait(endedKey(n));
   }
 
   /**
@@ -311,23 +347,27 @@ export class Process {
    * waiting to write wakes; any other passes it on through its inputs.
    */
   writableAgain(port: string | number): void {
-    const far = this.peer(port);
-    if (far) far.process.farWritable(far.process.portNumber(far.port), new Set());
+    const n = this.portNumber(port);
+    const far = this.farProcess(n);
+    if (far) far.farWritable(portOf(this.ports[n]), ++visit);
   }
 
-  private farWritable(port: number, seen: Set<Process>): void {
-    if (seen.has(this)) return;
-    seen.add(this);
-    if (this.wake(`writable ${port}`)) return;
-    this.ports.forEach((far, n) => {
-      if (far !== 0 && this.def.isInput(n)) {
-        const up = this.peer(n);
-        if (up) up.process.farWritable(up.process.portNumber(up.port), seen);
-      }
-    });
+  /** Last `visit` that reached this process: each is passed on once, however the graph loops. */
+  private visited = 0;
+
+  private farWritable(port: number, at: number): void {
+    if (this.visited === at) return;
+    this.visited = at;
+    if (this.wake(writableKey(port))) return;
+    for (let n = 0; n < this.ports.length; n++) {
+      const far = this.ports[n];
+      if (!far || !this.def.isInput(n)) continue;
+      const up = this.io.processFor(objectOf(far));
+      if (up) up.farWritable(portOf(far), at);
+    }
   }
 
-  private wait(key: string): Promise<void> {
+  private wait(key: number): Promise<void> {
     this.waiters ??= new Map();
     const list = this.waiters.get(key) ?? [];
     this.waiters.set(key, list);
@@ -335,7 +375,7 @@ export class Process {
   }
 
   /** Wakes every waiter on `key` (all of them: none may be stranded); true if there were any. */
-  private wake(key: string): boolean {
+  private wake(key: number): boolean {
     const list = this.waiters?.get(key);
     if (!list) return false;
     this.waiters!.delete(key);
@@ -350,25 +390,20 @@ export class Process {
    * range); with no port, every entry that followed any connection of ours.
    */
   invalidate(port?: number): void {
+    if (this.watchers === undefined) return;
     if (port === undefined) {
-      if (this.watchers) for (const set of this.watchers.values()) for (const ref of set) ref.deref()?.invalidate();
+      for (const watching of this.watchers.values()) invalidateAll(watching);
       return;
     }
+    const held = this.watchers.get(port);
+    if (held !== undefined) invalidateAll(held);
     const range = this.def.rangeOf(port);
-    for (const key of range === undefined ? [port] : [port, `range:${range}`]) {
-      const set = this.watchers?.get(key);
-      if (set) for (const ref of set) ref.deref()?.invalidate();
-    }
+    const ranged = range === undefined ? undefined : this.watchers.get(`range:${range}`);
+    if (ranged !== undefined) invalidateAll(ranged);
   }
 
-  /** An entry inlined this process and followed the connections named by `keys`. */
-  register(entry: Entry, keep: boolean, keys: Iterable<number | string>): void {
-    for (const key of keys) {
-      this.watchers ??= new Map();
-      let set = this.watchers.get(key);
-      if (!set) this.watchers.set(key, (set = new Set()));
-      set.add(entry.ref);
-    }
+  /** An entry inlined this process: `keep` says whether this process keeps it alive. */
+  adopt(entry: Entry, keep: boolean): void {
     if (keep) (this.kept ??= new Set()).add(entry);
     if (entry.start === this) {
       // Held weakly when others keep it, so a pinned source does not pin its downstream.
@@ -376,11 +411,20 @@ export class Process {
     }
   }
 
+  /** An entry followed the connection on a port (or, as `range:name`, a whole range): a change there marks it stale. */
+  watch(entry: Entry, key: number | string): void {
+    const watchers = (this.watchers ??= new Map());
+    const held = watchers.get(key);
+    if (held === undefined) watchers.set(key, entry.ref);
+    else if (held instanceof Set) held.add(entry.ref);
+    else if (held !== entry.ref) watchers.set(key, new Set([held, entry.ref]));
+  }
+
   unregister(entry: Entry): void {
     if (this.watchers) {
-      for (const [key, set] of this.watchers) {
-        set.delete(entry.ref);
-        if (set.size === 0) this.watchers.delete(key);
+      for (const [key, held] of this.watchers) {
+        if (held === entry.ref) this.watchers.delete(key);
+        else if (held instanceof Set && held.delete(entry.ref) && held.size === 0) this.watchers.delete(key);
       }
     }
     this.kept?.delete(entry);
@@ -391,6 +435,11 @@ export class Process {
   remove(): void {
     lifecycle.remove(this);
   }
+}
+
+function invalidateAll(watching: Watching): void {
+  if (watching instanceof Set) for (const ref of watching) ref.deref()?.invalidate();
+  else watching.deref()?.invalidate();
 }
 
 function checkDirection(p: Process, spec: string, direction: 'write' | 'read', f: Flowable): void {
