@@ -27,7 +27,7 @@ import type { CompiledChain, Entry, EntryFunction } from './entry.js';
 import { ast, print, type Node, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { shortfall, unconnected } from './runtime.js';
-import { describe, forgetRecorded, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
+import { BoundChain, describe, forgetRecorded, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -556,16 +556,22 @@ function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
 
 // ---------------------------------------------------------------- assembly
 
-export function compileEntry(entry: Entry): {
-  fn: EntryFunction; chain: CompiledChain; inlined: Process[]; watched: Map<Process, Set<number | string>>; owners: Set<Process>;
-} {
+export interface Compiled {
+  fn: EntryFunction;
+  chain: CompiledChain;
+  /** The processes the chain inlined, numbered: the start is 0. */
+  inlined: Process[];
+  /** The connections it followed: (process number, port number or `range:name`). */
+  watched: readonly (readonly [number, number | string])[];
+}
+
+export function compileEntry(entry: Entry): Compiled {
   const known = replay<Factory>(entry);
   if (known) {
     stats.cacheHits++;
-    const { factory, procs, slots, watched } = known;
-    const fn = factory.make(slots.map((s) => s.value));
-    const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots };
-    return { fn, chain, inlined: procs, watched, owners: owners(entry, procs) };
+    const { factory, procs, values, recorded } = known;
+    const chain = new BoundChain(factory.shape, factory.name, factory.source, recorded, procs, values);
+    return { fn: factory.make(values), chain, inlined: procs, watched: recorded.watched };
   }
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
@@ -591,15 +597,16 @@ export function compileEntry(entry: Entry): {
   }
   const fn = factory.make(gen.slots.values());
   const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
+  const watched = [...gen.watched].flatMap(([q, keys]) => [...keys].map((key) => [gen.index.get(q)!, key] as const));
   record(entry, {
     version: entry.start.def.version,
     trace: gen.trace,
     recipes: gen.recipes,
     names: gen.slots.slots.map((slot) => slot.name),
-    watched: [...gen.watched].flatMap(([q, keys]) => [...keys].map((key) => [gen.index.get(q)!, key] as const)),
+    watched,
     factory,
   });
-  return { fn, chain, inlined: gen.inlined, watched: gen.watched, owners: owners(entry, gen.inlined) };
+  return { fn, chain, inlined: gen.inlined, watched };
 }
 
 function readAll(gen: Gen, p: Process, specText: string, c: Chunk): Code {
@@ -615,18 +622,6 @@ function stagesCode(gen: Gen, stages: ReadPlan['stages'], x: Name, store: (v: Na
   if (stages.length === 0) return store(x);
   const [first, ...rest] = stages;
   return gen.instantiate(first.p, first.rule.snippet, { x, inFlow: true, then: (v) => stagesCode(gen, rest, v, store) });
-}
-
-/**
- * Who keeps an entry alive. A write entry (admittance or flow) is kept by the
- * processes downstream of its start, so a pinned source (stdin) does not pin a
- * chain nobody uses; a read entry is kept by the reader that starts it.
- */
-function owners(entry: Entry, inlined: Process[]): Set<Process> {
-  if (entry.spec.direction === 'write' && inlined.length > 1) {
-    return new Set(inlined.filter((p) => p !== entry.start));
-  }
-  return new Set([entry.start]);
 }
 
 function load(gen: Gen, params: string, body: Code, names: string, entry: Entry): Factory {

@@ -22,6 +22,7 @@ export interface CompiledChain {
 }
 
 let nextEntryId = 1;
+const NONE: readonly Process[] = [];
 
 export class Entry {
   readonly id = nextEntryId++;
@@ -30,7 +31,7 @@ export class Entry {
   compiles = 0;
   chain?: CompiledChain;
   /** Processes this entry registered with, to unregister on recompile. */
-  registeredWith: Process[] = [];
+  registeredWith: readonly Process[] = NONE;
   readonly ref = new WeakRef(this);
 
   constructor(
@@ -55,11 +56,15 @@ export class Entry {
    * first time) and run the flow with it. Not a topology change, so not counted
    * as an invalidation.
    */
-  readonly retype: EntryFunction = (a, b, c) => {
-    this.stale = true;
-    stats.retypes++;
-    return this.ready()(a, b, c);
-  };
+  get retype(): EntryFunction {
+    return (this.retyper ??= (a, b, c) => {
+      this.stale = true;
+      stats.retypes++;
+      return this.ready()(a, b, c);
+    });
+  }
+
+  private retyper?: EntryFunction;
 
   /** Compiles now if stale; returns the current function. */
   ready(): EntryFunction {
@@ -69,14 +74,19 @@ export class Entry {
 
   private compile(): void {
     for (const p of this.registeredWith) p.unregister(this);
-    this.registeredWith = [];
+    this.registeredWith = NONE;
     if (this.compiles > 0) stats.recompiles++;
-    const { fn, chain, inlined, watched, owners } = compileEntry(this);
+    const { fn, chain, inlined, watched } = compileEntry(this);
     this.compiles++;
     this.chain = chain;
     this.fn = fn;
     this.stale = false;
-    for (const p of inlined) p.register(this, owners.has(p), watched.get(p) ?? []);
+    // Who keeps the entry alive: a write entry is kept by the processes downstream
+    // of its start, so a pinned source (stdin) does not pin a chain nobody uses; a
+    // read entry (or one that inlined nothing else) by its start.
+    const byStart = this.spec.direction !== 'write' || inlined.length === 1;
+    for (const p of inlined) p.adopt(this, byStart === (p === this.start));
+    for (const [k, key] of watched) inlined[k].watch(this, key);
     this.registeredWith = inlined;
   }
 

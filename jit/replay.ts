@@ -11,7 +11,7 @@
 import type { Definition } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import type { Name, Slot } from './code.js';
-import type { Entry, EntryKind } from './entry.js';
+import type { CompiledChain, Entry, EntryKind } from './entry.js';
 
 export type NumericKind = 'int32' | 'number' | 'other';
 
@@ -88,8 +88,25 @@ export function forgetRecorded(): void {
 export interface Replayed<F> {
   factory: F;
   procs: Process[];
-  slots: Slot[];
-  watched: Map<Process, Set<number | string>>;
+  values: unknown[];
+  recorded: Recorded<F>;
+}
+
+/** A chain bound by replay: the labels of its slots are made only when `explain` asks for them. */
+export class BoundChain implements CompiledChain {
+  constructor(
+    readonly shape: number,
+    readonly name: string,
+    readonly source: string,
+    private readonly recorded: Recorded<unknown>,
+    private readonly procs: readonly Process[],
+    private readonly values: readonly unknown[],
+  ) {}
+
+  get slots(): Slot[] {
+    const { recipes, names } = this.recorded;
+    return recipes.map((recipe, i) => ({ name: names[i], label: describe(recipe, this.procs), value: this.values[i] }));
+  }
 }
 
 /** A recorded shape whose trace this entry's topology answers the same way, bound to this entry's processes. */
@@ -100,14 +117,8 @@ export function replay<F>(entry: Entry): Replayed<F> | undefined {
     if (r.version !== entry.start.def.version) continue;
     const procs = follow(entry.start, r.trace);
     if (!procs) continue;
-    const slots = r.recipes.map((recipe, i) => ({ name: r.names[i], label: describe(recipe, procs), value: resolve(recipe, procs, entry) }));
-    const watched = new Map<Process, Set<number | string>>();
-    for (const [k, key] of r.watched) {
-      let keys = watched.get(procs[k]);
-      if (!keys) watched.set(procs[k], (keys = new Set()));
-      keys.add(key);
-    }
-    return { factory: r.factory, procs, slots, watched };
+    const values = r.recipes.map((recipe) => resolve(recipe, procs, entry));
+    return { factory: r.factory, procs, values, recorded: r };
   }
   return undefined;
 }
