@@ -154,6 +154,8 @@ export class Definition {
   readonly params: readonly string[];
   readonly stateInit: Record<string, (params: Record<string, unknown>) => unknown>;
   readonly stateNames: readonly string[];
+  /** Every state field, undefined: a process's state starts as a copy. */
+  readonly stateTemplate: Readonly<Record<string, undefined>>;
   readonly counters: ReadonlySet<string>;
   readonly admittanceRules = new Map<string, AdmittanceRule>();
   readonly flowRules = new Map<string, FlowRule>();
@@ -199,6 +201,7 @@ export class Definition {
     this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
     this.stateInit = { ...(options.state ?? {}) };
     this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
+    this.stateTemplate = Object.fromEntries(this.stateNames.map((s) => [s, undefined]));
     for (const s of this.stateNames) {
       if (this.params.includes(s)) throw new DefinitionError(`${name}: ${JSON.stringify(s)} is both a parameter and state`);
     }

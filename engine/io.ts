@@ -69,6 +69,7 @@ export class IO {
     const index = this.freeIds.size > 0 ? this.freeIds.pop() : this.refs.length;
     const id = objectId(index);
     this.refs[index] = new WeakRef(process);
+    process.inContainer = true;
     this.live++;
     this.collected.register(process, { index, ports: process.ports }, process);
     return id;
@@ -76,15 +77,20 @@ export class IO {
 
   /** Removes a process explicitly; its id becomes free at once. */
   remove(process: Process): void {
+    if (!process.inContainer) return;
+    process.inContainer = false;
     const index = objectIndex(process.id);
-    if (this.refs[index]?.deref() !== process) return;
     this.collected.unregister(process);
     this.pinned.delete(process);
     for (const [name, p] of this.services) if (p === process) this.services.delete(name);
     this.release(index);
   }
 
-  /** The live process at a local address or object id, or one routed to another host. */
+  /**
+   * The live process at a local address or object id, or one routed to another
+   * host. (Each lookup goes through a WeakRef, which keeps its target until the
+   * end of the job: where a process is at hand, `inContainer` is the cheaper test.)
+   */
   processFor(address: number | bigint): Process | undefined {
     if (typeof address === 'bigint') {
       const parts = splitAddress(address);

@@ -117,7 +117,9 @@ function table(io: IO): Table {
 
 /** True while the process is in its container: its ports exist. */
 export function exists(p: Process): boolean {
-  return p.io.processFor(p.id) === p && !table(p.io).going.has(p.id);
+  if (!p.inContainer) return false;
+  const going = table(p.io).going;
+  return going.size === 0 || !going.has(p.id);
 }
 
 export function portState(p: Process, port: string | number): PortState {
@@ -267,7 +269,7 @@ function unlink(p: Process, here: number, reason: 'disconnect' | 'closed'): void
   const farAddr = p.ports[here];
   const there = portOf(farAddr);
   // The far end, if alive and still pointing back (an id can be reused once its process is gone).
-  const found = p.io.processFor(objectOf(farAddr));
+  const found = p.farProcess(here);
   const far = found && found.ports[there] === addr ? found : undefined;
   const c = t.byAddress.get(addr);
   if (c) free(t, c);
@@ -358,7 +360,7 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   const c = t.byAddress.get(oldAddr);
   if (!c) throw new PortError(`${from.label}: port ${JSON.stringify(from.portName(f))} is not connected; there is no connection to move`);
   const farAddr = from.ports[f];
-  const peer = from.io.processFor(objectOf(farAddr));
+  const peer = from.farProcess(f);
   if (!peer) throw new PortError(`${from.label}: the far end of port ${JSON.stringify(from.portName(f))} vanished; there is no connection to move`);
   if (to.io !== from.io) throw new PortError(`${from.label}: cannot move a connection to ${to.label} in another IO container`);
   if (!exists(to)) throw new PortError(`${to.label}: port ${JSON.stringify(to.portName(d))} does not exist; cannot move a connection there`);
@@ -468,7 +470,7 @@ export function reclaimed(io: IO, id: ObjectId, ports: readonly LocalAddress[]):
  */
 export function remove(p: Process): void {
   const t = table(p.io);
-  if (p.io.processFor(p.id) !== p) return;
+  if (!p.inContainer) return;
   const dedication = t.dedicated.get(p.id);
   t.going.add(p.id);
   try {

@@ -48,6 +48,8 @@ export class PortError extends Error {
 
 export class Process {
   readonly id: ObjectId;
+  /** @internal Set by the container: true from `add` until `remove` (a collected process is never asked). */
+  inContainer = false;
   /** Far-end local address per port number; 0 means not connected. */
   readonly ports: LocalAddress[] = [];
   readonly params: Record<string, unknown>;
@@ -79,7 +81,8 @@ export class Process {
       if (!(p in params)) throw new TypeError(`${def.name}: missing parameter ${def.params.filter((q) => !(q in params)).join(', ')}`);
     }
     this.params = Object.freeze({ ...params });
-    this.state = {};
+    // Copied from a template with every field, so all states of a class share one shape from the start.
+    this.state = { ...def.stateTemplate };
     for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
     this.id = io.add(this);
     if (realm !== undefined) placeIn(this, realm);
@@ -138,17 +141,18 @@ export class Process {
 
   /** The process and port on the far end of `port`, if connected and alive. */
   peer(port: string | number): { process: Process; port: string } | undefined {
-    const far = this.ports[this.portNumber(port)] ?? 0;
-    if (far === 0) return undefined;
-    const process = this.io.processFor(objectOf(far));
+    const n = this.portNumber(port);
+    const process = this.farProcess(n);
     if (!process) return undefined;
-    return { process, port: process.portName(portOf(far)) };
+    return { process, port: process.portName(portOf(this.ports[n])) };
   }
 
-  /** The live process on the far end of port number `n`, if any (its port number is `portOf(this.ports[n])`). */
-  private farProcess(n: number): Process | undefined {
+  /** @internal The live process on the far end of port number `n`, if any (its port number is `portOf(this.ports[n])`). */
+  farProcess(n: number): Process | undefined {
     const far = this.ports[n] ?? 0;
-    return far === 0 ? undefined : this.io.processFor(objectOf(far));
+    if (far === 0) return undefined;
+    // An input's far end is held strongly already: no weak lookup needed.
+    return this.inputs?.[n] ?? this.io.processFor(objectOf(far));
   }
 
   /**
@@ -211,7 +215,7 @@ export class Process {
       const e = hit[kind]?.deref();
       // An id freed by remove() is handed out again at once, so the same far
       // address may now be another process: check that it is still the entry's.
-      if (e && (hit.port < 0 || ((this.ports[hit.port] ?? 0) === hit.far && this.io.processFor(objectOf(hit.far)) === e.start))) return e;
+      if (e && (hit.port < 0 || ((this.ports[hit.port] ?? 0) === hit.far && e.start.inContainer && objectOf(hit.far) === e.start.id))) return e;
     }
     const spec = this.def.spec(specText);
     const wholeRange = spec.range !== undefined && spec.member === undefined;
@@ -246,7 +250,7 @@ export class Process {
   private remember(specText: string, port: number, far: LocalAddress, kind: EntryKind, entry: Entry): void {
     const lookups = (this.lookups ??= new Map());
     let hit = lookups.get(specText);
-    if (!hit) lookups.set(specText, (hit = { port, far }));
+    if (!hit) lookups.set(specText, (hit = { port, far, flow: undefined, admittance: undefined }));
     // The other kind's entry stays: it is checked against the far end when asked for.
     hit.port = port;
     hit.far = far;
@@ -362,7 +366,7 @@ export class Process {
     for (let n = 0; n < this.ports.length; n++) {
       const far = this.ports[n];
       if (!far || !this.def.isInput(n)) continue;
-      const up = this.io.processFor(objectOf(far));
+      const up = this.farProcess(n);
       if (up) up.farWritable(portOf(far), at);
     }
   }

@@ -229,12 +229,20 @@ export class TcpServer {
     const s = socketProcess(this.io, k, this.highWater);
     this.sockets.add(s);
     k.once('close', () => this.sockets.delete(s));
+    const connected = (): void => {
+      life.dedicate(s, 'net');
+      startReading(s);
+    };
+    // A free listener has nobody in line (the next in line is connected in the
+    // same step that frees it): connect at once, without a round through a promise.
+    if (this.listen.state === 'free') {
+      life.connect(s, 'net', this.listen.process, this.listen.number);
+      connected();
+      return;
+    }
     // A client that gives up while in line takes its socket process along, and its connect fails.
     life.connectWhenFree(s, 'net', this.listen.process, this.listen.number).then(
-      () => {
-        life.dedicate(s, 'net');
-        startReading(s);
-      },
+      connected,
       () => {
         // The listener went away (or the client gave up) before the connection was accepted.
         if (!k.destroyed) this.refused++;
