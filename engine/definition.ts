@@ -10,6 +10,7 @@
 // JIT handler that emits code.
 import { checkIdentifier, type Code, type Name } from '../jit/code.js';
 import { Snippet, SnippetError } from '../jit/snippet.js';
+import type { LocalAddress } from './address.js';
 import type { Elements } from './flowable.js';
 import type { Process } from './process.js';
 import { isSpecLike, parseSpec, Spec, SpecError } from './spec.js';
@@ -154,6 +155,8 @@ export class Definition {
   readonly params: readonly string[];
   readonly stateInit: Record<string, (params: Record<string, unknown>) => unknown>;
   readonly stateNames: readonly string[];
+  /** A 0 (not connected) per fixed port: a process's ports start as a copy. */
+  readonly portTemplate: readonly LocalAddress[];
   /** Every state field, undefined: a process's state starts as a copy. */
   readonly stateTemplate: Readonly<Record<string, undefined>>;
   readonly counters: ReadonlySet<string>;
@@ -201,6 +204,7 @@ export class Definition {
     this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
     this.stateInit = { ...(options.state ?? {}) };
     this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
+    this.portTemplate = fixed.map(() => 0);
     this.stateTemplate = Object.fromEntries(this.stateNames.map((s) => [s, undefined]));
     for (const s of this.stateNames) {
       if (this.params.includes(s)) throw new DefinitionError(`${name}: ${JSON.stringify(s)} is both a parameter and state`);

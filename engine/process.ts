@@ -16,6 +16,7 @@ import { engineHooks, placeIn, realmOf } from './realm/placement.js';
 import type { Realm } from './realm/realm.js';
 
 const NONE: ReadonlySet<never> = new Set();
+const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 
 const ENDED_BY_PEER = 1;
 const ENDED_BY_US = 2;
@@ -51,7 +52,7 @@ export class Process {
   /** @internal Set by the container: true from `add` until `remove` (a collected process is never asked). */
   inContainer = false;
   /** Far-end local address per port number; 0 means not connected. */
-  readonly ports: LocalAddress[] = [];
+  readonly ports: LocalAddress[];
   readonly params: Record<string, unknown>;
   readonly state: Record<string, unknown>;
   // The collections below are made on first use: a merge of a thousand sources
@@ -80,7 +81,10 @@ export class Process {
     for (const p of def.params) {
       if (!(p in params)) throw new TypeError(`${def.name}: missing parameter ${def.params.filter((q) => !(q in params)).join(', ')}`);
     }
-    this.params = Object.freeze({ ...params });
+    // Freezing is a slow call: a class without parameters shares one frozen object.
+    this.params = isEmpty(params) ? NO_PARAMS : Object.freeze({ ...params });
+    // Sized for the fixed ports at once (range members are added past them).
+    this.ports = def.portTemplate.slice();
     // Copied from a template with every field, so all states of a class share one shape from the start.
     this.state = { ...def.stateTemplate };
     for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
@@ -439,6 +443,11 @@ export class Process {
   remove(): void {
     lifecycle.remove(this);
   }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function invalidateAll(watching: Watching): void {
