@@ -19,6 +19,7 @@ import { parse } from 'acorn';
 import { generate } from 'astring';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
+import { portOf } from '../engine/address.js';
 import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
@@ -213,7 +214,8 @@ class Gen {
       return undefined;
     }
     const def = far.process.def;
-    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: far.port, k: this.proc(far.process) } });
+    const farPort = portOf(p.ports[port]);
+    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: farPort, k: this.proc(far.process) } });
     return { proc: far.process, spec: farSpec(spec, far.port) };
   }
 

@@ -8,6 +8,7 @@
 // entry starting at a process of the same definition replays the trace against
 // its own topology; if every answer matches, the shape is the same, so the
 // compiled function is reused and only the slots are bound afresh.
+import { portOf } from '../engine/address.js';
 import type { Definition } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import type { Name, Slot } from './code.js';
@@ -16,7 +17,7 @@ import type { CompiledChain, Entry, EntryKind } from './entry.js';
 export type NumericKind = 'int32' | 'number' | 'other';
 
 export type Step =
-  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: string; k: number } }
+  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number } }
   | { op: 'members'; k: number; range: string; ports: number[] }
   | { op: 'numeric'; k: number; field: string; is: NumericKind };
 
@@ -135,14 +136,14 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
   for (const step of trace) {
     const p = procs[step.k];
     if (step.op === 'follow') {
-      const far = p.peer(step.port);
+      const far = p.farProcess(step.port);
       if (!step.far) {
         if (far) return undefined;
         continue;
       }
-      if (!far || far.process.def !== step.far.def || far.process.def.version !== step.far.version || far.port !== step.far.port) return undefined;
-      if (step.far.k === procs.length) procs.push(far.process);
-      else if (procs[step.far.k] !== far.process) return undefined;
+      if (!far || far.def !== step.far.def || far.def.version !== step.far.version || portOf(p.ports[step.port]) !== step.far.port) return undefined;
+      if (step.far.k === procs.length) procs.push(far);
+      else if (procs[step.far.k] !== far) return undefined;
     } else if (step.op === 'members') {
       const ports = p.members(step.range);
       if (ports.length !== step.ports.length || ports.some((n, i) => n !== step.ports[i])) return undefined;
