@@ -8,6 +8,7 @@ import { Process } from '../../engine/process.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { cat } from '../../processes/cat.js';
 import { collect } from '../../processes/collect.js';
+import { from, pumpOnce } from '../../processes/from.js';
 import { queued, zip } from '../../processes/zip.js';
 
 type Side = 'left' | 'right';
@@ -199,4 +200,24 @@ describe('zip borrows stable chunks', () => {
       expect(borrowedSeen).toBeGreaterThan(100);
     });
   }
+
+  it('array sources hand over their arrays: a zip of two of them copies nothing', () => {
+    const io = new IO();
+    const left = range(10_000);
+    const right = range(10_000, 1);
+    const a = new Process(io, from, { xs: left });
+    const b = new Process(io, from, { xs: right });
+    const z = new Process(io, zip, { f, bound: 8192 });
+    const sink = new Process(io, collect);
+    a.connect('out', z, 'left');
+    b.connect('out', z, 'right');
+    z.connect('out', sink, 'in');
+    // `||`: the left source often goes twice in a row, and continues its window.
+    while (pumpOnce(a) === 'moved' || pumpOnce(b) === 'moved') {
+      expect(z.state.left).toEqual([]);
+      expect(z.state.right).toEqual([]);
+    }
+    expect(sink.state.done).toBe(true);
+    expect(sink.state.items).toEqual(pairs(left, right));
+  });
 });
