@@ -58,6 +58,15 @@ export interface JitContext {
   readonly xs: Name;
   readonly start: Name;
   readonly end: Name;
+  /**
+   * Present only when xs is the array the write entry was called with (no rule
+   * before this one built the chunk): the entry's argument that is `true` when
+   * the writer promised the chunk stays unchanged until read (see EntryFunction
+   * in jit/entry.ts). Only then may a rule keep a reference to xs after the
+   * flow instead of copying; absent or not true, it must copy. For the same
+   * reason a write rule never writes into xs.
+   */
+  readonly stable?: Name;
   constant(v: unknown, label: string): Name;
   state(field: string): Name;
   param(name: string): Name;

@@ -5,7 +5,9 @@
 // specs are followed; range rules (drop, take) move the bounds; the first
 // element rule opens one loop and every element rule after it nests inside that
 // loop (map: `emit(f(x))`, grep: `if (p(x)) emit(x)`); chunk rules (buffers,
-// IO) are inlining barriers called with the whole chunk.
+// IO) are inlining barriers called with the whole chunk. A JIT rule met while
+// the chunk is still the one the entry was called with also sees the entry's
+// `stable` argument (the writer's promise that the chunk will not change).
 //
 // Reads: the chain is followed upstream to a chunk rule that fills the
 // destination; the one-to-one element rules met on the way are applied in one
@@ -55,6 +57,12 @@ interface Chunk {
   xs: Name;
   start: Name;
   end: Name;
+  /**
+   * Only for the chunk a write entry was called with, moved on unchanged (its
+   * bounds may narrow): the entry's `stable` argument. Chunks that fused code
+   * builds itself (one-element scratch arrays) have none: they change.
+   */
+  stable?: Name;
 }
 
 /** Work that belongs to the whole generated function rather than one place in it. */
@@ -177,10 +185,10 @@ class Gen {
       // ever holds something else.
       if (kind === 'int32') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(xs, offset, n);\nlet ${local} = ${loaded} | 0;`);
+        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(xs, offset, n, stable);\nlet ${local} = ${loaded} | 0;`);
       } else if (kind === 'number') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n);\nlet ${local} = +${loaded};`);
+        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n, stable);\nlet ${local} = +${loaded};`);
       } else {
         this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
       }
@@ -375,7 +383,7 @@ function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return notConnected(gen, p, spec, c);
-    if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`);
+    if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`, c.stable);
     return writeChunk(gen, far.proc, far.spec, c);
   }
   const leave = gen.enter(p, spec);
@@ -468,6 +476,7 @@ function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>
     xs: c.xs,
     start: c.start,
     end: c.end,
+    stable: c.stable,
     constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
     state: (field) => gen.stateLocal(p, checkField(p, field).text),
     param: (name) => gen.param(p, checkParam(p, name)),
@@ -502,10 +511,10 @@ function notConnected(gen: Gen, p: Process, spec: Spec, c: Chunk): Code {
   return code`if (${c.end} > ${c.start}) ${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
 }
 
-/** Unfused mode: call the next process's own entry instead of inlining it. */
-function callEntry(gen: Gen, p: Process, specText: string, xs: Name, start: Code | Name, n: Code): Code {
+/** Unfused mode: call the next process's own entry instead of inlining it (with `stable` when the chunk is still the entry's own). */
+function callEntry(gen: Gen, p: Process, specText: string, xs: Name, start: Code | Name, n: Code, stable?: Name): Code {
   const e = gen.entryOf(p, specText, 'flow');
-  return code`${e}.fn(${xs}, ${start}, ${n});`;
+  return stable ? code`${e}.fn(${xs}, ${start}, ${n}, ${stable});` : code`${e}.fn(${xs}, ${start}, ${n});`;
 }
 
 // ---------------------------------------------------------------- reads
@@ -583,8 +592,9 @@ export function compileEntry(entry: Entry): Compiled {
     params = 'n';
     body = code`return ${admitExpr(gen, p, entry.spec.text, code`n`)};`;
   } else {
-    params = 'xs, offset, n';
+    params = 'xs, offset, n, stable';
     const c: Chunk = { xs: new Name('xs'), start: new Name('start'), end: new Name('end') };
+    if (entry.spec.direction === 'write') c.stable = new Name('stable');
     const work = entry.spec.direction === 'write' ? writeChunk(gen, p, entry.spec.text, c) : readAll(gen, p, entry.spec.text, c);
     body = code`let start = offset, end = offset + n;\n${join(gen.hoist)}\ntry {\n${work}\n} finally {\n${join(gen.writeback)}\n${join(gen.finals)}\n}\nreturn n;`;
   }
@@ -643,10 +653,10 @@ function load(gen: Gen, params: string, body: Code, names: string, entry: Entry)
     throw new CompileError(`chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind}): ${e.message}${where}\n${numbered(raw)}`);
   }
   const source = `${pretty}//# sourceURL=${url}\n`;
-  const shared = new Function(source)() as (slots: unknown[], a: unknown, b?: unknown, c?: unknown) => number;
+  const shared = new Function(source)() as (slots: unknown[], a: unknown, b?: unknown, c?: unknown, d?: unknown) => number;
   const make = entry.kind === 'admittance'
     ? (slots: unknown[]): EntryFunction => (n) => shared(slots, n)
-    : (slots: unknown[]): EntryFunction => (xs, offset, n) => shared(slots, xs, offset, n);
+    : (slots: unknown[]): EntryFunction => (xs, offset, n, stable) => shared(slots, xs, offset, n, stable);
   stats.compiles++;
   const dir = process.env.PUSHBACK_JIT_DUMP;
   if (dir) {

@@ -10,8 +10,19 @@ import { compileEntry } from './compile.js';
 import { stats } from './stats.js';
 
 export type EntryKind = 'admittance' | 'flow';
-/** Admittance: (n) => admitted magnitude. Flow: (xs, offset, n) => n. */
-export type EntryFunction = (a: any, b?: any, c?: any) => number; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * Admittance: (n) => admitted magnitude. Flow: (xs, offset, n, stable?) => n.
+ *
+ * `stable === true` on a write is the writer's promise that xs[offset,
+ * offset + n) will not change, nor the array be reused, for as long as the
+ * processes it was written to keep those elements: a zip may then keep a
+ * window on the chunk instead of copying it. Anything else (the default) means
+ * the chunk may change as soon as the call returns, so whoever keeps elements
+ * copies them. Only a writer that owns that guarantee passes true: an array
+ * source over an array it never writes does; a socket, `Port.write` or a
+ * reused buffer does not.
+ */
+export type EntryFunction = (a: any, b?: any, c?: any, d?: any) => number; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface CompiledChain {
   /** The shape's id; chains of one shape share it. */
@@ -57,10 +68,10 @@ export class Entry {
    * as an invalidation.
    */
   get retype(): EntryFunction {
-    return (this.retyper ??= (a, b, c) => {
+    return (this.retyper ??= (a, b, c, d) => {
       this.stale = true;
       stats.retypes++;
-      return this.ready()(a, b, c);
+      return this.ready()(a, b, c, d);
     });
   }
 
@@ -91,9 +102,9 @@ export class Entry {
   }
 
   private trampoline(): EntryFunction {
-    return (a, b, c) => {
+    return (a, b, c, d) => {
       this.compile();
-      return this.fn(a, b, c);
+      return this.fn(a, b, c, d);
     };
   }
 }

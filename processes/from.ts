@@ -1,6 +1,12 @@
 // from(xs): a source over an array. Readers pull from `out`; `pump` pushes into
 // whatever `out` is connected to, as much as it admits, until the array is done
 // or the far end stops admitting.
+//
+// The array (each array, for fromArrays) is the caller's, read in place and
+// never written, so a push hands its chunks downstream as stable (see
+// EntryFunction in jit/entry.ts): a zip may keep a window on one instead of
+// copying it. The array must not change while the source runs, which reading
+// it in place already requires.
 import { chunk, define } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { advance, fromArrays, turn } from './from-arrays.js';
@@ -44,7 +50,7 @@ export function pumpOnce(s: Process): PumpResult | 'moved' {
   if (s.isEnded('out')) return 'cancelled';
   const k = s.entry('out>', 'admittance').ready()(Math.min(PUMP_CHUNK, xs.length - pos));
   if (k === 0) return s.isEnded('out') ? 'cancelled' : 'blocked';
-  s.entry('out>', 'flow').ready()(xs, pos, k);
+  s.entry('out>', 'flow').ready()(xs, pos, k, true);
   s.state.pos = pos + k;
   return 'moved';
 }
@@ -58,7 +64,7 @@ function pumpArraysOnce(s: Process): PumpResult | 'moved' {
   const [xs, pos, want] = turn(s, PUMP_CHUNK);
   const k = s.entry('out>', 'admittance').ready()(want);
   if (k === 0) return s.isEnded('out') ? 'cancelled' : 'blocked';
-  s.entry('out>', 'flow').ready()(xs, pos, k);
+  s.entry('out>', 'flow').ready()(xs, pos, k, true);
   advance(s, k);
   return 'moved';
 }

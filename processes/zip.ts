@@ -8,6 +8,14 @@
 // side has queued, calls f, and continues inline into whatever `out` leads to;
 // the rest of the chunk is queued. A queue's slots past its size may still hold
 // paired elements until they are overwritten (at most `bound` of them).
+//
+// Queueing borrows instead of copying when it can: if the side's queue is empty
+// and the writer promised the chunk stays unchanged until read (`stable`, see
+// EntryFunction in jit/entry.ts), the queue becomes a window on the writer's
+// array (`leftBorrowed`, with head and size as indices into it). A later write to
+// the same side first copies that window into the side's own array (copy on
+// write), unless it simply continues the window in the same stable array. Once
+// the other side has paired the window away, the queue is its own array again.
 import { admitWith, define, jit, type JitContext } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { code } from '../jit/code.js';
@@ -17,6 +25,7 @@ type Side = 'left' | 'right';
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
 const head = (side: Side) => (side === 'left' ? 'leftHead' : 'rightHead');
 const size = (side: Side) => (side === 'left' ? 'leftSize' : 'rightSize');
+const borrowed = (side: Side) => (side === 'left' ? 'leftBorrowed' : 'rightBorrowed');
 
 /** What a side has queued and not yet paired. */
 export function queued(z: Process, side: Side): number {
@@ -37,24 +46,49 @@ function write(side: Side) {
   return (g: JitContext) => {
     const f = g.param('f');
     const mine = g.state(side);
+    const myBorrowed = g.state(borrowed(side));
+    const myHead = g.state(head(side));
+    const mySize = g.state(size(side));
     const theirs = g.state(other(side));
+    const theirBorrowed = g.state(borrowed(other(side)));
     const at = g.state(head(other(side)));
     const theirSize = g.state(size(other(side)));
-    const mySize = g.state(size(side));
+    const queue = g.fresh('queue');
     const i = g.fresh('i');
     const x = g.fresh('x');
     const paired = g.fresh('paired');
-    const pairCode = side === 'left' ? code`${f}(${g.xs}[${g.start} + ${i}], ${theirs}[${at} + ${i}])` : code`${f}(${theirs}[${at} + ${i}], ${g.xs}[${g.start} + ${i}])`;
+    const rest = g.fresh('rest');
+    const k = g.fresh('k');
+    const pairCode = side === 'left' ? code`${f}(${g.xs}[${g.start} + ${i}], ${queue}[${at} + ${i}])` : code`${f}(${queue}[${at} + ${i}], ${g.xs}[${g.start} + ${i}])`;
     // Queues keep their storage: emptied, only the size goes back to 0, so the
-    // next round writes in place instead of growing the array again.
-    return code`const ${paired} = Math.min(${g.end} - ${g.start}, ${theirSize} - ${at});
+    // next round writes in place instead of growing the array again. A borrowed
+    // window moves into our own array first (copy on write), so that what
+    // queues behind it needs no second array.
+    const copy = code`{
+if (${myBorrowed} !== null) {
+let ${k} = 0;
+for (let ${i} = ${myHead}; ${i} < ${mySize}; ${i}++) ${mine}[${k}++] = ${myBorrowed}[${i}];
+${myHead} = 0; ${mySize} = ${k}; ${myBorrowed} = null;
+}
+for (let ${i} = ${rest}; ${i} < ${g.end}; ${i}++) ${mine}[${mySize}++] = ${g.xs}[${i}];
+}`;
+    // Only a chunk that is still the entry's own input can be borrowed: into an
+    // empty queue, or to continue the window right where it ends.
+    const queueRest = g.stable === undefined ? copy : code`if (${g.stable} === true && ${myHead} === ${mySize}) { ${myBorrowed} = ${g.xs}; ${myHead} = ${rest}; ${mySize} = ${g.end}; }
+else if (${g.stable} === true && ${myBorrowed} === ${g.xs} && ${mySize} === ${rest}) ${mySize} = ${g.end};
+else ${copy}`;
+    return code`const ${queue} = ${theirBorrowed} ?? ${theirs};
+const ${paired} = Math.min(${g.end} - ${g.start}, ${theirSize} - ${at});
 for (let ${i} = 0; ${i} < ${paired}; ${i}++) {
 const ${x} = ${pairCode};
 ${g.element('out>', x)}
 }
 ${at} += ${paired};
-if (${at} === ${theirSize}) { ${theirSize} = 0; ${at} = 0; }
-for (let ${i} = ${g.start} + ${paired}; ${i} < ${g.end}; ${i}++) ${mine}[${mySize}++] = ${g.xs}[${i}];`;
+if (${at} === ${theirSize}) { ${theirSize} = 0; ${at} = 0; ${theirBorrowed} = null; }
+const ${rest} = ${g.start} + ${paired};
+if (${rest} < ${g.end}) {
+${queueRest}
+}`;
   };
 }
 
@@ -74,6 +108,7 @@ export const zip = define('zip', {
   params: ['f', 'bound'],
   state: {
     left: () => [] as unknown[], right: () => [] as unknown[],
+    leftBorrowed: () => null as unknown[] | null, rightBorrowed: () => null as unknown[] | null,
     leftHead: () => 0, rightHead: () => 0, leftSize: () => 0, rightSize: () => 0,
   },
   counters: ['leftHead', 'rightHead', 'leftSize', 'rightSize'],

@@ -6,7 +6,7 @@
 //   p_1$3 = process take#3
 //   s_1$4 = take#3 state
 //   s_2$5 = collect#4 state
-return function chain_N_drop_take_collect($slots, xs, offset, n) {
+return function chain_N_drop_take_collect($slots, xs, offset, n, stable) {
   const s_0$0 = $slots[0];
   const retype$1 = $slots[1];
   const settle$2 = $slots[2];
@@ -15,10 +15,10 @@ return function chain_N_drop_take_collect($slots, xs, offset, n) {
   const s_2$5 = $slots[5];
   let start = offset, end = offset + n;
   const skip_0$in = s_0$0.skip;
-  if ((skip_0$in | 0) !== skip_0$in || Object.is(skip_0$in, -0)) return retype$1(xs, offset, n);
+  if ((skip_0$in | 0) !== skip_0$in || Object.is(skip_0$in, -0)) return retype$1(xs, offset, n, stable);
   let skip_0 = skip_0$in | 0;
   const remaining_1$in = s_1$4.remaining;
-  if ((remaining_1$in | 0) !== remaining_1$in || Object.is(remaining_1$in, -0)) return retype$1(xs, offset, n);
+  if ((remaining_1$in | 0) !== remaining_1$in || Object.is(remaining_1$in, -0)) return retype$1(xs, offset, n, stable);
   let remaining_1 = remaining_1$in | 0;
   let items_2 = s_2$5.items;
   try {

@@ -5,7 +5,7 @@
 //   s_2$2 = reduce#4 state
 //   retype$3 = runtime re-specialise this entry
 //   f_2$4 = reduce#4 parameter f
-return function chain_N_grep_map_reduce($slots, xs, offset, n) {
+return function chain_N_grep_map_reduce($slots, xs, offset, n, stable) {
   const p_0$0 = $slots[0];
   const f_1$1 = $slots[1];
   const s_2$2 = $slots[2];
@@ -13,7 +13,7 @@ return function chain_N_grep_map_reduce($slots, xs, offset, n) {
   const f_2$4 = $slots[4];
   let start = offset, end = offset + n;
   const acc_2$in = s_2$2.acc;
-  if (typeof acc_2$in !== "number") return retype$3(xs, offset, n);
+  if (typeof acc_2$in !== "number") return retype$3(xs, offset, n, stable);
   let acc_2 = +acc_2$in;
   try {
     for (let i0 = start; i0 < end; i0++) {

@@ -5,7 +5,7 @@
 //   chunk$2 = buffer flow >in
 //   p_1$3 = process buffer#3
 //   shortfall$4 = runtime shortfall
-return function chain_N_map_buffer($slots, xs, offset, n) {
+return function chain_N_map_buffer($slots, xs, offset, n, stable) {
   const f_0$0 = $slots[0];
   const pending_1$1 = $slots[1];
   const chunk$2 = $slots[2];
