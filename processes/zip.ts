@@ -7,7 +7,7 @@
 // A write is a JIT rule: one loop pairs the incoming chunk with what the other
 // side has queued, calls f, and continues inline into whatever `out` leads to;
 // the rest of the chunk is queued. A queue's slots past its size may still hold
-// paired elements until they are overwritten (at most `bound` of them).
+// paired elements until they are overwritten (fewer than twice `bound`).
 //
 // Queueing borrows instead of copying when it can: if the side's queue is empty
 // and the writer promised the chunk stays unchanged until read (`stable`, see
@@ -64,11 +64,18 @@ function write(side: Side) {
     // next round writes in place instead of growing the array again. A borrowed
     // window moves into our own array first (copy on write), so that what
     // queues behind it needs no second array.
+    // A queue that never quite empties would grow its array for ever: once the
+    // paired prefix is as long as what waits, what waits moves to the front
+    // (each element moves at most once per element paired before it).
     const copy = code`{
 if (${myBorrowed} !== null) {
 let ${k} = 0;
 for (let ${i} = ${myHead}; ${i} < ${mySize}; ${i}++) ${mine}[${k}++] = ${myBorrowed}[${i}];
 ${myHead} = 0; ${mySize} = ${k}; ${myBorrowed} = null;
+} else if (${myHead} > 0 && ${myHead} >= ${mySize} - ${myHead}) {
+let ${k} = 0;
+for (let ${i} = ${myHead}; ${i} < ${mySize}; ${i}++) ${mine}[${k}++] = ${mine}[${i}];
+${myHead} = 0; ${mySize} = ${k};
 }
 for (let ${i} = ${rest}; ${i} < ${g.end}; ${i}++) ${mine}[${mySize}++] = ${g.xs}[${i}];
 }`;

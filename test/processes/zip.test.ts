@@ -201,6 +201,25 @@ describe('zip borrows stable chunks', () => {
     });
   }
 
+  for (const fuse of [true, false]) {
+    it(`a queue that never empties keeps its array small (${fuse ? 'fused' : 'interpreted'})`, () => {
+      // The left side stays one ahead: its queue holds one or two, never none.
+      const { z, write, items } = harness(fuse, 100);
+      const left = range(10_001);
+      const right = range(10_001, 50_000);
+      expect(write('left', left, 0, 1, false)).toBe(1);
+      for (let i = 0; i < 10_000; i++) {
+        expect(write('left', left, i + 1, 1, false)).toBe(1);
+        expect(write('right', right, i, 1, false)).toBe(1);
+        expect(queued(z, 'left')).toBe(1);
+      }
+      // Copying 10,000 elements through it, the array behind the queue stayed a few elements long.
+      expect((z.state.left as unknown[]).length).toBeLessThan(8);
+      expect(write('right', right, 10_000, 1, false)).toBe(1);
+      expect(items()).toEqual(pairs(left, right));
+    });
+  }
+
   it('array sources hand over their arrays: a zip of two of them copies nothing', () => {
     const io = new IO();
     const left = range(10_000);
