@@ -147,12 +147,22 @@ export function connectionOf(p: Process, port: string | number): ConnectionInfo 
 
 /** This end of `port` has closed (ψx): it reads no more. */
 export function isClosed(p: Process, port: string | number): boolean {
-  return connectionOf(p, port)?.closed ?? false;
+  return closedEnd(p, port, true);
 }
 
 /** The far end of `port` has closed: writing into it is refused. */
 export function peerClosed(p: Process, port: string | number): boolean {
-  return connectionOf(p, port)?.peerClosed ?? false;
+  return closedEnd(p, port, false);
+}
+
+// Asked on every write through a socket: answered from the record, without building a ConnectionInfo.
+function closedEnd(p: Process, port: string | number, ours: boolean): boolean {
+  const n = typeof port === 'number' ? port : p.portNumber(port);
+  if ((p.ports[n] ?? 0) === 0) return false;
+  const here = localAddress(p.id, n);
+  const c = table(p.io).byAddress.get(here);
+  if (!c) return false;
+  return (c.a === here) === ours ? c.aClosed : c.bClosed;
 }
 
 export function counts(io: IO): PortCounts {

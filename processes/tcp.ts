@@ -123,10 +123,10 @@ async function retry(s: Process): Promise<void> {
   state.waiting = true;
   try {
     while (state.pending) {
-      if (!(await life.whenWritable(s, 'net'))) {
-        state.pending = null; // the far end will never take it
-        break;
-      }
+      // The process's own notice, not a lifecycle wait: it comes once per chunk
+      // under backpressure. It also comes when the port ends, closes or is
+      // disconnected, and then push() drops what nobody will read.
+      await s.whenWritable('net');
       const chunk = state.pending;
       state.pending = null;
       push(s, chunk);
