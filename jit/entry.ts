@@ -45,19 +45,22 @@ export class Entry {
   registeredWith: readonly Process[] = NONE;
   readonly ref = new WeakRef(this);
 
+  /** `fn` while stale: compiles, then runs. Made once, since an entry may be marked stale many times. */
+  private readonly bounce: EntryFunction = (a, b, c, d) => this.ready()(a, b, c, d);
+
   constructor(
     readonly start: Process,
     readonly spec: Spec,
     readonly kind: EntryKind,
   ) {
-    this.fn = this.trampoline();
+    this.fn = this.bounce;
   }
 
   /** Marks the entry stale; counted once per change that reaches a fresh entry. */
   invalidate(): void {
     if (this.stale) return;
     this.stale = true;
-    this.fn = this.trampoline();
+    this.fn = this.bounce;
     stats.invalidations++;
   }
 
@@ -99,12 +102,5 @@ export class Entry {
     for (const p of inlined) p.adopt(this, byStart === (p === this.start));
     for (const [k, key] of watched) inlined[k].watch(this, key);
     this.registeredWith = inlined;
-  }
-
-  private trampoline(): EntryFunction {
-    return (a, b, c, d) => {
-      this.compile();
-      return this.fn(a, b, c, d);
-    };
   }
 }
