@@ -196,11 +196,6 @@ export class Process {
     return [(bits & ENDED_BY_PEER) !== 0, (bits & ENDED_BY_US) !== 0];
   }
 
-  /** True once this process has ended its stream out through `port`. */
-  hasEnded(port: number): boolean {
-    return ((this.ends?.[port] ?? 0) & ENDED_BY_US) !== 0;
-  }
-
   /** @internal For the lifecycle (ports.ts): a connection moved here brings its end-of-stream state, silently. */
   setEndState(port: number, byPeer: boolean, byUs: boolean): void {
     const bits = (byPeer ? ENDED_BY_PEER : 0) | (byUs ? ENDED_BY_US : 0);
