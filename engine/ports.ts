@@ -351,8 +351,8 @@ export function close(p: Process, port: string | number): void {
   // Half-open: a writer on the far end blocked on us learns it may write no more.
   p.writableAgain(n);
   poke(p, n);
-  const far = p.peer(n);
-  if (far) poke(far.process, far.process.portNumber(far.port));
+  const far = p.farProcess(n);
+  if (far) poke(far, portOf(p.ports[n]));
 }
 
 /**

@@ -161,8 +161,8 @@ function upstream(sink: Process): Process[] {
     seen.add(p);
     p.ports.forEach((address, n) => {
       if (address === 0 || !p.def.isInput(n)) return;
-      const far = p.peer(n);
-      if (far) stack.push(far.process);
+      const far = p.farProcess(n);
+      if (far) stack.push(far);
     });
   }
   return [...seen];
