@@ -6,7 +6,7 @@
 // unpinned, or (3) a dependency of a live process: every process holds its
 // inputs strongly. When a process is collected its id is freed and the far
 // ends of its ports are disconnected.
-import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, portOf, type ObjectId } from './address.js';
+import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, type ObjectId } from './address.js';
 import type { Process } from './process.js';
 import { reclaimed } from './ports.js';
 import { rootRealm } from './realm/engine.js';

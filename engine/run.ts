@@ -152,7 +152,7 @@ function firstInput(p: Process): number {
 }
 
 /** The process and everything feeding it, through input ports. */
-function upstream(sink: Process): Process[] {
+export function upstream(sink: Process): Process[] {
   const seen = new Set<Process>();
   const stack = [sink];
   while (stack.length > 0) {

@@ -27,7 +27,7 @@ import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
 import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from './code.js';
 import type { CompiledChain, Entry, EntryFunction } from './entry.js';
-import { ast, print, type Node, type Snippet } from './snippet.js';
+import { ast, print, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { shortfall, unconnected } from './runtime.js';
 import { BoundChain, describe, forgetRecorded, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';

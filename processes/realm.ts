@@ -37,7 +37,7 @@ import { CapabilityError } from '../engine/realm/errors.js';
 import { placeIn } from '../engine/realm/placement.js';
 import type { Realm } from '../engine/realm/realm.js';
 import { applyRules, block, take, type Rule } from '../engine/realm/vassal.js';
-import { runOf, type Run } from '../engine/run.js';
+import { runOf, upstream, type Run } from '../engine/run.js';
 import { code } from '../jit/code.js';
 import { Chain } from './chain.js';
 import { each as eachDef } from './each.js';
@@ -299,23 +299,6 @@ Chain.prototype.within = function within<X>(this: Chain<X>, realm: Realm | strin
   for (const p of upstream(this.tail)) placeIn(p, target);
   return this;
 };
-
-/** `p` and every process feeding it, through input ports. */
-function upstream(p: Process): Process[] {
-  const seen = new Set<Process>();
-  const stack = [p];
-  while (stack.length > 0) {
-    const q = stack.pop()!;
-    if (seen.has(q)) continue;
-    seen.add(q);
-    q.ports.forEach((far, n) => {
-      if (far === 0 || !q.def.isInput(n)) return;
-      const up = q.peer(n);
-      if (up) stack.push(up.process);
-    });
-  }
-  return [...seen];
-}
 
 // ---------------------------------------------------------------- sandboxes
 
