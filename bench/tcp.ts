@@ -8,11 +8,15 @@
 //   accepts      connections opened 64 at a time, each echoing one byte before
 //                it closes (connections per second)
 //
-// Rounds are interleaved (engine, node, node, engine, ...) rather than run back
-// to back, so drift on a busy machine hits both alike; the table shows medians
-// and their ratio. On Linux it also shows the CPU time each server process
-// spent (user + system, from /proc), per MB and per connection: when the
-// driver, not the server, is the bottleneck, that is the fairer comparison.
+// Each round starts both servers afresh and warms them up; within a round the
+// two are measured in turn (engine first in one round, node first in the next),
+// so drift on a busy machine hits both alike. Each round yields a ratio of the
+// two servers' rates; the table shows the median of those per-round ratios
+// beside the median rates (single rounds vary by 2× on a busy machine, so only
+// a ratio taken within a round means much), and the sorted per-round ratios. On
+// Linux it also shows the CPU time each server process spent (user + system,
+// from /proc), per MB and per connection: when the driver, not the server, is
+// the bottleneck, that is the fairer comparison.
 //
 //   npm run bench:tcp
 //   PUSHBACK_BENCH_MB=64 PUSHBACK_BENCH_CONNS=1000 PUSHBACK_BENCH_RUNS=3 npm run bench:tcp
@@ -28,9 +32,12 @@ import { markdownTable, median } from './table.js';
 
 const MB = Number(process.env.PUSHBACK_BENCH_MB ?? 256);
 const CONNS = Number(process.env.PUSHBACK_BENCH_CONNS ?? 4000);
-const RUNS = Number(process.env.PUSHBACK_BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.PUSHBACK_BENCH_RUNS ?? 15);
 const CHUNK = 64 * 1024;
 const IN_FLIGHT = 64;
+// Warm-up per fresh server: enough for the hot paths to be compiled.
+const WARM_MB = 64;
+const WARM_CONNS = 4000;
 const HOST = '127.0.0.1';
 
 // ---------------------------------------------------------------- the servers (child processes)
@@ -133,8 +140,17 @@ async function accepts(port: number, count: number): Promise<void> {
 type Kind = 'engine' | 'node';
 type Measure = 'throughput' | 'accepts';
 
-async function main(): Promise<void> {
+/** Both servers, started afresh, each warmed up by a short run of both loads. */
+async function startBoth(): Promise<Record<Kind, Server>> {
   const servers: Record<Kind, Server> = { engine: await start('engine'), node: await start('node') };
+  for (const { port } of Object.values(servers)) {
+    await throughput(port, WARM_MB * 1024 * 1024);
+    await accepts(port, WARM_CONNS);
+  }
+  return servers;
+}
+
+async function main(): Promise<void> {
   const total = MB * 1024 * 1024;
   const work: Record<Measure, (port: number) => Promise<void>> = {
     throughput: (port) => throughput(port, total),
@@ -142,8 +158,11 @@ async function main(): Promise<void> {
   };
   const seconds: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
-  // Round 0 warms both up and is not counted.
-  for (let round = 0; round <= RUNS; round++) {
+  for (let round = 0; round < RUNS; round++) {
+    // Fresh server processes every round: on a shared machine one process of
+    // either server can run markedly slower than the next for its whole life,
+    // so a run with a single pair of processes would measure their luck.
+    const servers = await startBoth();
     const order: Kind[] = round % 2 === 0 ? ['engine', 'node'] : ['node', 'engine'];
     for (const measure of ['throughput', 'accepts'] as Measure[]) {
       for (const kind of order) {
@@ -153,30 +172,40 @@ async function main(): Promise<void> {
         await work[measure](port);
         const dt = (performance.now() - t0) / 1000;
         const used = cpuSeconds(child.pid!) - cpu0;
-        if (round === 0) continue;
         (seconds[`${measure} ${kind}`] ??= []).push(dt);
         (cpu[`${measure} ${kind}`] ??= []).push(used);
       }
     }
+    for (const { child } of Object.values(servers)) child.stdin!.end();
   }
-  for (const { child } of Object.values(servers)) child.stdin!.end();
 
-  const rate = (key: string, amount: number): number => amount / median(seconds[key]);
   const rows: string[][] = [];
-  for (const [measure, amount, unit, per, perUnit] of [
-    ['throughput', MB, 'MB/s, 64 KiB writes', MB, 'ms/MB'],
-    ['accepts', CONNS, `connections/s, ${IN_FLIGHT} in flight`, CONNS, 'µs/connection'],
+  const spread: string[] = [];
+  for (const [measure, amount, unit, perUnit] of [
+    ['throughput', MB, 'MB/s, 64 KiB writes', 'ms/MB'],
+    ['accepts', CONNS, `connections/s, ${IN_FLIGHT} in flight`, 'µs/connection'],
   ] as const) {
-    const e = rate(`${measure} engine`, amount);
-    const n = rate(`${measure} node`, amount);
-    rows.push([`${measure} (${unit})`, e.toFixed(0), n.toFixed(0), (e / n).toFixed(2)]);
+    const te = seconds[`${measure} engine`];
+    const tn = seconds[`${measure} node`];
+    // A rate ratio within one round is the node server's time over the engine's.
+    const ratios = te.map((t, i) => tn[i] / t);
+    const ratio = median(ratios);
+    spread.push(`${measure}: ${[...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(' ')}`);
+    rows.push([`${measure} (${unit})`, (amount / median(te)).toFixed(0), (amount / median(tn)).toFixed(0), ratio.toFixed(2)]);
     const scale = perUnit === 'ms/MB' ? 1e3 : 1e6;
-    const ce = (median(cpu[`${measure} engine`]) / per) * scale;
-    const cn = (median(cpu[`${measure} node`]) / per) * scale;
-    if (Number.isFinite(ce)) rows.push([`server CPU (${perUnit})`, ce.toFixed(2), cn.toFixed(2), (cn / ce).toFixed(2)]);
+    const ce = cpu[`${measure} engine`];
+    const cn = cpu[`${measure} node`];
+    const cpuRatio = median(ce.map((c, i) => cn[i] / c));
+    if (Number.isFinite(cpuRatio)) {
+      rows.push([`server CPU (${perUnit})`, ((median(ce) / amount) * scale).toFixed(2), ((median(cn) / amount) * scale).toFixed(2), cpuRatio.toFixed(2)]);
+    }
   }
-  console.log(`TCP echo over ${HOST}, median of ${RUNS} interleaved rounds (${MB} MiB per throughput run, ${CONNS} connections per accept run), Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`);
+  console.log(
+    `TCP echo over ${HOST}: ${RUNS} rounds with fresh servers (${MB} MiB per throughput run, ${CONNS} connections per accept run); ` +
+      `rates are medians, ratios medians of per-round ratios. Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`,
+  );
   console.log(markdownTable(['measure', 'engine', 'node net', 'engine / node (CPU: node / engine)'], rows));
+  console.log(`\nPer-round ratios, sorted (${spread.join('; ')})`);
 }
 
 if (process.argv[2] === 'serve') await serve(process.argv[3]);
