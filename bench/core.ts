@@ -237,8 +237,8 @@ async function measure(c: Case): Promise<Map<string, { ms: number[]; ratio: numb
 /**
  * Compile times for one seven-process chain: a shape-cache miss (codegen, parse
  * check, pretty print, new Function), a hit (the recorded shape replayed and its
- * slots bound), and the
- * recompile of the upstream entry after one rewire downstream.
+ * slots bound), and the recompile of the upstream entry after one rewire
+ * downstream.
  */
 function compileTimes(): { compile: number; bind: number; recompile: number } {
   const samples = { compile: [] as number[], bind: [] as number[], recompile: [] as number[] };

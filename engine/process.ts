@@ -134,7 +134,6 @@ export class Process {
     return out;
   }
 
-
   address(port: string | number): LocalAddress {
     return localAddress(this.id, this.portNumber(port));
   }
