@@ -1,0 +1,91 @@
+// The package as a user installs it: built into a scratch folder, packed with
+// package.json's `files` list, installed into a fresh project, imported as ESM
+// through the `exports` map, type-checked as a consumer and run through its bin.
+// The repository's own dist/ is never touched, so other tests may use it meanwhile.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'pushback-package-'));
+const staged = join(scratch, 'staged');
+const app = join(scratch, 'app');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let packed: string[] = [];
+
+function sh(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+}
+
+beforeAll(() => {
+  mkdirSync(staged);
+  spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', join(staged, 'dist')], { encoding: 'utf8' });
+  for (const f of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(root, f), join(staged, f));
+  // --ignore-scripts: prepack would rebuild into the repository's dist/; the build above stands in for it.
+  const report = JSON.parse(sh(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], staged)) as { filename: string; files: { path: string }[] }[];
+  packed = report[0].files.map((f) => f.path);
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { 'pushback-ts': `file:../${report[0].filename}` } }));
+  sh(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
+}, 240_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the installable package', () => {
+  it('ships the built library, its types, the bin, README and licence, and nothing else', () => {
+    expect(packed).toContain('dist/engine/index.js');
+    expect(packed).toContain('dist/engine/index.d.ts');
+    expect(packed).toContain('dist/bin/pushback.js');
+    expect(packed).toContain('README.md');
+    expect(packed).toContain('LICENSE');
+    const stray = packed.filter((p) => !(p.startsWith('dist/') && (p.endsWith('.js') || p.endsWith('.d.ts'))) && !['package.json', 'README.md', 'LICENSE'].includes(p));
+    expect(stray).toEqual([]);
+    expect(packed.filter((p) => /^(test|bench|docs)\/|^dist\/(test|bench)\/|\.map$/.test(p))).toEqual([]);
+  });
+
+  it('imports as ESM through the exports map and runs a chain', () => {
+    writeFileSync(join(app, 'use.mjs'), [
+      "import { IO, Port, ports, explain } from 'pushback-ts';",
+      'const io = new IO();',
+      'const sum = io.from([1, 2, 3, 4]).grep((x) => x % 2 === 0).map((x) => x * 10).reduce((a, x) => a + x, 0);',
+      'console.log(JSON.stringify({ sum: sum.run(), port: typeof Port, ports: typeof ports.connect, explain: typeof explain }));',
+    ].join('\n'));
+    const out = sh(process.execPath, ['use.mjs'], app);
+    expect(JSON.parse(out)).toEqual({ sum: 60, port: 'function', ports: 'function', explain: 'function' });
+  });
+
+  it('does not expose its internal files: only the entry and package.json', () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', "await import('pushback-ts/dist/engine/io.js')"], { cwd: app, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  it('type-checks a consumer against the shipped declarations', () => {
+    writeFileSync(join(app, 'use.ts'), [
+      "import { IO, type Chain } from 'pushback-ts';",
+      'const io = new IO();',
+      'const evens: Chain<number> = io.from([1, 2, 3]).grep((x: number) => x % 2 === 0);',
+      'const n: number = evens.map((x: number) => x + 1).reduce((a: number, x: number) => a + x, 0).run();',
+      'export { n };',
+    ].join('\n'));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },
+      include: ['use.ts'],
+    }));
+    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
+
+  it('installs the pushback command', () => {
+    const bin = join(app, 'node_modules', '.bin', 'pushback');
+    expect(existsSync(bin)).toBe(true);
+    const r = spawnSync(bin, ['--sample', 'count'], { cwd: app, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(Number(r.stdout.trim())).toBeGreaterThan(0);
+    expect(readdirSync(join(app, 'node_modules', 'pushback-ts'))).not.toContain('test');
+  });
+});
