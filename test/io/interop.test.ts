@@ -84,7 +84,7 @@ describe('Node streams', () => {
   it('object-mode Readable in and out', async () => {
     const io = new IO();
     const out: unknown[] = [];
-    for await (const x of io.fromReadable(Readable.from([{ a: 1 }, { a: 2 }])).map((o: { a: number }) => o.a).toReadable({ objectMode: true })) out.push(x);
+    for await (const x of io.fromReadable<{ a: number }>(Readable.from([{ a: 1 }, { a: 2 }])).map((o: { a: number }) => o.a).toReadable({ objectMode: true })) out.push(x);
     expect(out).toEqual([1, 2]);
   });
 
