@@ -32,6 +32,7 @@ import type { ReplyCallback, SignalHandler, View, ViewOutput } from './signals.j
 import type { Handle, Space } from './space.js';
 import type { SubscriptionBody } from './subscriptions.js';
 import { describeTuple } from './values.js';
+import { Membrane, membraneHolder } from './membrane.js';
 
 export type RuleAction = 'take' | 'peek' | 'block' | 'transform';
 export type Rewrite = (m: Match) => Tuple | typeof Empty;
@@ -234,14 +235,17 @@ export interface AttenuateOptions {
 }
 
 /**
- * A proxy of `target` that lets through only the calls the rules grant.
+ * A view of `target` that lets through only the calls the rules grant.
  * A method call `x.read(a)` is the tuple `.read(a)`; a property read is the
  * call with no arguments. A refused call throws a CapabilityError naming the
- * capability; writes through the proxy are always refused. Attenuating an
+ * capability; writes through the view are always refused. The view is a
+ * membrane (see membrane.ts): what a granted call returns comes back under
+ * the same rules, so authority cannot leak out through a return value, a
+ * property descriptor, a prototype or a callback's arguments. Attenuating an
  * attenuated object applies both rule lists, so authority only narrows.
  */
 export function attenuate<T extends object>(target: T, rules: readonly Rule[], options: AttenuateOptions = {}): T {
-  const holder = options.name ?? (target.constructor?.name || 'object');
+  const holder = options.name ?? membraneHolder(target) ?? (target.constructor?.name || 'object');
   const ruleList = [...rules];
   const decide = (name: string, args: readonly unknown[]): Tuple => {
     const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }));
@@ -249,33 +253,5 @@ export function attenuate<T extends object>(target: T, rules: readonly Rule[], o
     if (primary === null) throw new CapabilityError(holder, name);
     return primary;
   };
-  return new Proxy(target, {
-    get(obj, prop) {
-      if (typeof prop === 'symbol') return undefined;
-      if (!(prop in obj)) return undefined;
-      const value: unknown = Reflect.get(obj, prop, obj);
-      if (typeof value !== 'function') {
-        const granted = decide(prop, []);
-        return granted.topic === prop ? value : Reflect.get(obj, granted.topic, obj);
-      }
-      return (...args: unknown[]) => {
-        const call = decide(prop, args);
-        const fn: unknown = Reflect.get(obj, call.topic, obj);
-        if (typeof fn !== 'function') throw new CapabilityError(holder, call.topic);
-        return fn.apply(obj, call.args);
-      };
-    },
-    set(_obj, prop) {
-      throw new CapabilityError(holder, `set ${String(prop)}`);
-    },
-    defineProperty(_obj, prop) {
-      throw new CapabilityError(holder, `define ${String(prop)}`);
-    },
-    deleteProperty(_obj, prop) {
-      throw new CapabilityError(holder, `delete ${String(prop)}`);
-    },
-    setPrototypeOf() {
-      throw new CapabilityError(holder, 'setPrototypeOf');
-    },
-  });
+  return new Membrane({ holder, decide }).out(target) as T;
 }
