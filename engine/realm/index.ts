@@ -19,6 +19,7 @@ export { describe, structurallyEqual } from './values.js';
 export {
   Vassal,
   applyRules,
+  distinct,
   attenuate,
   block,
   peek,

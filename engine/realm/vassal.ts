@@ -31,7 +31,7 @@ import type { Proclamation } from './proclamations.js';
 import type { ReplyCallback, SignalHandler, View, ViewOutput } from './signals.js';
 import type { Handle, Space } from './space.js';
 import type { SubscriptionBody } from './subscriptions.js';
-import { describeTuple } from './values.js';
+import { describeTuple, structurallyEqual } from './values.js';
 import { Membrane, membraneHolder } from './membrane.js';
 
 export type RuleAction = 'take' | 'peek' | 'block' | 'transform';
@@ -149,7 +149,7 @@ export class Vassal implements Space {
   }
 
   proclaim(topic: string, ...args: unknown[]): Proclamation {
-    const outputs = applyRules(this.#rules, { kind: '$', topic, args });
+    const outputs = distinct(applyRules(this.#rules, { kind: '$', topic, args }));
     const handles = outputs.map((o) => this.#target.proclaim(o.tuple.topic, ...o.tuple.args));
     return {
       topic,
@@ -169,7 +169,7 @@ export class Vassal implements Space {
     // Watch everything beneath, and show the body only what the rules let through.
     return this.#target.subscribe([], (m) => {
       const cleanups: (() => void)[] = [];
-      for (const o of applyRules(rules, m)) {
+      for (const o of distinct(applyRules(rules, m))) {
         const bindings = wanted.match(o.tuple);
         if (bindings === null) continue;
         const cleanup = body(matchOf(o.tuple, bindings));
@@ -191,7 +191,7 @@ export class Vassal implements Space {
     // Raw tuple → these rules → the caller's view. A copy stays a copy.
     const composed: View = (t) => {
       const out: ViewOutput[] = [];
-      for (const o of applyRules(rules, t)) {
+      for (const o of distinct(applyRules(rules, t))) {
         for (const v of view(o.tuple)) out.push(o.mode === 'peek' && v.mode === 'take' ? { tuple: v.tuple, mode: 'peek' } : v);
       }
       return out;
@@ -208,14 +208,35 @@ export class Vassal implements Space {
   }
 }
 
-function split(outputs: readonly ViewOutput[]): { primary: Tuple | null; copies: Tuple[] } {
+function split(outputs: readonly ViewOutput[], once = true): { primary: Tuple | null; copies: Tuple[] } {
   let primary: Tuple | null = null;
   const copies: Tuple[] = [];
-  for (const o of outputs) {
+  for (const o of once ? distinct(outputs) : outputs) {
     if (o.mode === 'take' && primary === null) primary = o.tuple;
     else copies.push(o.tuple);
   }
   return { primary, copies };
+}
+
+/**
+ * Each distinct tuple once. A peek and a take matching the same tuple (a
+ * rule pair that logs what it lets through) must not deliver it twice: one
+ * proclaim would assert twice, one signal would be handled twice. The taken
+ * one wins, since it carries the authority.
+ */
+export function distinct(outputs: readonly ViewOutput[]): readonly ViewOutput[] {
+  if (outputs.length < 2) return outputs;
+  const out: ViewOutput[] = [];
+  for (const o of outputs) {
+    const i = out.findIndex((x) => sameTuple(x.tuple, o.tuple));
+    if (i === -1) out.push(o);
+    else if (o.mode === 'take' && out[i].mode === 'peek') out[i] = o;
+  }
+  return out;
+}
+
+function sameTuple(a: Tuple, b: Tuple): boolean {
+  return a === b || (a.kind === b.kind && a.topic === b.topic && structurallyEqual(a.args, b.args));
 }
 
 function resumeWithEmpty(kernel: Kernel, sender: RealmCore, onReply: ReplyCallback): void {
@@ -248,7 +269,8 @@ export function attenuate<T extends object>(target: T, rules: readonly Rule[], o
   const holder = options.name ?? membraneHolder(target) ?? (target.constructor?.name || 'object');
   const ruleList = [...rules];
   const decide = (name: string, args: readonly unknown[]): Tuple => {
-    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }));
+    // Peeked calls are reported, not performed: every peek is reported, even of a call that is also taken.
+    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }), false);
     for (const c of copies) options.onPeek?.(c);
     if (primary === null) throw new CapabilityError(holder, name);
     return primary;
