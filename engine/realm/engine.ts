@@ -92,6 +92,8 @@ export function rootRealm(io: IO, given: Realm | undefined): Realm {
   const link = new Link(new WeakRef(io), realm);
   links.set(io, link);
   const kernel = realm[coreOf].kernel;
+  // An asynchronous handler answered: run the World so that its reply goes on.
+  kernel.onWake(() => kick(realm.world));
   // Told while a subscription commits: look again at the next microtask.
   let queued = false;
   const cancel = kernel.watchInterest(() => {

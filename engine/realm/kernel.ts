@@ -64,6 +64,8 @@ export class Kernel {
    */
   readonly #interest = new Map<string, number>();
   readonly #interestWatchers = new Set<() => void>();
+  /** Told when work was scheduled from outside any run (an asynchronous reply): whoever drives the World. */
+  readonly #wakers = new Set<() => void>();
 
   constructor(
     readonly scheduler: Scheduler,
@@ -97,6 +99,22 @@ export class Kernel {
   watchInterest(watcher: () => void): () => void {
     this.#interestWatchers.add(watcher);
     return () => void this.#interestWatchers.delete(watcher);
+  }
+
+  /**
+   * Call `waker` when work is scheduled from outside a run of the scheduler
+   * (a handler's promise settled): the engine uses it to run the World.
+   * Returns the cancel function.
+   */
+  onWake(waker: () => void): () => void {
+    this.#wakers.add(waker);
+    return () => void this.#wakers.delete(waker);
+  }
+
+  /** Work was scheduled from outside a run: tell whoever drives the World. */
+  wake(): void {
+    if (this.scheduler.pending === 0 && this.#uncaught.length === 0) return;
+    for (const waker of [...this.#wakers]) waker();
   }
 
   /** A subscription that sees proclamations on `topic` ('' for every topic) was installed (+1) or ended (-1). */
@@ -173,9 +191,7 @@ export class Kernel {
       this.active = null;
       this.#rollback(turn, error);
       if (onFailure === 'throw') throw error;
-      const failure: TurnFailure = { error, turn: turn.id, realm: actor.label, kind };
-      if (this.hooks.onError) this.hooks.onError(failure);
-      else this.#uncaught.push(error);
+      this.#report({ error, turn: turn.id, realm: actor.label, kind });
       return false;
     }
     this.active = null;
@@ -189,8 +205,27 @@ export class Kernel {
    * current task is done.
    */
   fail(error: unknown, realm: RealmCore, kind: TurnKind): void {
-    if (this.hooks.onError) this.hooks.onError({ error, turn: null, realm: realm.label, kind });
-    else this.#uncaught.push(error);
+    this.#report({ error, turn: null, realm: realm.label, kind });
+  }
+
+  /**
+   * To onError, or rethrown once the current task is done. An onError hook
+   * that throws is itself rethrown that way: it must not unwind through the
+   * code that answers the failed handler's sender.
+   */
+  #report(failure: TurnFailure): void {
+    const hook = this.hooks.onError;
+    if (hook === undefined) {
+      // Outside any task (an asynchronous handler rejected): the next run reports it.
+      if (this.scheduler.running) this.#uncaught.push(failure.error);
+      else this.later(() => this.#uncaught.push(failure.error));
+      return;
+    }
+    try {
+      hook(failure);
+    } catch (hookError) {
+      this.#uncaught.push(hookError);
+    }
   }
 
   /** Add a line to the trace record of the turn being committed. */

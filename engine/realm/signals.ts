@@ -245,16 +245,53 @@ function runTrap(kernel: Kernel, sig: PendingSignal, at: RealmCore, trap: Trap, 
   trap.owner.trapped.add(sig);
   const s = new Signal(kernel, sig, trap, seen, false);
   const label = () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${at.label}`;
+  let promised: PromiseLike<unknown> | undefined;
   const ok = kernel.runTurn(trap.owner, 'signal', label, cause, () => {
     const value = trap.handler(s);
-    if (value !== undefined && !s.acted) s.reply(value);
+    if (value === undefined || s.acted) return;
+    if (isThenable(value)) promised = value;
+    else s.reply(value);
   }, 'report');
-  if (!ok && sig.state === 'trapped' && sig.trap === trap) {
-    // The handler's turn rolled back, reply included: answer Empty so that
-    // the sender is not stranded.
-    kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} handler failed`, cause,
-      () => kernel.perform(trap.owner, answerEffect(kernel, sig, Empty, 'handler failed')), 'throw');
-  }
+  if (!ok) handlerFailed(kernel, sig, trap, cause);
+  else if (promised !== undefined) awaitReply(kernel, sig, trap, s, promised);
+}
+
+/** The handler's turn rolled back, reply included: answer Empty so that the sender is not stranded. */
+function handlerFailed(kernel: Kernel, sig: PendingSignal, trap: Trap, cause: number | null): void {
+  if (sig.state !== 'trapped' || sig.trap !== trap) return;
+  kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} handler failed`, cause,
+    () => kernel.perform(trap.owner, answerEffect(kernel, sig, Empty, 'handler failed')), 'throw');
+}
+
+/** Reading `then` may run a getter: call this inside the handler's turn, where a throw is the handler's. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * An asynchronous handler: what its promise (or any thenable) resolves to is
+ * the reply, applied in a turn of the handler's realm when it settles; a
+ * rejection is a handler failure (reported like a throw, and the sender is
+ * answered Empty). Either way nothing is left unhandled: a rejecting handler
+ * must not take the process down. Resolving to undefined means "no reply",
+ * as a synchronous handler returning nothing: the handler answers some other
+ * way (`s.reply`, `s.pass`) or later.
+ */
+function awaitReply(kernel: Kernel, sig: PendingSignal, trap: Trap, s: Signal, promised: PromiseLike<unknown>): void {
+  const held = () => sig.state === 'trapped' && sig.trap === trap;
+  Promise.resolve(promised).then(
+    (value) => {
+      if (value === undefined || s.acted || !held() || trap.owner.stopped) return;
+      kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} async reply`, null, () => s.reply(value), 'report');
+      kernel.wake();
+    },
+    (error: unknown) => {
+      if (!held()) return;
+      kernel.fail(error, trap.owner, 'signal');
+      handlerFailed(kernel, sig, trap, null);
+      kernel.wake();
+    },
+  );
 }
 
 function schedulePeek(kernel: Kernel, sig: PendingSignal, trap: Trap, seen: Tuple, cause: number | null): void {

@@ -1,0 +1,72 @@
+// Regression: a handler that returned a Promise had the Promise itself sent
+// as the reply, a thenable likewise, and a handler that rejected left an
+// unhandled rejection that took the Node process down. The reply is now what
+// the promise (or thenable) resolves to; a rejection is a handler failure:
+// reported to onError, and the sender resumes with Empty.
+import { describe, expect, test } from 'vitest';
+import { Empty, World, type TurnFailure } from '../../engine/realm/index.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("an asynchronous handler's result is the reply", () => {
+  test('an async handler: the sender gets the resolved value', async () => {
+    const world = new World();
+    world.on('config', async (s) => {
+      await tick();
+      return `value of ${String(s.args[0])}`;
+    });
+    const got: unknown[] = [];
+    world.child().post('config', ['port'], (v) => void got.push(v));
+    world.run();
+    await tick();
+    await tick();
+    world.run();
+    expect(got).toEqual(['value of port']); // the value, not a Promise of it
+    expect(world.stats().pendingSignals).toBe(0);
+  });
+
+  test('a thenable that is not a Promise is awaited too', async () => {
+    const world = new World();
+    world.on('config', () => ({ then: (resolve: (v: unknown) => void) => resolve('from a thenable') }));
+    const got: unknown[] = [];
+    world.child().post('config', [], (v) => void got.push(v));
+    world.run();
+    await tick();
+    world.run();
+    expect(got).toEqual(['from a thenable']);
+  });
+
+  test('post: onReply gets the value once the world runs again', async () => {
+    const world = new World();
+    world.on('job', async () => 'done');
+    const got: unknown[] = [];
+    world.child().post('job', [], (v) => void got.push(v));
+    world.run();
+    await tick();
+    world.run();
+    expect(got).toEqual(['done']);
+  });
+
+  test('a rejection is a handler failure: onError hears it, the sender resumes with Empty', async () => {
+    const failures: TurnFailure[] = [];
+    const world = new World({ onError: (f) => void failures.push(f) });
+    world.on('job', async () => {
+      throw new Error('no disk');
+    });
+    const reply = world.child().signal('job');
+    world.run();
+    expect(await reply).toBe(Empty);
+    expect(failures.map((f) => (f.error as Error).message)).toEqual(['no disk']);
+    expect(world.stats().pendingSignals).toBe(0);
+  });
+
+  test('a rejection without an onError hook does not escape as an unhandled rejection: the next run reports it', async () => {
+    const world = new World();
+    world.on('job', () => Promise.reject(new Error('no disk')));
+    const reply = world.child().signal('job');
+    world.run();
+    expect(await reply).toBe(Empty);
+    expect(() => world.run()).toThrow('no disk');
+    expect(world.stats().pendingSignals).toBe(0);
+  });
+});
