@@ -30,7 +30,7 @@
 import type { Elements } from '../engine/flowable.js';
 import { admitWith, chunk, define, each, jit, jitAdmit, type Definition } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
-import { UserCodeError } from '../engine/policy.js';
+import { RETRY_BUDGET_FIELD, RetryBudgetError, UserCodeError, retryBudget, yieldToEventLoop } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
 import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../engine/realm/engine.js';
 import { CapabilityError } from '../engine/realm/errors.js';
@@ -113,6 +113,7 @@ async function resolve(g: Process, first: SupervisedError, run: Run<unknown>): P
   try {
     let error = first;
     let attempts = 1;
+    let retries = 0;
     for (;;) {
       const decision = await ask(error, attempts);
       if (run.failed || g.isEnded('out')) break;
@@ -122,6 +123,15 @@ async function resolve(g: Process, first: SupervisedError, run: Run<unknown>): P
         return;
       }
       if (decision === 'skip') break;
+      const budget = retryBudget(error.target.realm.get(RETRY_BUDGET_FIELD));
+      if (++retries > budget) {
+        g.state.held = null;
+        run.fail(new RetryBudgetError(error.target.label, error.index, error.cause, attempts, budget));
+        return;
+      }
+      // Between retries the event loop runs: timers and I/O go on while a supervisor insists.
+      await yieldToEventLoop();
+      if (run.failed || g.isEnded('out')) break;
       try {
         await redeliver(g, error.target, error.element, run);
         break;
