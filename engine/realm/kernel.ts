@@ -228,6 +228,21 @@ export class Kernel {
     }
   }
 
+  /**
+   * User code ran in a turn of `realm` and returned `result`. If that is a
+   * promise (an async body, callback or peek), its rejection is that code's
+   * failure: reported like a throw, never left as an unhandled rejection
+   * that would end the process. Its value is not waited for.
+   */
+  watchAsync(result: unknown, realm: RealmCore, kind: TurnKind): void {
+    if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return;
+    if (typeof (result as { then?: unknown }).then !== 'function') return;
+    Promise.resolve(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+      this.fail(error, realm, kind);
+      this.wake();
+    });
+  }
+
   /** Add a line to the trace record of the turn being committed. */
   note(text: string): void {
     this.#notes?.push(text);

@@ -185,36 +185,54 @@ export function postSignal(
   return sig.id;
 }
 
-/** Walk up from `from`, letting observers see the signal, until a trap takes it. */
+/**
+ * Walk up from `from`, letting observers see the signal, until a trap takes
+ * it. Peeking traps met on the way run before the taking one, innermost
+ * first: a peek on a child sees the signal before its parent answers it.
+ */
 function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cause: number | null): void {
   if (sig.state !== 'travelling') return;
   let top: RealmCore | null = null;
+  let peeks: Peek[] | null = null;
   for (let r = from; r !== null; r = r.parent) {
     top = r;
     if (r.signalSubs.size > 0) observe(kernel, r, sig, cause);
     const traps = r.traps;
     for (let i = traps.length - 1; i >= 0; i--) {
       const trap = traps[i];
-      if (trap.topic !== undefined) {
-        if (trap.topic === sig.tuple.topic) return runTrap(kernel, sig, r, trap, sig.tuple, cause);
-        continue;
-      }
-      let outputs: readonly ViewOutput[];
-      try {
-        outputs = trap.view!(sig.tuple);
-      } catch (error) {
-        // A broken rule must not strand the signal: skip this trap, report it.
-        kernel.fail(error, trap.owner, 'signal');
-        continue;
-      }
       let taken: Tuple | null = null;
-      for (const out of outputs) {
-        if (out.mode === 'peek') schedulePeek(kernel, sig, trap, out.tuple, cause);
-        else if (taken === null) taken = out.tuple;
+      if (trap.topic !== undefined) {
+        if (trap.topic !== sig.tuple.topic) continue;
+        taken = sig.tuple;
+      } else {
+        let outputs: readonly ViewOutput[];
+        try {
+          outputs = trap.view!(sig.tuple);
+        } catch (error) {
+          // A broken rule must not strand the signal: skip this trap, report it.
+          kernel.fail(error, trap.owner, 'signal');
+          continue;
+        }
+        for (const out of outputs) {
+          if (out.mode === 'peek') (peeks ??= []).push({ trap, seen: out.tuple });
+          else if (taken === null) taken = out.tuple;
+        }
+        if (taken === null) continue;
       }
-      if (taken !== null) return runTrap(kernel, sig, r, trap, taken, cause);
+      if (peeks !== null) {
+        runPeeks(kernel, sig, peeks, cause);
+        peeks = null;
+        if (sig.state !== 'travelling') return; // its sender stopped meanwhile
+        if (trap.removed || trap.owner.stopped) {
+          i = Math.min(i, traps.length); // a peek's turn removed traps here: go on below this one
+          continue;
+        }
+      }
+      return runTrap(kernel, sig, r, trap, taken, cause);
     }
   }
+  if (peeks !== null) runPeeks(kernel, sig, peeks, cause);
+  if (sig.state !== 'travelling') return;
   // Reached the top unhandled. `top` is null only when passed above the World.
   const world = top ?? rootOf(sig.origin);
   try {
@@ -230,6 +248,11 @@ function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cau
     () => kernel.perform(world, answerEffect(kernel, sig, Empty, 'unhandled')),
     'throw',
   );
+}
+
+interface Peek {
+  readonly trap: Trap;
+  readonly seen: Tuple;
 }
 
 function rootOf(core: RealmCore): RealmCore {
@@ -294,16 +317,14 @@ function awaitReply(kernel: Kernel, sig: PendingSignal, trap: Trap, s: Signal, p
   );
 }
 
-function schedulePeek(kernel: Kernel, sig: PendingSignal, trap: Trap, seen: Tuple, cause: number | null): void {
-  kernel.later(
-    (c) => {
-      if (trap.removed || trap.owner.stopped) return;
-      const s = new Signal(kernel, sig, trap, seen, true);
-      kernel.runTurn(trap.owner, 'peek', () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${trap.at.label}`, c,
-        () => void trap.handler(s), 'report');
-    },
-    cause,
-  );
+/** Run the peeking handlers met while bubbling, each in a turn of its own, in the order met. */
+function runPeeks(kernel: Kernel, sig: PendingSignal, peeks: readonly Peek[], cause: number | null): void {
+  for (const { trap, seen } of peeks) {
+    if (trap.removed || trap.owner.stopped) continue;
+    const s = new Signal(kernel, sig, trap, seen, true);
+    kernel.runTurn(trap.owner, 'peek', () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${trap.at.label}`, cause,
+      () => kernel.watchAsync(trap.handler(s), trap.owner, 'peek'), 'report');
+  }
 }
 
 function observe(kernel: Kernel, at: RealmCore, sig: PendingSignal, cause: number | null): void {
@@ -355,7 +376,7 @@ export function settle(kernel: Kernel, sig: PendingSignal, value: unknown): void
   if (onReply !== undefined) {
     kernel.later((cause) => {
       if (sender.stopped) return;
-      kernel.runTurn(sender, 'resume', () => `s${sig.id} = ${describe(value)}`, cause, () => onReply(value), 'report');
+      kernel.runTurn(sender, 'resume', () => `s${sig.id} = ${describe(value)}`, cause, () => kernel.watchAsync(onReply(value), sender, 'resume'), 'report');
     });
   }
 }

@@ -66,8 +66,9 @@ export function scheduleBody(kernel: Kernel, inst: Instance, cause?: number | nu
     if (inst.sub.cancelled) return cancelInstance(kernel, inst);
     let cleanup: (() => void) | undefined;
     const ok = kernel.runTurn(inst.sub.owner, 'added', label(inst), c, () => {
-      const result = inst.sub.body(inst.match);
-      if (typeof result === 'function') cleanup = result;
+      const result: unknown = inst.sub.body(inst.match);
+      if (typeof result === 'function') cleanup = result as () => void;
+      else kernel.watchAsync(result, inst.sub.owner, 'added');
     }, 'report');
     if (!ok) {
       inst.state = 'done';
@@ -87,7 +88,9 @@ function scheduleCleanup(kernel: Kernel, inst: Instance): void {
     inst.state = 'done';
     const cleanup = inst.cleanup;
     inst.cleanup = undefined;
-    if (cleanup !== undefined) kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, cleanup, 'report');
+    if (cleanup !== undefined) {
+      kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, () => kernel.watchAsync(cleanup(), inst.sub.owner, 'cleanup'), 'report');
+    }
   }, inst.endCause);
 }
 

@@ -4,7 +4,7 @@
 // the promise (or thenable) resolves to; a rejection is a handler failure:
 // reported to onError, and the sender resumes with Empty.
 import { describe, expect, test } from 'vitest';
-import { Empty, World, type TurnFailure } from '../../engine/realm/index.js';
+import { Empty, World, peek, type TurnFailure } from '../../engine/realm/index.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -68,5 +68,33 @@ describe("an asynchronous handler's result is the reply", () => {
     expect(await reply).toBe(Empty);
     expect(() => world.run()).toThrow('no disk');
     expect(world.stats().pendingSignals).toBe(0);
+  });
+});
+
+describe('other user code that returns a rejecting promise is a failure too, never an unhandled rejection', () => {
+  test('an async subscription body, an async cleanup, an async peek and an async reply callback', async () => {
+    const failures: string[] = [];
+    const world = new World({ onError: (f) => void failures.push(`${f.kind}: ${(f.error as Error).message}`) });
+    const sub = world.subscribe(['$up'], async () => {
+      throw new Error('body');
+    });
+    world.subscribe(['$down'], () => async () => {
+      throw new Error('cleanup');
+    });
+    world.vassal([peek('#ask')]).on('ask', async () => {
+      throw new Error('peek');
+    });
+    world.proclaim('up');
+    const down = world.proclaim('down');
+    world.run();
+    down.retract();
+    world.child().post('ask', [], async () => {
+      throw new Error('reply callback');
+    });
+    world.run();
+    await tick();
+    world.run();
+    expect(failures.sort()).toEqual(['added: body', 'cleanup: cleanup', 'peek: peek', 'resume: reply callback']);
+    sub.cancel();
   });
 });
