@@ -38,7 +38,7 @@ import { placeIn } from '../engine/realm/placement.js';
 import type { Realm } from '../engine/realm/realm.js';
 import { Membrane } from '../engine/realm/membrane.js';
 import type { Tuple } from '../engine/realm/pattern.js';
-import { applyRules, take, type Rule } from '../engine/realm/vassal.js';
+import { applyRules, flattenRules, take, type Rule, type RuleList } from '../engine/realm/vassal.js';
 import { runOf, upstream, type Run } from '../engine/run.js';
 import { code } from '../jit/code.js';
 import { Chain } from './chain.js';
@@ -366,15 +366,15 @@ export interface SandboxOptions {
  * This attenuates what the code is handed. It cannot take away what the code
  * can import itself: run untrusted code where module imports are controlled.
  */
-export function sandbox(io: IO, rules: readonly Rule[], options: SandboxOptions = {}): SandboxIO {
+export function sandbox(io: IO, rules: RuleList, options: SandboxOptions = {}): SandboxIO {
   const holder = options.name ?? 'sandbox';
-  const list = [...rules];
+  const list = flattenRules(rules);
   const sockets: Record<string, (...args: never[]) => unknown> = {
     tcpConnect: (o: TcpConnectOptions) => import('./tcp.js').then((m) => m.tcpConnect(io, o)),
     tcpServer: (handler: Serve, o?: TcpServerOptions) => import('./tcp.js').then((m) => m.tcpServer(io, handler, o)),
   };
   const decide = (name: string, args: readonly unknown[]): Tuple => {
-    const granted = applyRules(list, { kind: '.', topic: name, args }).find((o) => o.mode === 'take');
+    const granted = applyRules(list, { kind: '.', topic: name, args }, 'egress').find((o) => o.mode === 'take');
     if (granted === undefined) throw new CapabilityError(holder, name);
     return granted.tuple;
   };

@@ -19,7 +19,7 @@ import { installTrap, postSignal, removeTrap, type ReplyCallback, type SignalHan
 import type { Handle, Space } from './space.js';
 import { subscribe, unsubscribe, type SubscriptionBody } from './subscriptions.js';
 import { describeTag, tupleKey, type Describable } from './values.js';
-import { Vassal, type Rule } from './vassal.js';
+import { Vassal, type RuleList } from './vassal.js';
 import type { World } from './world.js';
 
 export interface RealmOptions {
@@ -275,7 +275,7 @@ export class Realm implements Space, Describable {
     return this.subscribe([], body);
   }
 
-  vassal(rules: readonly Rule[], name?: string): Vassal {
+  vassal(rules: RuleList, name?: string): Vassal {
     return new Vassal(this, rules, name);
   }
 

@@ -9,6 +9,11 @@
  *   transform(p, f)  the rewritten tuple passes (f may return Empty to drop)
  *   (no rule)        dropped: a vassal grants only what its rules name
  *
+ * A rule applies both ways unless it is given one direction: `ingress(...)`
+ * for what comes in to the holder (what it may observe), `egress(...)` for
+ * what it sends out (what it may do). `[ingress(take('$status'))]` may
+ * observe `$status` and may not assert it.
+ *
  * A peeked copy carries no authority: a peeked signal cannot be answered and
  * a peeked call is reported, not performed. So `take` is the only way to let
  * something through with its full force.
@@ -37,16 +42,52 @@ import { Membrane, membraneHolder } from './membrane.js';
 export type RuleAction = 'take' | 'peek' | 'block' | 'transform';
 export type Rewrite = (m: Match) => Tuple | typeof Empty;
 
+/**
+ * Which way a tuple crosses the vassal. Ingress: towards the holder (what it
+ * observes: proclamations its subscriptions see, signals its handlers trap).
+ * Egress: from the holder (what it does: signals it raises, proclamations it
+ * asserts or retracts, calls it makes).
+ */
+export type Direction = 'ingress' | 'egress';
+
 export interface Rule {
   readonly action: RuleAction;
   readonly pattern: CompiledPattern;
   readonly rewrite: Rewrite | undefined;
+  /** The one direction the rule applies to; undefined: both. */
+  readonly direction: Direction | undefined;
 }
 
-export const take = (pattern: Pattern): Rule => ({ action: 'take', pattern: compilePattern(pattern), rewrite: undefined });
-export const peek = (pattern: Pattern, rewrite?: Rewrite): Rule => ({ action: 'peek', pattern: compilePattern(pattern), rewrite });
-export const block = (pattern: Pattern): Rule => ({ action: 'block', pattern: compilePattern(pattern), rewrite: undefined });
-export const transform = (pattern: Pattern, rewrite: Rewrite): Rule => ({ action: 'transform', pattern: compilePattern(pattern), rewrite });
+export const take = (pattern: Pattern): Rule => ({ action: 'take', pattern: compilePattern(pattern), rewrite: undefined, direction: undefined });
+export const peek = (pattern: Pattern, rewrite?: Rewrite): Rule => ({ action: 'peek', pattern: compilePattern(pattern), rewrite, direction: undefined });
+export const block = (pattern: Pattern): Rule => ({ action: 'block', pattern: compilePattern(pattern), rewrite: undefined, direction: undefined });
+export const transform = (pattern: Pattern, rewrite: Rewrite): Rule => ({ action: 'transform', pattern: compilePattern(pattern), rewrite, direction: undefined });
+
+/**
+ * The rules, applying only to what comes in to the holder:
+ * `ingress(take('$status'))` may observe `$status` and may not assert it.
+ */
+export const ingress = (...rules: RuleList): Rule[] => directed('ingress', rules);
+
+/** The rules, applying only to what the holder sends out: `egress(take('#log'))` may log and sees no one's logs. */
+export const egress = (...rules: RuleList): Rule[] => directed('egress', rules);
+
+/** Rules as a vassal takes them: groups (from `ingress`, `egress`, a shared list) may be nested. */
+export type RuleList = readonly (Rule | readonly Rule[])[];
+
+/** One flat list of rules, in order. */
+export function flattenRules(rules: RuleList): Rule[] {
+  return rules.flat();
+}
+
+function directed(direction: Direction, rules: RuleList): Rule[] {
+  return flattenRules(rules).map((rule) => {
+    if (rule.direction !== undefined && rule.direction !== direction) {
+      throw new TypeError(`vassal rule ${rule.pattern.source} is ${rule.direction} only; it cannot also be ${direction} only`);
+    }
+    return { ...rule, direction };
+  });
+}
 
 /** Build a tuple for a rewrite: `tuple('#whisper', ...m.args)`. */
 export function tuple(head: string, ...args: unknown[]): Tuple {
@@ -55,10 +96,15 @@ export function tuple(head: string, ...args: unknown[]): Tuple {
   return { kind, topic, args };
 }
 
-/** What the rules let through for one tuple, in order. */
-export function applyRules(rules: readonly Rule[], t: Tuple): ViewOutput[] {
+/**
+ * What the rules let through for one tuple crossing in `direction`, in
+ * order. Rules for the other direction are skipped; without a direction
+ * every rule applies.
+ */
+export function applyRules(rules: readonly Rule[], t: Tuple, direction?: Direction): ViewOutput[] {
   const out: ViewOutput[] = [];
   for (const rule of rules) {
+    if (direction !== undefined && rule.direction !== undefined && rule.direction !== direction) continue;
     const bindings = rule.pattern.match(t);
     if (bindings === null) continue;
     switch (rule.action) {
@@ -107,28 +153,28 @@ export class Vassal implements Space {
   readonly #target: Space;
   readonly #rules: readonly Rule[];
 
-  constructor(target: Space, rules: readonly Rule[], name?: string) {
+  constructor(target: Space, rules: RuleList, name?: string) {
     const base = target instanceof Vassal ? baseOf.get(target) : (target as { [coreOf]?: RealmCore })[coreOf];
     if (base === undefined) throw new TypeError('a Vassal wraps a Realm or another Vassal; use attenuate() for plain objects');
     baseOf.set(this, base);
     this.#target = target;
-    this.#rules = [...rules];
+    this.#rules = flattenRules(rules);
     this.name = name ?? `vassal of ${target instanceof Vassal ? target.name : base.label}`;
   }
 
   /** What these rules let through for `t` (for tests and debugging). */
-  filter(t: Tuple): ViewOutput[] {
-    return applyRules(this.#rules, t);
+  filter(t: Tuple, direction?: Direction): ViewOutput[] {
+    return applyRules(this.#rules, t, direction);
   }
 
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
-    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }));
+    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }, 'egress'));
     for (const c of copies) this.#target.post(c.topic, c.args);
     return primary === null ? Promise.resolve(Empty) : this.#target.signal(primary.topic, ...primary.args);
   }
 
   post(topic: string, args: readonly unknown[] = [], onReply?: ReplyCallback): void {
-    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }));
+    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }, 'egress'));
     for (const c of copies) this.#target.post(c.topic, c.args);
     if (primary !== null) {
       this.#target.post(primary.topic, primary.args, onReply);
@@ -149,7 +195,7 @@ export class Vassal implements Space {
   }
 
   proclaim(topic: string, ...args: unknown[]): Proclamation {
-    const outputs = distinct(applyRules(this.#rules, { kind: '$', topic, args }));
+    const outputs = distinct(applyRules(this.#rules, { kind: '$', topic, args }, 'egress'));
     const handles = outputs.map((o) => this.#target.proclaim(o.tuple.topic, ...o.tuple.args));
     return {
       topic,
@@ -169,7 +215,7 @@ export class Vassal implements Space {
     // Watch everything beneath, and show the body only what the rules let through.
     return this.#target.subscribe([], (m) => {
       const cleanups: (() => void)[] = [];
-      for (const o of distinct(applyRules(rules, m))) {
+      for (const o of distinct(applyRules(rules, m, 'ingress'))) {
         const bindings = wanted.match(o.tuple);
         if (bindings === null) continue;
         const cleanup = body(matchOf(o.tuple, bindings));
@@ -191,7 +237,7 @@ export class Vassal implements Space {
     // Raw tuple → these rules → the caller's view. A copy stays a copy.
     const composed: View = (t) => {
       const out: ViewOutput[] = [];
-      for (const o of distinct(applyRules(rules, t))) {
+      for (const o of distinct(applyRules(rules, t, 'ingress'))) {
         for (const v of view(o.tuple)) out.push(o.mode === 'peek' && v.mode === 'take' ? { tuple: v.tuple, mode: 'peek' } : v);
       }
       return out;
@@ -199,7 +245,7 @@ export class Vassal implements Space {
     return this.#target.trap(composed, handler);
   }
 
-  vassal(rules: readonly Rule[], name?: string): Vassal {
+  vassal(rules: RuleList, name?: string): Vassal {
     return new Vassal(this, rules, name);
   }
 
@@ -265,12 +311,12 @@ export interface AttenuateOptions {
  * property descriptor, a prototype or a callback's arguments. Attenuating an
  * attenuated object applies both rule lists, so authority only narrows.
  */
-export function attenuate<T extends object>(target: T, rules: readonly Rule[], options: AttenuateOptions = {}): T {
+export function attenuate<T extends object>(target: T, rules: RuleList, options: AttenuateOptions = {}): T {
   const holder = options.name ?? membraneHolder(target) ?? (target.constructor?.name || 'object');
-  const ruleList = [...rules];
+  const ruleList = flattenRules(rules);
   const decide = (name: string, args: readonly unknown[]): Tuple => {
     // Peeked calls are reported, not performed: every peek is reported, even of a call that is also taken.
-    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }), false);
+    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }, 'egress'), false);
     for (const c of copies) options.onPeek?.(c);
     if (primary === null) throw new CapabilityError(holder, name);
     return primary;
