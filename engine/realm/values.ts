@@ -25,7 +25,10 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 // The number only has to be unique for the life of the object, never stable
 // across runs, because keys never reach traces (descriptions do).
 const identities = new WeakMap<object, number>();
-const symbolIdentities = new Map<symbol, number>();
+// Held weakly too: a fresh `Symbol()` used once as an argument must not stay
+// in this table for ever. (Registered symbols cannot be held weakly; they are
+// keyed by their registry name instead.)
+const symbolIdentities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
 function identityOf(x: object): number {
@@ -38,8 +41,9 @@ function symbolIdentityOf(x: symbol): string {
   if (x === Empty) return '___';
   const registered = Symbol.keyFor(x);
   if (registered !== undefined) return `@${JSON.stringify(registered)}`;
-  let id = symbolIdentities.get(x);
-  if (id === undefined) symbolIdentities.set(x, (id = nextIdentity++));
+  const key = x as unknown as object; // unregistered symbols may be WeakMap keys (ES2023)
+  let id = symbolIdentities.get(key);
+  if (id === undefined) symbolIdentities.set(key, (id = nextIdentity++));
   return `@#${id}`;
 }
 
