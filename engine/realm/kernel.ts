@@ -6,7 +6,7 @@
 import type { Scheduler } from '../scheduler.js';
 import type { RealmCore } from './core.js';
 import type { Trace, TurnKind } from './trace.js';
-import { Turn, type Effect } from './turn.js';
+import { Turn, type Effect, type Facet } from './turn.js';
 
 export interface TurnFailure {
   readonly error: unknown;
@@ -164,6 +164,11 @@ export class Kernel {
     this.#commit(external);
   }
 
+  /** The facet of the open turn (a subscription body is running), if any. */
+  get facet(): Facet | null {
+    return this.active?.facet ?? null;
+  }
+
   /** Record a field write so that a rollback can undo it. */
   recordUndo(undo: () => void): void {
     this.active?.undo.push(undo);
@@ -181,9 +186,11 @@ export class Kernel {
     cause: number | null,
     body: () => void,
     onFailure: 'throw' | 'report',
+    facet: Facet | null = null,
   ): boolean {
     if (this.active !== null) throw new Error('a turn is already open (was the scheduler run from inside a turn?)');
     const turn = new Turn(this.#nextTurn++, cause, actor, kind, this.tracing ? label() : '');
+    turn.facet = facet;
     this.active = turn;
     try {
       body();

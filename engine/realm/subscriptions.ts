@@ -15,6 +15,7 @@ import type { Kernel } from './kernel.js';
 import { matchOf, type CompiledPattern, type Match, type Tuple } from './pattern.js';
 import type { Entry } from './proclamations.js';
 import { describeTuple } from './values.js';
+import type { Facet } from './turn.js';
 
 /** Runs once per match; may return a cleanup to run when the match goes away. */
 export type SubscriptionBody = (m: Match) => void | (() => void);
@@ -26,6 +27,8 @@ export interface Instance {
   /** The match went away (or the subscription ended). */
   ended: boolean;
   cleanup: (() => void) | undefined;
+  /** What the body asserted (and subscribed to): withdrawn when the match goes away. */
+  facet: Facet | undefined;
   /** The turn that ended the match: the cause of the cleanup turn. */
   endCause: number | null;
 }
@@ -54,7 +57,7 @@ export class Subscription {
 
 export function newInstance(sub: Subscription, t: Tuple, bindings: Readonly<Record<string, unknown>>): Instance {
   sub.live++;
-  return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, endCause: null };
+  return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, facet: undefined, endCause: null };
 }
 
 const label = (inst: Instance) => () =>
@@ -65,17 +68,19 @@ export function scheduleBody(kernel: Kernel, inst: Instance, cause?: number | nu
     if (inst.state !== 'pending') return;
     if (inst.sub.cancelled) return cancelInstance(kernel, inst);
     let cleanup: (() => void) | undefined;
+    const facet: Facet = { ends: [] };
     const ok = kernel.runTurn(inst.sub.owner, 'added', label(inst), c, () => {
       const result: unknown = inst.sub.body(inst.match);
       if (typeof result === 'function') cleanup = result as () => void;
       else kernel.watchAsync(result, inst.sub.owner, 'added');
-    }, 'report');
+    }, 'report', facet);
     if (!ok) {
       inst.state = 'done';
       return;
     }
     inst.state = 'active';
     inst.cleanup = cleanup;
+    if (facet.ends.length > 0) inst.facet = facet;
     if (inst.ended) scheduleCleanup(kernel, inst);
   };
   if (cause === undefined) kernel.later(run);
@@ -87,7 +92,16 @@ function scheduleCleanup(kernel: Kernel, inst: Instance): void {
     if (inst.state !== 'active') return;
     inst.state = 'done';
     const cleanup = inst.cleanup;
+    const facet = inst.facet;
     inst.cleanup = undefined;
+    inst.facet = undefined;
+    // The match's own assertions go first, in a turn of their own, so that a
+    // cleanup that throws cannot keep them.
+    if (facet !== undefined) {
+      kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, () => {
+        for (const end of facet.ends) end();
+      }, 'report');
+    }
     if (cleanup !== undefined) {
       kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, () => kernel.watchAsync(cleanup(), inst.sub.owner, 'cleanup'), 'report');
     }
@@ -120,6 +134,8 @@ function cancelInstance(kernel: Kernel, inst: Instance): void {
 export function subscribe(kernel: Kernel, owner: RealmCore, target: RealmCore, pattern: CompiledPattern, body: SubscriptionBody): Subscription {
   if (pattern.kind === '.') throw new TypeError(`pattern ${pattern.source}: calls ('.') are not realm events`);
   const sub = new Subscription(owner, target, pattern, body);
+  // Made by a subscription body: it ends with that match.
+  kernel.facet?.ends.push(() => unsubscribe(kernel, kernel.actor ?? owner, sub));
   kernel.perform(owner, {
     apply() {
       if (sub.cancelled) return;
