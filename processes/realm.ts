@@ -34,7 +34,7 @@ import { RETRY_BUDGET_FIELD, RetryBudgetError, UserCodeError, retryBudget, yield
 import type { Process } from '../engine/process.js';
 import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../engine/realm/engine.js';
 import { CapabilityError } from '../engine/realm/errors.js';
-import { placeIn } from '../engine/realm/placement.js';
+import { madeForProcesses, placeIn } from '../engine/realm/placement.js';
 import type { Realm } from '../engine/realm/realm.js';
 import { Membrane } from '../engine/realm/membrane.js';
 import type { Tuple } from '../engine/realm/pattern.js';
@@ -300,14 +300,16 @@ declare module './chain.js' {
   interface Chain<X> {
     /**
      * Places the chain's processes, and the steps added after this call, in
-     * `realm`; a name makes a child realm of the realm the source lives in.
+     * `realm`; a name makes a child realm of the realm the source lives in,
+     * which stops once those processes have finished.
      */
     within(realm: Realm | string): Chain<X>;
   }
 }
 
 Chain.prototype.within = function within<X>(this: Chain<X>, realm: Realm | string): Chain<X> {
-  const target = typeof realm === 'string' ? this.source.realm.child({ name: realm }) : realm;
+  // A realm made here lives as long as the processes placed in it.
+  const target = typeof realm === 'string' ? madeForProcesses(this.source.realm.child({ name: realm })) : realm;
   for (const p of upstream(this.tail)) placeIn(p, target);
   return this;
 };
