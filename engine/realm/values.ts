@@ -77,7 +77,7 @@ export function valueKey(x: unknown, depth: number): string {
       break;
   }
   if (x === null) return 'N';
-  if (depth > MAX_DEPTH) throw new TypeError('value nested too deeply (cyclic?) to be part of a tuple');
+  if (depth > MAX_DEPTH) throw new TypeError(`a value nested deeper than ${MAX_DEPTH} levels (or cyclic) cannot be part of a tuple`);
   if (Array.isArray(x)) {
     let out = '[';
     for (let i = 0; i < x.length; i++) out += (i ? ',' : '') + valueKey(x[i], depth + 1);
@@ -100,7 +100,7 @@ export function structurallyEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
   if (typeof a === 'number' && typeof b === 'number') return a !== a && b !== b; // NaN
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (depth > MAX_DEPTH) throw new TypeError('value nested too deeply (cyclic?) to compare');
+  if (depth > MAX_DEPTH) throw new TypeError(`values nested deeper than ${MAX_DEPTH} levels (or cyclic) cannot be compared`);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!structurallyEqual(a[i], b[i], depth + 1)) return false;
