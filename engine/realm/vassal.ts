@@ -150,34 +150,55 @@ const baseOf = new WeakMap<Vassal, RealmCore>();
 
 export class Vassal implements Space {
   readonly name: string;
-  readonly #target: Space;
-  readonly #rules: readonly Rule[];
+  /** The realm beneath every layer. */
+  readonly #base: Space;
+  /**
+   * The rule lists of this vassal and of the vassals it wraps, its own first.
+   * A vassal of a vassal keeps them all in one list and applies them in a
+   * loop, so a chain of any depth costs no stack.
+   */
+  readonly #layers: readonly (readonly Rule[])[];
 
   constructor(target: Space, rules: RuleList, name?: string) {
     const base = target instanceof Vassal ? baseOf.get(target) : (target as { [coreOf]?: RealmCore })[coreOf];
     if (base === undefined) throw new TypeError('a Vassal wraps a Realm or another Vassal; use attenuate() for plain objects');
     baseOf.set(this, base);
-    this.#target = target;
-    this.#rules = flattenRules(rules);
+    const own = flattenRules(rules);
+    this.#base = base.facade;
+    this.#layers = target instanceof Vassal ? [own, ...target.#layers] : [own];
     this.name = name ?? `vassal of ${target instanceof Vassal ? target.name : base.label}`;
   }
 
-  /** What these rules let through for `t` (for tests and debugging). */
+  /** What these rules (this vassal's own) let through for `t` (for tests and debugging). */
   filter(t: Tuple, direction?: Direction): ViewOutput[] {
-    return applyRules(this.#rules, t, direction);
+    return applyRules(this.#layers[0], t, direction);
+  }
+
+  /** What reaches the realm beneath when the holder sends `t`: through every layer, outermost first. */
+  #egress(t: Tuple): readonly ViewOutput[] {
+    let current: readonly ViewOutput[] = [{ tuple: t, mode: 'take' }];
+    for (let i = 0; i < this.#layers.length && current.length > 0; i++) current = through(this.#layers[i], current, 'egress');
+    return current;
+  }
+
+  /** What the holder sees of `t` in the realm beneath: through every layer, innermost first. */
+  #ingress(t: Tuple): readonly ViewOutput[] {
+    let current: readonly ViewOutput[] = [{ tuple: t, mode: 'take' }];
+    for (let i = this.#layers.length - 1; i >= 0 && current.length > 0; i--) current = through(this.#layers[i], current, 'ingress');
+    return current;
   }
 
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
-    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }, 'egress'));
-    for (const c of copies) this.#target.post(c.topic, c.args);
-    return primary === null ? Promise.resolve(Empty) : this.#target.signal(primary.topic, ...primary.args);
+    const { primary, copies } = split(this.#egress({ kind: '#', topic, args }));
+    for (const c of copies) this.#base.post(c.topic, c.args);
+    return primary === null ? Promise.resolve(Empty) : this.#base.signal(primary.topic, ...primary.args);
   }
 
   post(topic: string, args: readonly unknown[] = [], onReply?: ReplyCallback): void {
-    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }, 'egress'));
-    for (const c of copies) this.#target.post(c.topic, c.args);
+    const { primary, copies } = split(this.#egress({ kind: '#', topic, args }));
+    for (const c of copies) this.#base.post(c.topic, c.args);
     if (primary !== null) {
-      this.#target.post(primary.topic, primary.args, onReply);
+      this.#base.post(primary.topic, primary.args, onReply);
       return;
     }
     // Dropped: the target never sees it; the sender hears Empty, as if unhandled.
@@ -195,8 +216,8 @@ export class Vassal implements Space {
   }
 
   proclaim(topic: string, ...args: unknown[]): Proclamation {
-    const outputs = distinct(applyRules(this.#rules, { kind: '$', topic, args }, 'egress'));
-    const handles = outputs.map((o) => this.#target.proclaim(o.tuple.topic, ...o.tuple.args));
+    const outputs = distinct(this.#egress({ kind: '$', topic, args }));
+    const handles = outputs.map((o) => this.#base.proclaim(o.tuple.topic, ...o.tuple.args));
     return {
       topic,
       args,
@@ -211,11 +232,10 @@ export class Vassal implements Space {
 
   subscribe(pattern: Pattern, body: SubscriptionBody): Handle {
     const wanted = compilePattern(pattern);
-    const rules = this.#rules;
     // Watch everything beneath, and show the body only what the rules let through.
-    return this.#target.subscribe([], (m) => {
+    return this.#base.subscribe([], (m) => {
       const cleanups: (() => void)[] = [];
-      for (const o of distinct(applyRules(rules, m, 'ingress'))) {
+      for (const o of distinct(this.#ingress(m))) {
         const bindings = wanted.match(o.tuple);
         if (bindings === null) continue;
         const cleanup = body(matchOf(o.tuple, bindings));
@@ -233,16 +253,15 @@ export class Vassal implements Space {
   }
 
   trap(view: View, handler: SignalHandler): Handle {
-    const rules = this.#rules;
-    // Raw tuple → these rules → the caller's view. A copy stays a copy.
+    // Raw tuple → every layer's rules → the caller's view. A copy stays a copy.
     const composed: View = (t) => {
       const out: ViewOutput[] = [];
-      for (const o of distinct(applyRules(rules, t, 'ingress'))) {
+      for (const o of this.#ingress(t)) {
         for (const v of view(o.tuple)) out.push(o.mode === 'peek' && v.mode === 'take' ? { tuple: v.tuple, mode: 'peek' } : v);
       }
       return out;
     };
-    return this.#target.trap(composed, handler);
+    return this.#base.trap(composed, handler);
   }
 
   vassal(rules: RuleList, name?: string): Vassal {
@@ -252,6 +271,15 @@ export class Vassal implements Space {
   toString(): string {
     return `Vassal(${this.name})`;
   }
+}
+
+/** One layer of rules applied to each tuple that came through the layers before it; a copy stays a copy. */
+function through(rules: readonly Rule[], inputs: readonly ViewOutput[], direction: Direction): ViewOutput[] {
+  const out: ViewOutput[] = [];
+  for (const o of inputs) {
+    for (const x of distinct(applyRules(rules, o.tuple, direction))) out.push(o.mode === 'peek' && x.mode === 'take' ? { tuple: x.tuple, mode: 'peek' } : x);
+  }
+  return out;
 }
 
 function split(outputs: readonly ViewOutput[], once = true): { primary: Tuple | null; copies: Tuple[] } {
