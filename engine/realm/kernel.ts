@@ -29,7 +29,15 @@ export interface KernelHooks {
   readonly onError?: (failure: TurnFailure) => void;
   /** A signal reached the World unhandled; it has already been discarded. */
   readonly onUnhandled?: (signal: UnhandledSignal) => void;
+  /**
+   * How many signals one realm may have pending (sent and not yet answered);
+   * past it `signal` and `post` throw a SignalOverflowError. A realm may set
+   * its own (RealmOptions). Default: DEFAULT_MAX_PENDING_SIGNALS.
+   */
+  readonly maxPendingSignals?: number;
 }
+
+export const DEFAULT_MAX_PENDING_SIGNALS = 10_000;
 
 /** Sizes of every table the realm tree keeps; tests compare these before and after. */
 export interface RealmStats {
@@ -57,6 +65,7 @@ export class Kernel {
   readonly realms = new Set<RealmCore>();
   /** Signals sent and not yet answered (a count: the signals themselves hang off their sender). */
   pendingSignals = 0;
+  readonly maxPendingSignals: number;
   /**
    * Installed subscriptions that see proclamations, by topic ('' for those
    * that see every topic), so that code publishing state can ask "does anyone
@@ -71,7 +80,9 @@ export class Kernel {
     readonly scheduler: Scheduler,
     readonly trace: Trace | null,
     readonly hooks: KernelHooks,
-  ) {}
+  ) {
+    this.maxPendingSignals = checkBound(hooks.maxPendingSignals ?? DEFAULT_MAX_PENDING_SIGNALS);
+  }
 
   get tracing(): boolean {
     return this.trace !== null;
@@ -336,4 +347,12 @@ export class Kernel {
       scheduledTasks: this.scheduler.pending,
     };
   }
+}
+
+/** A bound on pending signals: a whole number, at least 1. */
+export function checkBound(n: unknown): number {
+  if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
+    throw new TypeError(`maxPendingSignals must be a whole number of at least 1 (or Infinity), got ${String(n)}`);
+  }
+  return n;
 }

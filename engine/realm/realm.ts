@@ -11,11 +11,12 @@
 import { RealmCore } from './core.js';
 import { Empty } from './empty.js';
 import { RealmStoppedError } from './errors.js';
+import { checkBound } from './kernel.js';
 import { coreOf, lookupField, wouldCycle, type FieldSource } from './fields.js';
 import { stopNow } from './lifecycle.js';
 import { compilePattern, matchOf, type Match, type Pattern } from './pattern.js';
 import { proclaim, type Proclamation } from './proclamations.js';
-import { installTrap, postSignal, removeTrap, type ReplyCallback, type SignalHandler, type View } from './signals.js';
+import { admitSignal, installTrap, postSignal, removeTrap, type ReplyCallback, type SignalHandler, type View } from './signals.js';
 import type { Handle, Space } from './space.js';
 import { subscribe, unsubscribe, type SubscriptionBody } from './subscriptions.js';
 import { describeTag, tupleKey, type Describable } from './values.js';
@@ -30,6 +31,8 @@ export interface RealmOptions {
    * means no delegation.
    */
   readonly prototype?: FieldSource | null;
+  /** How many signals this realm may have pending before `signal` and `post` refuse more; default: the World's. */
+  readonly maxPendingSignals?: number;
 }
 
 export class Realm implements Space, Describable {
@@ -110,6 +113,7 @@ export class Realm implements Space, Describable {
     if (parent.stopped) throw new RealmStoppedError(parent.label, 'create a realm');
     const prototype = options.prototype === undefined ? parent.facade : options.prototype;
     const childCore = new RealmCore(kernel, kernel.nextRealmId(), options.name ?? '', parent, detached, prototype);
+    if (options.maxPendingSignals !== undefined) childCore.maxPendingSignals = checkBound(options.maxPendingSignals);
     const realm = new Realm(childCore);
     parent.children.add(childCore);
     // A realm created by a turn that rolls back never existed.
@@ -210,6 +214,8 @@ export class Realm implements Space, Describable {
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
     const core = this.#alive(`signal #${topic}`);
     const kernel = core.kernel;
+    // Past the bound the refusal is thrown here, not hidden in the promise.
+    admitSignal(kernel, kernel.actor ?? core, checkTopic(topic));
     return new Promise((resolve) => {
       postSignal(kernel, kernel.actor ?? core, core, checkTopic(topic), args, undefined, resolve);
     });

@@ -17,6 +17,7 @@ import type { Kernel } from './kernel.js';
 import type { Tuple } from './pattern.js';
 import { endInstance, newInstance, scheduleBody, type Instance } from './subscriptions.js';
 import { describe, describeTuple } from './values.js';
+import { SignalOverflowError } from './errors.js';
 import type { Effect } from './turn.js';
 
 /** Receives a trapped signal; a returned value other than undefined is the reply. */
@@ -165,9 +166,15 @@ export function postSignal(
   onReply: ReplyCallback | undefined,
   resolve: ((value: unknown) => void) | undefined,
 ): number {
+  admitSignal(kernel, sender, topic);
   const sig = new PendingSignal(kernel.nextSignalId(), topic, args, sender, origin, onReply, resolve);
+  sender.raising++;
   kernel.perform(sender, {
+    discard() {
+      sender.raising--;
+    },
     apply() {
+      sender.raising--;
       if (sender.stopped || origin.stopped) {
         if (kernel.tracing) kernel.note(`post ${describeTuple('#', topic, args)} s${sig.id} dropped (realm stopped)`);
         sig.state = 'settled';
@@ -183,6 +190,16 @@ export function postSignal(
     describe: () => `post ${describeTuple('#', topic, args)} s${sig.id}`,
   });
   return sig.id;
+}
+
+/**
+ * Refuse a signal past the sender's bound on pending signals (flow control:
+ * a sender that outruns its handler is told at once, before anything is
+ * sent). Counts the signals raised in turns not yet committed too.
+ */
+export function admitSignal(kernel: Kernel, sender: RealmCore, topic: string): void {
+  const bound = sender.maxPendingSignals ?? kernel.maxPendingSignals;
+  if (sender.sent.size + sender.raising >= bound) throw new SignalOverflowError(sender.label, topic, bound);
 }
 
 /**
