@@ -116,6 +116,8 @@ export class Signal {
     const kernel = this.#kernel;
     const pending = this.#pending;
     const trap = this.#trap;
+    // A promise (or any thenable) is not a reply: what it resolves to is.
+    if (isThenable(value)) return awaitReply(kernel, pending, trap, this, value, true);
     kernel.perform(kernel.actor ?? trap.owner, {
       apply() {
         if (pending.state !== 'trapped' || pending.trap !== trap) {
@@ -315,13 +317,14 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * answered Empty). Either way nothing is left unhandled: a rejecting handler
  * must not take the process down. Resolving to undefined means "no reply",
  * as a synchronous handler returning nothing: the handler answers some other
- * way (`s.reply`, `s.pass`) or later.
+ * way (`s.reply`, `s.pass`) or later. `s.reply(promise)` waits the same way.
  */
-function awaitReply(kernel: Kernel, sig: PendingSignal, trap: Trap, s: Signal, promised: PromiseLike<unknown>): void {
+function awaitReply(kernel: Kernel, sig: PendingSignal, trap: Trap, s: Signal, promised: PromiseLike<unknown>, explicit = false): void {
   const held = () => sig.state === 'trapped' && sig.trap === trap;
   Promise.resolve(promised).then(
     (value) => {
-      if (value === undefined || s.acted || !held() || trap.owner.stopped) return;
+      // Returned by the handler, undefined means "no reply"; given to reply(), it is the reply.
+      if ((!explicit && (value === undefined || s.acted)) || !held() || trap.owner.stopped) return;
       kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} async reply`, null, () => s.reply(value), 'report');
       kernel.wake();
     },

@@ -98,3 +98,20 @@ describe('other user code that returns a rejecting promise is a failure too, nev
     sub.cancel();
   });
 });
+
+describe('reply(promise) waits for the value too', () => {
+  test('the sender gets what the promise resolves to; a rejection answers Empty and is reported', async () => {
+    const failures: unknown[] = [];
+    const world = new World({ onError: (f) => void failures.push((f.error as Error).message) });
+    world.on('ok', (s) => s.reply(Promise.resolve('later')));
+    world.on('bad', (s) => s.reply(Promise.reject(new Error('no'))));
+    const got: unknown[] = [];
+    world.child().post('ok', [], (v) => void got.push(v));
+    world.child().post('bad', [], (v) => void got.push(v));
+    world.run();
+    await tick();
+    world.run();
+    expect(got).toEqual(['later', Empty]);
+    expect(failures).toEqual(['no']);
+  });
+});
