@@ -18,7 +18,8 @@
 //      (the steps before it do not run twice), 'skip' drops it there, 'abort'
 //      (also: no handler, or an answer that is none of the three) fails the
 //      run with a UserCodeError: every port ends with an error end and
-//      completion() rejects;
+//      completion() rejects. Retries yield to the event loop first, and past
+//      the realm's retry budget (engine/policy.ts) the answer is 'abort';
 //   4. the held elements go on through the gate, which may pause again, and
 //      the source is told it may write again. An end of stream that arrived
 //      meanwhile is passed on only now, so the sink never finishes early.
