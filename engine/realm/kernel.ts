@@ -195,7 +195,7 @@ export class Kernel {
     kind: TurnKind,
     label: () => string,
     cause: number | null,
-    body: () => void,
+    body: () => unknown,
     onFailure: 'throw' | 'report',
     facet: Facet | null = null,
   ): boolean {
@@ -204,7 +204,9 @@ export class Kernel {
     turn.facet = facet;
     this.active = turn;
     try {
-      body();
+      // User code returning a promise (an async callback): its rejection is a failure too.
+      const result = body();
+      if (result !== undefined) this.watchAsync(result, actor, kind);
     } catch (error) {
       this.active = null;
       this.#rollback(turn, error);

@@ -86,7 +86,8 @@ export function proclaim(kernel: Kernel, owner: RealmCore, store: RealmCore, top
   if (args.includes(Empty)) throw new TypeError(`$${topic}: Empty may only be asserted alone (it means "retract")`);
   const handle = new ProclamationHandle(kernel, owner, store, topic, args, tupleKey(topic, args));
   // Asserted by a subscription body: it ends with that match.
-  kernel.facet?.ends.push(() => handle.retract());
+  const facet = kernel.facet;
+  if (facet !== null) (facet.ends ??= []).push(() => handle.retract());
   kernel.perform(owner, {
     apply: () => assertNow(kernel, handle),
     describe: () => `assert ${describeTuple('$', topic, args)} in ${store.label}`,

@@ -214,10 +214,11 @@ export class Realm implements Space, Describable {
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
     const core = this.#alive(`signal #${topic}`);
     const kernel = core.kernel;
+    const sender = kernel.actor ?? core;
     // Past the bound the refusal is thrown here, not hidden in the promise.
-    admitSignal(kernel, kernel.actor ?? core, checkTopic(topic));
+    admitSignal(kernel, sender, checkTopic(topic));
     return new Promise((resolve) => {
-      postSignal(kernel, kernel.actor ?? core, core, checkTopic(topic), args, undefined, resolve);
+      postSignal(kernel, sender, core, topic, args, undefined, resolve);
     });
   }
 
@@ -225,7 +226,9 @@ export class Realm implements Space, Describable {
   post(topic: string, args: readonly unknown[] = [], onReply?: ReplyCallback): number {
     const core = this.#alive(`post #${topic}`);
     const kernel = core.kernel;
-    return postSignal(kernel, kernel.actor ?? core, core, checkTopic(topic), [...args], onReply, undefined);
+    const sender = kernel.actor ?? core;
+    admitSignal(kernel, sender, checkTopic(topic));
+    return postSignal(kernel, sender, core, topic, [...args], onReply, undefined);
   }
 
   on(topic: string, handler: SignalHandler): Handle {

@@ -155,7 +155,8 @@ export class Signal {
 }
 
 /**
- * Raise a signal. `sender` is resumed with the reply (through `onReply`, in
+ * Raise a signal (its sender's bound checked by the caller: admitSignal).
+ * `sender` is resumed with the reply (through `onReply`, in
  * a turn of its own, and/or through `resolve`); `origin` is where bubbling
  * starts. Returns the signal's id.
  */
@@ -168,7 +169,6 @@ export function postSignal(
   onReply: ReplyCallback | undefined,
   resolve: ((value: unknown) => void) | undefined,
 ): number {
-  admitSignal(kernel, sender, topic);
   const sig = new PendingSignal(kernel.nextSignalId(), topic, args, sender, origin, onReply, resolve);
   sender.raising++;
   kernel.perform(sender, {
@@ -343,7 +343,7 @@ function runPeeks(kernel: Kernel, sig: PendingSignal, peeks: readonly Peek[], ca
     if (trap.removed || trap.owner.stopped) continue;
     const s = new Signal(kernel, sig, trap, seen, true);
     kernel.runTurn(trap.owner, 'peek', () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${trap.at.label}`, cause,
-      () => kernel.watchAsync(trap.handler(s), trap.owner, 'peek'), 'report');
+      () => trap.handler(s), 'report');
   }
 }
 
@@ -396,7 +396,7 @@ export function settle(kernel: Kernel, sig: PendingSignal, value: unknown): void
   if (onReply !== undefined) {
     kernel.later((cause) => {
       if (sender.stopped) return;
-      kernel.runTurn(sender, 'resume', () => `s${sig.id} = ${describe(value)}`, cause, () => kernel.watchAsync(onReply(value), sender, 'resume'), 'report');
+      kernel.runTurn(sender, 'resume', () => `s${sig.id} = ${describe(value)}`, cause, () => onReply(value), 'report');
     });
   }
 }

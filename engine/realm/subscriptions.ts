@@ -20,15 +20,14 @@ import type { Facet } from './turn.js';
 /** Runs once per match; may return a cleanup to run when the match goes away. */
 export type SubscriptionBody = (m: Match) => void | (() => void);
 
-export interface Instance {
+/** One match of a subscription; it is also the facet its body runs in. */
+export interface Instance extends Facet {
   readonly sub: Subscription;
   readonly match: Match;
   state: 'pending' | 'active' | 'done';
   /** The match went away (or the subscription ended). */
   ended: boolean;
   cleanup: (() => void) | undefined;
-  /** What the body asserted (and subscribed to): withdrawn when the match goes away. */
-  facet: Facet | undefined;
   /** The turn that ended the match: the cause of the cleanup turn. */
   endCause: number | null;
 }
@@ -57,7 +56,7 @@ export class Subscription {
 
 export function newInstance(sub: Subscription, t: Tuple, bindings: Readonly<Record<string, unknown>>): Instance {
   sub.live++;
-  return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, facet: undefined, endCause: null };
+  return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, ends: undefined, endCause: null };
 }
 
 const label = (inst: Instance) => () =>
@@ -68,19 +67,18 @@ export function scheduleBody(kernel: Kernel, inst: Instance, cause?: number | nu
     if (inst.state !== 'pending') return;
     if (inst.sub.cancelled) return cancelInstance(kernel, inst);
     let cleanup: (() => void) | undefined;
-    const facet: Facet = { ends: [] };
     const ok = kernel.runTurn(inst.sub.owner, 'added', label(inst), c, () => {
       const result: unknown = inst.sub.body(inst.match);
       if (typeof result === 'function') cleanup = result as () => void;
-      else kernel.watchAsync(result, inst.sub.owner, 'added');
-    }, 'report', facet);
+      else return result; // a promise: watched by the turn
+    }, 'report', inst);
     if (!ok) {
       inst.state = 'done';
+      inst.ends = undefined;
       return;
     }
     inst.state = 'active';
     inst.cleanup = cleanup;
-    if (facet.ends.length > 0) inst.facet = facet;
     if (inst.ended) scheduleCleanup(kernel, inst);
   };
   if (cause === undefined) kernel.later(run);
@@ -92,19 +90,17 @@ function scheduleCleanup(kernel: Kernel, inst: Instance): void {
     if (inst.state !== 'active') return;
     inst.state = 'done';
     const cleanup = inst.cleanup;
-    const facet = inst.facet;
+    const ends = inst.ends;
     inst.cleanup = undefined;
-    inst.facet = undefined;
+    inst.ends = undefined;
     // The match's own assertions go first, in a turn of their own, so that a
     // cleanup that throws cannot keep them.
-    if (facet !== undefined) {
+    if (ends !== undefined) {
       kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, () => {
-        for (const end of facet.ends) end();
+        for (const end of ends) end();
       }, 'report');
     }
-    if (cleanup !== undefined) {
-      kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, () => kernel.watchAsync(cleanup(), inst.sub.owner, 'cleanup'), 'report');
-    }
+    if (cleanup !== undefined) kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, cleanup, 'report');
   }, inst.endCause);
 }
 
@@ -135,7 +131,8 @@ export function subscribe(kernel: Kernel, owner: RealmCore, target: RealmCore, p
   if (pattern.kind === '.') throw new TypeError(`pattern ${pattern.source}: calls ('.') are not realm events`);
   const sub = new Subscription(owner, target, pattern, body);
   // Made by a subscription body: it ends with that match.
-  kernel.facet?.ends.push(() => unsubscribe(kernel, kernel.actor ?? owner, sub));
+  const facet = kernel.facet;
+  if (facet !== null) (facet.ends ??= []).push(() => unsubscribe(kernel, kernel.actor ?? owner, sub));
   kernel.perform(owner, {
     apply() {
       if (sub.cancelled) return;

@@ -37,5 +37,6 @@ export class Turn {
 
 /** What a subscription body asserted and subscribed to: withdrawn when its match goes away. */
 export interface Facet {
-  readonly ends: (() => void)[];
+  /** Made on the first assertion: most bodies assert nothing. */
+  ends: (() => void)[] | undefined;
 }

@@ -316,7 +316,7 @@ function sameTuple(a: Tuple, b: Tuple): boolean {
 function resumeWithEmpty(kernel: Kernel, sender: RealmCore, onReply: ReplyCallback): void {
   kernel.later((cause) => {
     if (sender.stopped) return;
-    kernel.runTurn(sender, 'resume', () => 'dropped signal = ___', cause, () => kernel.watchAsync(onReply(Empty), sender, 'resume'), 'report');
+    kernel.runTurn(sender, 'resume', () => 'dropped signal = ___', cause, () => onReply(Empty), 'report');
   });
 }
 
