@@ -153,11 +153,12 @@ export class Vassal implements Space {
   /** The realm beneath every layer. */
   readonly #base: Space;
   /**
-   * The rule lists of this vassal and of the vassals it wraps, its own first.
-   * A vassal of a vassal keeps them all in one list and applies them in a
-   * loop, so a chain of any depth costs no stack.
+   * The rule lists of this vassal and of the vassals it wraps, its own first,
+   * as a linked list: a vassal of a vassal reaches them all and applies them
+   * in a loop, so a chain of any depth costs no stack, and making one costs
+   * the same at any depth.
    */
-  readonly #layers: readonly (readonly Rule[])[];
+  readonly #layers: RuleLayer;
 
   constructor(target: Space, rules: RuleList, name?: string) {
     const base = target instanceof Vassal ? baseOf.get(target) : (target as { [coreOf]?: RealmCore })[coreOf];
@@ -165,26 +166,29 @@ export class Vassal implements Space {
     baseOf.set(this, base);
     const own = flattenRules(rules);
     this.#base = base.facade;
-    this.#layers = target instanceof Vassal ? [own, ...target.#layers] : [own];
+    this.#layers = { rules: own, next: target instanceof Vassal ? target.#layers : undefined };
     this.name = name ?? `vassal of ${target instanceof Vassal ? target.name : base.label}`;
   }
 
   /** What these rules (this vassal's own) let through for `t` (for tests and debugging). */
   filter(t: Tuple, direction?: Direction): ViewOutput[] {
-    return applyRules(this.#layers[0], t, direction);
+    return applyRules(this.#layers.rules, t, direction);
   }
 
   /** What reaches the realm beneath when the holder sends `t`: through every layer, outermost first. */
   #egress(t: Tuple): readonly ViewOutput[] {
     let current: readonly ViewOutput[] = [{ tuple: t, mode: 'take' }];
-    for (let i = 0; i < this.#layers.length && current.length > 0; i++) current = through(this.#layers[i], current, 'egress');
+    for (let l: RuleLayer | undefined = this.#layers; l !== undefined && current.length > 0; l = l.next) current = through(l.rules, current, 'egress');
     return current;
   }
 
   /** What the holder sees of `t` in the realm beneath: through every layer, innermost first. */
   #ingress(t: Tuple): readonly ViewOutput[] {
     let current: readonly ViewOutput[] = [{ tuple: t, mode: 'take' }];
-    for (let i = this.#layers.length - 1; i >= 0 && current.length > 0; i--) current = through(this.#layers[i], current, 'ingress');
+    if (this.#layers.next === undefined) return through(this.#layers.rules, current, 'ingress');
+    const inward: (readonly Rule[])[] = [];
+    for (let l: RuleLayer | undefined = this.#layers; l !== undefined; l = l.next) inward.push(l.rules);
+    for (let i = inward.length - 1; i >= 0 && current.length > 0; i--) current = through(inward[i], current, 'ingress');
     return current;
   }
 
@@ -273,6 +277,11 @@ export class Vassal implements Space {
   }
 }
 
+interface RuleLayer {
+  readonly rules: readonly Rule[];
+  readonly next: RuleLayer | undefined;
+}
+
 /** One layer of rules applied to each tuple that came through the layers before it; a copy stays a copy. */
 function through(rules: readonly Rule[], inputs: readonly ViewOutput[], direction: Direction): ViewOutput[] {
   const out: ViewOutput[] = [];
@@ -341,13 +350,35 @@ export interface AttenuateOptions {
  */
 export function attenuate<T extends object>(target: T, rules: RuleList, options: AttenuateOptions = {}): T {
   const holder = options.name ?? membraneHolder(target) ?? (target.constructor?.name || 'object');
-  const ruleList = flattenRules(rules);
+  // A view of a view holds the real object and every rule list, outermost
+  // first (a linked list: making a view costs the same at any depth): one
+  // membrane, and a chain of any depth costs no stack.
+  const inner = attenuated.get(target);
+  const layers: Layer = { rules: flattenRules(rules), holder, onPeek: options.onPeek, next: inner?.layers };
   const decide = (name: string, args: readonly unknown[]): Tuple => {
-    // Peeked calls are reported, not performed: every peek is reported, even of a call that is also taken.
-    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }, 'egress'), false);
-    for (const c of copies) options.onPeek?.(c);
-    if (primary === null) throw new CapabilityError(holder, name);
-    return primary;
+    let call: Tuple = { kind: '.', topic: name, args };
+    for (let layer: Layer | undefined = layers; layer !== undefined; layer = layer.next) {
+      // Peeked calls are reported, not performed: every peek is reported, even of a call that is also taken.
+      const { primary, copies } = split(applyRules(layer.rules, call, 'egress'), false);
+      for (const c of copies) layer.onPeek?.(c);
+      if (primary === null) throw new CapabilityError(layer.holder, call.topic);
+      call = primary;
+    }
+    return call;
   };
-  return new Membrane({ holder, decide }).out(target) as T;
+  const real = inner?.target ?? target;
+  const view = new Membrane({ holder, decide }).out(real) as T;
+  attenuated.set(view, { target: real, layers });
+  return view;
 }
+
+interface Layer {
+  readonly rules: readonly Rule[];
+  readonly holder: string;
+  readonly onPeek: ((call: Tuple) => void) | undefined;
+  /** The layer beneath (the view this one was made of). */
+  readonly next: Layer | undefined;
+}
+
+/** Views made by attenuate(): the object behind them and their rule lists. */
+const attenuated = new WeakMap<object, { readonly target: object; readonly layers: Layer }>();

@@ -4,10 +4,12 @@
 // lookups and the cycle check now follow chains of any length, and stopping
 // and vassal layers are walked in loops.
 import { describe, expect, test } from 'vitest';
-import { World, _, take } from '../../engine/realm/index.js';
+import { CapabilityError, World, _, attenuate, take } from '../../engine/realm/index.js';
 import type { Realm, Space } from '../../engine/realm/index.js';
 
 const DEPTH = 10_000;
+// Deep structures take a while to build on a loaded machine: the limit is for hangs, not speed.
+const SLOW = 60_000;
 
 describe('deep chains are followed, not refused', () => {
   test('a field 2,000 prototypes up is found; setting a long non-cyclic prototype is allowed; a real cycle is refused', () => {
@@ -22,7 +24,7 @@ describe('deep chains are followed, not refused', () => {
     expect(() => {
       world.prototype = r;
     }).toThrow(/would form a cycle/);
-  });
+  }, SLOW);
 
   test(`stopping a ${DEPTH}-deep tree stops every realm, children first`, () => {
     const world = new World();
@@ -38,7 +40,7 @@ describe('deep chains are followed, not refused', () => {
     world.run();
     expect(world.stats().realms).toBe(1);
     expect(order).toEqual(['deepest', 'top']);
-  });
+  }, SLOW);
 
   test(`a ${DEPTH}-deep chain of vassals signals, proclaims, subscribes and traps`, async () => {
     const world = new World();
@@ -54,5 +56,14 @@ describe('deep chains are followed, not refused', () => {
     expect(await reply).toBe('answered');
     expect(app.count('status', 'up')).toBe(1);
     expect(seen).toEqual(['up']);
-  });
+  }, SLOW);
+
+  test(`a ${DEPTH}-deep chain of attenuated views calls through, and refuses what one layer refuses`, () => {
+    const target = { read: (path: string) => `contents of ${path}`, write: (path: string) => path };
+    let view: typeof target = target;
+    for (let i = 0; i < DEPTH; i++) view = attenuate(view, i === 5 ? [take('.read')] : [take('.read'), take('.write')], { name: `layer ${i}` });
+    expect(view.read('/a')).toBe('contents of /a');
+    expect(() => view.write('/a')).toThrow(CapabilityError);
+    expect(() => view.write('/a')).toThrow("layer 5: capability 'write' is not granted");
+  }, SLOW);
 });
