@@ -115,3 +115,41 @@ describe('reply(promise) waits for the value too', () => {
     expect(failures).toEqual(['no']);
   });
 });
+
+describe('an asynchronous supervisor in the engine', () => {
+  test("an async #error handler's answer is the decision", async () => {
+    const { IO } = await import('../../engine/index.js');
+    const io = new IO();
+    io.realm.on('error', async () => {
+      await tick();
+      return 'skip';
+    });
+    const out = await io.from([1, 2, 3]).onError('realm').map((x: number) => {
+      if (x === 2) throw new Error('bad');
+      return x;
+    }).collect().completion();
+    expect(out).toEqual([1, 3]);
+  });
+
+  test('a rejecting #error handler fails the run (as no answer would), and the process lives on', async () => {
+    const { IO } = await import('../../engine/index.js');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const io = new IO();
+      io.realm.on('error', async () => {
+        throw new Error('supervisor broke');
+      });
+      const sink = io.from([1, 2]).onError('realm').map((x: number) => {
+        if (x === 2) throw new Error('bad');
+        return x;
+      }).collect();
+      await expect(sink.completion()).rejects.toThrow(/map#\d+: user code threw at element 1: Error: bad/);
+      for (let i = 0; i < 5 && warnings.length === 0; i++) await tick();
+      expect(warnings).toContain('supervisor broke');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
