@@ -349,6 +349,10 @@ export interface AttenuateOptions {
  * attenuated object applies both rule lists, so authority only narrows.
  */
 export function attenuate<T extends object>(target: T, rules: RuleList, options: AttenuateOptions = {}): T {
+  // A function has no method names for the rules to decide on: calling it would go through undecided.
+  if (typeof target === 'function' && membraneHolder(target) === undefined) {
+    throw new TypeError('attenuate() takes an object whose methods are the capabilities; wrap a function as { call: f }');
+  }
   const holder = options.name ?? membraneHolder(target) ?? (target.constructor?.name || 'object');
   // A view of a view holds the real object and every rule list, outermost
   // first (a linked list: making a view costs the same at any depth): one

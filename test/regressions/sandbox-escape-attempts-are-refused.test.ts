@@ -177,4 +177,10 @@ describe('attenuate() is a membrane too', () => {
       expect((view.read as Any)('/a')).toBe('contents of /a');
     });
   }
+
+  test('a bare function cannot be attenuated: it has no method names to decide on', () => {
+    expect(() => attenuate((() => 'raw') as unknown as object, [take('.call')])).toThrow(/wrap a function as \{ call: f \}/);
+    const view = attenuate({ call: () => 'granted' }, [take('.call')]);
+    expect(view.call()).toBe('granted');
+  });
 });
