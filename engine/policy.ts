@@ -106,3 +106,37 @@ export function guard<F extends (...args: never[]) => unknown>(f: F, arity: 1 | 
     };
   return { fn: fn as unknown as F, bind: (l) => { label = l; } };
 }
+
+// ---------------------------------------------------------------- the 'realm' policy: retries
+
+/**
+ * How many times the realm may answer 'retry' for one element before the
+ * decision becomes 'abort'. A supervisor that always says 'retry' to an
+ * element that always fails would otherwise keep the chain on it for ever.
+ * A realm (or any realm above it, through its prototype) changes it with the
+ * field of this name: `world.set('retryBudget', 10)`.
+ */
+export const RETRY_BUDGET_FIELD = 'retryBudget';
+export const DEFAULT_RETRY_BUDGET = 100;
+
+/** The budget a realm field gives, or the default when it is missing or not a count. */
+export function retryBudget(field: unknown): number {
+  return typeof field === 'number' && Number.isInteger(field) && field >= 0 ? field : DEFAULT_RETRY_BUDGET;
+}
+
+/** The realm answered 'retry' more often than its budget allows: the run fails with this. */
+export class RetryBudgetError extends UserCodeError {
+  override name = 'RetryBudgetError';
+  constructor(process: string, index: number, cause: unknown, attempts: number, readonly budget: number) {
+    super(process, index, cause, attempts);
+    this.message = `${process}: gave up on element ${index} after ${attempts} attempts: the realm answered 'retry' ${budget} times, its retry budget (realm field '${RETRY_BUDGET_FIELD}'): ${describe(cause)}`;
+  }
+}
+
+/**
+ * Let the event loop run (timers, I/O) before going on. Retries answered at
+ * once would otherwise chain microtask after microtask and starve it.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

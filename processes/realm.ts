@@ -18,7 +18,8 @@
 //      (the steps before it do not run twice), 'skip' drops it there, 'abort'
 //      (also: no handler, or an answer that is none of the three) fails the
 //      run with a UserCodeError: every port ends with an error end and
-//      completion() rejects;
+//      completion() rejects. Retries yield to the event loop first, and past
+//      the realm's retry budget (engine/policy.ts) the answer is 'abort';
 //   4. the held elements go on through the gate, which may pause again, and
 //      the source is told it may write again. An end of stream that arrived
 //      meanwhile is passed on only now, so the sink never finishes early.
@@ -30,13 +31,15 @@
 import type { Elements } from '../engine/flowable.js';
 import { admitWith, chunk, define, each, jit, jitAdmit, type Definition } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
-import { UserCodeError } from '../engine/policy.js';
+import { RETRY_BUDGET_FIELD, RetryBudgetError, UserCodeError, retryBudget, yieldToEventLoop } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
 import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../engine/realm/engine.js';
 import { CapabilityError } from '../engine/realm/errors.js';
-import { placeIn } from '../engine/realm/placement.js';
+import { madeForProcesses, placeIn } from '../engine/realm/placement.js';
 import type { Realm } from '../engine/realm/realm.js';
-import { applyRules, block, take, type Rule } from '../engine/realm/vassal.js';
+import { Membrane } from '../engine/realm/membrane.js';
+import type { Tuple } from '../engine/realm/pattern.js';
+import { applyRules, flattenRules, take, type Rule, type RuleList } from '../engine/realm/vassal.js';
 import { runOf, upstream, type Run } from '../engine/run.js';
 import { code } from '../jit/code.js';
 import { Chain } from './chain.js';
@@ -111,6 +114,7 @@ async function resolve(g: Process, first: SupervisedError, run: Run<unknown>): P
   try {
     let error = first;
     let attempts = 1;
+    let retries = 0;
     for (;;) {
       const decision = await ask(error, attempts);
       if (run.failed || g.isEnded('out')) break;
@@ -120,6 +124,15 @@ async function resolve(g: Process, first: SupervisedError, run: Run<unknown>): P
         return;
       }
       if (decision === 'skip') break;
+      const budget = retryBudget(error.target.realm.get(RETRY_BUDGET_FIELD));
+      if (++retries > budget) {
+        g.state.held = null;
+        run.fail(new RetryBudgetError(error.target.label, error.index, error.cause, attempts, budget));
+        return;
+      }
+      // Between retries the event loop runs: timers and I/O go on while a supervisor insists.
+      await yieldToEventLoop();
+      if (run.failed || g.isEnded('out')) break;
       try {
         await redeliver(g, error.target, error.element, run);
         break;
@@ -288,14 +301,16 @@ declare module './chain.js' {
   interface Chain<X> {
     /**
      * Places the chain's processes, and the steps added after this call, in
-     * `realm`; a name makes a child realm of the realm the source lives in.
+     * `realm`; a name makes a child realm of the realm the source lives in,
+     * which stops once those processes have finished.
      */
     within(realm: Realm | string): Chain<X>;
   }
 }
 
 Chain.prototype.within = function within<X>(this: Chain<X>, realm: Realm | string): Chain<X> {
-  const target = typeof realm === 'string' ? this.source.realm.child({ name: realm }) : realm;
+  // A realm made here lives as long as the processes placed in it.
+  const target = typeof realm === 'string' ? madeForProcesses(this.source.realm.child({ name: realm })) : realm;
   for (const p of upstream(this.tail)) placeIn(p, target);
   return this;
 };
@@ -311,24 +326,29 @@ export type SandboxIO = IO & {
 };
 
 /**
- * May read (files, stdin, arrays, streams) and transform; may not write
- * files, standard output or streams, open sockets, or register processes
- * with the container directly.
+ * The capabilities `readOnlyIO` grants: reading (files, stdin, arrays,
+ * streams), transforming, collecting and reading results. Anything not named
+ * here is refused, so a method added to the engine later is refused until it
+ * is added here: writing files, standard output or streams, sockets, pipes
+ * of arbitrary definitions, the realm, registering or removing processes.
  */
-export const readOnlyIO: readonly Rule[] = [
-  block('.toFile'),
-  block('.toStdout'),
-  block('.toWritable'),
-  block('.toWeb'),
-  block('.write'),
-  block('.tcpConnect'),
-  block('.tcpServer'),
-  block('.add'),
-  block('.remove'),
-  block('.pin'),
-  block('.service'),
-  take('.'),
+export const readOnlyCapabilities: readonly string[] = [
+  // the container: sources
+  'file', 'from', 'fromAsync', 'fromReadable', 'fromWeb', 'stdin', 'merge', 'zip',
+  // chains: the transforming steps
+  'array', 'buffer', 'cat', 'concatMap', 'copy', 'count', 'drop', 'each', 'fields', 'filter', 'flatMap', 'fold',
+  'grep', 'jsonl', 'last', 'lines', 'lower', 'map', 'mapBytes', 'onError', 'reduce', 'scan', 'split', 'stringify',
+  'sum', 'take', 'tee', 'tr', 'uniq', 'unlines', 'upper', 'explain',
+  // chains and sinks: what they are, and their results
+  'io', 'source', 'process', 'collect', 'completion', 'done', 'value', 'result', 'run',
+  // processes: what they are
+  'label', 'id', 'isEnded',
+  // `for await (const x of chain)`
+  'asyncIterator', 'next', 'return',
 ];
+
+/** May read and transform; anything else is refused (an allowlist: see readOnlyCapabilities). */
+export const readOnlyIO: readonly Rule[] = readOnlyCapabilities.map((name) => take(`.${name}`));
 
 export interface SandboxOptions {
   /** Names the holder in refusals: "plugin: capability 'toFile' is not granted". */
@@ -340,71 +360,26 @@ export interface SandboxOptions {
  * on it, and on what it hands out (chains, sinks, processes, ports), is the
  * tuple `.method(args)` run through `rules` (see engine/realm/vassal.ts): a
  * call no rule takes throws a CapabilityError naming the capability, before
- * anything happens. Objects come back wrapped by the same rules and go back
- * in unwrapped, so authority cannot leak out through a return value; plain
- * data (arrays, records, bytes) and promises of it pass as they are.
+ * anything happens. The sandbox is a membrane (engine/realm/membrane.ts):
+ * objects come back wrapped by the same rules, through every way of reaching
+ * them (property descriptors, prototypes, arrays of results, errors,
+ * promises, the arguments the engine passes to callbacks), and go back in
+ * unwrapped; plain data passes as it is or as a copy.
  *
  * This attenuates what the code is handed. It cannot take away what the code
  * can import itself: run untrusted code where module imports are controlled.
  */
-export function sandbox(io: IO, rules: readonly Rule[], options: SandboxOptions = {}): SandboxIO {
+export function sandbox(io: IO, rules: RuleList, options: SandboxOptions = {}): SandboxIO {
   const holder = options.name ?? 'sandbox';
-  const list = [...rules];
-  const extras: Record<string, (...args: never[]) => unknown> = {
+  const list = flattenRules(rules);
+  const sockets: Record<string, (...args: never[]) => unknown> = {
     tcpConnect: (o: TcpConnectOptions) => import('./tcp.js').then((m) => m.tcpConnect(io, o)),
     tcpServer: (handler: Serve, o?: TcpServerOptions) => import('./tcp.js').then((m) => m.tcpServer(io, handler, o)),
   };
-  const proxies = new WeakMap<object, object>();
-  const targets = new WeakMap<object, object>();
-
-  const decide = (name: string, args: readonly unknown[]): { topic: string; args: readonly unknown[] } => {
-    const granted = applyRules(list, { kind: '.', topic: name, args }).find((o) => o.mode === 'take');
+  const decide = (name: string, args: readonly unknown[]): Tuple => {
+    const granted = applyRules(list, { kind: '.', topic: name, args }, 'egress').find((o) => o.mode === 'take');
     if (granted === undefined) throw new CapabilityError(holder, name);
     return granted.tuple;
   };
-  const unwrap = (v: unknown): unknown => (typeof v === 'object' && v !== null ? targets.get(v) ?? v : v);
-  const wrap = (v: unknown): unknown => {
-    if (v instanceof Promise) return v.then(wrap);
-    if (!carriesAuthority(v)) return v;
-    let proxy = proxies.get(v);
-    if (proxy === undefined) {
-      proxy = new Proxy(v, handler(v === io ? extras : undefined));
-      proxies.set(v, proxy);
-      targets.set(proxy, v);
-    }
-    return proxy;
-  };
-  const refuse = (what: string) => (): never => {
-    throw new CapabilityError(holder, what);
-  };
-  const handler = (more: Record<string, (...args: never[]) => unknown> | undefined): ProxyHandler<object> => ({
-    get(obj, prop) {
-      if (typeof prop === 'symbol' && prop !== Symbol.asyncIterator) return undefined;
-      const name = typeof prop === 'symbol' ? 'asyncIterator' : prop;
-      const extra = more !== undefined && Object.hasOwn(more, name) ? more[name] : undefined;
-      if (extra === undefined && !(prop in obj)) return undefined;
-      const value: unknown = extra ?? Reflect.get(obj, prop, obj);
-      const lookup = (topic: string): unknown => (topic === name ? value : more?.[topic] ?? Reflect.get(obj, topic, obj));
-      if (typeof value !== 'function') return wrap(lookup(decide(name, []).topic));
-      return (...args: unknown[]) => {
-        const call = decide(name, args);
-        const fn = lookup(call.topic);
-        if (typeof fn !== 'function') throw new CapabilityError(holder, call.topic);
-        return wrap((fn as (...a: unknown[]) => unknown).apply(obj, call.args.map(unwrap)));
-      };
-    },
-    set: (_obj, prop) => refuse(`set ${String(prop)}`)(),
-    defineProperty: (_obj, prop) => refuse(`define ${String(prop)}`)(),
-    deleteProperty: (_obj, prop) => refuse(`delete ${String(prop)}`)(),
-    setPrototypeOf: () => refuse('setPrototypeOf')(),
-  });
-  return wrap(io) as SandboxIO;
-}
-
-/** Engine objects (anything but plain data) carry authority and are handed out wrapped. */
-function carriesAuthority(v: unknown): v is object {
-  if (typeof v !== 'object' || v === null) return false;
-  if (Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof Error || v instanceof Date || v instanceof RegExp) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto !== Object.prototype && proto !== null;
+  return new Membrane({ holder, decide, extras: (target) => (target === io ? sockets : undefined) }).out(io) as SandboxIO;
 }

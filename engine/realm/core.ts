@@ -43,6 +43,10 @@ export class RealmCore {
   readonly sent = new Set<PendingSignal>();
   /** Signals this realm's handlers trapped and have not answered yet. */
   readonly trapped = new Set<PendingSignal>();
+  /** Signals raised in turns not committed yet: they count against the bound too. */
+  raising = 0;
+  /** How many signals this realm may have pending; undefined: the World's bound. */
+  maxPendingSignals: number | undefined = undefined;
 
   constructor(
     readonly kernel: Kernel,

@@ -31,7 +31,7 @@ import { UserCodeError, describe as describeCause } from '../policy.js';
 import { observe, type PortEvent } from '../ports.js';
 import type { Process } from '../process.js';
 import { coreOf } from './fields.js';
-import { engineHooks } from './placement.js';
+import { listenForEnds } from './placement.js';
 import type { Proclamation } from './proclamations.js';
 import { raiseError, type ErrorDecision } from './protocols.js';
 import type { Realm } from './realm.js';
@@ -92,6 +92,8 @@ export function rootRealm(io: IO, given: Realm | undefined): Realm {
   const link = new Link(new WeakRef(io), realm);
   links.set(io, link);
   const kernel = realm[coreOf].kernel;
+  // An asynchronous handler answered: run the World so that its reply goes on.
+  kernel.onWake(() => kick(realm.world));
   // Told while a subscription commits: look again at the next microtask.
   let queued = false;
   const cancel = kernel.watchInterest(() => {
@@ -124,7 +126,7 @@ let enabledLinks = 0;
 
 function enable(link: Link, io: IO): void {
   link.enabled = true;
-  if (enabledLinks++ === 0) engineHooks.ended = onEnded;
+  if (enabledLinks++ === 0) listenForEnds('proclamations', onEnded);
   link.unobserve = observe(io, (e) => onPortEvent(link, io, e));
   for (const p of io.processes()) {
     p.ports.forEach((far, n) => {
@@ -138,7 +140,7 @@ function enable(link: Link, io: IO): void {
 
 function disable(link: Link): void {
   link.enabled = false;
-  if (--enabledLinks === 0) engineHooks.ended = undefined;
+  if (--enabledLinks === 0) listenForEnds('proclamations', undefined);
   link.unobserve?.();
   link.unobserve = undefined;
   for (const m of link.marks.values()) {

@@ -15,16 +15,18 @@ export type FieldSource =
 /** Lets a realm facade be used as a prototype without exposing its core publicly. */
 export const coreOf: unique symbol = Symbol('pushback.realm.core');
 
-const MAX_CHAIN = 1000;
-
 function isRealmSource(p: FieldSource): p is { readonly [coreOf]: RealmCore } {
   return (p as { [coreOf]?: unknown })[coreOf] !== undefined;
 }
 
-/** The field's value, searching prototypes; Empty when no one defines it. */
+/**
+ * The field's value, searching prototypes; Empty when no one defines it.
+ * Chains of any length are followed: they cannot be cyclic, since setting a
+ * prototype refuses a cycle (and a new realm is no one's prototype yet).
+ */
 export function lookupField(core: RealmCore, key: string): unknown {
   let at: RealmCore = core;
-  for (let hops = 0; hops < MAX_CHAIN; hops++) {
+  for (;;) {
     if (at.fields.has(key)) return at.fields.get(key);
     const proto = at.prototype;
     if (proto === null) return Empty;
@@ -36,17 +38,16 @@ export function lookupField(core: RealmCore, key: string): unknown {
     const record = proto as Readonly<Record<string, unknown>>;
     return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : Empty;
   }
-  throw new Error(`field lookup for '${key}' exceeded ${MAX_CHAIN} prototypes`);
 }
 
 /** Would making `proto` the prototype of `core` create a cycle? */
 export function wouldCycle(core: RealmCore, proto: FieldSource | null): boolean {
-  let p = proto;
-  for (let hops = 0; p !== null && hops < MAX_CHAIN; hops++) {
+  // Walks the whole chain, however long: only reaching `core` again is a cycle.
+  for (let p = proto; p !== null; ) {
     if (!isRealmSource(p)) return false;
     const next = p[coreOf];
     if (next === core) return true;
     p = next.prototype;
   }
-  return p !== null;
+  return false;
 }

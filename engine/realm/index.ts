@@ -4,9 +4,9 @@
  * turns for atomicity and a trace for debugging.
  */
 export { Empty, isEmpty } from './empty.js';
-export { CapabilityError, RealmStoppedError } from './errors.js';
+export { CapabilityError, RealmStoppedError, SignalOverflowError } from './errors.js';
 export type { FieldSource } from './fields.js';
-export type { KernelHooks, RealmStats, TurnFailure, UnhandledSignal } from './kernel.js';
+export { DEFAULT_MAX_PENDING_SIGNALS, type KernelHooks, type RealmStats, type TurnFailure, type UnhandledSignal } from './kernel.js';
 export { _, Rest, bind, compilePattern, type Kind, type Match, type Pattern, type Tuple } from './pattern.js';
 export type { Proclamation } from './proclamations.js';
 export { ERROR_TOPIC, raiseError, type ErrorDecision, type ErrorReport } from './protocols.js';
@@ -19,6 +19,10 @@ export { describe, structurallyEqual } from './values.js';
 export {
   Vassal,
   applyRules,
+  distinct,
+  egress,
+  flattenRules,
+  ingress,
   attenuate,
   block,
   peek,
@@ -27,6 +31,8 @@ export {
   transform,
   tuple,
   type AttenuateOptions,
+  type Direction,
+  type RuleList,
   type Rewrite,
   type Rule,
   type RuleAction,

@@ -6,7 +6,7 @@
 import type { Scheduler } from '../scheduler.js';
 import type { RealmCore } from './core.js';
 import type { Trace, TurnKind } from './trace.js';
-import { Turn, type Effect } from './turn.js';
+import { Turn, type Effect, type Facet } from './turn.js';
 
 export interface TurnFailure {
   readonly error: unknown;
@@ -29,7 +29,15 @@ export interface KernelHooks {
   readonly onError?: (failure: TurnFailure) => void;
   /** A signal reached the World unhandled; it has already been discarded. */
   readonly onUnhandled?: (signal: UnhandledSignal) => void;
+  /**
+   * How many signals one realm may have pending (sent and not yet answered);
+   * past it `signal` and `post` throw a SignalOverflowError. A realm may set
+   * its own (RealmOptions). Default: DEFAULT_MAX_PENDING_SIGNALS.
+   */
+  readonly maxPendingSignals?: number;
 }
+
+export const DEFAULT_MAX_PENDING_SIGNALS = 10_000;
 
 /** Sizes of every table the realm tree keeps; tests compare these before and after. */
 export interface RealmStats {
@@ -57,6 +65,7 @@ export class Kernel {
   readonly realms = new Set<RealmCore>();
   /** Signals sent and not yet answered (a count: the signals themselves hang off their sender). */
   pendingSignals = 0;
+  readonly maxPendingSignals: number;
   /**
    * Installed subscriptions that see proclamations, by topic ('' for those
    * that see every topic), so that code publishing state can ask "does anyone
@@ -64,12 +73,16 @@ export class Kernel {
    */
   readonly #interest = new Map<string, number>();
   readonly #interestWatchers = new Set<() => void>();
+  /** Told when work was scheduled from outside any run (an asynchronous reply): whoever drives the World. */
+  readonly #wakers = new Set<() => void>();
 
   constructor(
     readonly scheduler: Scheduler,
     readonly trace: Trace | null,
     readonly hooks: KernelHooks,
-  ) {}
+  ) {
+    this.maxPendingSignals = checkBound(hooks.maxPendingSignals ?? DEFAULT_MAX_PENDING_SIGNALS);
+  }
 
   get tracing(): boolean {
     return this.trace !== null;
@@ -97,6 +110,22 @@ export class Kernel {
   watchInterest(watcher: () => void): () => void {
     this.#interestWatchers.add(watcher);
     return () => void this.#interestWatchers.delete(watcher);
+  }
+
+  /**
+   * Call `waker` when work is scheduled from outside a run of the scheduler
+   * (a handler's promise settled): the engine uses it to run the World.
+   * Returns the cancel function.
+   */
+  onWake(waker: () => void): () => void {
+    this.#wakers.add(waker);
+    return () => void this.#wakers.delete(waker);
+  }
+
+  /** Work was scheduled from outside a run: tell whoever drives the World. */
+  wake(): void {
+    if (this.scheduler.pending === 0 && this.#uncaught.length === 0) return;
+    for (const waker of [...this.#wakers]) waker();
   }
 
   /** A subscription that sees proclamations on `topic` ('' for every topic) was installed (+1) or ended (-1). */
@@ -146,6 +175,11 @@ export class Kernel {
     this.#commit(external);
   }
 
+  /** The facet of the open turn (a subscription body is running), if any. */
+  get facet(): Facet | null {
+    return this.active?.facet ?? null;
+  }
+
   /** Record a field write so that a rollback can undo it. */
   recordUndo(undo: () => void): void {
     this.active?.undo.push(undo);
@@ -161,21 +195,23 @@ export class Kernel {
     kind: TurnKind,
     label: () => string,
     cause: number | null,
-    body: () => void,
+    body: () => unknown,
     onFailure: 'throw' | 'report',
+    facet: Facet | null = null,
   ): boolean {
     if (this.active !== null) throw new Error('a turn is already open (was the scheduler run from inside a turn?)');
     const turn = new Turn(this.#nextTurn++, cause, actor, kind, this.tracing ? label() : '');
+    turn.facet = facet;
     this.active = turn;
     try {
-      body();
+      // User code returning a promise (an async callback): its rejection is a failure too.
+      const result = body();
+      if (result !== undefined) this.watchAsync(result, actor, kind);
     } catch (error) {
       this.active = null;
       this.#rollback(turn, error);
       if (onFailure === 'throw') throw error;
-      const failure: TurnFailure = { error, turn: turn.id, realm: actor.label, kind };
-      if (this.hooks.onError) this.hooks.onError(failure);
-      else this.#uncaught.push(error);
+      this.#report({ error, turn: turn.id, realm: actor.label, kind });
       return false;
     }
     this.active = null;
@@ -189,8 +225,42 @@ export class Kernel {
    * current task is done.
    */
   fail(error: unknown, realm: RealmCore, kind: TurnKind): void {
-    if (this.hooks.onError) this.hooks.onError({ error, turn: null, realm: realm.label, kind });
-    else this.#uncaught.push(error);
+    this.#report({ error, turn: null, realm: realm.label, kind });
+  }
+
+  /**
+   * To onError, or rethrown once the current task is done. An onError hook
+   * that throws is itself rethrown that way: it must not unwind through the
+   * code that answers the failed handler's sender.
+   */
+  #report(failure: TurnFailure): void {
+    const hook = this.hooks.onError;
+    if (hook === undefined) {
+      // Outside any task (an asynchronous handler rejected): the next run reports it.
+      if (this.scheduler.running) this.#uncaught.push(failure.error);
+      else this.later(() => this.#uncaught.push(failure.error));
+      return;
+    }
+    try {
+      hook(failure);
+    } catch (hookError) {
+      this.#uncaught.push(hookError);
+    }
+  }
+
+  /**
+   * User code ran in a turn of `realm` and returned `result`. If that is a
+   * promise (an async body, callback or peek), its rejection is that code's
+   * failure: reported like a throw, never left as an unhandled rejection
+   * that would end the process. Its value is not waited for.
+   */
+  watchAsync(result: unknown, realm: RealmCore, kind: TurnKind): void {
+    if ((typeof result !== 'object' && typeof result !== 'function') || result === null) return;
+    if (typeof (result as { then?: unknown }).then !== 'function') return;
+    Promise.resolve(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+      this.fail(error, realm, kind);
+      this.wake();
+    });
   }
 
   /** Add a line to the trace record of the turn being committed. */
@@ -279,4 +349,12 @@ export class Kernel {
       scheduledTasks: this.scheduler.pending,
     };
   }
+}
+
+/** A bound on pending signals: a whole number, at least 1. */
+export function checkBound(n: unknown): number {
+  if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
+    throw new TypeError(`maxPendingSignals must be a whole number of at least 1 (or Infinity), got ${String(n)}`);
+  }
+  return n;
 }

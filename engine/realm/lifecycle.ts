@@ -14,7 +14,30 @@ import { unsubscribeNow, type Subscription } from './subscriptions.js';
 
 export function stopNow(kernel: Kernel, core: RealmCore): void {
   if (core.stopped) return;
-  for (const child of [...core.children]) stopNow(kernel, child);
+  // Children first, depth first in creation order, without recursion: a tree
+  // may be deeper than the call stack.
+  for (const r of postOrder(core)) stopOne(kernel, r);
+}
+
+/** `root` and its descendants, each after its children (the children in creation order). */
+function postOrder(root: RealmCore): RealmCore[] {
+  const order: RealmCore[] = [];
+  const stack: { core: RealmCore; children: Iterator<RealmCore> }[] = [{ core: root, children: [...root.children].values() }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const next = top.children.next();
+    if (next.done) {
+      order.push(top.core);
+      stack.pop();
+    } else if (!next.value.stopped) {
+      stack.push({ core: next.value, children: [...next.value.children].values() });
+    }
+  }
+  return order;
+}
+
+function stopOne(kernel: Kernel, core: RealmCore): void {
+  if (core.stopped) return;
   core.stopped = true;
   if (kernel.tracing) kernel.note(`stop ${core.label}`);
 

@@ -19,7 +19,7 @@
  * the design). A name bound twice must bind equal values. A pattern may also
  * be written as a string for the head alone: '$present' is ['$present'].
  */
-import { isPlainObject, structurallyEqual } from './values.js';
+import { describe, isPlainObject, structurallyEqual } from './values.js';
 
 export type Kind = '#' | '$' | '.';
 
@@ -60,6 +60,9 @@ export interface CompiledPattern {
   match(t: Tuple): Record<string, unknown> | null;
 }
 
+/** Argument patterns nest at most this deep (matching them recurses). */
+const MAX_PATTERN_DEPTH = 64;
+
 const KINDS: ReadonlySet<string> = new Set(['#', '$', '.']);
 const NO_BINDINGS: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -72,7 +75,11 @@ export function parseHead(head: string): { kind: Kind; topic: string | undefined
 }
 
 export function compilePattern(pattern: Pattern): CompiledPattern {
+  if (typeof pattern !== 'string' && !Array.isArray(pattern)) {
+    throw new TypeError(`a pattern is an array like ['$topic', ...args] or a head like '$topic', got ${describe(pattern)}`);
+  }
   const parts: readonly unknown[] = typeof pattern === 'string' ? [pattern] : pattern;
+  checkAcyclic(parts);
   const source = typeof pattern === 'string' ? pattern : describePattern(parts);
   if (parts.length === 0) {
     return { kind: undefined, topic: undefined, source, match: () => NO_BINDINGS };
@@ -109,6 +116,30 @@ export function compilePattern(pattern: Pattern): CompiledPattern {
   };
 }
 
+/**
+ * Refuses a pattern that contains itself: matching it would never end. Walks
+ * without recursion, so a deep (but finite) pattern is no problem either.
+ */
+function checkAcyclic(parts: readonly unknown[]): void {
+  // Depth-first with the path on a stack: an object met again on its own path is a cycle.
+  const onPath = new Set<object>([parts]);
+  const stack: { node: object; children: unknown[]; at: number }[] = [{ node: parts, children: [...parts], at: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.at === top.children.length) {
+      onPath.delete(top.node);
+      stack.pop();
+      continue;
+    }
+    const child = top.children[top.at++];
+    if (!Array.isArray(child) && !isPlainObject(child)) continue;
+    if (onPath.has(child)) throw new TypeError('pattern is cyclic: an argument pattern contains itself');
+    if (stack.length > MAX_PATTERN_DEPTH) throw new TypeError(`pattern nested deeper than ${MAX_PATTERN_DEPTH} levels`);
+    onPath.add(child);
+    stack.push({ node: child, children: Array.isArray(child) ? [...child] : Object.values(child), at: 0 });
+  }
+}
+
 function containsBinding(p: unknown): boolean {
   if (p instanceof Binding) return true;
   if (Array.isArray(p)) return p.some(containsBinding);
@@ -124,7 +155,7 @@ function matchValue(p: unknown, x: unknown, bindings: Record<string, unknown> | 
     b[p.name] = x;
     return true;
   }
-  if (depth > 64) throw new TypeError('pattern nested too deeply');
+  if (depth > MAX_PATTERN_DEPTH) throw new TypeError(`pattern nested deeper than ${MAX_PATTERN_DEPTH} levels`);
   if (Array.isArray(p)) {
     if (!Array.isArray(x)) return false;
     const restAt = p.indexOf(Rest);

@@ -72,18 +72,22 @@ export const deadProclamation = (topic: string, args: readonly unknown[]): Procl
 
 /**
  * Assert `topic(args)` in `store` on behalf of `owner`. Asserting Empty
- * (`proclaim(topic, Empty)`) retracts every proclamation on that topic.
+ * (`proclaim(topic, Empty)`) retracts what `owner` proclaimed on that topic
+ * in `store`, and nothing anyone else did: you retract what you asserted.
  */
 export function proclaim(kernel: Kernel, owner: RealmCore, store: RealmCore, topic: string, args: readonly unknown[]): Proclamation {
   if (args.length === 1 && args[0] === Empty) {
     kernel.perform(owner, {
-      apply: () => retractTopicNow(kernel, store, topic),
-      describe: () => `retract $${topic}(___) in ${store.label}`,
+      apply: () => retractTopicNow(kernel, owner, store, topic),
+      describe: () => `retract $${topic}(___) by ${owner.label} in ${store.label}`,
     });
     return deadProclamation(topic, args);
   }
   if (args.includes(Empty)) throw new TypeError(`$${topic}: Empty may only be asserted alone (it means "retract")`);
   const handle = new ProclamationHandle(kernel, owner, store, topic, args, tupleKey(topic, args));
+  // Asserted by a subscription body: it ends with that match.
+  const facet = kernel.facet;
+  if (facet !== null) (facet.ends ??= []).push(() => handle.retract());
   kernel.perform(owner, {
     apply: () => assertNow(kernel, handle),
     describe: () => `assert ${describeTuple('$', topic, args)} in ${store.label}`,
@@ -133,9 +137,10 @@ export function retractNow(kernel: Kernel, h: ProclamationHandle): void {
   notifyRemoved(kernel, entry);
 }
 
-function retractTopicNow(kernel: Kernel, store: RealmCore, topic: string): void {
+function retractTopicNow(kernel: Kernel, owner: RealmCore, store: RealmCore, topic: string): void {
+  if (kernel.tracing) kernel.note(`retract $${topic}(___) by ${owner.label} in ${store.label}`);
   const entries = store.byTopic.get(topic);
-  if (kernel.tracing) kernel.note(`retract $${topic}(___) in ${store.label}`);
   if (entries === undefined) return;
-  for (const entry of [...entries]) for (const h of [...entry.handles]) retractNow(kernel, h);
+  // Only the owner's handles: what others asserted on the topic stays.
+  for (const entry of [...entries]) for (const h of [...entry.handles]) if (h.owner === owner) retractNow(kernel, h);
 }

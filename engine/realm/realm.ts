@@ -11,15 +11,16 @@
 import { RealmCore } from './core.js';
 import { Empty } from './empty.js';
 import { RealmStoppedError } from './errors.js';
+import { checkBound } from './kernel.js';
 import { coreOf, lookupField, wouldCycle, type FieldSource } from './fields.js';
 import { stopNow } from './lifecycle.js';
 import { compilePattern, matchOf, type Match, type Pattern } from './pattern.js';
 import { proclaim, type Proclamation } from './proclamations.js';
-import { installTrap, postSignal, removeTrap, type ReplyCallback, type SignalHandler, type View } from './signals.js';
+import { admitSignal, installTrap, postSignal, removeTrap, type ReplyCallback, type SignalHandler, type View } from './signals.js';
 import type { Handle, Space } from './space.js';
 import { subscribe, unsubscribe, type SubscriptionBody } from './subscriptions.js';
 import { describeTag, tupleKey, type Describable } from './values.js';
-import { Vassal, type Rule } from './vassal.js';
+import { Vassal, type RuleList } from './vassal.js';
 import type { World } from './world.js';
 
 export interface RealmOptions {
@@ -30,6 +31,8 @@ export interface RealmOptions {
    * means no delegation.
    */
   readonly prototype?: FieldSource | null;
+  /** How many signals this realm may have pending before `signal` and `post` refuse more; default: the World's. */
+  readonly maxPendingSignals?: number;
 }
 
 export class Realm implements Space, Describable {
@@ -110,6 +113,7 @@ export class Realm implements Space, Describable {
     if (parent.stopped) throw new RealmStoppedError(parent.label, 'create a realm');
     const prototype = options.prototype === undefined ? parent.facade : options.prototype;
     const childCore = new RealmCore(kernel, kernel.nextRealmId(), options.name ?? '', parent, detached, prototype);
+    if (options.maxPendingSignals !== undefined) childCore.maxPendingSignals = checkBound(options.maxPendingSignals);
     const realm = new Realm(childCore);
     parent.children.add(childCore);
     // A realm created by a turn that rolls back never existed.
@@ -210,8 +214,11 @@ export class Realm implements Space, Describable {
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
     const core = this.#alive(`signal #${topic}`);
     const kernel = core.kernel;
+    const sender = kernel.actor ?? core;
+    // Past the bound the refusal is thrown here, not hidden in the promise.
+    admitSignal(kernel, sender, checkTopic(topic));
     return new Promise((resolve) => {
-      postSignal(kernel, kernel.actor ?? core, core, checkTopic(topic), args, undefined, resolve);
+      postSignal(kernel, sender, core, topic, args, undefined, resolve);
     });
   }
 
@@ -219,7 +226,9 @@ export class Realm implements Space, Describable {
   post(topic: string, args: readonly unknown[] = [], onReply?: ReplyCallback): number {
     const core = this.#alive(`post #${topic}`);
     const kernel = core.kernel;
-    return postSignal(kernel, kernel.actor ?? core, core, checkTopic(topic), [...args], onReply, undefined);
+    const sender = kernel.actor ?? core;
+    admitSignal(kernel, sender, checkTopic(topic));
+    return postSignal(kernel, sender, core, topic, [...args], onReply, undefined);
   }
 
   on(topic: string, handler: SignalHandler): Handle {
@@ -275,7 +284,7 @@ export class Realm implements Space, Describable {
     return this.subscribe([], body);
   }
 
-  vassal(rules: readonly Rule[], name?: string): Vassal {
+  vassal(rules: RuleList, name?: string): Vassal {
     return new Vassal(this, rules, name);
   }
 

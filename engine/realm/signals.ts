@@ -17,6 +17,7 @@ import type { Kernel } from './kernel.js';
 import type { Tuple } from './pattern.js';
 import { endInstance, newInstance, scheduleBody, type Instance } from './subscriptions.js';
 import { describe, describeTuple } from './values.js';
+import { SignalOverflowError } from './errors.js';
 import type { Effect } from './turn.js';
 
 /** Receives a trapped signal; a returned value other than undefined is the reply. */
@@ -115,6 +116,8 @@ export class Signal {
     const kernel = this.#kernel;
     const pending = this.#pending;
     const trap = this.#trap;
+    // A promise (or any thenable) is not a reply: what it resolves to is.
+    if (isThenable(value)) return awaitReply(kernel, pending, trap, this, value, true);
     kernel.perform(kernel.actor ?? trap.owner, {
       apply() {
         if (pending.state !== 'trapped' || pending.trap !== trap) {
@@ -152,7 +155,8 @@ export class Signal {
 }
 
 /**
- * Raise a signal. `sender` is resumed with the reply (through `onReply`, in
+ * Raise a signal (its sender's bound checked by the caller: admitSignal).
+ * `sender` is resumed with the reply (through `onReply`, in
  * a turn of its own, and/or through `resolve`); `origin` is where bubbling
  * starts. Returns the signal's id.
  */
@@ -166,8 +170,13 @@ export function postSignal(
   resolve: ((value: unknown) => void) | undefined,
 ): number {
   const sig = new PendingSignal(kernel.nextSignalId(), topic, args, sender, origin, onReply, resolve);
+  sender.raising++;
   kernel.perform(sender, {
+    discard() {
+      sender.raising--;
+    },
     apply() {
+      sender.raising--;
       if (sender.stopped || origin.stopped) {
         if (kernel.tracing) kernel.note(`post ${describeTuple('#', topic, args)} s${sig.id} dropped (realm stopped)`);
         sig.state = 'settled';
@@ -185,36 +194,64 @@ export function postSignal(
   return sig.id;
 }
 
-/** Walk up from `from`, letting observers see the signal, until a trap takes it. */
+/**
+ * Refuse a signal past the sender's bound on pending signals (flow control:
+ * a sender that outruns its handler is told at once, before anything is
+ * sent). Counts the signals raised in turns not yet committed too.
+ */
+export function admitSignal(kernel: Kernel, sender: RealmCore, topic: string): void {
+  const bound = sender.maxPendingSignals ?? kernel.maxPendingSignals;
+  if (sender.sent.size + sender.raising >= bound) throw new SignalOverflowError(sender.label, topic, bound);
+}
+
+/**
+ * Walk up from `from`, letting observers see the signal, until a trap takes
+ * it. Peeking traps met on the way run before the taking one, innermost
+ * first: a peek on a child sees the signal before its parent answers it.
+ */
 function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cause: number | null): void {
   if (sig.state !== 'travelling') return;
   let top: RealmCore | null = null;
+  let peeks: Peek[] | null = null;
   for (let r = from; r !== null; r = r.parent) {
     top = r;
     if (r.signalSubs.size > 0) observe(kernel, r, sig, cause);
     const traps = r.traps;
     for (let i = traps.length - 1; i >= 0; i--) {
       const trap = traps[i];
-      if (trap.topic !== undefined) {
-        if (trap.topic === sig.tuple.topic) return runTrap(kernel, sig, r, trap, sig.tuple, cause);
-        continue;
-      }
-      let outputs: readonly ViewOutput[];
-      try {
-        outputs = trap.view!(sig.tuple);
-      } catch (error) {
-        // A broken rule must not strand the signal: skip this trap, report it.
-        kernel.fail(error, trap.owner, 'signal');
-        continue;
-      }
       let taken: Tuple | null = null;
-      for (const out of outputs) {
-        if (out.mode === 'peek') schedulePeek(kernel, sig, trap, out.tuple, cause);
-        else if (taken === null) taken = out.tuple;
+      if (trap.topic !== undefined) {
+        if (trap.topic !== sig.tuple.topic) continue;
+        taken = sig.tuple;
+      } else {
+        let outputs: readonly ViewOutput[];
+        try {
+          outputs = trap.view!(sig.tuple);
+        } catch (error) {
+          // A broken rule must not strand the signal: skip this trap, report it.
+          kernel.fail(error, trap.owner, 'signal');
+          continue;
+        }
+        for (const out of outputs) {
+          if (out.mode === 'peek') (peeks ??= []).push({ trap, seen: out.tuple });
+          else if (taken === null) taken = out.tuple;
+        }
+        if (taken === null) continue;
       }
-      if (taken !== null) return runTrap(kernel, sig, r, trap, taken, cause);
+      if (peeks !== null) {
+        runPeeks(kernel, sig, peeks, cause);
+        peeks = null;
+        if (sig.state !== 'travelling') return; // its sender stopped meanwhile
+        if (trap.removed || trap.owner.stopped) {
+          i = Math.min(i, traps.length); // a peek's turn removed traps here: go on below this one
+          continue;
+        }
+      }
+      return runTrap(kernel, sig, r, trap, taken, cause);
     }
   }
+  if (peeks !== null) runPeeks(kernel, sig, peeks, cause);
+  if (sig.state !== 'travelling') return;
   // Reached the top unhandled. `top` is null only when passed above the World.
   const world = top ?? rootOf(sig.origin);
   try {
@@ -232,6 +269,11 @@ function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cau
   );
 }
 
+interface Peek {
+  readonly trap: Trap;
+  readonly seen: Tuple;
+}
+
 function rootOf(core: RealmCore): RealmCore {
   let r = core;
   while (r.parent !== null) r = r.parent;
@@ -245,28 +287,64 @@ function runTrap(kernel: Kernel, sig: PendingSignal, at: RealmCore, trap: Trap, 
   trap.owner.trapped.add(sig);
   const s = new Signal(kernel, sig, trap, seen, false);
   const label = () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${at.label}`;
+  let promised: PromiseLike<unknown> | undefined;
   const ok = kernel.runTurn(trap.owner, 'signal', label, cause, () => {
     const value = trap.handler(s);
-    if (value !== undefined && !s.acted) s.reply(value);
+    if (value === undefined || s.acted) return;
+    if (isThenable(value)) promised = value;
+    else s.reply(value);
   }, 'report');
-  if (!ok && sig.state === 'trapped' && sig.trap === trap) {
-    // The handler's turn rolled back, reply included: answer Empty so that
-    // the sender is not stranded.
-    kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} handler failed`, cause,
-      () => kernel.perform(trap.owner, answerEffect(kernel, sig, Empty, 'handler failed')), 'throw');
-  }
+  if (!ok) handlerFailed(kernel, sig, trap, cause);
+  else if (promised !== undefined) awaitReply(kernel, sig, trap, s, promised);
 }
 
-function schedulePeek(kernel: Kernel, sig: PendingSignal, trap: Trap, seen: Tuple, cause: number | null): void {
-  kernel.later(
-    (c) => {
-      if (trap.removed || trap.owner.stopped) return;
-      const s = new Signal(kernel, sig, trap, seen, true);
-      kernel.runTurn(trap.owner, 'peek', () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${trap.at.label}`, c,
-        () => void trap.handler(s), 'report');
+/** The handler's turn rolled back, reply included: answer Empty so that the sender is not stranded. */
+function handlerFailed(kernel: Kernel, sig: PendingSignal, trap: Trap, cause: number | null): void {
+  if (sig.state !== 'trapped' || sig.trap !== trap) return;
+  kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} handler failed`, cause,
+    () => kernel.perform(trap.owner, answerEffect(kernel, sig, Empty, 'handler failed')), 'throw');
+}
+
+/** Reading `then` may run a getter: call this inside the handler's turn, where a throw is the handler's. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * An asynchronous handler: what its promise (or any thenable) resolves to is
+ * the reply, applied in a turn of the handler's realm when it settles; a
+ * rejection is a handler failure (reported like a throw, and the sender is
+ * answered Empty). Either way nothing is left unhandled: a rejecting handler
+ * must not take the process down. Resolving to undefined means "no reply",
+ * as a synchronous handler returning nothing: the handler answers some other
+ * way (`s.reply`, `s.pass`) or later. `s.reply(promise)` waits the same way.
+ */
+function awaitReply(kernel: Kernel, sig: PendingSignal, trap: Trap, s: Signal, promised: PromiseLike<unknown>, explicit = false): void {
+  const held = () => sig.state === 'trapped' && sig.trap === trap;
+  Promise.resolve(promised).then(
+    (value) => {
+      // Returned by the handler, undefined means "no reply"; given to reply(), it is the reply.
+      if ((!explicit && (value === undefined || s.acted)) || !held() || trap.owner.stopped) return;
+      kernel.runTurn(trap.owner, 'signal', () => `s${sig.id} async reply`, null, () => s.reply(value), 'report');
+      kernel.wake();
     },
-    cause,
+    (error: unknown) => {
+      if (!held()) return;
+      kernel.fail(error, trap.owner, 'signal');
+      handlerFailed(kernel, sig, trap, null);
+      kernel.wake();
+    },
   );
+}
+
+/** Run the peeking handlers met while bubbling, each in a turn of its own, in the order met. */
+function runPeeks(kernel: Kernel, sig: PendingSignal, peeks: readonly Peek[], cause: number | null): void {
+  for (const { trap, seen } of peeks) {
+    if (trap.removed || trap.owner.stopped) continue;
+    const s = new Signal(kernel, sig, trap, seen, true);
+    kernel.runTurn(trap.owner, 'peek', () => `${describeTuple('#', seen.topic, seen.args)} s${sig.id} at ${trap.at.label}`, cause,
+      () => trap.handler(s), 'report');
+  }
 }
 
 function observe(kernel: Kernel, at: RealmCore, sig: PendingSignal, cause: number | null): void {

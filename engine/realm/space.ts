@@ -7,7 +7,7 @@ import type { Pattern } from './pattern.js';
 import type { Proclamation } from './proclamations.js';
 import type { ReplyCallback, SignalHandler, View } from './signals.js';
 import type { SubscriptionBody } from './subscriptions.js';
-import type { Rule, Vassal } from './vassal.js';
+import type { RuleList, Vassal } from './vassal.js';
 
 /** Something that can be undone: a subscription, a handler. */
 export interface Handle {
@@ -29,5 +29,5 @@ export interface Space {
   /** Trap signals through a view (the general form of `on`, used by vassals). */
   trap(view: View, handler: SignalHandler): Handle;
   /** An attenuated view of this space. */
-  vassal(rules: readonly Rule[], name?: string): Vassal;
+  vassal(rules: RuleList, name?: string): Vassal;
 }

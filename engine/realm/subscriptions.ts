@@ -15,11 +15,13 @@ import type { Kernel } from './kernel.js';
 import { matchOf, type CompiledPattern, type Match, type Tuple } from './pattern.js';
 import type { Entry } from './proclamations.js';
 import { describeTuple } from './values.js';
+import type { Facet } from './turn.js';
 
 /** Runs once per match; may return a cleanup to run when the match goes away. */
 export type SubscriptionBody = (m: Match) => void | (() => void);
 
-export interface Instance {
+/** One match of a subscription; it is also the facet its body runs in. */
+export interface Instance extends Facet {
   readonly sub: Subscription;
   readonly match: Match;
   state: 'pending' | 'active' | 'done';
@@ -54,7 +56,7 @@ export class Subscription {
 
 export function newInstance(sub: Subscription, t: Tuple, bindings: Readonly<Record<string, unknown>>): Instance {
   sub.live++;
-  return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, endCause: null };
+  return { sub, match: matchOf(t, bindings), state: 'pending', ended: false, cleanup: undefined, ends: undefined, endCause: null };
 }
 
 const label = (inst: Instance) => () =>
@@ -66,11 +68,13 @@ export function scheduleBody(kernel: Kernel, inst: Instance, cause?: number | nu
     if (inst.sub.cancelled) return cancelInstance(kernel, inst);
     let cleanup: (() => void) | undefined;
     const ok = kernel.runTurn(inst.sub.owner, 'added', label(inst), c, () => {
-      const result = inst.sub.body(inst.match);
-      if (typeof result === 'function') cleanup = result;
-    }, 'report');
+      const result: unknown = inst.sub.body(inst.match);
+      if (typeof result === 'function') cleanup = result as () => void;
+      else return result; // a promise: watched by the turn
+    }, 'report', inst);
     if (!ok) {
       inst.state = 'done';
+      inst.ends = undefined;
       return;
     }
     inst.state = 'active';
@@ -86,7 +90,16 @@ function scheduleCleanup(kernel: Kernel, inst: Instance): void {
     if (inst.state !== 'active') return;
     inst.state = 'done';
     const cleanup = inst.cleanup;
+    const ends = inst.ends;
     inst.cleanup = undefined;
+    inst.ends = undefined;
+    // The match's own assertions go first, in a turn of their own, so that a
+    // cleanup that throws cannot keep them.
+    if (ends !== undefined) {
+      kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, () => {
+        for (const end of ends) end();
+      }, 'report');
+    }
     if (cleanup !== undefined) kernel.runTurn(inst.sub.owner, 'cleanup', label(inst), c, cleanup, 'report');
   }, inst.endCause);
 }
@@ -117,6 +130,9 @@ function cancelInstance(kernel: Kernel, inst: Instance): void {
 export function subscribe(kernel: Kernel, owner: RealmCore, target: RealmCore, pattern: CompiledPattern, body: SubscriptionBody): Subscription {
   if (pattern.kind === '.') throw new TypeError(`pattern ${pattern.source}: calls ('.') are not realm events`);
   const sub = new Subscription(owner, target, pattern, body);
+  // Made by a subscription body: it ends with that match.
+  const facet = kernel.facet;
+  if (facet !== null) (facet.ends ??= []).push(() => unsubscribe(kernel, kernel.actor ?? owner, sub));
   kernel.perform(owner, {
     apply() {
       if (sub.cancelled) return;

@@ -19,6 +19,11 @@ export class Turn {
   readonly effects: Effect[] = [];
   /** Field writes are visible at once inside the turn; these undo them. */
   readonly undo: (() => void)[] = [];
+  /**
+   * Set while a subscription body runs: what the turn asserts belongs to that
+   * match (a facet, in the Syndicated Actor Model) and ends with it.
+   */
+  facet: Facet | null = null;
 
   constructor(
     readonly id: number,
@@ -28,4 +33,10 @@ export class Turn {
     readonly kind: TurnKind,
     readonly label: string,
   ) {}
+}
+
+/** What a subscription body asserted and subscribed to: withdrawn when its match goes away. */
+export interface Facet {
+  /** Made on the first assertion: most bodies assert nothing. */
+  ends: (() => void)[] | undefined;
 }

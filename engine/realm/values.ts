@@ -25,7 +25,10 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
 // The number only has to be unique for the life of the object, never stable
 // across runs, because keys never reach traces (descriptions do).
 const identities = new WeakMap<object, number>();
-const symbolIdentities = new Map<symbol, number>();
+// Held weakly too: a fresh `Symbol()` used once as an argument must not stay
+// in this table for ever. (Registered symbols cannot be held weakly; they are
+// keyed by their registry name instead.)
+const symbolIdentities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
 function identityOf(x: object): number {
@@ -38,8 +41,9 @@ function symbolIdentityOf(x: symbol): string {
   if (x === Empty) return '___';
   const registered = Symbol.keyFor(x);
   if (registered !== undefined) return `@${JSON.stringify(registered)}`;
-  let id = symbolIdentities.get(x);
-  if (id === undefined) symbolIdentities.set(x, (id = nextIdentity++));
+  const key = x as unknown as object; // unregistered symbols may be WeakMap keys (ES2023)
+  let id = symbolIdentities.get(key);
+  if (id === undefined) symbolIdentities.set(key, (id = nextIdentity++));
   return `@#${id}`;
 }
 
@@ -73,7 +77,7 @@ export function valueKey(x: unknown, depth: number): string {
       break;
   }
   if (x === null) return 'N';
-  if (depth > MAX_DEPTH) throw new TypeError('value nested too deeply (cyclic?) to be part of a tuple');
+  if (depth > MAX_DEPTH) throw new TypeError(`a value nested deeper than ${MAX_DEPTH} levels (or cyclic) cannot be part of a tuple`);
   if (Array.isArray(x)) {
     let out = '[';
     for (let i = 0; i < x.length; i++) out += (i ? ',' : '') + valueKey(x[i], depth + 1);
@@ -96,7 +100,7 @@ export function structurallyEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
   if (typeof a === 'number' && typeof b === 'number') return a !== a && b !== b; // NaN
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (depth > MAX_DEPTH) throw new TypeError('value nested too deeply (cyclic?) to compare');
+  if (depth > MAX_DEPTH) throw new TypeError(`values nested deeper than ${MAX_DEPTH} levels (or cyclic) cannot be compared`);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!structurallyEqual(a[i], b[i], depth + 1)) return false;

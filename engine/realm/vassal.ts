@@ -9,6 +9,11 @@
  *   transform(p, f)  the rewritten tuple passes (f may return Empty to drop)
  *   (no rule)        dropped: a vassal grants only what its rules name
  *
+ * A rule applies both ways unless it is given one direction: `ingress(...)`
+ * for what comes in to the holder (what it may observe), `egress(...)` for
+ * what it sends out (what it may do). `[ingress(take('$status'))]` may
+ * observe `$status` and may not assert it.
+ *
  * A peeked copy carries no authority: a peeked signal cannot be answered and
  * a peeked call is reported, not performed. So `take` is the only way to let
  * something through with its full force.
@@ -31,21 +36,58 @@ import type { Proclamation } from './proclamations.js';
 import type { ReplyCallback, SignalHandler, View, ViewOutput } from './signals.js';
 import type { Handle, Space } from './space.js';
 import type { SubscriptionBody } from './subscriptions.js';
-import { describeTuple } from './values.js';
+import { describeTuple, structurallyEqual } from './values.js';
+import { Membrane, membraneHolder } from './membrane.js';
 
 export type RuleAction = 'take' | 'peek' | 'block' | 'transform';
 export type Rewrite = (m: Match) => Tuple | typeof Empty;
+
+/**
+ * Which way a tuple crosses the vassal. Ingress: towards the holder (what it
+ * observes: proclamations its subscriptions see, signals its handlers trap).
+ * Egress: from the holder (what it does: signals it raises, proclamations it
+ * asserts or retracts, calls it makes).
+ */
+export type Direction = 'ingress' | 'egress';
 
 export interface Rule {
   readonly action: RuleAction;
   readonly pattern: CompiledPattern;
   readonly rewrite: Rewrite | undefined;
+  /** The one direction the rule applies to; undefined: both. */
+  readonly direction: Direction | undefined;
 }
 
-export const take = (pattern: Pattern): Rule => ({ action: 'take', pattern: compilePattern(pattern), rewrite: undefined });
-export const peek = (pattern: Pattern, rewrite?: Rewrite): Rule => ({ action: 'peek', pattern: compilePattern(pattern), rewrite });
-export const block = (pattern: Pattern): Rule => ({ action: 'block', pattern: compilePattern(pattern), rewrite: undefined });
-export const transform = (pattern: Pattern, rewrite: Rewrite): Rule => ({ action: 'transform', pattern: compilePattern(pattern), rewrite });
+export const take = (pattern: Pattern): Rule => ({ action: 'take', pattern: compilePattern(pattern), rewrite: undefined, direction: undefined });
+export const peek = (pattern: Pattern, rewrite?: Rewrite): Rule => ({ action: 'peek', pattern: compilePattern(pattern), rewrite, direction: undefined });
+export const block = (pattern: Pattern): Rule => ({ action: 'block', pattern: compilePattern(pattern), rewrite: undefined, direction: undefined });
+export const transform = (pattern: Pattern, rewrite: Rewrite): Rule => ({ action: 'transform', pattern: compilePattern(pattern), rewrite, direction: undefined });
+
+/**
+ * The rules, applying only to what comes in to the holder:
+ * `ingress(take('$status'))` may observe `$status` and may not assert it.
+ */
+export const ingress = (...rules: RuleList): Rule[] => directed('ingress', rules);
+
+/** The rules, applying only to what the holder sends out: `egress(take('#log'))` may log and sees no one's logs. */
+export const egress = (...rules: RuleList): Rule[] => directed('egress', rules);
+
+/** Rules as a vassal takes them: groups (from `ingress`, `egress`, a shared list) may be nested. */
+export type RuleList = readonly (Rule | readonly Rule[])[];
+
+/** One flat list of rules, in order. */
+export function flattenRules(rules: RuleList): Rule[] {
+  return rules.flat();
+}
+
+function directed(direction: Direction, rules: RuleList): Rule[] {
+  return flattenRules(rules).map((rule) => {
+    if (rule.direction !== undefined && rule.direction !== direction) {
+      throw new TypeError(`vassal rule ${rule.pattern.source} is ${rule.direction} only; it cannot also be ${direction} only`);
+    }
+    return { ...rule, direction };
+  });
+}
 
 /** Build a tuple for a rewrite: `tuple('#whisper', ...m.args)`. */
 export function tuple(head: string, ...args: unknown[]): Tuple {
@@ -54,10 +96,15 @@ export function tuple(head: string, ...args: unknown[]): Tuple {
   return { kind, topic, args };
 }
 
-/** What the rules let through for one tuple, in order. */
-export function applyRules(rules: readonly Rule[], t: Tuple): ViewOutput[] {
+/**
+ * What the rules let through for one tuple crossing in `direction`, in
+ * order. Rules for the other direction are skipped; without a direction
+ * every rule applies.
+ */
+export function applyRules(rules: readonly Rule[], t: Tuple, direction?: Direction): ViewOutput[] {
   const out: ViewOutput[] = [];
   for (const rule of rules) {
+    if (direction !== undefined && rule.direction !== undefined && rule.direction !== direction) continue;
     const bindings = rule.pattern.match(t);
     if (bindings === null) continue;
     switch (rule.action) {
@@ -103,34 +150,59 @@ const baseOf = new WeakMap<Vassal, RealmCore>();
 
 export class Vassal implements Space {
   readonly name: string;
-  readonly #target: Space;
-  readonly #rules: readonly Rule[];
+  /** The realm beneath every layer. */
+  readonly #base: Space;
+  /**
+   * The rule lists of this vassal and of the vassals it wraps, its own first,
+   * as a linked list: a vassal of a vassal reaches them all and applies them
+   * in a loop, so a chain of any depth costs no stack, and making one costs
+   * the same at any depth.
+   */
+  readonly #layers: RuleLayer;
 
-  constructor(target: Space, rules: readonly Rule[], name?: string) {
+  constructor(target: Space, rules: RuleList, name?: string) {
     const base = target instanceof Vassal ? baseOf.get(target) : (target as { [coreOf]?: RealmCore })[coreOf];
     if (base === undefined) throw new TypeError('a Vassal wraps a Realm or another Vassal; use attenuate() for plain objects');
     baseOf.set(this, base);
-    this.#target = target;
-    this.#rules = [...rules];
+    const own = flattenRules(rules);
+    this.#base = base.facade;
+    this.#layers = { rules: own, next: target instanceof Vassal ? target.#layers : undefined };
     this.name = name ?? `vassal of ${target instanceof Vassal ? target.name : base.label}`;
   }
 
-  /** What these rules let through for `t` (for tests and debugging). */
-  filter(t: Tuple): ViewOutput[] {
-    return applyRules(this.#rules, t);
+  /** What these rules (this vassal's own) let through for `t` (for tests and debugging). */
+  filter(t: Tuple, direction?: Direction): ViewOutput[] {
+    return applyRules(this.#layers.rules, t, direction);
+  }
+
+  /** What reaches the realm beneath when the holder sends `t`: through every layer, outermost first. */
+  #egress(t: Tuple): readonly ViewOutput[] {
+    let current: readonly ViewOutput[] = [{ tuple: t, mode: 'take' }];
+    for (let l: RuleLayer | undefined = this.#layers; l !== undefined && current.length > 0; l = l.next) current = through(l.rules, current, 'egress');
+    return current;
+  }
+
+  /** What the holder sees of `t` in the realm beneath: through every layer, innermost first. */
+  #ingress(t: Tuple): readonly ViewOutput[] {
+    let current: readonly ViewOutput[] = [{ tuple: t, mode: 'take' }];
+    if (this.#layers.next === undefined) return through(this.#layers.rules, current, 'ingress');
+    const inward: (readonly Rule[])[] = [];
+    for (let l: RuleLayer | undefined = this.#layers; l !== undefined; l = l.next) inward.push(l.rules);
+    for (let i = inward.length - 1; i >= 0 && current.length > 0; i--) current = through(inward[i], current, 'ingress');
+    return current;
   }
 
   signal(topic: string, ...args: unknown[]): Promise<unknown> {
-    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }));
-    for (const c of copies) this.#target.post(c.topic, c.args);
-    return primary === null ? Promise.resolve(Empty) : this.#target.signal(primary.topic, ...primary.args);
+    const { primary, copies } = split(this.#egress({ kind: '#', topic, args }));
+    for (const c of copies) this.#base.post(c.topic, c.args);
+    return primary === null ? Promise.resolve(Empty) : this.#base.signal(primary.topic, ...primary.args);
   }
 
   post(topic: string, args: readonly unknown[] = [], onReply?: ReplyCallback): void {
-    const { primary, copies } = split(applyRules(this.#rules, { kind: '#', topic, args }));
-    for (const c of copies) this.#target.post(c.topic, c.args);
+    const { primary, copies } = split(this.#egress({ kind: '#', topic, args }));
+    for (const c of copies) this.#base.post(c.topic, c.args);
     if (primary !== null) {
-      this.#target.post(primary.topic, primary.args, onReply);
+      this.#base.post(primary.topic, primary.args, onReply);
       return;
     }
     // Dropped: the target never sees it; the sender hears Empty, as if unhandled.
@@ -148,8 +220,8 @@ export class Vassal implements Space {
   }
 
   proclaim(topic: string, ...args: unknown[]): Proclamation {
-    const outputs = applyRules(this.#rules, { kind: '$', topic, args });
-    const handles = outputs.map((o) => this.#target.proclaim(o.tuple.topic, ...o.tuple.args));
+    const outputs = distinct(this.#egress({ kind: '$', topic, args }));
+    const handles = outputs.map((o) => this.#base.proclaim(o.tuple.topic, ...o.tuple.args));
     return {
       topic,
       args,
@@ -164,11 +236,10 @@ export class Vassal implements Space {
 
   subscribe(pattern: Pattern, body: SubscriptionBody): Handle {
     const wanted = compilePattern(pattern);
-    const rules = this.#rules;
     // Watch everything beneath, and show the body only what the rules let through.
-    return this.#target.subscribe([], (m) => {
+    return this.#base.subscribe([], (m) => {
       const cleanups: (() => void)[] = [];
-      for (const o of applyRules(rules, m)) {
+      for (const o of distinct(this.#ingress(m))) {
         const bindings = wanted.match(o.tuple);
         if (bindings === null) continue;
         const cleanup = body(matchOf(o.tuple, bindings));
@@ -186,19 +257,18 @@ export class Vassal implements Space {
   }
 
   trap(view: View, handler: SignalHandler): Handle {
-    const rules = this.#rules;
-    // Raw tuple → these rules → the caller's view. A copy stays a copy.
+    // Raw tuple → every layer's rules → the caller's view. A copy stays a copy.
     const composed: View = (t) => {
       const out: ViewOutput[] = [];
-      for (const o of applyRules(rules, t)) {
+      for (const o of this.#ingress(t)) {
         for (const v of view(o.tuple)) out.push(o.mode === 'peek' && v.mode === 'take' ? { tuple: v.tuple, mode: 'peek' } : v);
       }
       return out;
     };
-    return this.#target.trap(composed, handler);
+    return this.#base.trap(composed, handler);
   }
 
-  vassal(rules: readonly Rule[], name?: string): Vassal {
+  vassal(rules: RuleList, name?: string): Vassal {
     return new Vassal(this, rules, name);
   }
 
@@ -207,14 +277,49 @@ export class Vassal implements Space {
   }
 }
 
-function split(outputs: readonly ViewOutput[]): { primary: Tuple | null; copies: Tuple[] } {
+interface RuleLayer {
+  readonly rules: readonly Rule[];
+  readonly next: RuleLayer | undefined;
+}
+
+/** One layer of rules applied to each tuple that came through the layers before it; a copy stays a copy. */
+function through(rules: readonly Rule[], inputs: readonly ViewOutput[], direction: Direction): ViewOutput[] {
+  const out: ViewOutput[] = [];
+  for (const o of inputs) {
+    for (const x of distinct(applyRules(rules, o.tuple, direction))) out.push(o.mode === 'peek' && x.mode === 'take' ? { tuple: x.tuple, mode: 'peek' } : x);
+  }
+  return out;
+}
+
+function split(outputs: readonly ViewOutput[], once = true): { primary: Tuple | null; copies: Tuple[] } {
   let primary: Tuple | null = null;
   const copies: Tuple[] = [];
-  for (const o of outputs) {
+  for (const o of once ? distinct(outputs) : outputs) {
     if (o.mode === 'take' && primary === null) primary = o.tuple;
     else copies.push(o.tuple);
   }
   return { primary, copies };
+}
+
+/**
+ * Each distinct tuple once. A peek and a take matching the same tuple (a
+ * rule pair that logs what it lets through) must not deliver it twice: one
+ * proclaim would assert twice, one signal would be handled twice. The taken
+ * one wins, since it carries the authority.
+ */
+export function distinct(outputs: readonly ViewOutput[]): readonly ViewOutput[] {
+  if (outputs.length < 2) return outputs;
+  const out: ViewOutput[] = [];
+  for (const o of outputs) {
+    const i = out.findIndex((x) => sameTuple(x.tuple, o.tuple));
+    if (i === -1) out.push(o);
+    else if (o.mode === 'take' && out[i].mode === 'peek') out[i] = o;
+  }
+  return out;
+}
+
+function sameTuple(a: Tuple, b: Tuple): boolean {
+  return a === b || (a.kind === b.kind && a.topic === b.topic && structurallyEqual(a.args, b.args));
 }
 
 function resumeWithEmpty(kernel: Kernel, sender: RealmCore, onReply: ReplyCallback): void {
@@ -234,48 +339,50 @@ export interface AttenuateOptions {
 }
 
 /**
- * A proxy of `target` that lets through only the calls the rules grant.
+ * A view of `target` that lets through only the calls the rules grant.
  * A method call `x.read(a)` is the tuple `.read(a)`; a property read is the
  * call with no arguments. A refused call throws a CapabilityError naming the
- * capability; writes through the proxy are always refused. Attenuating an
+ * capability; writes through the view are always refused. The view is a
+ * membrane (see membrane.ts): what a granted call returns comes back under
+ * the same rules, so authority cannot leak out through a return value, a
+ * property descriptor, a prototype or a callback's arguments. Attenuating an
  * attenuated object applies both rule lists, so authority only narrows.
  */
-export function attenuate<T extends object>(target: T, rules: readonly Rule[], options: AttenuateOptions = {}): T {
-  const holder = options.name ?? (target.constructor?.name || 'object');
-  const ruleList = [...rules];
+export function attenuate<T extends object>(target: T, rules: RuleList, options: AttenuateOptions = {}): T {
+  // A function has no method names for the rules to decide on: calling it would go through undecided.
+  if (typeof target === 'function' && membraneHolder(target) === undefined) {
+    throw new TypeError('attenuate() takes an object whose methods are the capabilities; wrap a function as { call: f }');
+  }
+  const holder = options.name ?? membraneHolder(target) ?? (target.constructor?.name || 'object');
+  // A view of a view holds the real object and every rule list, outermost
+  // first (a linked list: making a view costs the same at any depth): one
+  // membrane, and a chain of any depth costs no stack.
+  const inner = attenuated.get(target);
+  const layers: Layer = { rules: flattenRules(rules), holder, onPeek: options.onPeek, next: inner?.layers };
   const decide = (name: string, args: readonly unknown[]): Tuple => {
-    const { primary, copies } = split(applyRules(ruleList, { kind: '.', topic: name, args }));
-    for (const c of copies) options.onPeek?.(c);
-    if (primary === null) throw new CapabilityError(holder, name);
-    return primary;
+    let call: Tuple = { kind: '.', topic: name, args };
+    for (let layer: Layer | undefined = layers; layer !== undefined; layer = layer.next) {
+      // Peeked calls are reported, not performed: every peek is reported, even of a call that is also taken.
+      const { primary, copies } = split(applyRules(layer.rules, call, 'egress'), false);
+      for (const c of copies) layer.onPeek?.(c);
+      if (primary === null) throw new CapabilityError(layer.holder, call.topic);
+      call = primary;
+    }
+    return call;
   };
-  return new Proxy(target, {
-    get(obj, prop) {
-      if (typeof prop === 'symbol') return undefined;
-      if (!(prop in obj)) return undefined;
-      const value: unknown = Reflect.get(obj, prop, obj);
-      if (typeof value !== 'function') {
-        const granted = decide(prop, []);
-        return granted.topic === prop ? value : Reflect.get(obj, granted.topic, obj);
-      }
-      return (...args: unknown[]) => {
-        const call = decide(prop, args);
-        const fn: unknown = Reflect.get(obj, call.topic, obj);
-        if (typeof fn !== 'function') throw new CapabilityError(holder, call.topic);
-        return fn.apply(obj, call.args);
-      };
-    },
-    set(_obj, prop) {
-      throw new CapabilityError(holder, `set ${String(prop)}`);
-    },
-    defineProperty(_obj, prop) {
-      throw new CapabilityError(holder, `define ${String(prop)}`);
-    },
-    deleteProperty(_obj, prop) {
-      throw new CapabilityError(holder, `delete ${String(prop)}`);
-    },
-    setPrototypeOf() {
-      throw new CapabilityError(holder, 'setPrototypeOf');
-    },
-  });
+  const real = inner?.target ?? target;
+  const view = new Membrane({ holder, decide }).out(real) as T;
+  attenuated.set(view, { target: real, layers });
+  return view;
 }
+
+interface Layer {
+  readonly rules: readonly Rule[];
+  readonly holder: string;
+  readonly onPeek: ((call: Tuple) => void) | undefined;
+  /** The layer beneath (the view this one was made of). */
+  readonly next: Layer | undefined;
+}
+
+/** Views made by attenuate(): the object behind them and their rule lists. */
+const attenuated = new WeakMap<object, { readonly target: object; readonly layers: Layer }>();

@@ -27,7 +27,11 @@ export class World extends Realm {
   constructor(options: WorldOptions = {}) {
     const scheduler = options.scheduler ?? new Scheduler({ seed: options.seed });
     const trace = options.trace === true ? new Trace() : options.trace instanceof Trace ? options.trace : null;
-    const kernel = new Kernel(scheduler, trace, { onError: options.onError, onUnhandled: options.onUnhandled });
+    const kernel = new Kernel(scheduler, trace, {
+      onError: options.onError,
+      onUnhandled: options.onUnhandled,
+      maxPendingSignals: options.maxPendingSignals,
+    });
     super(new RealmCore(kernel, kernel.nextRealmId(), options.name ?? 'world', null, false, null));
     this.scheduler = scheduler;
     this.trace = trace;
