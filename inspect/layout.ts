@@ -35,6 +35,11 @@ export interface Layout {
 export const CHAR = 7.2;
 const PORT = 8;
 const PADDING = '[top=28,left=14,bottom=14,right=14]';
+/** Spacing is read per level of nesting, so every compound node carries it. */
+const SPACING = {
+  'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+  'elk.spacing.nodeNode': '28',
+};
 
 type Elk = { layout(graph: ElkNode): Promise<ElkNode> };
 let elk: Promise<Elk> | undefined;
@@ -73,9 +78,9 @@ export async function layout(graph: Graph): Promise<Layout> {
     const inHost = new Set(h.processes);
     const chains: ElkNode[] = graph.chains
       .filter((c) => c.processes.some((p) => inHost.has(p)))
-      .map((c) => ({ id: `c${c.id}`, children: c.processes.map((p) => node.get(p)!), layoutOptions: { 'elk.padding': PADDING } }));
+      .map((c) => ({ id: `c${c.id}`, children: c.processes.map((p) => node.get(p)!), layoutOptions: { ...SPACING, 'elk.padding': PADDING } }));
     const loose = graph.processes.filter((p) => inHost.has(p.id) && p.chain === undefined).map((p) => node.get(p.id)!);
-    return { id: `h${h.id}`, children: [...chains, ...loose], layoutOptions: { 'elk.padding': PADDING } };
+    return { id: `h${h.id}`, children: [...chains, ...loose], layoutOptions: { ...SPACING, 'elk.padding': PADDING } };
   });
   const edges: ElkExtendedEdge[] = graph.connections.map((c) => ({
     id: `e:${c.id}`,
@@ -91,8 +96,7 @@ export async function layout(graph: Graph): Promise<Layout> {
       'elk.direction': 'RIGHT',
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
       'elk.edgeRouting': 'ORTHOGONAL',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '84',
-      'elk.spacing.nodeNode': '28',
+      ...SPACING,
       'elk.padding': '[top=12,left=12,bottom=12,right=12]',
     },
   };

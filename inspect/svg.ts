@@ -47,8 +47,10 @@ export function svg(graph: Graph, at: Layout): string {
     const points = at.routes.get(c.id) ?? [];
     if (points.length === 0) continue;
     const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${n(p.x)},${n(p.y)}`).join(' ');
+    // Live counts (filled in by the page): records above the longest segment, the rate below it.
     const mid = midpoint(points);
-    out.push(`<g class="connection" data-connection="${escape(c.id)}"><path class="edge" d="${d}"/><text class="count" id="count-${escape(c.id)}" x="${n(mid.x + 4)}" y="${n(mid.y - 4)}"></text></g>`);
+    const id = escape(c.id);
+    out.push(`<g class="connection" data-connection="${id}"><path class="edge" d="${d}"/><text class="count" id="count-${id}" x="${n(mid.x)}" y="${n(mid.y - 4)}" text-anchor="middle"></text><text class="count rate" id="rate-${id}" x="${n(mid.x)}" y="${n(mid.y + 12)}" text-anchor="middle"></text></g>`);
   }
   for (const p of graph.processes) {
     const b = at.processes.get(p.id)!;

@@ -91,8 +91,10 @@ function showSample(s: Sample): void {
     const b = byPort.get(`${c.to.process}.${c.to.port}`);
     const records = (a?.records ?? 0) + (b?.records ?? 0);
     const rate = (a?.recordsPerSecond ?? 0) + (b?.recordsPerSecond ?? 0);
-    label.textContent = a || b ? `${number(records)} · ${number(rate)}/s` : '';
+    label.textContent = a || b ? number(records) : '';
     label.dataset.records = String(records);
+    const below = document.getElementById(`rate-${c.id}`);
+    if (below) below.textContent = a || b ? `${number(rate)}/s` : '';
   }
   fill('ended', s.ended.map((e) => row([`${e.label}.${e.port}`, e.reason])));
   fill('queues', s.queues.map((q) => row([q.label, q.capacity === undefined ? `${q.held} held` : `${q.held} / ${q.capacity}`])));
