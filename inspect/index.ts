@@ -57,14 +57,17 @@ export async function graphFlag(target: IO | Sink<unknown> | Chain<unknown>, pat
  * pipeline runs; `close()` the inspector returned to stop it earlier.
  */
 export async function inspectFlag(io: IO, value: string | true | undefined, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Inspector> {
-  let port = 0;
-  if (typeof value === 'string' && value !== '') {
-    port = Number(value);
-    if (!/^\d+$/.test(value) || port > 65535) throw new TypeError(`--inspect=${value}: expected a port number from 0 to 65535`);
-  }
-  const inspector = await inspect(io, { port });
+  const inspector = await inspect(io, { port: inspectPort(value) });
   log(`pushback inspector: ${inspector.url}`);
   return inspector;
+}
+
+/** The port `--inspect[=PORT]` asks for (0: a free one); a TypeError naming the flag for anything but 0 to 65535. */
+export function inspectPort(value: string | true | undefined): number {
+  if (typeof value !== 'string' || value === '') return 0;
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port > 65535) throw new TypeError(`--inspect=${value}: expected a port number from 0 to 65535`);
+  return port;
 }
 
 // ------------------------------------------------------------ on the chaining API
