@@ -5,7 +5,10 @@
 // west, outputs east, in the order declared), nests compound nodes (a fused
 // chain inside its host) and routes edges orthogonally across that nesting,
 // which is exactly the shape of a dataflow picture. It is loaded on first use,
-// so the library costs nothing to programs that never ask for a picture.
+// in a worker thread, so the library costs nothing to programs that never ask
+// for a picture and a layout never stalls the pipeline it draws.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { ElkExtendedEdge, ElkNode, ElkPort } from 'elkjs/lib/elk-api.js';
 import type { Graph, GraphProcess } from './graph.js';
 
@@ -42,11 +45,55 @@ const SPACING = {
 };
 
 type Elk = { layout(graph: ElkNode): Promise<ElkNode> };
-let elk: Promise<Elk> | undefined;
+let elk: Elk | undefined;
 
-async function loadElk(): Promise<Elk> {
-  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
-  return new (ELK as unknown as new () => Elk)();
+/**
+ * ELK in a worker thread: a layout takes from milliseconds to seconds, and the
+ * inspector lays out while the pipeline it shows is running in this thread.
+ * The worker keeps Node running only while a layout is under way.
+ */
+function loadElk(): Elk {
+  const path = createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js');
+  // The worker's whole source: the only value in it is the resolved path of the library, quoted as JSON.
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const ELK = require(${JSON.stringify(path)});
+    const elk = new ELK();
+    parentPort.on('message', ({ id, graph }) => elk.layout(graph).then(
+      (laid) => parentPort.postMessage({ id, laid }),
+      (error) => parentPort.postMessage({ id, error: String(error && error.message || error) })));`;
+  let worker: Worker | undefined;
+  let next = 0;
+  const pending = new Map<number, { resolve: (n: ElkNode) => void; reject: (e: Error) => void }>();
+  const start = (): Worker => {
+    const w = new Worker(source, { eval: true });
+    w.on('message', ({ id, laid, error }: { id: number; laid?: ElkNode; error?: string }) => {
+      const waiting = pending.get(id);
+      pending.delete(id);
+      if (pending.size === 0) w.unref();
+      if (error !== undefined) waiting?.reject(new Error(`layout failed: ${error}`));
+      else waiting?.resolve(laid!);
+    });
+    const fail = (error: unknown): void => {
+      worker = undefined;
+      for (const w of pending.values()) w.reject(error instanceof Error ? error : new Error(`layout worker stopped: ${String(error)}`));
+      pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`layout worker exited with code ${code}`)));
+    return w;
+  };
+  return {
+    layout: (graph) =>
+      new Promise((resolve, reject) => {
+        const id = ++next;
+        pending.set(id, { resolve, reject });
+        worker ??= start();
+        // Held while a layout is under way (someone awaits it), let go when idle.
+        worker.ref();
+        worker.postMessage({ id, graph });
+      }),
+  };
 }
 
 const nodeId = (p: number): string => `p${p}`;
@@ -100,7 +147,7 @@ export async function layout(graph: Graph): Promise<Layout> {
       'elk.padding': '[top=12,left=12,bottom=12,right=12]',
     },
   };
-  const done = await (await (elk ??= loadElk())).layout(root);
+  const done = await (elk ??= loadElk()).layout(root);
 
   const out: Layout = { width: done.width ?? 0, height: done.height ?? 0, processes: new Map(), chains: new Map(), hosts: new Map(), routes: new Map() };
   // ELK gives positions relative to the parent: make them absolute, remembering each container's origin.
