@@ -10,7 +10,7 @@ import { graphOf } from '../../inspect/graph.js';
 
 const PAYLOADS = ['<script>alert(1)</script>', '"><svg onload=alert(1)>', "' onmouseover='x", '&lt;already&gt;', ']]><!--', '\u2028\u2029'];
 
-describe('escaping in the pictures', () => {
+describe('escaping in the pictures', { timeout: 60_000 }, () => {
   it('escape() leaves no markup character', () => {
     for (const s of PAYLOADS) expect(escape(s)).not.toMatch(/[<>"'&](?!#\d+;)/);
     expect(escape(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');

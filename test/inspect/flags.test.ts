@@ -7,7 +7,7 @@ import { IO } from '../../engine/io.js';
 import '../../processes/chain.js';
 import { graphFlag, graphFormat, inspectFlag, inspectPort } from '../../inspect/index.js';
 
-describe('--graph', () => {
+describe('--graph', { timeout: 60_000 }, () => {
   it('writes an SVG or a DOT file as the extension says', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pushback-graph-'));
     try {
@@ -31,7 +31,7 @@ describe('--graph', () => {
   });
 });
 
-describe('--inspect', () => {
+describe('--inspect', { timeout: 60_000 }, () => {
   it('takes no value or a port number from 0 to 65535', () => {
     expect(inspectPort(undefined)).toBe(0);
     expect(inspectPort(true)).toBe(0);

@@ -23,7 +23,7 @@ async function pictures(name: string, graph: Graph): Promise<void> {
   await expect(await renderGraph(g, 'dot')).toMatchFileSnapshot(`golden/${name}.dot`);
 }
 
-describe('pictures of a topology', () => {
+describe('pictures of a topology', { timeout: 60_000 }, () => {
   it('a straight chain is one fused group after its source', async () => {
     const sink = new IO().from([1, 2, 3]).grep((x: number) => x > 1).map((x: number) => x * 2).reduce((a: number, x: number) => a + x, 0);
     sink.run();

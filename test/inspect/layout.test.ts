@@ -5,7 +5,7 @@ import '../../processes/chain.js';
 import { graphOf } from '../../inspect/graph.js';
 import { layout } from '../../inspect/layout.js';
 
-describe('layout', () => {
+describe('layout', { timeout: 60_000 }, () => {
   it('runs off the main thread: the event loop keeps turning while ELK works', async () => {
     const io = new IO();
     const keep = Array.from({ length: 10 }, () => {

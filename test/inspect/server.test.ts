@@ -46,7 +46,7 @@ async function events(url: string, until: (name: string, data: any) => boolean):
   }
 }
 
-describe('the inspector server', () => {
+describe('the inspector server', { timeout: 60_000 }, () => {
   it('refuses every request without the right token', async () => {
     const i = await started(new IO());
     for (const p of ['/', '/page.js', '/events', '/graph.json', '/graph.svg', '/explain?chain=1', '/nothing']) {
