@@ -16,6 +16,7 @@ import { Process } from '../engine/process.js';
 import { clearShapeCache } from '../jit/compile.js';
 import { snapshot, since } from '../jit/stats.js';
 import '../processes/chain.js';
+import '../inspect/index.js';
 import { collect } from '../processes/collect.js';
 import { median, markdownTable } from './table.js';
 
@@ -208,6 +209,20 @@ const cases: Case[] = [
   },
 ];
 
+// The first row again in a container with an inspector attached (no page open):
+// what counting per chunk costs. Same shape, so both bind one compiled function.
+const inspected = new IO();
+await inspected.inspect();
+cases.splice(1, 0, {
+  name: 'filter → map → reduce, 1,000,000 ints, with inspector attached',
+  expected: cases[0].expected,
+  contenders: {
+    'hand loop': cases[0].contenders['hand loop'],
+    pushback: cases[0].contenders.pushback,
+    'pushback, inspector attached': () => inspected.from(million).grep(even).map(add1).reduce(sum, 0).run(),
+  },
+});
+
 async function measure(c: Case): Promise<Map<string, { ms: number[]; ratio: number[] }>> {
   for (const [name, fn] of Object.entries(c.contenders)) {
     const got = await fn();
@@ -274,6 +289,8 @@ async function main(): Promise<void> {
     const rows = await measure(c);
     console.log(`## ${c.name}\n`);
     console.log(markdownTable(['contender', 'median ms', '× hand loop'], [...rows].map(([name, r]) => [name, median(r.ms).toFixed(2), median(r.ratio).toFixed(2)])));
+    const attached = rows.get('pushback, inspector attached');
+    if (attached) console.log(`\ninspector attached / not attached: ${median(attached.ms.map((ms, i) => ms / rows.get('pushback')!.ms[i])).toFixed(3)} (median of per-round ratios)`);
     console.log('');
   }
   const t = compileTimes();

@@ -422,6 +422,18 @@ export class Process {
     else if (held !== entry.ref) watchers.set(key, new Set([held, entry.ref]));
   }
 
+  /** The entries this process holds or keeps alive (for tools: the inspector finds fused chains here). */
+  compiledEntries(): Entry[] {
+    const out = new Set<Entry>(this.kept);
+    if (this.entries) {
+      for (const held of this.entries.values()) {
+        const e = held instanceof WeakRef ? held.deref() : held;
+        if (e !== undefined) out.add(e);
+      }
+    }
+    return [...out];
+  }
+
   unregister(entry: Entry): void {
     if (this.watchers) {
       for (const [key, held] of this.watchers) {

@@ -32,6 +32,13 @@ export interface CompiledChain {
   slots: readonly Slot[];
 }
 
+/**
+ * Set while a tool watches the engine (the inspector counts chunks): called
+ * once per compile with the new function, it returns the function to install.
+ * Undefined otherwise, so compiled functions run unwrapped.
+ */
+export const entryHooks: { compiled: ((entry: Entry, fn: EntryFunction) => EntryFunction) | undefined } = { compiled: undefined };
+
 let nextEntryId = 1;
 const NONE: readonly Process[] = [];
 
@@ -93,7 +100,7 @@ export class Entry {
     const { fn, chain, inlined, watched } = compileEntry(this);
     this.compiles++;
     this.chain = chain;
-    this.fn = fn;
+    this.fn = entryHooks.compiled === undefined ? fn : entryHooks.compiled(this, fn);
     this.stale = false;
     // Who keeps the entry alive: a write entry is kept by the processes downstream
     // of its start, so a pinned source (stdin) does not pin a chain nobody uses; a
