@@ -11,7 +11,7 @@
 // blocking forms are for workers only.
 import { type ChunkData, type OutgoingChunk, encodeError, outgoing } from './records.js';
 import {
-  CONTROL_BYTES, DATA_OFFSET, FINISHED, FRAME_HEADER, FrameKind, GRANTED, LAST_PIECE, READER_CLOSED,
+  CONTROL_BYTES, DATA_OFFSET, FINISHED, FRAME_ALIGN, FRAME_HEADER, FrameKind, GRANTED, LAST_PIECE, READER_CLOSED,
   READER_SIGNAL, RESET, STATE, WRITER_SIGNAL, WRITTEN, capacityOf, frameSize, resetReason, resetRing, signal, waitAsync,
 } from './ring-layout.js';
 
@@ -172,22 +172,22 @@ export class RingWriter {
 
   /** Ends the stream (the writer's half-close): the reader sees reason `end` after every chunk written. */
   async end(): Promise<void> {
-    await this.finish(FrameKind.End, new Uint8Array(0), async () => this.writable());
+    await this.finish(FrameKind.End, new Uint8Array(0), async (need) => this.writable(need));
   }
 
   /** Ends the stream with an error: the reader sees reason `error` and the error (name, message, stack, code). */
   async error(error: unknown): Promise<void> {
-    await this.finish(FrameKind.Error, encodeError(error), async () => this.writable());
+    await this.finish(FrameKind.Error, encodeError(error), async (need) => this.writable(need));
   }
 
   /** end(), blocking (workers only). */
   endSync(): void {
-    void this.finish(FrameKind.End, new Uint8Array(0), () => this.writableSync());
+    void this.finish(FrameKind.End, new Uint8Array(0), (need) => this.writableSync(need));
   }
 
   /** error(), blocking (workers only). */
   errorSync(error: unknown): void {
-    void this.finish(FrameKind.Error, encodeError(error), () => this.writableSync());
+    void this.finish(FrameKind.Error, encodeError(error), (need) => this.writableSync(need));
   }
 
   /**
@@ -195,7 +195,7 @@ export class RingWriter {
    * blocking wait this runs to the end synchronously (the promise it returns
    * is already settled); with an asynchronous one it awaits credit.
    */
-  private finish(kind: FrameKind, payload: Uint8Array, wait: () => Promise<void> | void): Promise<void> | void {
+  private finish(kind: FrameKind, payload: Uint8Array, wait: (need: number) => Promise<void> | void): Promise<void> | void {
     // A reader that closed its side wants nothing more, not even the end.
     if (this.state() === 'closed') {
       this.ended = true;
@@ -207,7 +207,9 @@ export class RingWriter {
       for (;;) {
         this.checkOpen();
         const room = this.room();
-        if (room >= 0) {
+        // An empty record needs an empty frame; a piece of one, room for something.
+        const need = payload.length - sent > 0 ? FRAME_ALIGN : 0;
+        if (room >= need) {
           const n = Math.min(payload.length - sent, room);
           const last = sent + n === payload.length;
           this.writeFrame(kind, n, last ? LAST_PIECE : 0, (at) => this.bytes.set(payload.subarray(sent, sent + n), at), () => `${n} bytes`);
@@ -219,7 +221,7 @@ export class RingWriter {
           }
           continue;
         }
-        const waited = wait();
+        const waited = wait(need);
         if (waited) return waited.then(() => step(sent));
       }
     };
@@ -236,23 +238,24 @@ export class RingWriter {
 
   // ------------------------------------------------------------------ waiting
 
-  /** Resolves once more room is granted than there is now, or the connection can take no more. */
-  async writable(): Promise<void> {
-    const before = this.room();
+  /**
+   * Resolves once a frame with `payload` bytes fits (by default: once anything
+   * can be written), or the connection can take no more.
+   */
+  async writable(payload = 1): Promise<void> {
     for (;;) {
       const s = Atomics.load(this.control, WRITER_SIGNAL);
-      if (this.state() !== 'open' || this.room() > before) return;
+      if (this.state() !== 'open' || this.room() >= payload) return;
       const r = waitAsync(this.control, WRITER_SIGNAL, s);
       if (r.async) await r.value;
     }
   }
 
   /** writable(), blocking (workers only). */
-  writableSync(): void {
-    const before = this.room();
+  writableSync(payload = 1): void {
     for (;;) {
       const s = Atomics.load(this.control, WRITER_SIGNAL);
-      if (this.state() !== 'open' || this.room() > before) return;
+      if (this.state() !== 'open' || this.room() >= payload) return;
       Atomics.wait(this.control, WRITER_SIGNAL, s);
     }
   }
@@ -267,7 +270,7 @@ export class RingWriter {
         this.flow(chunk, n);
         if (chunk.sent === chunk.units) return;
       } else {
-        await this.writable();
+        await this.writable(chunk.units === 0 ? 0 : chunk.unitBytes);
       }
     }
   }
@@ -282,7 +285,7 @@ export class RingWriter {
         this.flow(chunk, n);
         if (chunk.sent === chunk.units) return;
       } else {
-        this.writableSync();
+        this.writableSync(chunk.units === 0 ? 0 : chunk.unitBytes);
       }
     }
   }

@@ -162,6 +162,22 @@ describe('the ring, one thread', () => {
     await expect(sending).rejects.toThrow(/reset: the reader gave up/);
   });
 
+  it('a writer that asks to wait when the room is already there is not left waiting', async () => {
+    // The reader frees everything between the writer's failed admittance and
+    // its wait: the wait must see the room, not wait for the room to grow.
+    const { writer, reader } = pair(256);
+    const chunk = writer.prepare(new Float64Array(30));
+    writer.flow(chunk, writer.admittance(chunk));
+    expect(writer.admittance(chunk)).toBe(0);
+    drain(reader);
+    let woke = false;
+    const waiting = writer.writable(8).then(() => (woke = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(woke).toBe(true);
+    await waiting;
+  });
+
   it('the reader closing its side refuses further writes, and wakes a waiting writer', async () => {
     const { writer, reader } = pair(256);
     const sending = writer.send(new Float64Array(100));
