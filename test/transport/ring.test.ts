@@ -91,6 +91,33 @@ describe('the ring, one thread', () => {
     expect(writer.admittance(chunk)).toBe(126); // one frame at most: the rest comes in further pieces
   });
 
+  it('a lending reader hands out a view of the ring and frees it on the next call, not before', async () => {
+    const ring = createRing(1024);
+    const writer = new RingWriter(ring);
+    const reader = new RingReader(ring, { lend: true });
+    await writer.send(new Float64Array([1, 2, 3]));
+    await writer.send(new Uint8Array([4, 5]));
+    await writer.send(['not lent']);
+    const first = reader.poll() as Extract<Received, { kind: 'float64' }>;
+    expect(first.data).toEqual(new Float64Array([1, 2, 3]));
+    expect(first.data.buffer).toBe(ring); // no copy
+    const held = reader.fill();
+    expect(held).toBeGreaterThan(0); // still lent: its space is not free yet
+    const second = reader.poll() as Extract<Received, { kind: 'bytes' }>;
+    expect(second.data.buffer).toBe(ring);
+    expect(reader.fill()).toBeLessThan(held); // the first is freed now
+    const third = reader.poll() as Extract<Received, { kind: 'values' }>;
+    expect(third.data).toEqual(['not lent']); // values are decoded into fresh objects
+    expect(reader.poll()).toBeUndefined();
+    expect(reader.fill()).toBe(0);
+    // The default reader copies: its chunks are its own.
+    const other = pair();
+    await other.writer.send(new Float64Array([6]));
+    const own = other.reader.poll() as Extract<Received, { kind: 'float64' }>;
+    expect(own.data.buffer).not.toBe(other.writer.sab);
+    expect(other.reader.fill()).toBe(0);
+  });
+
   it('wraps around the end of the ring with a pad frame, never across it', async () => {
     const { writer, reader } = pair(256);
     let next = 0;
