@@ -115,12 +115,14 @@ const decoder = new TextDecoder();
  */
 export function resetRing(sab: SharedArrayBuffer, reason: string): void {
   const control = new Int32Array(sab, 0, CONTROL_BYTES / 4);
-  // Claim the reset first, so two threads resetting at once write one reason.
-  const before = Atomics.or(control, STATE, RESET);
-  if ((before & RESET) === 0) {
-    const bytes = encoder.encode(reason).subarray(0, REASON_CAPACITY);
+  // Claim the reset by its reason's length word, so that two threads
+  // resetting at once write one reason; the flag goes up only once the reason
+  // is complete, so whoever sees the flag reads the whole reason.
+  if (Atomics.compareExchange(control, RESET_REASON_LENGTH, 0, -1) === 0) {
+    const bytes = encoder.encode(reason || 'reset').subarray(0, REASON_CAPACITY);
     new Uint8Array(sab, REASON_OFFSET, REASON_CAPACITY).set(bytes);
     Atomics.store(control, RESET_REASON_LENGTH, bytes.length);
+    Atomics.or(control, STATE, RESET);
   }
   signal(control, READER_SIGNAL);
   signal(control, WRITER_SIGNAL);
@@ -130,10 +132,8 @@ export function resetRing(sab: SharedArrayBuffer, reason: string): void {
 export function resetReason(sab: SharedArrayBuffer): string {
   const control = new Int32Array(sab, 0, CONTROL_BYTES / 4);
   if ((Atomics.load(control, STATE) & RESET) === 0) return '';
-  // The reason is written just after the flag; a reader that comes between
-  // sees an empty reason, never a torn one (the length is stored last).
   const length = Atomics.load(control, RESET_REASON_LENGTH);
-  return decoder.decode(new Uint8Array(sab, REASON_OFFSET, length).slice()) || 'reset';
+  return decoder.decode(new Uint8Array(sab, REASON_OFFSET, length).slice());
 }
 
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };

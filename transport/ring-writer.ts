@@ -264,13 +264,11 @@ export class RingWriter {
   async send(data: ChunkData): Promise<void> {
     const chunk = this.prepare(data);
     for (;;) {
-      this.checkOpen();
-      const n = this.admittance(chunk);
-      if (n > 0 || (chunk.units === 0 && this.room() >= 0)) {
-        this.flow(chunk, n);
+      const wait = this.piece(chunk);
+      if (wait === true) {
         if (chunk.sent === chunk.units) return;
       } else {
-        await this.writable(chunk.units === 0 ? 0 : chunk.unitBytes);
+        await this.writable(wait);
       }
     }
   }
@@ -279,15 +277,33 @@ export class RingWriter {
   sendSync(data: ChunkData): void {
     const chunk = this.prepare(data);
     for (;;) {
-      this.checkOpen();
-      const n = this.admittance(chunk);
-      if (n > 0 || (chunk.units === 0 && this.room() >= 0)) {
-        this.flow(chunk, n);
+      const wait = this.piece(chunk);
+      if (wait === true) {
         if (chunk.sent === chunk.units) return;
       } else {
-        this.writableSync(chunk.units === 0 ? 0 : chunk.unitBytes);
+        this.writableSync(wait);
       }
     }
+  }
+
+  /**
+   * One step of send: writes the next piece of the chunk if a worthwhile one
+   * fits (and returns true), or returns the payload bytes to wait for.
+   * Worthwhile is the rest of the chunk or a quarter of the ring, whichever is
+   * less: a writer that outruns its reader then sleeps until a quarter of the
+   * ring is free and fills it in a few large frames, rather than waking for
+   * every frame the reader frees and writing slivers.
+   */
+  private piece(chunk: OutgoingChunk): true | number {
+    this.checkOpen();
+    const left = chunk.units - chunk.sent;
+    const want = Math.min(left, Math.max(1, Math.floor(this.capacity / 4 / chunk.unitBytes)));
+    const n = this.admittance(chunk);
+    if (left === 0 ? this.room() >= 0 : n >= want) {
+      this.flow(chunk, n);
+      return true;
+    }
+    return want * chunk.unitBytes;
   }
 }
 
