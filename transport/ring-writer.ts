@@ -113,17 +113,12 @@ export class RingWriter {
       this.seq++;
     }
     const last = chunk.sent + n === chunk.units;
-    this.writeFrame(chunk.frame, n * chunk.unitBytes, last ? LAST_PIECE : 0, (at) => copyIn(this, chunk, at, n), () => {
+    this.writeFrame(chunk.frame, n * chunk.unitBytes, last ? LAST_PIECE : 0, (at) => this.copyIn(chunk, at, n), () => {
       const what = unitNames[chunk.unitBytes] ?? 'units';
       return `${n} ${what} (a frame of ${frameSize(n * chunk.unitBytes)} bytes)`;
     });
     chunk.sent += n;
     if (last) this.current = undefined;
-  }
-
-  /** @internal Typed views for copyIn. */
-  views(): { bytes: Uint8Array; float64s: Float64Array; words: Int32Array } {
-    return { bytes: this.bytes, float64s: this.float64s, words: this.words };
   }
 
   private checkOpen(): void {
@@ -305,22 +300,21 @@ export class RingWriter {
     }
     return want * chunk.unitBytes;
   }
-}
 
-/** Copies n units of the chunk's remainder into the ring at byte offset `at` of the data area. */
-function copyIn(writer: RingWriter, chunk: OutgoingChunk, at: number, n: number): void {
-  const { bytes, float64s, words } = writer.views();
-  const from = chunk.sent;
-  const source = chunk.source;
-  if (chunk.frame === FrameKind.Float64) {
-    const to = at >> 3;
-    if (source instanceof Float64Array) float64s.set(source.subarray(from, from + n), to);
-    else for (let i = 0; i < n; i++) float64s[to + i] = (source as readonly number[])[from + i];
-  } else if (chunk.frame === FrameKind.Int32) {
-    const to = at >> 2;
-    if (source instanceof Int32Array) words.set(source.subarray(from, from + n), to);
-    else for (let i = 0; i < n; i++) words[to + i] = (source as readonly number[])[from + i];
-  } else {
-    bytes.set((source as Uint8Array).subarray(from, from + n), at);
+  /** Copies n units of the chunk's remainder into the data area at byte offset `at`. */
+  private copyIn(chunk: OutgoingChunk, at: number, n: number): void {
+    const from = chunk.sent;
+    const source = chunk.source;
+    if (chunk.frame === FrameKind.Float64) {
+      const to = at >> 3;
+      if (source instanceof Float64Array) this.float64s.set(source.subarray(from, from + n), to);
+      else for (let i = 0; i < n; i++) this.float64s[to + i] = (source as readonly number[])[from + i];
+    } else if (chunk.frame === FrameKind.Int32) {
+      const to = at >> 2;
+      if (source instanceof Int32Array) this.words.set(source.subarray(from, from + n), to);
+      else for (let i = 0; i < n; i++) this.words[to + i] = (source as readonly number[])[from + i];
+    } else {
+      this.bytes.set((source as Uint8Array).subarray(from, from + n), at);
+    }
   }
 }
