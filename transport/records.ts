@@ -7,7 +7,7 @@
 import { decodeValues, encodeValues } from './codec.js';
 import { FrameKind } from './ring-layout.js';
 
-/** A chunk as the reader receives it: numbered from 1, in the order written, each exactly once. */
+/** A chunk as the reader receives it: numbered from 1 (see nextSeq), in the order written, each exactly once. */
 export type Chunk =
   | { readonly kind: 'float64'; readonly seq: number; readonly data: Float64Array }
   | { readonly kind: 'int32'; readonly seq: number; readonly data: Int32Array }
@@ -22,6 +22,11 @@ export type EndOfStream =
   | { readonly kind: 'end'; readonly reason: 'reset'; readonly detail: string };
 
 export type Received = Chunk | EndOfStream;
+
+/** The number after `seq`: chunk numbers are uint32 and wrap after 2**32 - 1 (to 0, then 1, …). */
+export function nextSeq(seq: number): number {
+  return (seq + 1) >>> 0;
+}
 
 /** What a writer may send as one chunk. */
 export type ChunkData = Float64Array | Int32Array | Uint8Array | readonly unknown[];

@@ -7,7 +7,7 @@
 // with `grant: 'manual'`, only what the reader grants with grant(). The fill
 // of the ring (bytes written and not yet freed) never exceeds its capacity.
 import { decodeValues } from './codec.js';
-import { type Chunk, type EndOfStream, type Received, decodeError } from './records.js';
+import { type Chunk, type EndOfStream, type Received, decodeError, nextSeq } from './records.js';
 import {
   CONTROL_BYTES, DATA_OFFSET, FRAME_ALIGN, FRAME_HEADER, FrameKind, GRANTED, LAST_PIECE, READER_CLOSED,
   READER_SIGNAL, RELEASED, RESET, STATE, WRITER_SIGNAL, WRITTEN, capacityOf, frameSize, resetReason, resetRing, signal, waitAsync,
@@ -43,7 +43,7 @@ export class RingReader {
   private readonly autoGrant: boolean;
   /** Where the next frame starts (free-running, as WRITTEN). */
   private position: number;
-  /** The number of the last chunk handed out. */
+  /** The number of the last chunk handed out (uint32, wrapping: see nextSeq). */
   private lastSeq = 0;
   /** Pieces of a chunk (or of an error record) still arriving. */
   private pieces: Uint8Array[] = [];
@@ -102,7 +102,7 @@ export class RingReader {
       const kind = (this.words[w] & 0xff) as FrameKind;
       const flags = this.words[w] >>> 8;
       const length = this.words[w + 1];
-      const seq = this.words[w + 2];
+      const seq = this.words[w + 2] >>> 0;
       if (kind === FrameKind.Pad) {
         this.release(this.capacity - at);
         continue;
@@ -117,7 +117,10 @@ export class RingReader {
       if (this.piecesKind !== undefined && this.piecesKind !== kind) {
         throw new RingProtocolError(`${this.name}: a frame of kind ${kind} inside a chunk of kind ${this.piecesKind}`);
       }
-      if (kind !== FrameKind.Error && seq !== this.lastSeq + 1) {
+      if (length < 0 || at + FRAME_HEADER + length > this.capacity) {
+        throw new RingProtocolError(`${this.name}: a frame at byte ${at} claims ${length} bytes, past the end of the ring`);
+      }
+      if (kind !== FrameKind.Error && seq !== nextSeq(this.lastSeq)) {
         throw new RingProtocolError(`${this.name}: chunk ${seq} arrived after chunk ${this.lastSeq}`);
       }
       if (this.lend && flags & LAST_PIECE && this.pieces.length === 0 && kind !== FrameKind.Values && kind !== FrameKind.Error) {

@@ -9,7 +9,7 @@
 // that runs an event loop, and a blocking one (`Atomics.wait`) for a worker
 // with nothing else to do. The main thread of Node may not block, so the
 // blocking forms are for workers only.
-import { type ChunkData, type OutgoingChunk, encodeError, outgoing } from './records.js';
+import { type ChunkData, type OutgoingChunk, encodeError, nextSeq, outgoing } from './records.js';
 import {
   CONTROL_BYTES, DATA_OFFSET, FINISHED, FRAME_ALIGN, FRAME_HEADER, FrameKind, GRANTED, LAST_PIECE, READER_CLOSED,
   READER_SIGNAL, RESET, STATE, WRITER_SIGNAL, WRITTEN, capacityOf, frameSize, resetReason, resetRing, signal, waitAsync,
@@ -85,7 +85,7 @@ export class RingWriter {
 
   /** Classifies (and for values, encodes) a chunk for admittance and flow. */
   prepare(data: ChunkData): OutgoingChunk {
-    return outgoing(data, `${this.name} chunk ${this.seq + 1}`);
+    return outgoing(data, `${this.name} chunk ${nextSeq(this.seq)}`);
   }
 
   /** Units of `chunk`'s remainder (elements, or bytes) that one flow may commit now. */
@@ -110,7 +110,7 @@ export class RingWriter {
       if (this.current) throw new Error(`${this.name}: chunk ${this.seq} is not finished; finish it before starting another`);
       if (chunk.sent !== 0) throw new Error(`${this.name}: this chunk was begun on another writer`);
       this.current = chunk;
-      this.seq++;
+      this.seq = nextSeq(this.seq);
     }
     const last = chunk.sent + n === chunk.units;
     this.writeFrame(chunk.frame, n * chunk.unitBytes, last ? LAST_PIECE : 0, (at) => this.copyIn(chunk, at, n), () => {

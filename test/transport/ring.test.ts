@@ -1,10 +1,10 @@
 // The ring on one thread: both ends in the test, so every step is
 // deterministic. What crosses a real worker is in ring-worker.test.ts.
 import { describe, expect, it } from 'vitest';
-import { createRing, resetRing } from '../../transport/ring-layout.js';
+import { DATA_OFFSET, FrameKind, GRANTED, LAST_PIECE, RELEASED, WRITTEN, createRing, resetRing } from '../../transport/ring-layout.js';
 import { RingReader } from '../../transport/ring-reader.js';
 import { ConnectionClosedError, CreditExceededError, RingWriter } from '../../transport/ring-writer.js';
-import type { Received } from '../../transport/records.js';
+import { nextSeq, type Received } from '../../transport/records.js';
 
 function pair(capacity = 1024, credit?: number, grant: 'auto' | 'manual' = 'auto'): { writer: RingWriter; reader: RingReader } {
   const ring = createRing(capacity, credit);
@@ -131,6 +131,30 @@ describe('the ring, one thread', () => {
     expect(seen).toEqual(Array.from({ length: next }, (_, i) => i + 0.5));
   });
 
+  for (const [name, start] of [['2**31 (int32 overflow)', 2 ** 31 - 600], ['2**32 (uint32 wrap)', 2 ** 32 - 600]] as const) {
+    it(`keeps its positions right across ${name}`, async () => {
+      const ring = createRing(256);
+      // A ring that has already carried nearly `start` bytes: the free-running
+      // positions are about to overflow.
+      const control = new Int32Array(ring, 0, 16);
+      control[WRITTEN] = start | 0;
+      control[RELEASED] = start | 0;
+      control[GRANTED] = (start + 256) | 0;
+      const writer = new RingWriter(ring);
+      const reader = new RingReader(ring);
+      let next = 0;
+      const seen: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        await writer.send(Array.from({ length: 1 + (round % 5) * 4 }, () => next++ + 0.5));
+        expect(reader.fill()).toBeLessThanOrEqual(256);
+        for (const r of drain(reader)) if (r.kind === 'float64') seen.push(...r.data);
+        expect(writer.credit()).toBe(256);
+      }
+      expect(seen).toEqual(Array.from({ length: next }, (_, i) => i + 0.5));
+      expect((control[WRITTEN] - (start | 0)) >>> 0).toBeGreaterThan(600);
+    });
+  }
+
   it('a reader granting by hand holds the writer to what it granted', () => {
     const { writer, reader } = pair(1024, 0, 'manual');
     const chunk = writer.prepare(new Uint8Array(100));
@@ -212,6 +236,23 @@ describe('the ring, one thread', () => {
     await expect(sending).rejects.toThrow(/the reader of test ring closed its side/);
     expect(writer.state()).toBe('closed');
     await writer.end(); // nothing to end on a closed connection: no error, no wait
+  });
+
+  it('refuses a frame that claims more than the ring holds, or a chunk out of order', () => {
+    const ring = createRing(256);
+    const control = new Int32Array(ring, 0, 16);
+    const frame = new Int32Array(ring, DATA_OFFSET, 4);
+    frame.set([FrameKind.Float64 | (LAST_PIECE << 8), 10_000, 1, 0]);
+    control[WRITTEN] = 16;
+    expect(() => new RingReader(ring, { name: 'bad ring' }).poll()).toThrow(/bad ring: a frame at byte 0 claims 10000 bytes, past the end of the ring/);
+    frame.set([FrameKind.Float64 | (LAST_PIECE << 8), 0, 2, 0]);
+    expect(() => new RingReader(ring, { name: 'bad ring' }).poll()).toThrow(/bad ring: chunk 2 arrived after chunk 0/);
+  });
+
+  it('numbers chunks as uint32, wrapping after 2**32 - 1', () => {
+    expect(nextSeq(1)).toBe(2);
+    expect(nextSeq(2 ** 32 - 1)).toBe(0);
+    expect(nextSeq(0)).toBe(1);
   });
 
   it('refuses to start a chunk before the one begun is finished', () => {
