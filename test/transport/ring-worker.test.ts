@@ -175,6 +175,25 @@ describe('the ring across a worker thread', () => {
     }
   });
 
+  it('a writer terminated while it writes, many times: what arrived is whole, in order, once, then reset', async () => {
+    for (let round = 0; round < 10; round++) {
+      const ring = createRing(4096);
+      const size = 50 + round * 37; // chunks that split across frames in some rounds, not others
+      const w = start({ script: 'produce-forever', output: ring, size });
+      superviseWorker(w, [{ ring, role: 'writer' }], `host ${round}`);
+      const reader = new RingReader(ring);
+      const got: Received[] = [];
+      for (let k = 0; k < 3 + round; k++) got.push(await reader.next());
+      await w.terminate();
+      got.push(...(await readAll(reader)));
+      expect(got.at(-1)).toEqual({ kind: 'end', reason: 'reset', detail: `host lost: host ${round} exited with code 1` });
+      const chunks = got.filter((r) => r.kind !== 'end');
+      expect(chunks.length).toBeGreaterThanOrEqual(3 + round);
+      for (const c of chunks) expect((c.data as Float64Array).length).toBe(size);
+      expect(numbers(got)).toEqual(range(chunks.length * size));
+    }
+  });
+
   it('a reader waiting on a writer that dies is woken by the reset', async () => {
     const ring = createRing(1 << 16);
     const w = start({ script: 'produce-then-hang', output: ring, chunks: 0, size: 1 });
