@@ -106,19 +106,21 @@ export class RingWriter {
     if (!Number.isInteger(n) || n < 0 || n > left || (n === 0 && left > 0)) {
       throw new RangeError(`${this.name}: cannot write ${n} units of a chunk with ${left} left`);
     }
-    if (chunk !== this.current) {
+    const starting = chunk !== this.current;
+    if (starting) {
       if (this.current) throw new Error(`${this.name}: chunk ${this.seq} is not finished; finish it before starting another`);
       if (chunk.sent !== 0) throw new Error(`${this.name}: this chunk was begun on another writer`);
-      this.current = chunk;
-      this.seq = nextSeq(this.seq);
     }
+    const seq = starting ? nextSeq(this.seq) : this.seq;
     const last = chunk.sent + n === chunk.units;
-    this.writeFrame(chunk.frame, n * chunk.unitBytes, last ? LAST_PIECE : 0, (at) => this.copyIn(chunk, at, n), () => {
+    this.writeFrame(chunk.frame, n * chunk.unitBytes, last ? LAST_PIECE : 0, seq, (at) => this.copyIn(chunk, at, n), () => {
       const what = unitNames[chunk.unitBytes] ?? 'units';
       return `${n} ${what} (a frame of ${frameSize(n * chunk.unitBytes)} bytes)`;
     });
+    // Only a write that happened changes the writer: a refused one leaves it as it was.
+    this.seq = seq;
+    this.current = last ? undefined : chunk;
     chunk.sent += n;
-    if (last) this.current = undefined;
   }
 
   private checkOpen(): void {
@@ -129,7 +131,7 @@ export class RingWriter {
     throw new ConnectionClosedError(`the reader of ${this.name} closed its side; nothing more may be written`, 'closed');
   }
 
-  private writeFrame(kind: FrameKind, payload: number, flags: number, fill: (at: number) => void, describe: () => string): void {
+  private writeFrame(kind: FrameKind, payload: number, flags: number, seq: number, fill: (at: number) => void, describe: () => string): void {
     const written = Atomics.load(this.control, WRITTEN);
     const credit = this.credit();
     const size = frameSize(payload);
@@ -148,7 +150,7 @@ export class RingWriter {
     }
     const offset = start & this.mask;
     fill(offset + FRAME_HEADER);
-    this.header(offset, kind, flags, payload, kind === FrameKind.End || kind === FrameKind.Error ? 0 : this.seq);
+    this.header(offset, kind, flags, payload, seq);
     // Publishing the new position is what hands the frame to the reader: the
     // stores above happen before it (Atomics are sequentially consistent).
     Atomics.store(this.control, WRITTEN, (written + pad + size) | 0);
@@ -207,7 +209,7 @@ export class RingWriter {
         if (room >= need) {
           const n = Math.min(payload.length - sent, room);
           const last = sent + n === payload.length;
-          this.writeFrame(kind, n, last ? LAST_PIECE : 0, (at) => this.bytes.set(payload.subarray(sent, sent + n), at), () => `${n} bytes`);
+          this.writeFrame(kind, n, last ? LAST_PIECE : 0, 0, (at) => this.bytes.set(payload.subarray(sent, sent + n), at), () => `${n} bytes`);
           sent += n;
           if (last) {
             this.ended = true;

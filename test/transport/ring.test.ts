@@ -118,6 +118,18 @@ describe('the ring, one thread', () => {
     expect(other.reader.fill()).toBe(0);
   });
 
+  it('a refused write leaves the writer as it was', () => {
+    const { writer, reader } = pair(256);
+    const big = writer.prepare(new Float64Array(100));
+    expect(() => writer.flow(big, 100)).toThrow(CreditExceededError);
+    // The refused chunk was not begun: another may go first, and is chunk 1.
+    const small = writer.prepare([7, 8]);
+    writer.flow(small, 2);
+    expect(reader.poll()).toEqual({ kind: 'int32', seq: 1, data: new Int32Array([7, 8]) });
+    writer.flow(big, writer.admittance(big));
+    expect(() => writer.flow(big, 100)).toThrow(RangeError);
+  });
+
   it('wraps around the end of the ring with a pad frame, never across it', async () => {
     const { writer, reader } = pair(256);
     let next = 0;
