@@ -1,0 +1,163 @@
+// Cross-thread throughput: the shared-memory ring (transport/) against
+// `postMessage` of the same chunks, from the main thread to one worker.
+//
+//   numbers   Float64Array chunks of 4,096 (a typed run: copied into the ring
+//             and out again, no per-element encoding); bar: 200 M numbers/s
+//   bytes     Uint8Array chunks of 64 KiB; bar: 2 GB/s
+//
+// The main thread writes (waiting for credit with Atomics.waitAsync, as the
+// engine's main thread will); the worker reads with blocking waits and
+// touches every chunk (its first and last element) so that nothing is
+// optimised away. postMessage clones each chunk the same way, and its worker
+// does the same work; it has no backpressure, so the main thread posts
+// everything and the clock stops when the worker reports the last chunk.
+//
+// Each round measures both transports on both loads in turn (the order
+// alternates between rounds); the table shows median rates and the median of
+// the per-round ratios ring / postMessage.
+//
+//   npm run bench:workers
+//   PUSHBACK_BENCH_RUNS=9 PUSHBACK_BENCH_MB=512 npm run bench:workers
+import { fileURLToPath } from 'node:url';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { createRing } from '../transport/ring-layout.js';
+import { RingReader } from '../transport/ring-reader.js';
+import { RingWriter } from '../transport/ring-writer.js';
+import { markdownTable, median } from './table.js';
+
+const RUNS = Number(process.env.PUSHBACK_BENCH_RUNS ?? 7);
+const MB = Number(process.env.PUSHBACK_BENCH_MB ?? 256);
+const RING_BYTES = 1 << 20;
+const NUMBERS_PER_CHUNK = 4096;
+const BYTES_PER_CHUNK = 64 * 1024;
+
+type Load = 'numbers' | 'bytes';
+type Transport = 'ring' | 'postMessage';
+
+interface Job {
+  transport: Transport;
+  ring?: SharedArrayBuffer;
+}
+
+interface Done {
+  chunks: number;
+  units: number;
+  touch: number;
+}
+
+// ---------------------------------------------------------------- the worker
+
+function work(job: Job): void {
+  let chunks = 0;
+  let units = 0;
+  let touch = 0;
+  if (job.transport === 'ring') {
+    const reader = new RingReader(job.ring!, { name: 'bench ring', lend: true });
+    parentPort!.postMessage('ready');
+    for (;;) {
+      const r = reader.nextSync();
+      if (r.kind === 'end') break;
+      const data = r.data as Float64Array | Uint8Array;
+      chunks++;
+      units += data.length;
+      touch += data[0] + data[data.length - 1];
+    }
+    parentPort!.postMessage({ chunks, units, touch } satisfies Done);
+    return;
+  }
+  parentPort!.on('message', (data: Float64Array | Uint8Array | null) => {
+    if (data === null) {
+      parentPort!.postMessage({ chunks, units, touch } satisfies Done);
+      parentPort!.close();
+      return;
+    }
+    chunks++;
+    units += data.length;
+    touch += data[0] + data[data.length - 1];
+  });
+  parentPort!.postMessage('ready');
+}
+
+// ---------------------------------------------------------------- the driver
+
+function chunksFor(load: Load): (Float64Array | Uint8Array)[] {
+  const total = MB * 1024 * 1024;
+  if (load === 'numbers') {
+    const n = total / (NUMBERS_PER_CHUNK * 8);
+    return Array.from({ length: n }, (_, c) => Float64Array.from({ length: NUMBERS_PER_CHUNK }, (_, i) => c + i * 0.5));
+  }
+  const n = total / BYTES_PER_CHUNK;
+  return Array.from({ length: n }, (_, c) => new Uint8Array(BYTES_PER_CHUNK).fill(c % 251));
+}
+
+function once<T>(w: Worker, what: (m: unknown) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (m: unknown): void => {
+      if (!what(m)) return;
+      w.off('message', on);
+      resolve(m as T);
+    };
+    w.on('message', on);
+    w.once('error', reject);
+  });
+}
+
+/** Units (numbers or bytes) per second over one transport. */
+async function measure(transport: Transport, chunks: (Float64Array | Uint8Array)[]): Promise<number> {
+  const ring = transport === 'ring' ? createRing(RING_BYTES) : undefined;
+  const w = new Worker(fileURLToPath(import.meta.url), { workerData: { transport, ring } satisfies Job });
+  await once(w, (m) => m === 'ready');
+  const done = once<Done>(w, (m) => typeof m === 'object' && m !== null);
+  const t0 = process.hrtime.bigint();
+  if (ring) {
+    const writer = new RingWriter(ring, 'bench ring');
+    for (const c of chunks) await writer.send(c);
+    await writer.end();
+  } else {
+    for (const c of chunks) w.postMessage(c);
+    w.postMessage(null);
+  }
+  const result = await done;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await w.terminate();
+  const units = chunks.reduce((n, c) => n + c.length, 0);
+  if (result.units !== units || result.chunks !== chunks.length) {
+    throw new Error(`${transport}: the worker got ${result.chunks} chunks and ${result.units} units, not ${chunks.length} and ${units}`);
+  }
+  return units / seconds;
+}
+
+async function main(): Promise<void> {
+  const loads: Load[] = ['numbers', 'bytes'];
+  const transports: Transport[] = ['ring', 'postMessage'];
+  const data = new Map(loads.map((l) => [l, chunksFor(l)]));
+  const rates = new Map<string, number[]>();
+  const ratios = new Map<Load, number[]>();
+  // One warm-up round, not counted.
+  for (const l of loads) for (const t of transports) await measure(t, data.get(l)!.slice(0, 256));
+  for (let round = 0; round < RUNS; round++) {
+    for (const l of loads) {
+      const got = new Map<Transport, number>();
+      for (const t of round % 2 ? [...transports].reverse() : transports) got.set(t, await measure(t, data.get(l)!));
+      for (const t of transports) (rates.get(`${l}/${t}`) ?? rates.set(`${l}/${t}`, []).get(`${l}/${t}`)!).push(got.get(t)!);
+      (ratios.get(l) ?? ratios.set(l, []).get(l)!).push(got.get('ring')! / got.get('postMessage')!);
+    }
+  }
+  const show = (l: Load, r: number): string => (l === 'numbers' ? `${(r / 1e6).toFixed(0)} M numbers/s` : `${(r / 1e9).toFixed(2)} GB/s`);
+  console.log(`# Cross-thread throughput, main thread → one worker (${MB} MB a load, ${RUNS} rounds, ring of ${RING_BYTES >> 10} KiB)\n`);
+  console.log(markdownTable(
+    ['load', 'chunk', 'ring', 'postMessage', 'ring / postMessage (median of per-round ratios)', 'bar', 'per-round ratios'],
+    loads.map((l) => [
+      l,
+      l === 'numbers' ? `${NUMBERS_PER_CHUNK} float64` : `${BYTES_PER_CHUNK >> 10} KiB`,
+      show(l, median(rates.get(`${l}/ring`)!)),
+      show(l, median(rates.get(`${l}/postMessage`)!)),
+      `${median(ratios.get(l)!).toFixed(2)}×`,
+      l === 'numbers' ? '≥ 200 M numbers/s' : '≥ 2 GB/s',
+      ratios.get(l)!.map((r) => r.toFixed(2)).sort().join(' '),
+    ]),
+  ));
+}
+
+if (isMainThread) await main();
+else work(workerData as Job);
