@@ -18,7 +18,8 @@ import { describeTuple } from './values.js';
 import type { Facet } from './turn.js';
 
 /** Runs once per match; may return a cleanup to run when the match goes away. */
-export type SubscriptionBody = (m: Match) => void | (() => void);
+/** A body may return its cleanup, or a promise (watched: a rejection is reported as the body's failure). */
+export type SubscriptionBody = (m: Match) => void | (() => void) | PromiseLike<unknown>;
 
 /** One match of a subscription; it is also the facet its body runs in. */
 export interface Instance extends Facet {

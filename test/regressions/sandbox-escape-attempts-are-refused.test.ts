@@ -14,7 +14,11 @@ import { attenuate, CapabilityError, Realm, take } from '../../engine/realm/inde
 import { Chain } from '../../processes/chain.js';
 import { readOnlyIO, sandbox } from '../../processes/realm.js';
 
-type Any = Record<string | symbol, unknown> & ((...a: unknown[]) => unknown);
+// Whatever the membrane hands out, called or read further without the type system in the way.
+interface Any {
+  (...a: unknown[]): Any;
+  [k: string | symbol]: Any;
+}
 
 /** True for anything that carries the engine's authority unwrapped. */
 function raw(v: unknown, io: IO): boolean {
@@ -72,7 +76,7 @@ const attempts: [string, (plugin: Any, path: string) => unknown][] = [
     let seen: unknown;
     const sink = ((p.from as Any)(['x']).each as Any)(function (this: unknown) {
       seen = this;
-    }) as { completion: () => Promise<unknown> };
+    }) as unknown as { completion: () => Promise<unknown> };
     await sink.completion();
     return seen;
   }],
