@@ -23,10 +23,16 @@ import type { Elements } from '../engine/flowable.js';
 import type { IO } from '../engine/io.js';
 import * as life from '../engine/ports.js';
 import { Process } from '../engine/process.js';
-import { Acceptor, Port, serve as serveLoop, type PortOptions, type Serve, type ServeOptions } from './net.js';
+import { guard } from '../engine/run.js';
+import { abandon, Acceptor, endpoint, Port, serve as serveLoop, type PortOptions, type Serve, type ServeOptions } from './net.js';
 
 /** A socket process admits whole writes while fewer than this many bytes wait to be sent. */
 export const SOCKET_HIGH_WATER = 64 * 1024;
+
+/** A connection was reset because it was idle, or its client sent nothing, for too long. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
 
 interface SocketState {
   /** Received and not yet admitted by the far end (the socket is paused meanwhile). */
@@ -36,6 +42,15 @@ interface SocketState {
   /** The socket closed for good. */
   gone: boolean;
   waiting: boolean;
+  /** The socket's error, if it had one (a reset: ECONNRESET). */
+  error: unknown;
+  /** The connection is being reset: nothing more is written or read. */
+  cut: boolean;
+  /** Data was received but never handed on (the socket went first): the stream into the engine is truncated. */
+  dropped: boolean;
+  /** Sweeps of the server's timeout clock when bytes last came in and went out. */
+  seenIn: number;
+  seenOut: number;
 }
 
 function st(s: Process): SocketState {
@@ -46,26 +61,45 @@ function sock(s: Process): Socket {
   return s.params.socket as Socket;
 }
 
+/** What a socket process does when its connection fails: reports, resets the socket, ends the stream into the engine. */
+type Failure = (s: Process, error: unknown) => void;
+
 export const socket = define('socket', {
   ports: ['net'],
   inputs: ['net'],
-  params: ['socket', 'highWater'],
-  state: { pending: () => null as Uint8Array | null, eof: () => false, gone: () => false, waiting: () => false },
-  // The engine side sent its last: FIN once the queued data is out.
+  params: ['socket', 'highWater', 'clock'],
+  state: {
+    pending: () => null as Uint8Array | null,
+    eof: () => false,
+    gone: () => false,
+    waiting: () => false,
+    error: () => undefined as unknown,
+    dropped: () => false,
+    cut: () => false,
+    seenIn: (p) => (p.clock as Clock | undefined)?.sweeps ?? 0,
+    seenOut: (p) => (p.clock as Clock | undefined)?.sweeps ?? 0,
+  },
+  // The engine side sent its last: FIN once the queued data is out; after an
+  // error or a reset, a reset (the client must not take a truncated reply for a whole one).
   onEnd: (s) => {
     const k = sock(s);
-    if (!k.destroyed && !k.writableEnded) k.end();
+    if (k.destroyed || st(s).cut) return;
+    const why = s.endReason('net');
+    if (why !== undefined && why.reason !== 'end') reset(s);
+    else if (!k.writableEnded) k.end();
   },
 })
   .admittance('>net', admitWith((s, n) => {
     if (life.isClosed(s, 0)) return 0;
     // After the socket went away the data has nowhere to go: it is taken and dropped.
-    if (st(s).gone) return n;
+    if (st(s).gone || st(s).cut) return n;
     return sock(s).writableLength < (s.params.highWater as number) ? n : 0;
   }))
   .flow('>net', chunk((s, xs, offset, n) => {
     const k = sock(s);
-    if (st(s).gone || k.destroyed || k.writableEnded) return n;
+    if (st(s).gone || st(s).cut || k.destroyed || k.writableEnded) return n;
+    const clock = s.params.clock as Clock | undefined;
+    if (clock) st(s).seenOut = clock.sweeps;
     if (xs instanceof Uint8Array) k.write(offset === 0 && n === xs.length ? xs : xs.subarray(offset, offset + n));
     else for (const chunk of byteChunks(xs, offset, n)) k.write(chunk);
     return n;
@@ -77,26 +111,71 @@ function byteChunks(xs: unknown[], offset: number, n: number): Uint8Array[] {
   return xs.slice(offset, offset + n).map((x) => (x instanceof Uint8Array ? x : Buffer.from(String(x), 'utf8')));
 }
 
-/** A socket process for `k`; it reads nothing until `startReading` (once its port is connected). */
-function socketProcess(io: IO, k: Socket, highWater: number): Process {
-  const s = new Process(io, socket, { socket: k, highWater });
-  k.on('drain', () => s.writableAgain('net'));
-  k.on('error', () => undefined); // 'close' follows
-  k.on('close', () => gone(s));
+/**
+ * Resets the socket: the client sees ECONNRESET. Written data goes first:
+ * reset in the same turn as a write, the peer may see the data and a clean
+ * FIN instead, so the reset waits one turn of the event loop (writing nothing more).
+ */
+function reset(s: Process): void {
+  const k = sock(s);
+  const state = st(s);
+  if (state.cut || k.destroyed) return;
+  state.cut = true;
+  k.pause();
+  setImmediate(() => {
+    if (!k.destroyed) k.resetAndDestroy();
+  });
+}
+
+/** Counts sweeps of a server's timeout check; a socket notes the count when bytes move. */
+interface Clock {
+  sweeps: number;
+}
+
+/**
+ * A socket process for `k`; it reads nothing until `startReading` (once its
+ * port is connected). Errors of the pipeline behind it (thrown while it hands
+ * on data or an end of stream, or raised later by a flush) go to `failure`.
+ */
+function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock): Process {
+  const s = new Process(io, socket, { socket: k, highWater, clock });
+  k.on('drain', () => {
+    if (clock) st(s).seenOut = clock.sweeps;
+    guarded(s, failure, () => s.writableAgain('net'));
+  });
+  k.on('error', (error) => {
+    st(s).error ??= error; // 'close' follows
+  });
+  k.on('close', () => gone(s, failure));
+  guard(s, (error) => failure(s, error));
   return s;
 }
 
-function startReading(s: Process): void {
+/** Runs `step` (which may run the pipeline's code); what it throws fails the connection. */
+function guarded(s: Process, failure: Failure, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    failure(s, error);
+  }
+}
+
+function startReading(s: Process, failure: Failure): void {
   const k = sock(s);
+  const clock = s.params.clock as Clock | undefined;
   k.on('data', (chunk: Buffer) => {
-    if (!push(s, chunk)) {
+    if (st(s).cut) return;
+    if (clock) st(s).seenIn = clock.sweeps;
+    let all = true;
+    guarded(s, failure, () => (all = push(s, chunk)));
+    if (!all && !st(s).gone) {
       k.pause();
-      void retry(s);
+      void retry(s, failure);
     }
   });
   k.on('end', () => {
     st(s).eof = true;
-    if (!st(s).pending) s.end('net');
+    if (!st(s).pending) guarded(s, failure, () => s.end('net'));
   });
   k.resume();
 }
@@ -117,7 +196,7 @@ function push(s: Process, chunk: Uint8Array): boolean {
   return false;
 }
 
-async function retry(s: Process): Promise<void> {
+async function retry(s: Process, failure: Failure): Promise<void> {
   const state = st(s);
   if (state.waiting) return;
   state.waiting = true;
@@ -127,32 +206,67 @@ async function retry(s: Process): Promise<void> {
       // under backpressure. It also comes when the port ends, closes or is
       // disconnected, and then push() drops what nobody will read.
       await s.whenWritable('net');
+      // The socket may have gone meanwhile, and dropped what was held.
       const chunk = state.pending;
+      if (chunk === null) break;
       state.pending = null;
-      push(s, chunk);
+      let all = true;
+      guarded(s, failure, () => (all = push(s, chunk)));
+      if (!all && state.gone) state.pending = null;
     }
   } finally {
     state.waiting = false;
   }
-  if (state.eof) s.end('net');
-  else if (!state.gone) sock(s).resume();
+  if (state.gone) return;
+  if (state.eof) guarded(s, failure, () => s.end('net'));
+  else sock(s).resume();
 }
 
-/** The socket closed: the engine sees end of stream, the port closes, and the process goes once the connection is over. */
-function gone(s: Process): void {
+/**
+ * The socket closed: the engine sees end of stream (a clean one only if the
+ * client sent FIN and everything it sent was handed on; otherwise a reset),
+ * the port closes, and the process goes once the connection is over.
+ */
+function gone(s: Process, failure: Failure): void {
   const state = st(s);
+  if (state.gone) return;
   state.gone = true;
+  if (state.pending !== null) state.dropped = true;
   state.pending = null;
   if (!life.exists(s)) return;
   if (!s.isConnected('net')) {
     s.remove();
     return;
   }
-  // Writers blocked on the socket may go on: what they write now is dropped.
-  s.writableAgain('net');
-  s.end('net');
+  const truncated = !state.eof || state.dropped || state.error !== undefined;
+  guarded(s, failure, () => {
+    // Writers blocked on the socket may go on: what they write now is dropped.
+    s.writableAgain('net');
+    s.end('net', truncated ? life.resetEnd(state.error) : undefined);
+  });
   // The process goes once the other end has closed too (it is dedicated to its connection).
-  life.close(s, 'net');
+  if (life.exists(s)) life.close(s, 'net');
+}
+
+/**
+ * Fails one connection: the client sees a reset, the engine side sees its
+ * stream end with the error, and the port serving it (a relay with its
+ * pipeline, or a handler's port) is abandoned, so the connection is over once
+ * the socket has closed. Other connections are untouched.
+ */
+function resetWith(s: Process, error: unknown): void {
+  const state = st(s);
+  state.pending = null;
+  reset(s);
+  if (!life.exists(s) || !s.isConnected('net')) return;
+  try {
+    s.end('net', life.errorEnd(error));
+  } catch {
+    // The pipeline failed again on its way down: it is being abandoned anyway.
+  }
+  // A pipeline that threw half-way may never end its stream back to us: the port serving it closes now.
+  const far = s.peer('net')?.process;
+  if (far !== undefined && !(far.def === endpoint && far.params.listening === true)) abandon(far, error);
 }
 
 // ---------------------------------------------------------------- server
@@ -168,7 +282,24 @@ export interface TcpServerOptions extends ServeOptions {
   /** TCP_NODELAY on accepted sockets (default false, as in Node). */
   noDelay?: boolean;
   highWater?: number;
+  /**
+   * Milliseconds an accepted connection may go without a byte moving either
+   * way before it is reset (0: never). Default: 60,000 when `concurrency` is
+   * set (idle clients must not hold every slot), otherwise 0.
+   */
+  idleTimeout?: number;
+  /**
+   * Milliseconds an accepted connection may wait for its client's next bytes
+   * (while the server would take them, and the client has not sent FIN)
+   * before it is reset (0: never). Default: 30,000 when `concurrency` is set,
+   * otherwise 0.
+   */
+  readTimeout?: number;
 }
+
+/** Default timeouts of a server with a concurrency limit, in milliseconds. */
+export const DEFAULT_IDLE_TIMEOUT = 60_000;
+export const DEFAULT_READ_TIMEOUT = 30_000;
 
 /**
  * A TCP server on the server pattern: every accepted socket becomes a socket
@@ -190,16 +321,39 @@ export class TcpServer {
   readonly sockets = new Set<Process>();
   /** Sockets the listener no longer exists for (closed before they were accepted). */
   refused = 0;
+  /** Connections reset by a timeout. */
+  timedOut = 0;
   readonly listening: Promise<void>;
+  readonly idleTimeout: number;
+  readonly readTimeout: number;
   private readonly highWater: number;
+  private readonly clock: Clock = { sweeps: 0 };
+  private readonly sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Sweeps after which a quiet connection has timed out (Infinity: never). */
+  private readonly idleSweeps: number;
+  private readonly readSweeps: number;
 
   constructor(readonly io: IO, handler: Serve, options: TcpServerOptions = {}) {
     this.highWater = options.highWater ?? SOCKET_HIGH_WATER;
+    const limited = options.concurrency !== undefined && Number.isFinite(options.concurrency);
+    this.idleTimeout = timeout('idleTimeout', options.idleTimeout ?? (limited ? DEFAULT_IDLE_TIMEOUT : 0));
+    this.readTimeout = timeout('readTimeout', options.readTimeout ?? (limited ? DEFAULT_READ_TIMEOUT : 0));
+    // One timer per server, not per connection: it sweeps four times per shortest
+    // timeout, and each socket notes the sweep count when bytes move. A quiet
+    // connection is reset between its timeout and a quarter more.
+    const shortest = Math.min(this.idleTimeout || Infinity, this.readTimeout || Infinity);
+    const period = Math.max(1, shortest / 4);
+    this.idleSweeps = this.idleTimeout ? Math.ceil(this.idleTimeout / period) : Infinity;
+    this.readSweeps = this.readTimeout ? Math.ceil(this.readTimeout / period) : Infinity;
     this.listen = Port.listen(io);
     io.pin(this.listen.process);
     this.acceptor = serveLoop(this.listen, handler, options);
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? false }, (k) => this.accept(k));
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
+    if (Number.isFinite(shortest)) {
+      this.sweeper = setInterval(() => this.sweep(), period);
+      this.sweeper.unref?.();
+    }
     this.listening = new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: options.backlog }, () => {
@@ -217,6 +371,11 @@ export class TcpServer {
     return this.address.port;
   }
 
+  /** Connections that failed (a handler or pipeline threw), as the acceptor counts them. */
+  get errors(): readonly unknown[] {
+    return this.acceptor.errors;
+  }
+
   pause(): void {
     this.acceptor.pause();
   }
@@ -225,13 +384,19 @@ export class TcpServer {
     this.acceptor.resume();
   }
 
+  /** A pipeline failed while its socket handed it data or an end of stream: that connection only is reset. */
+  private readonly failure: Failure = (s, error) => {
+    resetWith(s, error);
+    this.acceptor.report(error);
+  };
+
   private accept(k: Socket): void {
-    const s = socketProcess(this.io, k, this.highWater);
+    const s = socketProcess(this.io, k, this.highWater, this.failure, this.clock);
     this.sockets.add(s);
     k.once('close', () => this.sockets.delete(s));
     const connected = (): void => {
       life.dedicate(s, 'net');
-      startReading(s);
+      startReading(s, this.failure);
     };
     // A free listener has nobody in line (the next in line is connected in the
     // same step that frees it): connect at once, without a round through a promise.
@@ -252,14 +417,48 @@ export class TcpServer {
     );
   }
 
+  /** Resets the accepted connections that have been quiet for too long. */
+  private sweep(): void {
+    const now = ++this.clock.sweeps;
+    for (const s of this.sockets) {
+      const state = st(s);
+      // Waiting to be accepted is the server's doing, and so is a client held back by backpressure.
+      if (state.gone || state.cut || !this.accepted(s)) {
+        state.seenIn = state.seenOut = now;
+        continue;
+      }
+      if (state.pending !== null || state.eof) state.seenIn = now;
+      const quiet = now - Math.max(state.seenIn, state.seenOut);
+      if (quiet >= this.idleSweeps) this.expire(s, `idle for ${this.idleTimeout} ms`);
+      else if (now - state.seenIn >= this.readSweeps) this.expire(s, `sent nothing for ${this.readTimeout} ms`);
+    }
+  }
+
+  private accepted(s: Process): boolean {
+    const far = s.peer('net');
+    return far !== undefined && far.process !== this.listen.process;
+  }
+
+  private expire(s: Process, what: string): void {
+    this.timedOut++;
+    const k = sock(s);
+    resetWith(s, new TimeoutError(`${s.label} (${k.remoteAddress}:${k.remotePort}): ${what}; the connection was reset`));
+  }
+
   /** Stops listening and accepting; open connections are cut. Resolves once the server has closed. */
   close(): Promise<void> {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.acceptor.close();
     this.io.unpin(this.listen.process);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) sock(s).destroy();
     return closed;
   }
+}
+
+function timeout(name: string, ms: number): number {
+  if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`${name} must be a number of milliseconds (0: none), got ${ms}`);
+  return ms;
 }
 
 // ---------------------------------------------------------------- client
@@ -287,11 +486,12 @@ export async function tcpConnect(io: IO, options: TcpConnectOptions): Promise<Po
     k.once('error', reject);
   });
   k.pause();
-  const s = socketProcess(io, k, options.highWater ?? SOCKET_HIGH_WATER);
+  // A client's own pipeline that fails resets its connection; the error ends the stream into it.
+  const s = socketProcess(io, k, options.highWater ?? SOCKET_HIGH_WATER, resetWith);
   const c = Port.create(io, options);
   life.connect(s, 'net', c.process, c.number);
   life.dedicate(s, 'net');
-  startReading(s);
+  startReading(s, resetWith);
   return c;
 }
 
