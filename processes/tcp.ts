@@ -24,7 +24,8 @@ import type { IO } from '../engine/io.js';
 import * as life from '../engine/ports.js';
 import { Process } from '../engine/process.js';
 import { guard } from '../engine/run.js';
-import { abandon, Acceptor, endpoint, Port, serve as serveLoop, type PortOptions, type Serve, type ServeOptions } from './net.js';
+import { Chain } from './chain.js';
+import { abandon, Acceptor, endpoint, Port, serve as serveLoop, type Pipeline, type PortOptions, type Serve, type ServeOptions } from './net.js';
 
 /** A socket process admits whole writes while fewer than this many bytes wait to be sent. */
 export const SOCKET_HIGH_WATER = 64 * 1024;
@@ -51,6 +52,8 @@ interface SocketState {
   /** Sweeps of the server's timeout clock when bytes last came in and went out. */
   seenIn: number;
   seenOut: number;
+  /** A connection process (the light path) whose pipeline is attached and reading. */
+  started?: boolean;
 }
 
 function st(s: Process): SocketState {
@@ -64,46 +67,82 @@ function sock(s: Process): Socket {
 /** What a socket process does when its connection fails: reports, resets the socket, ends the stream into the engine. */
 type Failure = (s: Process, error: unknown) => void;
 
+const socketState = {
+  pending: () => null as Uint8Array | null,
+  eof: () => false,
+  gone: () => false,
+  waiting: () => false,
+  error: () => undefined as unknown,
+  dropped: () => false,
+  cut: () => false,
+  seenIn: (p: Record<string, unknown>) => (p.clock as Clock | undefined)?.sweeps ?? 0,
+  seenOut: (p: Record<string, unknown>) => (p.clock as Clock | undefined)?.sweeps ?? 0,
+};
+
+/**
+ * The engine side sent its last into `port`: FIN once the queued data is out;
+ * after an error or a reset, a reset (the client must not take a truncated
+ * reply for a whole one).
+ */
+function sentLast(s: Process, port: string): void {
+  const k = sock(s);
+  if (k.destroyed || st(s).cut) return;
+  const why = s.endReason(port);
+  if (why !== undefined && why.reason !== 'end') reset(s);
+  else if (!k.writableEnded) k.end();
+}
+
+const admitToSocket = admitWith((s, n) => {
+  if (life.isClosed(s, 0)) return 0;
+  // After the socket went away the data has nowhere to go: it is taken and dropped.
+  if (st(s).gone || st(s).cut) return n;
+  return sock(s).writableLength < (s.params.highWater as number) ? n : 0;
+});
+
+const writeToSocket = chunk((s, xs, offset, n) => {
+  const k = sock(s);
+  if (st(s).gone || st(s).cut || k.destroyed || k.writableEnded) return n;
+  const clock = s.params.clock as Clock | undefined;
+  if (clock) st(s).seenOut = clock.sweeps;
+  if (xs instanceof Uint8Array) k.write(offset === 0 && n === xs.length ? xs : xs.subarray(offset, offset + n));
+  else for (const chunk of byteChunks(xs, offset, n)) k.write(chunk);
+  return n;
+});
+
 export const socket = define('socket', {
   ports: ['net'],
   inputs: ['net'],
   params: ['socket', 'highWater', 'clock'],
-  state: {
-    pending: () => null as Uint8Array | null,
-    eof: () => false,
-    gone: () => false,
-    waiting: () => false,
-    error: () => undefined as unknown,
-    dropped: () => false,
-    cut: () => false,
-    seenIn: (p) => (p.clock as Clock | undefined)?.sweeps ?? 0,
-    seenOut: (p) => (p.clock as Clock | undefined)?.sweeps ?? 0,
-  },
-  // The engine side sent its last: FIN once the queued data is out; after an
-  // error or a reset, a reset (the client must not take a truncated reply for a whole one).
-  onEnd: (s) => {
-    const k = sock(s);
-    if (k.destroyed || st(s).cut) return;
-    const why = s.endReason('net');
-    if (why !== undefined && why.reason !== 'end') reset(s);
-    else if (!k.writableEnded) k.end();
+  state: socketState,
+  onEnd: (s) => sentLast(s, 'net'),
+})
+  .admittance('>net', admitToSocket)
+  .flow('>net', writeToSocket);
+
+/**
+ * The light path: a connection of a `{ pipe }` server served directly. The
+ * process holds the socket and the pipeline's two ends: what the client sends
+ * goes out through `out` into the pipeline, what the pipeline writes into `in`
+ * goes to the client. No listener, no move, no relay, no waits: the pipeline's
+ * code is the one compiled for its shape, bound to this connection's state.
+ * The process goes when the socket has closed.
+ */
+export const connection = define('connection', {
+  ports: ['out', 'in'],
+  inputs: ['in'],
+  params: ['socket', 'highWater', 'clock', 'over'],
+  state: { ...socketState, started: () => false },
+  onEnd: (c, port) => {
+    if (port === 'in') sentLast(c, 'in');
   },
 })
-  .admittance('>net', admitWith((s, n) => {
-    if (life.isClosed(s, 0)) return 0;
-    // After the socket went away the data has nowhere to go: it is taken and dropped.
-    if (st(s).gone || st(s).cut) return n;
-    return sock(s).writableLength < (s.params.highWater as number) ? n : 0;
-  }))
-  .flow('>net', chunk((s, xs, offset, n) => {
-    const k = sock(s);
-    if (st(s).gone || st(s).cut || k.destroyed || k.writableEnded) return n;
-    const clock = s.params.clock as Clock | undefined;
-    if (clock) st(s).seenOut = clock.sweeps;
-    if (xs instanceof Uint8Array) k.write(offset === 0 && n === xs.length ? xs : xs.subarray(offset, offset + n));
-    else for (const chunk of byteChunks(xs, offset, n)) k.write(chunk);
-    return n;
-  }));
+  .admittance('>in', admitToSocket)
+  .flow('>in', writeToSocket);
+
+/** The spec through which a socket's bytes go into the engine (port 0 of either kind). */
+function into(s: Process): string {
+  return s.def === socket ? 'net>' : 'out>';
+}
 
 /** Byte values, byte chunks and strings as byte chunks. */
 function byteChunks(xs: unknown[], offset: number, n: number): Uint8Array[] {
@@ -137,11 +176,11 @@ interface Clock {
  * port is connected). Errors of the pipeline behind it (thrown while it hands
  * on data or an end of stream, or raised later by a flush) go to `failure`.
  */
-function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock): Process {
-  const s = new Process(io, socket, { socket: k, highWater, clock });
+function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock, over?: () => void): Process {
+  const s = over === undefined ? new Process(io, socket, { socket: k, highWater, clock }) : new Process(io, connection, { socket: k, highWater, clock, over });
   k.on('drain', () => {
     if (clock) st(s).seenOut = clock.sweeps;
-    guarded(s, failure, () => s.writableAgain('net'));
+    guarded(s, failure, () => s.writableAgain(s.def === socket ? 0 : 1));
   });
   k.on('error', (error) => {
     st(s).error ??= error; // 'close' follows
@@ -175,20 +214,21 @@ function startReading(s: Process, failure: Failure): void {
   });
   k.on('end', () => {
     st(s).eof = true;
-    if (!st(s).pending) guarded(s, failure, () => s.end('net'));
+    if (!st(s).pending) guarded(s, failure, () => s.end(0));
   });
   k.resume();
 }
 
 /** Writes a received chunk into the engine; false (and the rest kept) if the far end did not take it all. */
 function push(s: Process, chunk: Uint8Array): boolean {
-  if (!s.isConnected('net') || life.peerClosed(s, 'net')) return true; // nobody will read it
+  if (!s.isConnected(0) || life.peerClosed(s, 0)) return true; // nobody will read it
   let at = 0;
   while (at < chunk.length) {
     // Looked up per chunk: a move changes the far end, and with it the entry.
-    const k = s.entry('net>', 'admittance').ready()(chunk.length - at);
+    const spec = into(s);
+    const k = s.entry(spec, 'admittance').ready()(chunk.length - at);
     if (k === 0) break;
-    s.entry('net>', 'flow').ready()(chunk, at, k);
+    s.entry(spec, 'flow').ready()(chunk, at, k);
     at += k;
   }
   if (at === chunk.length) return true;
@@ -205,7 +245,7 @@ async function retry(s: Process, failure: Failure): Promise<void> {
       // The process's own notice, not a lifecycle wait: it comes once per chunk
       // under backpressure. It also comes when the port ends, closes or is
       // disconnected, and then push() drops what nobody will read.
-      await s.whenWritable('net');
+      await s.whenWritable(0);
       // The socket may have gone meanwhile, and dropped what was held.
       const chunk = state.pending;
       if (chunk === null) break;
@@ -217,8 +257,8 @@ async function retry(s: Process, failure: Failure): Promise<void> {
   } finally {
     state.waiting = false;
   }
-  if (state.gone) return;
-  if (state.eof) guarded(s, failure, () => s.end('net'));
+  if (state.gone || state.cut) return;
+  if (state.eof) guarded(s, failure, () => s.end(0));
   else sock(s).resume();
 }
 
@@ -234,11 +274,18 @@ function gone(s: Process, failure: Failure): void {
   if (state.pending !== null) state.dropped = true;
   state.pending = null;
   if (!life.exists(s)) return;
+  const truncated = !state.eof || state.dropped || state.error !== undefined;
+  if (s.def === connection) {
+    // The light path: the pipeline sees the end of what came in, then the connection is over.
+    if (s.isConnected(0)) guarded(s, failure, () => s.end(0, truncated ? life.resetEnd(state.error) : undefined));
+    if (life.exists(s)) s.remove();
+    if (state.started) (s.params.over as () => void)();
+    return;
+  }
   if (!s.isConnected('net')) {
     s.remove();
     return;
   }
-  const truncated = !state.eof || state.dropped || state.error !== undefined;
   guarded(s, failure, () => {
     // Writers blocked on the socket may go on: what they write now is dropped.
     s.writableAgain('net');
@@ -258,12 +305,13 @@ function resetWith(s: Process, error: unknown): void {
   const state = st(s);
   state.pending = null;
   reset(s);
-  if (!life.exists(s) || !s.isConnected('net')) return;
+  if (!life.exists(s) || !s.isConnected(0)) return;
   try {
-    s.end('net', life.errorEnd(error));
+    s.end(0, life.errorEnd(error));
   } catch {
     // The pipeline failed again on its way down: it is being abandoned anyway.
   }
+  if (s.def === connection) return; // the light path: the process goes with the socket
   // A pipeline that threw half-way may never end its stream back to us: the port serving it closes now.
   const far = s.peer('net')?.process;
   if (far !== undefined && !(far.def === endpoint && far.params.listening === true)) abandon(far, error);
@@ -282,6 +330,13 @@ export interface TcpServerOptions extends ServeOptions {
   /** TCP_NODELAY on accepted sockets (default false, as in Node). */
   noDelay?: boolean;
   highWater?: number;
+  /**
+   * Serve a `{ pipe }` server's connections on the light path (the default):
+   * each connection is its socket and an instance of the pipeline, with no
+   * listening port, move or dedicated relay. `false` serves them through the
+   * server pattern, like a handler's connections.
+   */
+  direct?: boolean;
   /**
    * Milliseconds an accepted connection may go without a byte moving either
    * way before it is reset (0: never). Default: 60,000 when `concurrency` is
@@ -315,7 +370,8 @@ export async function tcpServer(io: IO, handler: Serve, options: TcpServerOption
 
 export class TcpServer {
   readonly listen: Port;
-  readonly acceptor: Acceptor;
+  /** Counts connections, pauses and resumes accepting (the server pattern's acceptor, or the light path's admission). */
+  readonly acceptor: Acceptor | Admission;
   readonly server: Server;
   /** Socket processes alive (waiting for the listener, or connected). */
   readonly sockets = new Set<Process>();
@@ -347,7 +403,8 @@ export class TcpServer {
     this.readSweeps = this.readTimeout ? Math.ceil(this.readTimeout / period) : Infinity;
     this.listen = Port.listen(io);
     io.pin(this.listen.process);
-    this.acceptor = serveLoop(this.listen, handler, options);
+    const direct = typeof handler !== 'function' && options.direct !== false;
+    this.acceptor = direct ? new Admission(options, (c) => this.start(c, handler.pipe)) : serveLoop(this.listen, handler, options);
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? false }, (k) => this.accept(k));
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
     if (Number.isFinite(shortest)) {
@@ -391,6 +448,13 @@ export class TcpServer {
   };
 
   private accept(k: Socket): void {
+    if (this.acceptor instanceof Admission) {
+      const c = socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.acceptor.over);
+      this.sockets.add(c);
+      k.once('close', () => this.sockets.delete(c));
+      this.acceptor.offer(c);
+      return;
+    }
     const s = socketProcess(this.io, k, this.highWater, this.failure, this.clock);
     this.sockets.add(s);
     k.once('close', () => this.sockets.delete(s));
@@ -417,6 +481,17 @@ export class TcpServer {
     );
   }
 
+  /** The light path: attaches an instance of the pipeline to the connection and starts reading. */
+  private start(c: Process, pipe: Pipeline): void {
+    const state = st(c);
+    if (state.gone) return;
+    state.started = true;
+    guarded(c, this.failure, () => {
+      pipe(new Chain<unknown>(this.io, c, c)).tail.connect('out', c, 'in');
+      startReading(c, this.failure);
+    });
+  }
+
   /** Resets the accepted connections that have been quiet for too long. */
   private sweep(): void {
     const now = ++this.clock.sweeps;
@@ -435,6 +510,7 @@ export class TcpServer {
   }
 
   private accepted(s: Process): boolean {
+    if (s.def === connection) return st(s).started === true;
     const far = s.peer('net');
     return far !== undefined && far.process !== this.listen.process;
   }
@@ -449,10 +525,100 @@ export class TcpServer {
   close(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.acceptor.close();
+    this.listen.destroy();
     this.io.unpin(this.listen.process);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.sockets) sock(s).destroy();
     return closed;
+  }
+}
+
+/**
+ * The light path's acceptor: it counts connections, bounds how many are served
+ * at once and pauses. A connection beyond the bound (or while paused) waits
+ * unread (its socket paused, so TCP holds the client back) in a queue, and is
+ * started when a slot frees; one that closes meanwhile just leaves.
+ */
+export class Admission {
+  /** Connections accepted so far. */
+  accepted = 0;
+  /** Connections being served (accepted, not yet over). */
+  active = 0;
+  /** Errors thrown by pipelines, each of which ended its connection (the last 100). */
+  readonly errors: unknown[] = [];
+  /** Connections that ended because their pipeline failed. */
+  failed = 0;
+  private paused: boolean;
+  private closed = false;
+  private readonly concurrency: number;
+  private readonly waiting: Process[] = [];
+  private head = 0;
+
+  constructor(private readonly options: ServeOptions, private readonly start: (c: Process) => void) {
+    this.paused = options.paused ?? false;
+    this.concurrency = options.concurrency ?? Infinity;
+    if (!(this.concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, got ${this.concurrency}`);
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.admit();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waiting.length = this.head = 0;
+  }
+
+  /** A new connection: started now, or queued. */
+  offer(c: Process): void {
+    if (this.head === this.waiting.length && this.ready) this.begin(c);
+    else this.waiting.push(c);
+  }
+
+  /** A started connection is over. */
+  readonly over = (): void => {
+    this.active--;
+    this.admit();
+  };
+
+  /** Reports a failed connection. */
+  readonly report = (error: unknown): void => {
+    this.failed++;
+    this.errors.push(error);
+    if (this.errors.length > 100) this.errors.shift();
+    try {
+      this.options.onError?.(error);
+    } catch (thrown) {
+      process.emitWarning(`tcpServer: onError threw: ${String(thrown)}`, 'PushbackServe');
+    }
+  };
+
+  private get ready(): boolean {
+    return !this.paused && !this.closed && this.active < this.concurrency;
+  }
+
+  private admit(): void {
+    while (this.ready && this.head < this.waiting.length) {
+      const c = this.waiting[this.head++];
+      if (this.head === this.waiting.length) this.waiting.length = this.head = 0;
+      // One that left while it waited is gone already.
+      if (!st(c).gone) this.begin(c);
+    }
+  }
+
+  private begin(c: Process): void {
+    this.accepted++;
+    this.active++;
+    this.start(c);
   }
 }
 

@@ -76,7 +76,8 @@ describe('concurrency slots (TCP)', () => {
       const early = client(s.port);
       await early.connected;
       early.socket.end('bye');
-      await until(() => s.sockets.size === 1 && [...s.sockets].every((k) => k.state.eof));
+      // The server pattern reads the FIN while the client waits on the listener; the light path leaves it unread.
+      await until(() => s.sockets.size === 1 && [...s.sockets].every((k) => k.state.eof || k.def.name === 'connection'));
       early.socket.destroy();
       await early.outcome;
       s.resume();

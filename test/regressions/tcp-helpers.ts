@@ -23,14 +23,16 @@ export type { TcpServer };
 export type Pipeline = (c: Chain<unknown>) => Chain<unknown>;
 
 /**
- * The two ways to serve a pipeline, which every fault case must survive:
- * `{ pipe }` given to the server, and a handler that attaches it to its port.
+ * The ways to serve a pipeline, which every fault case must survive: `{ pipe }`
+ * on the light path (the default), `{ pipe }` through the server pattern, and a
+ * handler that attaches the pipeline to its dedicated port.
  */
-export const modes = ['pipe', 'handler'] as const;
+export const modes = ['pipe', 'pipe via server pattern', 'handler'] as const;
 export type Mode = (typeof modes)[number];
 
 export function server(mode: Mode, pipeline: Pipeline, options: TcpServerOptions = {}, io = new IO()): Promise<TcpServer> {
-  return tcpServer(io, mode === 'pipe' ? { pipe: pipeline } : (p: Port) => p.pipe(pipeline), options);
+  if (mode === 'handler') return tcpServer(io, (p: Port) => p.pipe(pipeline), options);
+  return tcpServer(io, { pipe: pipeline }, { ...options, direct: mode === 'pipe' });
 }
 
 /** How a plain client's connection ended. */
