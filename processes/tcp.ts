@@ -56,11 +56,14 @@ interface SocketState {
   started?: boolean;
 }
 
-function st(s: Process): SocketState {
+/** What holds a socket: a socket or connection process, or an empty pipeline's connection (an `Echo`). */
+type Holder = Pick<Process, 'state' | 'params'>;
+
+function st(s: Holder): SocketState {
   return s.state as unknown as SocketState;
 }
 
-function sock(s: Process): Socket {
+function sock(s: Holder): Socket {
   return s.params.socket as Socket;
 }
 
@@ -155,7 +158,7 @@ function byteChunks(xs: unknown[], offset: number, n: number): Uint8Array[] {
  * reset in the same turn as a write, the peer may see the data and a clean
  * FIN instead, so the reset waits one turn of the event loop (writing nothing more).
  */
-function reset(s: Process): void {
+function reset(s: Holder): void {
   const k = sock(s);
   const state = st(s);
   if (state.cut || k.destroyed) return;
@@ -374,7 +377,7 @@ export class TcpServer {
   readonly acceptor: Acceptor | Admission;
   readonly server: Server;
   /** Socket processes alive (waiting for the listener, or connected). */
-  readonly sockets = new Set<Process>();
+  readonly sockets = new Set<Process | Echo>();
   /** Sockets the listener no longer exists for (closed before they were accepted). */
   refused = 0;
   /** Connections reset by a timeout. */
@@ -383,6 +386,8 @@ export class TcpServer {
   readonly idleTimeout: number;
   readonly readTimeout: number;
   private readonly highWater: number;
+  /** The light path with an empty pipeline: connections are echoes, without a process. */
+  private readonly empty: boolean;
   private readonly clock: Clock = { sweeps: 0 };
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
   /** Sweeps after which a quiet connection has timed out (Infinity: never). */
@@ -404,6 +409,7 @@ export class TcpServer {
     this.listen = Port.listen(io);
     io.pin(this.listen.process);
     const direct = typeof handler !== 'function' && options.direct !== false;
+    this.empty = direct && isEmpty(io, handler.pipe);
     this.acceptor = direct ? new Admission(options, (c) => this.start(c, handler.pipe)) : serveLoop(this.listen, handler, options);
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? false }, (k) => this.accept(k));
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
@@ -449,7 +455,7 @@ export class TcpServer {
 
   private accept(k: Socket): void {
     if (this.acceptor instanceof Admission) {
-      const c = socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.acceptor.over);
+      const c = this.empty ? echo(k, this.highWater, this.clock, this.acceptor.over) : socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.acceptor.over);
       this.sockets.add(c);
       k.once('close', () => this.sockets.delete(c));
       this.acceptor.offer(c);
@@ -482,10 +488,14 @@ export class TcpServer {
   }
 
   /** The light path: attaches an instance of the pipeline to the connection and starts reading. */
-  private start(c: Process, pipe: Pipeline): void {
+  private start(c: Process | Echo, pipe: Pipeline): void {
     const state = st(c);
     if (state.gone) return;
     state.started = true;
+    if (c instanceof Echo) {
+      startEcho(c);
+      return;
+    }
     guarded(c, this.failure, () => {
       pipe(new Chain<unknown>(this.io, c, c)).tail.connect('out', c, 'in');
       startReading(c, this.failure);
@@ -509,16 +519,18 @@ export class TcpServer {
     }
   }
 
-  private accepted(s: Process): boolean {
-    if (s.def === connection) return st(s).started === true;
+  private accepted(s: Process | Echo): boolean {
+    if (s instanceof Echo || s.def === connection) return st(s).started === true;
     const far = s.peer('net');
     return far !== undefined && far.process !== this.listen.process;
   }
 
-  private expire(s: Process, what: string): void {
+  private expire(s: Process | Echo, what: string): void {
     this.timedOut++;
     const k = sock(s);
-    resetWith(s, new TimeoutError(`${s.label} (${k.remoteAddress}:${k.remotePort}): ${what}; the connection was reset`));
+    const error = new TimeoutError(`${s instanceof Echo ? 'connection' : s.label} (${k.remoteAddress}:${k.remotePort}): ${what}; the connection was reset`);
+    if (s instanceof Echo) reset(s); // nothing reads its stream: the reset is all there is to do
+    else resetWith(s, error);
   }
 
   /** Stops listening and accepting; open connections are cut. Resolves once the server has closed. */
@@ -531,6 +543,75 @@ export class TcpServer {
     for (const s of this.sockets) sock(s).destroy();
     return closed;
   }
+}
+
+/**
+ * Whether `pipe` builds an empty pipeline (what comes in goes back out as it
+ * is). It is built once, when the server starts, on a probe that is dropped.
+ */
+function isEmpty(io: IO, pipe: Pipeline): boolean {
+  const probe = new Process(io, connection, { socket: undefined, highWater: 0, clock: undefined, over: undefined });
+  try {
+    return pipe(new Chain<unknown>(io, probe, probe)).tail === probe && !probe.isConnected('out');
+  } finally {
+    probe.remove();
+  }
+}
+
+/**
+ * A connection of a server whose pipeline is empty: an instance of that
+ * pipeline has no state and no code, so what the client sends goes straight
+ * back, with the same backpressure (the socket is paused while more than
+ * `highWater` bytes wait to be sent), half-close (the client's FIN is answered
+ * with FIN once everything is echoed), admission, timeouts and resets as any
+ * other connection on the light path. Nothing reads its stream, so no reason
+ * needs to reach anyone: a reset just ends it.
+ */
+export class Echo {
+  readonly state: Record<string, unknown> = { ...echoState };
+  readonly params: Record<string, unknown>;
+
+  constructor(socket: Socket, highWater: number, clock: Clock) {
+    this.params = { socket, highWater, clock };
+    this.state.seenIn = this.state.seenOut = clock.sweeps;
+  }
+}
+
+const echoState: SocketState = { pending: null, eof: false, gone: false, waiting: false, error: undefined, dropped: false, cut: false, seenIn: 0, seenOut: 0, started: false };
+
+function echo(k: Socket, highWater: number, clock: Clock, over: () => void): Echo {
+  const e = new Echo(k, highWater, clock);
+  k.on('error', () => undefined); // 'close' follows
+  k.on('close', () => {
+    const state = st(e);
+    state.gone = true;
+    if (state.started) over();
+  });
+  return e;
+}
+
+function startEcho(e: Echo): void {
+  const k = sock(e);
+  const state = st(e);
+  const clock = e.params.clock as Clock;
+  const highWater = e.params.highWater as number;
+  const resume = (): void => {
+    if (!state.cut && !state.gone) k.resume();
+  };
+  k.on('data', (chunk: Buffer) => {
+    if (state.cut) return;
+    state.seenIn = state.seenOut = clock.sweeps;
+    k.write(chunk);
+    if (k.writableLength >= highWater) {
+      k.pause();
+      k.once('drain', resume);
+    }
+  });
+  k.on('end', () => {
+    state.eof = true;
+    if (!state.cut) k.end();
+  });
+  k.resume();
 }
 
 /**
@@ -551,10 +632,10 @@ export class Admission {
   private paused: boolean;
   private closed = false;
   private readonly concurrency: number;
-  private readonly waiting: Process[] = [];
+  private readonly waiting: (Process | Echo)[] = [];
   private head = 0;
 
-  constructor(private readonly options: ServeOptions, private readonly start: (c: Process) => void) {
+  constructor(private readonly options: ServeOptions, private readonly start: (c: Process | Echo) => void) {
     this.paused = options.paused ?? false;
     this.concurrency = options.concurrency ?? Infinity;
     if (!(this.concurrency >= 1)) throw new RangeError(`concurrency must be at least 1, got ${this.concurrency}`);
@@ -579,7 +660,7 @@ export class Admission {
   }
 
   /** A new connection: started now, or queued. */
-  offer(c: Process): void {
+  offer(c: Process | Echo): void {
     if (this.head === this.waiting.length && this.ready) this.begin(c);
     else this.waiting.push(c);
   }
@@ -615,7 +696,7 @@ export class Admission {
     }
   }
 
-  private begin(c: Process): void {
+  private begin(c: Process | Echo): void {
     this.accepted++;
     this.active++;
     this.start(c);

@@ -77,7 +77,7 @@ describe('concurrency slots (TCP)', () => {
       await early.connected;
       early.socket.end('bye');
       // The server pattern reads the FIN while the client waits on the listener; the light path leaves it unread.
-      await until(() => s.sockets.size === 1 && [...s.sockets].every((k) => k.state.eof || k.def.name === 'connection'));
+      await until(() => s.sockets.size === 1 && [...s.sockets].every((k) => k.state.eof || k.state.started === false));
       early.socket.destroy();
       await early.outcome;
       s.resume();

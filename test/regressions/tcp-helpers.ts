@@ -24,14 +24,17 @@ export type Pipeline = (c: Chain<unknown>) => Chain<unknown>;
 
 /**
  * The ways to serve a pipeline, which every fault case must survive: `{ pipe }`
- * on the light path (the default), `{ pipe }` through the server pattern, and a
- * handler that attaches the pipeline to its dedicated port.
+ * on the light path (the default; as given, and with one more step), `{ pipe }`
+ * through the server pattern, and a handler that attaches the pipeline to its
+ * dedicated port.
  */
-export const modes = ['pipe', 'pipe via server pattern', 'handler'] as const;
+export const modes = ['pipe', 'pipe with one more step', 'pipe via server pattern', 'handler'] as const;
 export type Mode = (typeof modes)[number];
 
 export function server(mode: Mode, pipeline: Pipeline, options: TcpServerOptions = {}, io = new IO()): Promise<TcpServer> {
   if (mode === 'handler') return tcpServer(io, (p: Port) => p.pipe(pipeline), options);
+  // An empty pipeline is served without a process on the light path; one step more makes it a pipeline instance.
+  if (mode === 'pipe with one more step') return tcpServer(io, { pipe: (c) => pipeline(c).map((x: unknown) => x) }, options);
   return tcpServer(io, { pipe: pipeline }, { ...options, direct: mode === 'pipe' });
 }
 
