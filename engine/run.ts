@@ -44,10 +44,15 @@ export function aborted(p: Process): boolean {
 }
 
 /** Who answers for the errors of processes outside any run (a connection's pipeline), by the process upstream of them. */
-const boundaries = new WeakMap<Process, (error: unknown) => void>();
+const boundaries = new WeakMap<Process | Definition, (error: unknown, at: Process) => void>();
 
-/** Errors raised outside a flow call by `p` or anything downstream of it, outside a run, go to `onError`. */
-export function guard(p: Process, onError: (error: unknown) => void): void {
+/**
+ * Errors raised outside a flow call by `p` or anything downstream of it,
+ * outside a run, go to `onError` with the guarding process. Given a definition,
+ * every process of that class guards what is downstream of it (one entry for a
+ * class, not one per process: sockets come and go by the thousand).
+ */
+export function guard(p: Process | Definition, onError: (error: unknown, at: Process) => void): void {
   boundaries.set(p, onError);
 }
 
@@ -59,8 +64,8 @@ export function fault(p: Process, error: unknown): void {
     return;
   }
   for (const q of upstream(p)) {
-    const onError = boundaries.get(q);
-    if (onError) return onError(error);
+    const onError = boundaries.get(q) ?? boundaries.get(q.def);
+    if (onError) return onError(error, q);
   }
   queueMicrotask(() => { throw error; });
 }

@@ -1,4 +1,4 @@
-// TCP: a socket process, a server built on the server pattern, and a client.
+// TCP: socket processes, a server (on the server pattern or the light path), and a client.
 //
 // A socket process holds one net.Socket and one port, `net`. Bytes that arrive
 // on the socket are written through `net>` as far as the far end admits; when
@@ -13,10 +13,20 @@
 // the port (ψx); once both ends have closed, the connection is over and the
 // socket process leaves the container.
 //
-// The server accepts each socket into a socket process, which waits in line for
-// the listening port; the server pattern moves each connection to a dedicated
-// port and `serve` attaches the connection's pipeline to it. Pipelines of one
+// A server serves its connections one of two ways. On the server pattern (a
+// handler, or `{ pipe }` with `direct: false`) each socket becomes a socket
+// process, which waits in line for the listening port; the acceptor moves each
+// connection to a dedicated port and the handler (or the pipeline) serves it.
+// On the light path (`{ pipe }`, the default) a connection is its socket and an
+// instance of the pipeline: one connection process holds the socket and both
+// ends of the pipeline, with no listener, move, relay or wait; an empty
+// pipeline needs no process at all (an `Echo`). Either way pipelines of one
 // shape compile once for all connections.
+//
+// Faults stay with their connection: a reset reaches the pipeline as an end of
+// stream with reason `reset`; a pipeline or handler that throws resets its own
+// client and is reported; quiet connections time out (idle and read timeouts).
+// No error from a socket or a pipeline escapes into the event loop.
 import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { admitWith, chunk, define } from '../engine/definition.js';
 import type { Elements } from '../engine/flowable.js';
@@ -115,7 +125,7 @@ const writeToSocket = chunk((s, xs, offset, n) => {
 export const socket = define('socket', {
   ports: ['net'],
   inputs: ['net'],
-  params: ['socket', 'highWater', 'clock'],
+  params: ['socket', 'highWater', 'clock', 'failure'],
   state: socketState,
   onEnd: (s) => sentLast(s, 'net'),
 })
@@ -133,7 +143,7 @@ export const socket = define('socket', {
 export const connection = define('connection', {
   ports: ['out', 'in'],
   inputs: ['in'],
-  params: ['socket', 'highWater', 'clock', 'over'],
+  params: ['socket', 'highWater', 'clock', 'over', 'failure'],
   state: { ...socketState, started: () => false },
   onEnd: (c, port) => {
     if (port === 'in') sentLast(c, 'in');
@@ -141,6 +151,11 @@ export const connection = define('connection', {
 })
   .admittance('>in', admitToSocket)
   .flow('>in', writeToSocket);
+
+// A flush that fails later, downstream of a socket, fails that socket's connection.
+const failLater = (error: unknown, s: Process): void => (s.params.failure as Failure)(s, error);
+guard(socket, failLater);
+guard(connection, failLater);
 
 /** The spec through which a socket's bytes go into the engine (port 0 of either kind). */
 function into(s: Process): string {
@@ -180,7 +195,7 @@ interface Clock {
  * on data or an end of stream, or raised later by a flush) go to `failure`.
  */
 function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock, over?: () => void): Process {
-  const s = over === undefined ? new Process(io, socket, { socket: k, highWater, clock }) : new Process(io, connection, { socket: k, highWater, clock, over });
+  const s = over === undefined ? new Process(io, socket, { socket: k, highWater, clock, failure }) : new Process(io, connection, { socket: k, highWater, clock, over, failure });
   k.on('drain', () => {
     if (clock) st(s).seenOut = clock.sweeps;
     guarded(s, failure, () => s.writableAgain(s.def === socket ? 0 : 1));
@@ -189,7 +204,6 @@ function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, c
     st(s).error ??= error; // 'close' follows
   });
   k.on('close', () => gone(s, failure));
-  guard(s, (error) => failure(s, error));
   return s;
 }
 
@@ -550,7 +564,7 @@ export class TcpServer {
  * is). It is built once, when the server starts, on a probe that is dropped.
  */
 function isEmpty(io: IO, pipe: Pipeline): boolean {
-  const probe = new Process(io, connection, { socket: undefined, highWater: 0, clock: undefined, over: undefined });
+  const probe = new Process(io, connection, { socket: undefined, highWater: 0, clock: undefined, over: undefined, failure: undefined });
   try {
     return pipe(new Chain<unknown>(io, probe, probe)).tail === probe && !probe.isConnected('out');
   } finally {
