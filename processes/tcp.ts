@@ -147,6 +147,9 @@ export const connection = define('connection', {
   state: { ...socketState, started: () => false },
   onEnd: (c, port) => {
     if (port === 'in') sentLast(c, 'in');
+    // The pipeline reads no more (a `take` had enough): what the client sends
+    // from now on is dropped, and the socket reads on, so its FIN still comes.
+    else if (st(c).pending !== null) st(c).pending = null;
   },
 })
   .admittance('>in', admitToSocket)
@@ -239,6 +242,7 @@ function startReading(s: Process, failure: Failure): void {
 /** Writes a received chunk into the engine; false (and the rest kept) if the far end did not take it all. */
 function push(s: Process, chunk: Uint8Array): boolean {
   if (!s.isConnected(0) || life.peerClosed(s, 0)) return true; // nobody will read it
+  if (s.def === connection && s.isEnded(0)) return true; // the pipeline reads no more
   let at = 0;
   while (at < chunk.length) {
     // Looked up per chunk: a move changes the far end, and with it the entry.
