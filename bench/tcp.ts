@@ -1,17 +1,22 @@
-// TCP benchmark: an echo server built on the engine (server pattern, each
-// connection moved to a relay with an echo pipeline) against a plain Node
-// `net` echo server (`socket.pipe(socket)`). Each server runs in a process of
-// its own; this process drives both the same way over 127.0.0.1 with plain
-// `net` clients:
+// TCP benchmark: echo servers built on the engine, both ways a server can be
+// written, against a plain Node `net` echo server (`socket.pipe(socket)`):
+//
+//   pipe         `tcpServer(io, { pipe: (c) => c })`: the light path, each
+//                connection an instance of the (empty) pipeline
+//   pattern      `tcpServer(io, (p) => p.pipe((c) => c))`: the server pattern,
+//                each connection moved to a dedicated port with the pipeline
+//
+// Each server runs in a process of its own; this process drives all of them the
+// same way over 127.0.0.1 with plain `net` clients:
 //
 //   throughput   one connection writes 64 KiB chunks and reads the echo (MB/s)
 //   accepts      connections opened 64 at a time, each echoing one byte before
 //                it closes (connections per second)
 //
-// Each round starts both servers afresh and warms them up; within a round the
-// two are measured in turn (engine first in one round, node first in the next),
-// so drift on a busy machine hits both alike. Each round yields a ratio of the
-// two servers' rates; the table shows the median of those per-round ratios
+// Each round starts every server afresh and warms it up; within a round they
+// are measured in turn (the order rotates from round to round), so drift on a
+// busy machine hits all alike. Each round yields a ratio of each engine
+// server's rate to node's; the table shows the median of those per-round ratios
 // beside the median rates (single rounds vary by 2× on a busy machine, so only
 // a ratio taken within a round means much), and the sorted per-round ratios. On
 // Linux it also shows the CPU time each server process spent (user + system,
@@ -44,8 +49,11 @@ const HOST = '127.0.0.1';
 
 async function serve(kind: string): Promise<void> {
   let port: number;
-  if (kind === 'engine') {
+  if (kind === 'pipe') {
     const server = await tcpServer(new IO(), { pipe: (c) => c }, { host: HOST, backlog: 1024 });
+    port = server.port;
+  } else if (kind === 'pattern') {
+    const server = await tcpServer(new IO(), (p) => p.pipe((c) => c), { host: HOST, backlog: 1024 });
     port = server.port;
   } else {
     const server = createServer((s) => s.pipe(s));
@@ -137,12 +145,14 @@ async function accepts(port: number, count: number): Promise<void> {
 
 // ---------------------------------------------------------------- the driver
 
-type Kind = 'engine' | 'node';
+type Kind = 'pipe' | 'pattern' | 'node';
+const KINDS: Kind[] = ['pipe', 'pattern', 'node'];
+const ENGINES = ['pipe', 'pattern'] as const;
 type Measure = 'throughput' | 'accepts';
 
-/** Both servers, started afresh, each warmed up by a short run of both loads. */
-async function startBoth(): Promise<Record<Kind, Server>> {
-  const servers: Record<Kind, Server> = { engine: await start('engine'), node: await start('node') };
+/** Every server, started afresh, each warmed up by a short run of both loads. */
+async function startAll(): Promise<Record<Kind, Server>> {
+  const servers: Record<Kind, Server> = { pipe: await start('pipe'), pattern: await start('pattern'), node: await start('node') };
   for (const { port } of Object.values(servers)) {
     await throughput(port, WARM_MB * 1024 * 1024);
     await accepts(port, WARM_CONNS);
@@ -162,8 +172,8 @@ async function main(): Promise<void> {
     // Fresh server processes every round: on a shared machine one process of
     // either server can run markedly slower than the next for its whole life,
     // so a run with a single pair of processes would measure their luck.
-    const servers = await startBoth();
-    const order: Kind[] = round % 2 === 0 ? ['engine', 'node'] : ['node', 'engine'];
+    const servers = await startAll();
+    const order = KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]);
     for (const measure of ['throughput', 'accepts'] as Measure[]) {
       for (const kind of order) {
         const { child, port } = servers[kind];
@@ -181,31 +191,29 @@ async function main(): Promise<void> {
 
   const rows: string[][] = [];
   const spread: string[] = [];
+  const median2 = (xs: number[]): string => median(xs).toFixed(2);
   for (const [measure, amount, unit, perUnit] of [
     ['throughput', MB, 'MB/s, 64 KiB writes', 'ms/MB'],
     ['accepts', CONNS, `connections/s, ${IN_FLIGHT} in flight`, 'µs/connection'],
   ] as const) {
-    const te = seconds[`${measure} engine`];
     const tn = seconds[`${measure} node`];
-    // A rate ratio within one round is the node server's time over the engine's.
-    const ratios = te.map((t, i) => tn[i] / t);
-    const ratio = median(ratios);
-    spread.push(`${measure}: ${[...ratios].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(' ')}`);
-    rows.push([`${measure} (${unit})`, (amount / median(te)).toFixed(0), (amount / median(tn)).toFixed(0), ratio.toFixed(2)]);
-    const scale = perUnit === 'ms/MB' ? 1e3 : 1e6;
-    const ce = cpu[`${measure} engine`];
     const cn = cpu[`${measure} node`];
-    const cpuRatio = median(ce.map((c, i) => cn[i] / c));
-    if (Number.isFinite(cpuRatio)) {
-      rows.push([`server CPU (${perUnit})`, ((median(ce) / amount) * scale).toFixed(2), ((median(cn) / amount) * scale).toFixed(2), cpuRatio.toFixed(2)]);
+    const scale = perUnit === 'ms/MB' ? 1e3 : 1e6;
+    // A rate ratio within one round is the node server's time over the engine's.
+    const ratios = ENGINES.map((kind) => seconds[`${measure} ${kind}`].map((t, i) => tn[i] / t));
+    rows.push([`${measure} (${unit})`, ...ENGINES.map((kind) => (amount / median(seconds[`${measure} ${kind}`])).toFixed(0)), (amount / median(tn)).toFixed(0), ...ratios.map(median2)]);
+    ENGINES.forEach((kind, k) => spread.push(`${measure} ${kind}: ${[...ratios[k]].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(' ')}`));
+    const cpuRatios = ENGINES.map((kind) => cpu[`${measure} ${kind}`].map((c, i) => cn[i] / c));
+    if (cpuRatios.every((r) => Number.isFinite(median(r)))) {
+      rows.push([`server CPU (${perUnit})`, ...ENGINES.map((kind) => ((median(cpu[`${measure} ${kind}`]) / amount) * scale).toFixed(2)), ((median(cn) / amount) * scale).toFixed(2), ...cpuRatios.map(median2)]);
     }
   }
   console.log(
     `TCP echo over ${HOST}: ${RUNS} rounds with fresh servers (${MB} MiB per throughput run, ${CONNS} connections per accept run); ` +
       `rates are medians, ratios medians of per-round ratios. Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`,
   );
-  console.log(markdownTable(['measure', 'engine', 'node net', 'engine / node (CPU: node / engine)'], rows));
-  console.log(`\nPer-round ratios, sorted (${spread.join('; ')})`);
+  console.log(markdownTable(['measure', 'engine { pipe }', 'engine server pattern', 'node net', '{ pipe } / node', 'pattern / node'], rows));
+  console.log(`\nCPU rows: node's CPU over the engine's (higher is better for the engine). Per-round ratios, sorted:\n${spread.join('\n')}`);
 }
 
 if (process.argv[2] === 'serve') await serve(process.argv[3]);

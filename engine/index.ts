@@ -6,6 +6,7 @@ export { Flowable, intersect, union, add } from './flowable.js';
 export { IO } from './io.js';
 export { Process, PortError } from './process.js';
 export { SpecError, parseSpec } from './spec.js';
+export { Scheduler, type SchedulerOptions, type Task } from './scheduler.js';
 export { CompileError, clearShapeCache } from '../jit/compile.js';
 export { explain } from '../jit/explain.js';
 export { FlowError } from '../jit/runtime.js';

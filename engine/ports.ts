@@ -29,6 +29,35 @@ import type { Scheduler } from './scheduler.js';
 
 export type PortState = 'absent' | 'free' | 'connected';
 
+/**
+ * Why a stream ended: `end`, a clean end (everything was sent); `error`, the
+ * writer failed (a crashed pipeline, an aborted run), with the error; `reset`,
+ * the connection was cut (a socket reset or destroyed), with the socket's error
+ * when there was one. Anything but `end` means the stream is truncated.
+ */
+export type EndReason =
+  | { readonly reason: 'end' }
+  | { readonly reason: 'error'; readonly error: unknown }
+  | { readonly reason: 'reset'; readonly error?: unknown };
+
+/** A clean end of stream. */
+export const END: EndReason = Object.freeze({ reason: 'end' });
+
+export function errorEnd(error: unknown): EndReason {
+  return Object.freeze({ reason: 'error', error });
+}
+
+export function resetEnd(error?: unknown): EndReason {
+  return Object.freeze(error === undefined ? { reason: 'reset' } : { reason: 'reset', error });
+}
+
+/** The error a truncated stream stands for (undefined for a clean end). */
+export function errorOf(why: EndReason | undefined): unknown {
+  if (why === undefined || why.reason === 'end') return undefined;
+  if (why.error !== undefined) return why.error;
+  return new PortError('the connection was reset');
+}
+
 /** What a port knows of its connection. */
 export interface ConnectionInfo {
   readonly nonce: number;
@@ -252,7 +281,11 @@ export function connectWhenFree(a: Process, ap: string | number, b: Process, bp:
   }
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const onAbort = (): void => poke(a, here);
+  // Giving up settles at once: the ports may well still be connected.
+  let waiter: Waiter | undefined;
+  const onAbort = (): void => {
+    if (waiter) settle(table(a.io), waiter, false, signal!.reason);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   return addWaiter([[a, here], [b, there]], 0, false, false, () => {
     if (signal?.aborted) throw signal.reason;
@@ -261,7 +294,7 @@ export function connectWhenFree(a: Process, ap: string | number, b: Process, bp:
     }
     if ((a.ports[here] ?? 0) !== 0 || (b.ports[there] ?? 0) !== 0) return KEEP;
     return link(a, here, b, there);
-  }, () => signal?.removeEventListener('abort', onAbort)) as Promise<number>;
+  }, () => signal?.removeEventListener('abort', onAbort), (w) => (waiter = w)) as Promise<number>;
 }
 
 /** Disconnects `port` on both ends at once. Returns false if it was not connected. */
@@ -361,8 +394,15 @@ export function close(p: Process, port: string | number): void {
  * new port, `fromPort` is free, and nothing can observe anything in between.
  * The connection keeps its record and nonce; end-of-stream and close states
  * travel with it, and so do the waiters tied to it. Returns the nonce.
+ *
+ * Observers see the `move` before anything that happens at the new port (an
+ * end of stream sent earlier reaches it after the move). With `dedicate`, the
+ * new port is dedicated to the connection from the start, so a connection that
+ * is over as soon as it arrives still takes its port along. A port that was
+ * dedicated to the connection goes: from the moment of the move, waits on it
+ * see it gone (a connect waiting for it fails instead of taking it).
  */
-export function move(from: Process, fromPort: string | number, to: Process, toPort: string | number): number {
+export function move(from: Process, fromPort: string | number, to: Process, toPort: string | number, options: { dedicate?: { gone?: () => void } } = {}): number {
   const f = from.portNumber(fromPort);
   const d = to.portNumber(toPort);
   const t = table(from.io);
@@ -378,7 +418,9 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   const q = portOf(farAddr);
   const newAddr = localAddress(to.id, d);
   const [endedByPeer, endedByUs] = from.endState(f);
+  const [, ourReason] = from.unusualEnds(f);
   const peerEnds = peer.endState(q);
+  const peerReasons = peer.unusualEnds(q);
 
   // Rewire: the three ports change together.
   from.ports[f] = 0;
@@ -386,11 +428,11 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   peer.ports[q] = newAddr;
   from.unlinked(f);
   to.linked(d, peer);
-  to.setEndState(d, false, endedByUs);
+  to.setEndState(d, false, endedByUs, [undefined, ourReason]);
   // The peer now depends on the new holder; its own end-of-stream state is unchanged.
   peer.unlinked(q);
   peer.linked(q, to);
-  peer.setEndState(q, peerEnds[0], endedByPeer ? false : peerEnds[1]);
+  peer.setEndState(q, peerEnds[0], endedByPeer ? false : peerEnds[1], [peerReasons[0], endedByPeer ? undefined : peerReasons[1]]);
   t.byAddress.delete(oldAddr);
   if (c.a === oldAddr) c.a = newAddr;
   else c.b = newAddr;
@@ -399,20 +441,35 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   to.invalidate(d);
   peer.invalidate(q);
   rehome(t, from, f, to, d, c.nonce);
-  // An end of stream already sent by the peer reaches the new holder, as it would have.
-  if (endedByPeer) peer.end(q);
   if (t.observers.size > 0) emit(t, { op: 'move', nonce: c.nonce, from: oldAddr, to: newAddr, peer: farAddr });
+  const dedication = t.dedicated.get(from.id);
+  const leaving = dedication?.port === f;
+  if (leaving) {
+    t.dedicated.delete(from.id);
+    t.going.add(from.id);
+  }
+  if (leaving || options.dedicate) t.dedicated.set(to.id, { port: d, gone: options.dedicate?.gone ?? dedication?.gone });
+  // An end of stream already sent by the peer reaches the new holder, as it would
+  // have. It runs the new holder's end handlers (a pipeline's): what they throw is
+  // thrown to our caller once the move is complete.
+  let failure: { error: unknown } | undefined;
+  if (endedByPeer) {
+    try {
+      peer.end(q, peerReasons[1]);
+    } catch (error) {
+      failure = { error };
+    }
+  }
   poke(from, f);
   poke(to, d);
   poke(peer, q);
   // The peer may have been refused by the old holder (a listener admits nothing): it may try again.
   to.writableAgain(d);
-  const dedication = t.dedicated.get(from.id);
-  if (dedication?.port === f) {
-    t.dedicated.delete(from.id);
-    t.dedicated.set(to.id, { port: d, gone: dedication.gone });
+  if (leaving) {
+    t.going.delete(from.id);
     remove(from);
   }
+  if (failure) throw failure.error;
   return c.nonce;
 }
 
@@ -629,10 +686,11 @@ function attribute(t: Table, from: Process | undefined, to: Process | undefined)
   if (to) t.waitingOf.set(to.id, (t.waitingOf.get(to.id) ?? 0) + 1);
 }
 
-function addWaiter(homes: [Process, number][], nonce: number, isPassive: boolean, writable: boolean, check: Check, onSettle?: () => void): Promise<unknown> {
+function addWaiter(homes: [Process, number][], nonce: number, isPassive: boolean, writable: boolean, check: Check, onSettle?: () => void, made?: (w: Waiter) => void): Promise<unknown> {
   const t = table(homes[0][0].io);
   return new Promise((resolve, reject) => {
     const w: Waiter = { homes, nonce, check, passive: isPassive, writable, resolve, reject, onSettle, scheduled: false, done: false };
+    made?.(w);
     for (const [p, n] of homes) listOf(p, n).add(w);
     t.waiting++;
     attribute(t, undefined, homes[0][0]);

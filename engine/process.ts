@@ -24,6 +24,8 @@ const ENDED_BY_US = 2;
 // Keys of pending waits: two per port number.
 const writableKey = (port: number): number => port * 2;
 const endedKey = (port: number): number => port * 2 + 1;
+// Keys of unclean end-of-stream reasons: two per port number.
+const endKey = (port: number, ours: boolean): number => port * 2 + (ours ? 1 : 0);
 
 /** Marks the processes one "writable again" notification has visited. */
 let visit = 0;
@@ -70,6 +72,14 @@ export class Process {
   private watchers?: Map<number | string, Watching>;
   /** Entries this process keeps alive. */
   private kept?: Set<Entry>;
+  /** Why a stream on a port ended, when not cleanly: by `endKey(port, ours)`. */
+  private reasons?: Map<number, lifecycle.EndReason>;
+  /**
+   * The first unclean end of stream this process received (an error or a
+   * reset): the streams it ends afterwards end for the same reason, so a
+   * truncated input never becomes a clean-looking output.
+   */
+  fault: lifecycle.EndReason | undefined = undefined;
 
   constructor(
     readonly io: IO,
@@ -185,6 +195,7 @@ export class Process {
   /** @internal For the lifecycle (ports.ts): `port` no longer leads anywhere. */
   unlinked(port: number): void {
     if (this.ends !== undefined && this.ends[port]) this.ends[port] = 0;
+    if (this.reasons !== undefined) this.clearReasons(port);
     this.wake(writableKey(port));
     if (this.inputs !== undefined && this.inputs[port] !== undefined) this.inputs[port] = undefined;
   }
@@ -196,9 +207,27 @@ export class Process {
   }
 
   /** @internal For the lifecycle (ports.ts): a connection moved here brings its end-of-stream state, silently. */
-  setEndState(port: number, byPeer: boolean, byUs: boolean): void {
+  setEndState(port: number, byPeer: boolean, byUs: boolean, reasons?: readonly [lifecycle.EndReason | undefined, lifecycle.EndReason | undefined]): void {
     const bits = (byPeer ? ENDED_BY_PEER : 0) | (byUs ? ENDED_BY_US : 0);
     if (bits !== 0 || this.ends?.[port]) (this.ends ??= [])[port] = bits;
+    if (this.reasons !== undefined) this.clearReasons(port);
+    if (reasons?.[0] !== undefined && byPeer) this.keepReason(endKey(port, false), reasons[0]);
+    if (reasons?.[1] !== undefined && byUs) this.keepReason(endKey(port, true), reasons[1]);
+  }
+
+  /** @internal For the lifecycle (ports.ts): [why the peer ended its stream into `port`, why we ended ours], when not cleanly. */
+  unusualEnds(port: number): [lifecycle.EndReason | undefined, lifecycle.EndReason | undefined] {
+    if (this.reasons === undefined) return [undefined, undefined];
+    return [this.reasons.get(endKey(port, false)), this.reasons.get(endKey(port, true))];
+  }
+
+  private keepReason(key: number, why: lifecycle.EndReason): void {
+    if (why.reason !== 'end') (this.reasons ??= new Map()).set(key, why);
+  }
+
+  private clearReasons(port: number): void {
+    this.reasons!.delete(endKey(port, false));
+    this.reasons!.delete(endKey(port, true));
   }
 
   // ------------------------------------------------------------ negotiated IO
@@ -280,17 +309,42 @@ export class Process {
 
   // ------------------------------------------------------------ end of stream
 
-  /** Ends our side of `port`: the peer sees end of stream. */
-  end(port: string | number): void {
+  /**
+   * Ends our side of `port`: the peer sees end of stream. `why` says why
+   * (a clean end by default; after an unclean end of one of our inputs, that
+   * one's reason: see `fault`).
+   */
+  end(port: string | number, why?: lifecycle.EndReason): void {
     const n = this.portNumber(port);
     if (!this.mark(n, ENDED_BY_US)) return;
+    const reason = why ?? this.fault;
+    if (reason !== undefined) this.keepReason(endKey(n, true), reason);
     if (engineHooks.ended !== undefined) engineHooks.ended(this, n);
     const far = this.farProcess(n);
-    if (far) far.peerEnded(portOf(this.ports[n]));
+    if (far) far.peerEnded(portOf(this.ports[n]), reason);
+    // Our own writable waits on this port can never be fulfilled now.
+    lifecycle.changed(this, n);
   }
 
   isEnded(port: string | number): boolean {
     return ((this.ends?.[this.portNumber(port)] ?? 0) & ENDED_BY_PEER) !== 0;
+  }
+
+  /**
+   * Why the peer ended its stream into `port`: undefined while it has not,
+   * `{ reason: 'end' }` for a clean end, `error` or `reset` for a truncated one.
+   */
+  endReason(port: string | number): lifecycle.EndReason | undefined {
+    const n = this.portNumber(port);
+    if (!this.isEnded(n)) return undefined;
+    return this.reasons?.get(endKey(n, false)) ?? lifecycle.END;
+  }
+
+  /** Why we ended our stream on `port` (undefined while we have not). */
+  sentReason(port: string | number): lifecycle.EndReason | undefined {
+    const n = this.portNumber(port);
+    if (!this.endState(n)[1]) return undefined;
+    return this.reasons?.get(endKey(n, true)) ?? lifecycle.END;
   }
 
   /** Sets an end-of-stream bit on port `n`; false if it was already set. */
@@ -302,8 +356,12 @@ export class Process {
     return true;
   }
 
-  private peerEnded(n: number): void {
+  private peerEnded(n: number, why?: lifecycle.EndReason): void {
     if (!this.mark(n, ENDED_BY_PEER)) return;
+    if (why !== undefined && why.reason !== 'end') {
+      this.keepReason(endKey(n, false), why);
+      this.fault ??= why;
+    }
     const port = this.portName(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);

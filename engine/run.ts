@@ -10,6 +10,7 @@
 // twice). Processes ask `aborted(p)` so that an aborted end is not mistaken for
 // a complete stream (a counter does not emit a partial count).
 import type { Definition } from './definition.js';
+import { errorEnd, errorOf } from './ports.js';
 import type { Process } from './process.js';
 
 /** Moves data out of a source until it is done, cancelled or fails. */
@@ -34,16 +35,39 @@ export function runOf(p: Process): Run<unknown> | undefined {
   return runs.get(p);
 }
 
-/** True when the run of `p` was aborted by an error: an end is then not a complete stream. */
+/**
+ * True when the run of `p` was aborted by an error, or an input of `p` ended
+ * uncleanly (an error or a reset upstream): an end is then not a complete stream.
+ */
 export function aborted(p: Process): boolean {
-  return runs.get(p)?.failed === true;
+  return runs.get(p)?.failed === true || p.fault !== undefined;
 }
 
-/** Sends an error raised outside a flow call (a deferred flush) to the run of `p`. */
+/** Who answers for the errors of processes outside any run (a connection's pipeline), by the process upstream of them. */
+const boundaries = new WeakMap<Process | Definition, (error: unknown, at: Process) => void>();
+
+/**
+ * Errors raised outside a flow call by `p` or anything downstream of it,
+ * outside a run, go to `onError` with the guarding process. Given a definition,
+ * every process of that class guards what is downstream of it (one entry for a
+ * class, not one per process: sockets come and go by the thousand).
+ */
+export function guard(p: Process | Definition, onError: (error: unknown, at: Process) => void): void {
+  boundaries.set(p, onError);
+}
+
+/** Sends an error raised outside a flow call (a deferred flush) to the run of `p`, or to the guard upstream of it. */
 export function fault(p: Process, error: unknown): void {
   const run = runs.get(p);
-  if (run) run.fail(error);
-  else queueMicrotask(() => { throw error; });
+  if (run) {
+    run.fail(error);
+    return;
+  }
+  for (const q of upstream(p)) {
+    const onError = boundaries.get(q) ?? boundaries.get(q.def);
+    if (onError) return onError(error, q);
+  }
+  queueMicrotask(() => { throw error; });
 }
 
 /**
@@ -101,7 +125,12 @@ export class Run<R> {
       runs.set(p, this as Run<unknown>);
     }
     const finished = finishes.get(this.sink) ?? this.sink.whenEnded(firstInput(this.sink));
-    finished.then(() => this.settle(), (error) => {
+    finished.then(() => {
+      // The sink's input was cut (an error or a reset upstream): not a complete result.
+      const truncated = errorOf(this.sink.fault);
+      if (truncated !== undefined) this.fail(truncated);
+      this.settle();
+    }, (error) => {
       this.fail(error);
       this.settle();
     });
@@ -120,9 +149,11 @@ export class Run<R> {
     if (this.settled || this.failed) return;
     this.failed = true;
     this.error = error;
+    // A crashed writer: every stream of the run ends with the error as its reason.
+    const why = errorEnd(error);
     for (const p of this.processes) {
       p.ports.forEach((far, n) => {
-        if (far !== 0) p.end(n);
+        if (far !== 0) p.end(n, why);
       });
     }
     // The sink finishes with what it already had; settle() then rejects.

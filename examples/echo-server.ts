@@ -1,6 +1,6 @@
-// An echo server: every connection moves to a dedicated port whose pipeline
-// is empty, so what a client sends comes straight back; a client's FIN is
-// answered with FIN once everything has been echoed.
+// An echo server: the pipeline is empty, so what a client sends comes straight
+// back (on the light path such a connection needs no process at all); a
+// client's FIN is answered with FIN once everything has been echoed.
 //
 //   npm run build && node dist/examples/echo-server.js 7007
 //   printf 'hello\n' | nc -N 127.0.0.1 7007

@@ -45,6 +45,6 @@ export { fromArrays } from './from-arrays.js';
 import './chain-multiport.js';
 // Ports you can hold, the server pattern, and TCP.
 export { Port, serve, Acceptor, endpoint, relay, type Serve, type ServeOptions, type Pipeline, type PortState } from './net.js';
-export { tcpServer, tcpConnect, TcpServer, socket, type TcpServerOptions, type TcpConnectOptions } from './tcp.js';
+export { tcpServer, tcpConnect, TcpServer, TimeoutError, socket, type TcpServerOptions, type TcpConnectOptions } from './tcp.js';
 // Realms in the engine: supervised chains (onError('realm')) and sandboxed IO.
 export { sandbox, readOnlyIO, supervise, gate, type SandboxIO, type SandboxOptions } from './realm.js';

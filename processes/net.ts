@@ -30,7 +30,7 @@ import type { Elements } from '../engine/flowable.js';
 import type { IO } from '../engine/io.js';
 import * as life from '../engine/ports.js';
 import { PortError, Process } from '../engine/process.js';
-import { untilWritten } from '../engine/run.js';
+import { guard, untilWritten } from '../engine/run.js';
 import { Chain } from './chain.js';
 import { admitOut } from './pull.js';
 
@@ -225,6 +225,16 @@ export class Port {
     return this.process.isEnded(this.number);
   }
 
+  /**
+   * Why the peer ended its stream into this port: undefined while it has not;
+   * `{ reason: 'end' }` for a clean end; `{ reason: 'error', error }` when what
+   * wrote it failed; `{ reason: 'reset', error }` when the connection was cut
+   * (a TCP reset). Anything but `end` means the stream is truncated.
+   */
+  get endReason(): life.EndReason | undefined {
+    return this.process.endReason(this.number);
+  }
+
   /** This end has closed. */
   get isClosed(): boolean {
     return life.isClosed(this.process, this.number);
@@ -261,24 +271,32 @@ export class Port {
    * connection is over the dedicated port goes, and `gone` is called. Throws a
    * PortError if there is no connection to move.
    */
-  move(options: PortOptions & { pipe?: Pipeline } = {}, gone?: () => void): Port {
+  move(options: PortOptions & { pipe?: Pipeline; onError?: (error: unknown) => void } = {}, gone?: () => void): Port {
+    // A dedicated port has no other use: it goes away with its connection (then
+    // `gone` is called). It is dedicated within the move, so a connection that is
+    // over as soon as it arrives (its client left while it waited) still takes it along.
     if (options.pipe) {
       // Straight into a relay with the pipeline: the same as move() then pipe(), one step shorter.
-      const r = relayWith(this.io, options.pipe);
-      life.move(this.process, this.number, r, PEER);
-      life.dedicate(r, PEER, gone);
+      const r = relayWith(this.io, options.pipe, options.onError);
+      try {
+        life.move(this.process, this.number, r, PEER, { dedicate: { gone } });
+      } catch (error) {
+        // The move itself failed (nothing moved), or the pipeline failed on an end
+        // of stream that had arrived before the move: then the connection fails.
+        if (!life.isDedicated(r, PEER)) r.remove();
+        else abandon(r, error);
+        throw error;
+      }
       return new Port(r);
     }
     const capacity = options.capacity ?? (this.process.def === endpoint ? (this.process.params.capacity as number) : INBOX_CAPACITY);
     const d = new Process(this.io, endpoint, { capacity, listening: false });
     try {
-      life.move(this.process, this.number, d, PEER);
+      life.move(this.process, this.number, d, PEER, { dedicate: { gone } });
     } catch (error) {
       d.remove();
       throw error;
     }
-    // A dedicated port has no other use: it goes away with its connection (then `gone` is called).
-    life.dedicate(d, PEER, gone);
     return new Port(d);
   }
 
@@ -399,16 +417,16 @@ export class Port {
    * code, however many connections build them. If data or the peer's end of
    * stream is already waiting here, it stays and is handed on first.
    */
-  pipe<Y>(build: (c: Chain<unknown>) => Chain<Y>): void {
+  pipe<Y>(build: (c: Chain<unknown>) => Chain<Y>, onError?: (error: unknown) => void): void {
     this.endpointOnly('pipe');
     const d = this.process;
     if (this.isConnected && st(d).held === 0 && !d.isEnded(PEER) && !life.isClosed(d, PEER)) {
-      const r = relayWith(this.io, build as Pipeline);
-      life.move(d, PEER, r, PEER); // a dedication moves along
-      if (!life.isDedicated(r, PEER)) life.dedicate(r, PEER);
+      const r = relayWith(this.io, build as Pipeline, onError);
+      life.move(d, PEER, r, PEER, { dedicate: {} }); // a dedication moves along (its `gone` with it)
       this.process = r;
       return;
     }
+    if (onError) guard(d, (error) => fail(d, error, onError));
     const tail = build(new Chain<unknown>(this.io, d, d)).tail;
     tail.connect('out', d, 'in');
     st(d).piped = true;
@@ -424,11 +442,45 @@ export class Port {
   }
 }
 
-/** A relay with the pipeline `build` makes attached to its out and in. */
-function relayWith(io: IO, build: Pipeline): Process {
+/**
+ * A relay with the pipeline `build` makes attached to its out and in. Errors
+ * its pipeline raises outside a flow call (a flush after the end of stream)
+ * fail the connection and go to `onError`.
+ */
+function relayWith(io: IO, build: Pipeline, onError?: (error: unknown) => void): Process {
   const r = new Process(io, relay, {});
+  if (onError) guard(r, (error) => fail(r, error, onError));
   build(new Chain<unknown>(io, r, r)).tail.connect('out', r, 'in');
   return r;
+}
+
+function fail(p: Process, error: unknown, onError: (error: unknown) => void): void {
+  abandon(p, error);
+  onError(error);
+}
+
+/**
+ * Ends the connection on a served port (an endpoint or a relay) because what
+ * serves it failed: the peer's stream ends with reason `error` (a TCP client
+ * sees a reset, not a clean end of a truncated reply), the pipeline's input
+ * ends with the error too, and the port reads no more. The connection is over
+ * once the peer has closed as well; other connections are untouched.
+ */
+export function abandon(p: Process, error: unknown): void {
+  if (!life.exists(p) || !p.isConnected(PEER)) return;
+  const why = life.errorEnd(error);
+  p.fault ??= why;
+  p.end(PEER, why);
+  if (p.def === endpoint) take(p, Infinity);
+  if (p.isConnected('out')) {
+    try {
+      p.end('out', why);
+    } catch {
+      // The pipeline failed again on its way down: it is being abandoned anyway.
+    }
+    p.disconnect('out');
+  }
+  life.close(p, PEER);
 }
 
 function capacity(options: PortOptions): number {
@@ -442,6 +494,12 @@ function capacity(options: PortOptions): number {
 export interface ServeOptions {
   /** Serve at most this many connections at once; further clients wait. */
   concurrency?: number;
+  /**
+   * Told of every connection that failed: its handler threw (or its promise
+   * rejected), or its pipeline threw. That connection ends with the error
+   * (its peer's stream ends with reason `error`); the others go on.
+   */
+  onError?: (error: unknown) => void;
   /** Start paused: nothing is accepted until `resume()`. */
   paused?: boolean;
   /** Options for the dedicated ports. */
@@ -466,8 +524,10 @@ export class Acceptor {
   accepted = 0;
   /** Connections being served (accepted, not yet over). */
   active = 0;
-  /** Errors thrown (or rejected) by the handler. */
+  /** Errors thrown (or rejected) by handlers and pipelines, each of which ended its connection (the last 100). */
   readonly errors: unknown[] = [];
+  /** Connections that ended because their handler or pipeline failed. */
+  failed = 0;
   /** Settles when the loop has stopped (the listener is gone, or `close()`). */
   readonly done: Promise<void>;
   private paused: boolean;
@@ -519,6 +579,19 @@ export class Acceptor {
     gate?.();
   }
 
+  /** Reports a failed connection (once per error). */
+  readonly report = (error: unknown): void => {
+    this.failed++;
+    this.errors.push(error);
+    if (this.errors.length > 100) this.errors.shift();
+    try {
+      this.options.onError?.(error);
+    } catch (thrown) {
+      // The report must not take the server down: it becomes a warning.
+      process.emitWarning(`serve: onError threw: ${String(thrown)}`, 'PushbackServe');
+    }
+  };
+
   private async loop(): Promise<void> {
     while (!this.closed) {
       if (!this.ready) {
@@ -528,17 +601,36 @@ export class Acceptor {
       if (!(await this.listen.connected())) break;
       // Paused (or at the limit) while waiting: the client stays on the listener.
       if (this.closed || !this.ready || !this.listen.isConnected) continue;
-      const handler = this.handler;
-      const p = this.listen.move(typeof handler === 'function' ? this.options.dedicated : { pipe: handler.pipe }, this.done_);
-      this.accepted++;
-      this.active++;
-      if (typeof handler !== 'function') continue;
-      try {
-        const served = handler(p);
-        if (served instanceof Promise) served.catch((error) => this.errors.push(error));
-      } catch (error) {
-        this.errors.push(error);
-      }
+      this.accept();
+    }
+  }
+
+  /** Moves the connection on the listener to its dedicated port and serves it; a failure ends that connection only. */
+  private accept(): void {
+    const handler = this.handler;
+    // The slot is taken before the move: a connection over as soon as it arrives gives it back within the move.
+    this.accepted++;
+    this.active++;
+    let p: Port;
+    try {
+      p = this.listen.move(typeof handler === 'function' ? this.options.dedicated : { pipe: handler.pipe, onError: this.report }, this.done_);
+    } catch (error) {
+      // The pipeline failed on an end of stream that came before the move (the connection is abandoned), or
+      // nothing was moved (the slot is given back).
+      if (!(error instanceof PortError)) this.report(error);
+      else this.done_();
+      return;
+    }
+    if (typeof handler !== 'function') return;
+    const failed = (error: unknown): void => {
+      abandon(p.process, error);
+      this.report(error);
+    };
+    try {
+      const served = handler(p);
+      if (served instanceof Promise) served.catch(failed);
+    } catch (error) {
+      failed(error);
     }
   }
 }

@@ -8,7 +8,7 @@
  *   realm of the process they describe:
  *
  *     $connected(process, port, { process: peer, port: peerPort })
- *     $ended(process, port)          `process` ended its stream on `port`
+ *     $ended(process, port, reason)  `process` ended its stream on `port`, and why
  *
  *   Both are retracted when the connection ends. They are maintained only
  *   while some subscription in the World could see them: until then no port
@@ -28,7 +28,7 @@ import { localAddress, objectOf, portOf, type LocalAddress } from '../address.js
 import type { Definition } from '../definition.js';
 import type { IO } from '../io.js';
 import { UserCodeError, describe as describeCause } from '../policy.js';
-import { observe, type PortEvent } from '../ports.js';
+import { END, observe, type PortEvent } from '../ports.js';
 import type { Process } from '../process.js';
 import { coreOf } from './fields.js';
 import { listenForEnds } from './placement.js';
@@ -171,7 +171,8 @@ function markEnded(link: Link, p: Process, n: number): void {
   const realm = p.realm;
   if (realm.stopped) return;
   const m = marksOf(link, localAddress(p.id, n));
-  if (m.ended === undefined) m.ended = realm.proclaim(ENDED, p, p.portName(n));
+  // Why it ended: { reason: 'end' }, { reason: 'error', error } or { reason: 'reset' }.
+  if (m.ended === undefined) m.ended = realm.proclaim(ENDED, p, p.portName(n), p.sentReason(n) ?? END);
 }
 
 function unmark(link: Link, address: LocalAddress): void {

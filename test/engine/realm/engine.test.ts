@@ -295,12 +295,12 @@ describe('connection and end-of-stream proclamations', () => {
   /** Subscribes to $connected and $ended in `realm`, logging every match and cleanup. */
   function watch(realm: Realm) {
     const log: string[] = [];
-    const show = (m: Match) => `${m.topic}(${(m.args[0] as Process).label}.${String(m.args[1])}${m.args[2] ? ` -> ${(m.args[2] as { process: Process }).process.label}.${(m.args[2] as { port: string }).port}` : ''})`;
+    const show = (m: Match) => `${m.topic}(${(m.args[0] as Process).label}.${String(m.args[1])}${m.topic === 'connected' ? ` -> ${(m.args[2] as { process: Process }).process.label}.${(m.args[2] as { port: string }).port}` : ''})`;
     const connected = realm.subscribe(['$connected', bind('p'), bind('port'), _], (m) => {
       log.push(`+ ${show(m)}`);
       return () => log.push(`- ${show(m)}`);
     });
-    const ended = realm.subscribe(['$ended', _, _], (m) => {
+    const ended = realm.subscribe(['$ended', _, _, _], (m) => {
       log.push(`+ ${show(m)}`);
       return () => log.push(`- ${show(m)}`);
     });
