@@ -192,7 +192,11 @@ export class ClusterHost {
     const entries = await this.kv.watch({ key: `${KEY_PREFIX}>` });
     this.watchStop = () => entries.stop();
     void (async () => {
-      for await (const entry of entries) this.observe(entry);
+      try {
+        for await (const entry of entries) this.observe(entry);
+      } catch {
+        // The consumer behind the watch failed (the server went away): watch again below or on reconnect.
+      }
       this.watchStop = undefined;
       if (!this.closed && this.connected) void this.watch().catch(() => undefined);
     })();
