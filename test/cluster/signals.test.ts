@@ -1,0 +1,113 @@
+// Networked realm signals between two connections in one process: a handled
+// signal gets its reply; an unhandled one, a late one, a failed handler and a
+// request that does not decode all resume the sender with Empty.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Empty } from '../../engine/realm/empty.js';
+import { RemoteSignals } from '../../cluster/signals.js';
+import { describeNats, startServer, type PrivateServer } from './server.js';
+
+describeNats('remote realm signals', () => {
+  let server: PrivateServer;
+  let handlerSide: NatsConnection;
+  let senderSide: NatsConnection;
+  const errors: Error[] = [];
+  let handlers: RemoteSignals;
+  let senders: RemoteSignals;
+
+  beforeAll(async () => {
+    server = await startServer();
+    handlerSide = await connect({ servers: server.url, noAsyncTraces: true });
+    senderSide = await connect({ servers: server.url, noAsyncTraces: true });
+    handlers = new RemoteSignals(handlerSide, { onError: (e) => errors.push(e) });
+    senders = new RemoteSignals(senderSide, { timeoutMs: 300 });
+  });
+  afterAll(async () => {
+    await handlerSide?.close();
+    await senderSide?.close();
+    await server?.stop();
+  });
+
+  it('a signal handled on the other connection resumes its sender with the reply', async () => {
+    const stop = handlers.handle('server', 'config', (key) => `value of ${String(key)}`);
+    await handlerSide.flush(); // the subscription has reached the server
+    expect(await senders.signal('server', 'config', 'port')).toBe('value of port');
+    stop();
+  });
+
+  it('an asynchronous handler, structured values, null and undefined travel as themselves', async () => {
+    const stop = handlers.handle('calc', 'sum', async (xs) => ({ total: (xs as number[]).reduce((a, b) => a + b, 0), none: null }));
+    const stop2 = handlers.handle('calc', 'nothing', () => undefined);
+    await handlerSide.flush();
+    expect(await senders.signal('calc', 'sum', [1, 2, 3])).toEqual({ total: 6, none: null });
+    expect(await senders.signal('calc', 'nothing')).toBeUndefined();
+    stop();
+    stop2();
+  });
+
+  it('two concurrent signals on one topic each get their own answer', async () => {
+    const stop = handlers.handle('calc', 'double', (x) => (x as number) * 2);
+    await handlerSide.flush();
+    const replies = await Promise.all([1, 2, 3, 4, 5].map((x) => senders.signal('calc', 'double', x)));
+    expect(replies).toEqual([2, 4, 6, 8, 10]);
+    stop();
+  });
+
+  it('an unhandled signal resumes with Empty', async () => {
+    expect(await senders.signal('server', 'no-such-topic')).toBe(Empty);
+  });
+
+  it('a handler that replies Empty, or stops answering, resumes the sender with Empty', async () => {
+    const stop = handlers.handle('server', 'nothing-here', () => Empty);
+    await handlerSide.flush();
+    expect(await senders.signal('server', 'nothing-here')).toBe(Empty);
+    stop();
+    await handlerSide.flush();
+    expect(await senders.signal('server', 'nothing-here')).toBe(Empty);
+  });
+
+  it('a reply that does not come within the timeout resumes with Empty', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const stop = handlers.handle('server', 'slow', async () => {
+      await held;
+      return 'too late';
+    });
+    await handlerSide.flush();
+    expect(await senders.signal('server', 'slow')).toBe(Empty);
+    release();
+    stop();
+  });
+
+  it('a failing handler resumes the sender with Empty and is reported on the handling side', async () => {
+    errors.length = 0;
+    const stop = handlers.handle('server', 'fails', () => {
+      throw new Error('handler broke');
+    });
+    await handlerSide.flush();
+    expect(await senders.signal('server', 'fails')).toBe(Empty);
+    expect(errors.map((e) => e.message)).toEqual(['handler broke']);
+    stop();
+  });
+
+  it('a request that does not decode is reported with its subject and answered with Empty, not a crash', async () => {
+    errors.length = 0;
+    let calls = 0;
+    const stop = handlers.handle('server', 'strict', () => ++calls);
+    await handlerSide.flush();
+    const reply = await senderSide.request('pushback.signal.server.strict', new TextEncoder().encode('{not json'), { timeout: 1000 });
+    expect(JSON.parse(reply.string())).toEqual({ empty: true });
+    expect(errors.map((e) => e.message)).toEqual(['remote signal on pushback.signal.server.strict: request does not decode as JSON']);
+    expect(calls).toBe(0);
+    // The handler still answers well-formed signals afterwards.
+    expect(await senders.signal('server', 'strict')).toBe(1);
+    stop();
+  });
+
+  it('names that are not plain subject tokens are refused where they enter, naming them', async () => {
+    for (const bad of ['a.b', 'a b', '*', '>', '', 'x\u2028y']) {
+      await expect(senders.signal('server', bad)).rejects.toThrow(`topic name ${JSON.stringify(bad)} must be`);
+      expect(() => handlers.handle(bad, 'topic', () => 1)).toThrow(`realm name ${JSON.stringify(bad)} must be`);
+    }
+  });
+});
