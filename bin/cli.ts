@@ -25,7 +25,8 @@ import { concatReaders, iterableReader, openFile, readableReader, ReadError, typ
 import { record } from '../processes/stringify.js';
 import { tap } from '../processes/tap.js';
 import { tableOf, translate, unescape } from '../processes/tr.js';
-import { parse, UsageError, type Command, type Stage } from './args.js';
+import { byteStages, describePlan, type BytePlan } from '../processes/byte-stages.js';
+import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
 import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
 import { USAGE } from './usage.js';
@@ -78,6 +79,8 @@ export interface Streams {
 }
 
 interface Built {
+  /** Whether progress is shown. */
+  progress: boolean;
   io: IO;
   source: Process;
   reader: Reader;
@@ -111,8 +114,12 @@ async function openInput(io: IO, command: Command, streams: Streams): Promise<Ch
     }
     throw error;
   }
-  return io.read(readers.length === 1 ? readers[0] : concatReaders(readers));
+  // Large reads: the byte loops are cheap enough per byte that a read per 64 KiB would show.
+  return io.read(readers.length === 1 ? readers[0] : concatReaders(readers), { chunkSize: FILE_CHUNK });
 }
+
+/** How much a file is read at once. */
+const FILE_CHUNK = 1 << 20;
 
 const CASE_STAGES = new Set(['upper', 'lower']);
 
@@ -141,13 +148,22 @@ function build(command: Command, input: Chain<any>, streams: Streams, report: (m
     labels.set(chain.tail.label, s.text);
   }
   let counter: Process | undefined;
+  const progress = showsProgress(options.progress, streams, reader);
   if (i < stages.length) {
     if (stages[i].name === 'lines') i++;
-    chain = chain.lines({ keepBytes: true });
-    labels.set(chain.tail.label, 'lines');
-    if (showsProgress(options.progress, streams, reader)) {
-      chain = chain.pipe(tap);
-      counter = chain.tail;
+    const plan = bytePlan(stages, i, options.onError, labels, report);
+    if (plan.taken > 0) {
+      // The stages that can work on bytes run in one loop over each chunk.
+      chain = chain.pipe(byteStages, { plan: plan.plan });
+      labels.set(chain.tail.label, plan.label);
+      i += plan.taken;
+    } else {
+      chain = chain.lines({ keepBytes: true });
+      labels.set(chain.tail.label, 'lines');
+      if (progress) {
+        chain = chain.pipe(tap);
+        counter = chain.tail;
+      }
     }
     for (; i < stages.length; i++) {
       chain = stage(chain, stages[i], command, report, compile);
@@ -157,10 +173,56 @@ function build(command: Command, input: Chain<any>, streams: Streams, report: (m
         labels.set(chain.tail.label, stages[i].text);
       }
     }
-    chain = chain.stringify(printed as (x: unknown) => string).unlines();
+    if (plan.plan.emit === 'records') chain = chain.stringify(printed as (x: unknown) => string).unlines();
   }
   const sink = streams.services ? chain.toStdout() : chain.toWritable(streams.stdout, { end: false });
-  return { io: input.io, source, reader, sink, labels, counter };
+  return { io: input.io, source, reader, sink, labels, counter, progress };
+}
+
+/**
+ * The record stages from stages[i] on that can work on bytes: grep, uniq,
+ * fields with a list, upper, lower, and a count or sum that ends them. Their
+ * plan, how many stages it takes, and how its errors are labelled.
+ */
+function bytePlan(stages: Stage[], i: number, policy: ErrorPolicyText, labels: Map<string, string>, report: (message: string) => void): { plan: BytePlan; taken: number; label: string } {
+  const plan: BytePlan = { stages: [], emit: 'records' };
+  const texts: string[] = [];
+  let k = i;
+  for (; k < stages.length && !plan.total; k++) {
+    const s = stages[k];
+    if (s.name === 'grep') {
+      const m = compileMatcher(s.grep!);
+      const test = m.test;
+      plan.stages.push(m.literal !== undefined ? { kind: 'grep', invert: m.invert, fixed: Buffer.from(m.literal, 'utf8') } : { kind: 'grep', invert: m.invert, test: (text) => test(text) });
+      if (s.grep!.count) plan.total = 'count';
+    } else if (s.name === 'uniq') plan.stages.push({ kind: 'uniq' });
+    else if (s.name === 'upper' || s.name === 'lower') plan.stages.push({ kind: 'case', mode: s.name, table: s.name === 'upper' ? UPPER : LOWER });
+    else if (s.name === 'fields' && (s.args[0] === '-d' ? s.args[2] : s.args[0]) !== undefined) {
+      const given = s.args[0] === '-d' ? s.args[1] : undefined;
+      const list = s.args[0] === '-d' ? s.args[2] : s.args[0];
+      let separator: string | undefined;
+      try {
+        separator = given === undefined ? undefined : unescape(given);
+        plan.stages.push({ kind: 'fields', ranges: parseFieldList(list), separator: separator === undefined || separator === ' ' ? undefined : Buffer.from(separator, 'utf8') });
+      } catch (error) {
+        throw new UsageError(`fields: ${(error as Error).message.replace(/^(fields|tr): /, '')}`);
+      }
+      if (separator === '') throw new UsageError('fields: the separator after -d is empty');
+    } else if (s.name === 'count') plan.total = 'count';
+    else if (s.name === 'sum') plan.total = 'sum';
+    else break;
+    texts.push(s.text);
+  }
+  const taken = k - i;
+  if (taken > 0 && k === stages.length) plan.emit = 'bytes';
+  const label = texts.join(' ');
+  const sumText = plan.total === 'sum' ? texts[texts.length - 1] : '';
+  plan.notANumber = (index, error) => {
+    if (policy === 'skip') report(`skipped: ${sumText}: record ${index + 1}: ${error.message}`);
+    else throw new UserCodeError('sum', index, error);
+  };
+  labels.set('sum', sumText);
+  return { plan, taken, label };
 }
 
 /** Progress only on a terminal that is not also showing the output, and by default only when the size is known. */
@@ -247,6 +309,9 @@ export function explainPipeline(source: Process): string {
     p = p.def.portSet.has('out') ? p.peer('out')?.process : undefined;
   }
   parts.push(`// pushback pipeline: ${names.join(' -> ')}`);
+  for (let q: Process | undefined = source; q; q = q.def.portSet.has('out') ? q.peer('out')?.process : undefined) {
+    if (q.def === byteStages) parts.push('', `// ---- the byte loop of ${q.label} (hand-written, processes/byte-stages.ts)`, ...describePlan(q.params.plan as BytePlan).map((l) => `//   ${l}`));
+  }
   heads.forEach((h, k) => {
     const when = h.def === countDef || h.def === foldDef ? ' (runs once, when the input ends)' : '';
     parts.push('', `// ---- flow path ${k + 1} of ${heads.length}: from ${h.label}${when}`, explain(h, 'out>'));
@@ -258,11 +323,12 @@ function progressLine(b: Built, started: number): string {
   const read = b.source.state.read as number;
   const size = b.reader.size;
   const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
-  const records = (b.counter?.state.seen as number | undefined) ?? 0;
+  const records = b.counter?.state.seen as number | undefined;
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   let line = mb(read);
   if (size) line += ` / ${mb(size)} (${Math.floor((100 * read) / size)}%)`;
-  line += `  ${records.toLocaleString('en')} records  ${Math.round(records / seconds).toLocaleString('en')} rec/s`;
+  if (records !== undefined) line += `  ${records.toLocaleString('en')} records  ${Math.round(records / seconds).toLocaleString('en')} rec/s`;
+  else line += `  ${(read / 1e6 / seconds).toFixed(1)} MB/s`;
   if (size && read > 0) line += `  ETA ${Math.max(0, Math.round(((size - read) * seconds) / read))}s`;
   return line;
 }
@@ -351,7 +417,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     return 0;
   }
   let timer: NodeJS.Timeout | undefined;
-  if (built.counter !== undefined) {
+  if (built.progress) {
     const started = Date.now();
     timer = setInterval(() => {
       streams.stderr.write(`\r\x1b[K${printable(progressLine(built, started))}`);

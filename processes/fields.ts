@@ -6,6 +6,7 @@
 // ("2-4" on a line of two fields gives the second and two empty ones); an open
 // range ("5-") ends at the last field. A record kept as bytes (a line that is
 // not UTF-8) is picked as bytes and comes out as bytes.
+import { isUtf8 } from 'node:buffer';
 import { define, each } from '../engine/definition.js';
 import { splitter } from './split.js';
 
@@ -37,8 +38,10 @@ export function picker(list: string, separator?: string): (x: unknown) => string
   };
   return (x) => {
     if (!(x instanceof Uint8Array)) return pick(x);
-    // Bytes as latin1 text: one character per byte, so the bytes come back exactly.
-    return Buffer.from(pick(Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('latin1')), 'latin1') as unknown as string;
+    // Bytes as latin1 text: one character per byte, so the bytes come back exactly;
+    // fields that are UTF-8 after all are text again, like every other UTF-8 line.
+    const picked = Buffer.from(pick(Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('latin1')), 'latin1');
+    return (isUtf8(picked) ? picked.toString('utf8') : picked) as unknown as string;
   };
 }
 

@@ -190,9 +190,12 @@ export function translateCase(c: Case, t: Uint8Array, src: Uint8Array, dst: Uint
   translateTable(t, src, dst, i, n);
 }
 
+/** The input as bytes: a byte chunk, an array of byte values, or an array of byte chunks (joined). */
 function bytesOf(xs: Elements, offset: number, n: number): Uint8Array {
   if (xs instanceof Uint8Array) return xs.subarray(offset, offset + n);
-  return Uint8Array.from(xs.slice(offset, offset + n) as number[]);
+  const items = xs.slice(offset, offset + n);
+  if (items.every((x) => x instanceof Uint8Array)) return Buffer.concat(items as Uint8Array[]);
+  return Uint8Array.from(items as number[]);
 }
 
 /** Translates into fresh memory, or in place when `inPlace` (the caller owns src). */

@@ -7,6 +7,9 @@ import { define, each } from '../engine/definition.js';
 /** Equality by value, for strings, numbers, bytes and JSON-like values. */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // A line kept as bytes equals text with the same bytes.
+  if (typeof a === 'string' && b instanceof Uint8Array) return Buffer.from(a, 'utf8').equals(b);
+  if (a instanceof Uint8Array && typeof b === 'string') return Buffer.from(b, 'utf8').equals(a);
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
     // NaN equals itself here, as it does in a uniq of printed values.
     return typeof a === 'number' && typeof b === 'number' && a !== a && b !== b;

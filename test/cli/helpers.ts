@@ -10,7 +10,8 @@ export interface Result {
   bytes: Buffer;
 }
 
-export async function run(argv: string[], stdin: string | Buffer = '', streams: Partial<Streams> = {}): Promise<Result> {
+/** Runs the command line; stdin is one chunk, or the given chunks one after the other. */
+export async function run(argv: string[], stdin: string | Buffer | Buffer[] = '', streams: Partial<Streams> = {}): Promise<Result> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const sink = (into: Buffer[]) => new Writable({
@@ -20,7 +21,7 @@ export async function run(argv: string[], stdin: string | Buffer = '', streams: 
     },
   });
   const status = await main(argv, {
-    stdin: Readable.from([Buffer.from(stdin)]),
+    stdin: Readable.from(Array.isArray(stdin) ? stdin : [Buffer.from(stdin)]),
     stdout: sink(out),
     stderr: sink(err),
     stderrIsTTY: false,
