@@ -9,6 +9,7 @@
 // output closed early (`| head -1`) is a clean end with status 0.
 import type { Readable, Writable } from 'node:stream';
 import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { IO } from '../engine/io.js';
 import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
@@ -335,7 +336,7 @@ function progressLine(b: Built, started: number): string {
 
 /** True when file descriptors 1 and 2 are the same terminal. */
 function sameTerminal(): boolean {
-  if (!process.stdout.isTTY || !process.stderr.isTTY) return false;
+  if (!isatty(1) || !isatty(2)) return false;
   try {
     const out = fstatSync(1);
     const err = fstatSync(2);
@@ -348,11 +349,18 @@ function sameTerminal(): boolean {
 /** Runs the command line; resolves with the exit status. */
 export async function main(argv: string[], given: Partial<Streams> = {}): Promise<number> {
   const real = given.stderr === undefined;
+  // The process's own streams are made only when used: making one loads its stream classes.
   const streams: Streams = {
-    stdin: given.stdin ?? process.stdin,
-    stdout: given.stdout ?? process.stdout,
-    stderr: given.stderr ?? process.stderr,
-    stderrIsTTY: given.stderrIsTTY ?? (real && process.stderr.isTTY === true),
+    get stdin() {
+      return given.stdin ?? process.stdin;
+    },
+    get stdout() {
+      return given.stdout ?? process.stdout;
+    },
+    get stderr() {
+      return given.stderr ?? process.stderr;
+    },
+    stderrIsTTY: given.stderrIsTTY ?? (real && isatty(2)),
     stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameTerminal()),
     services: given.services ?? (given.stdout === undefined && given.stdin === undefined),
   };
