@@ -121,6 +121,8 @@ async function openInput(io: IO, command: Command, streams: Streams): Promise<Ch
 
 /** How much a file is read at once. */
 const FILE_CHUNK = 1 << 20;
+/** How much output may wait for the device. */
+const OUTPUT_HIGH_WATER = 2 << 20;
 
 const CASE_STAGES = new Set(['upper', 'lower']);
 
@@ -176,7 +178,9 @@ function build(command: Command, input: Chain<any>, streams: Streams, report: (m
     }
     if (plan.plan.emit === 'records') chain = chain.stringify(printed as (x: unknown) => string).unlines();
   }
-  const sink = streams.services ? chain.toStdout() : chain.toWritable(streams.stdout, { end: false });
+  // Room for a few reads' worth of output, so the next chunk is worked on while the last one is written.
+  const highWater = OUTPUT_HIGH_WATER;
+  const sink = streams.services ? chain.toStdout({ highWater }) : chain.toWritable(streams.stdout, { end: false, highWater });
   return { io: input.io, source, reader, sink, labels, counter, progress };
 }
 
