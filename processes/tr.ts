@@ -6,7 +6,6 @@
 // words: for each byte h = b & 0x7f, h + 0x1f has its top bit set when b >= 'a'
 // and h + 0x05 when b > 'z'; where b is a lowercase ASCII letter (top bit clear,
 // >= 'a', <= 'z') bit 5 is flipped.
-import { isAscii } from 'node:buffer';
 import { isFresh } from '../engine/bytes.js';
 import { admitWith, chunk, define } from '../engine/definition.js';
 import type { Elements } from '../engine/flowable.js';
@@ -199,35 +198,10 @@ function bytesOf(xs: Elements, offset: number, n: number): Uint8Array {
   return Uint8Array.from(items as number[]);
 }
 
-/** Case mapping works on blocks of this size: an ASCII block in one native call, any other four bytes a step. */
-const CASE_BLOCK = 8192;
-
-/**
- * ASCII case mapping of a whole chunk. On ASCII text, JavaScript's own
- * toUpperCase/toLowerCase change exactly a-z (or A-Z) and run natively, about
- * twice as fast as the word loop; a block with any other byte (where they
- * would apply Unicode case: é, ß) goes through the word loop instead.
- */
-function translateCaseBlocks(c: Case, t: Uint8Array, src: Uint8Array, dst: Uint8Array): void {
-  const from = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
-  const to = Buffer.from(dst.buffer, dst.byteOffset, dst.byteLength);
-  for (let s = 0; s < from.length; s += CASE_BLOCK) {
-    const e = Math.min(s + CASE_BLOCK, from.length);
-    const block = from.subarray(s, e);
-    if (isAscii(block)) {
-      const text = from.toString('latin1', s, e);
-      to.write(c === 'upper' ? text.toUpperCase() : text.toLowerCase(), s, 'latin1');
-    } else {
-      translateCase(c, t, block, to.subarray(s, e));
-    }
-  }
-}
-
 /** Translates into fresh memory, or in place when `inPlace` (the caller owns src). */
 export function translate(t: Uint8Array, c: Case | undefined, src: Uint8Array, inPlace = false): Uint8Array {
   const dst = inPlace ? src : Buffer.allocUnsafe(src.length);
-  if (c && src.length >= CASE_BLOCK) translateCaseBlocks(c, t, src, dst);
-  else if (c) translateCase(c, t, src, dst);
+  if (c) translateCase(c, t, src, dst);
   else translateTable(t, src, dst, 0, src.length);
   return dst;
 }
