@@ -54,10 +54,11 @@ export interface BytePlan {
 export function describePlan(plan: BytePlan): string[] {
   const out: string[] = ['for each chunk of bytes (the carried partial line first):'];
   const first = plan.stages[0];
-  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push('  find the fixed string with Buffer.indexOf in the chunk; frame only the line around each match');
+  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push('  grep: find the fixed string with Buffer.indexOf in the chunk; frame only the line around each match');
   else if (plan.stages.length === 0 && plan.total === 'count') out.push('  count the newlines with Buffer.indexOf');
   else out.push('  frame each line with Buffer.indexOf("\\n")');
-  for (const s of plan.stages) {
+  const searched = first?.kind === 'grep' && first.fixed !== undefined && !first.invert;
+  for (const s of searched ? plan.stages.slice(1) : plan.stages) {
     if (s.kind === 'grep') out.push(`  grep${s.invert ? ' -v' : ''}: ${s.fixed ? 'Buffer.indexOf of the fixed string in the line' : 'the regular expression on the line decoded (latin1 when the chunk is ASCII)'}`);
     if (s.kind === 'fields') out.push(`  fields: field boundaries found in the bytes (${s.separator ? 'the separator\'s bytes' : 'awk white space'})${s.ranges.length === 1 && s.ranges[0].from === s.ranges[0].to ? ', the field as a view of the line' : ', the fields joined into new bytes'}`);
     if (s.kind === 'case') out.push(`  ${s.mode}: the line's bytes through a 256-byte table`);
