@@ -7,10 +7,11 @@
 // handed to the processes as parameters; they never become part of the fused
 // chain source. Every failure prints one clear line and exits with status 2; an
 // output closed early (`| head -1`) is a clean end with status 0.
-import { parseExpressionAt, tokenizer } from 'acorn';
 import type { Readable, Writable } from 'node:stream';
+import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { IO } from '../engine/io.js';
-import { checkPolicy, describe, UserCodeError, type ErrorPolicy } from '../engine/policy.js';
+import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
 import { explain } from '../jit/explain.js';
 import { sampleChunks } from '../examples/sample.js';
@@ -19,266 +20,49 @@ import type { Chain, Sink } from '../processes/chain.js';
 import { count as countDef } from '../processes/count.js';
 import { fold as foldDef } from '../processes/fold.js';
 import { JsonlError } from '../processes/jsonl.js';
+import { NotANumber } from '../processes/numbers.js';
 import { parseFieldList } from '../processes/fields.js';
 import { concatReaders, iterableReader, openFile, readableReader, ReadError, type Reader } from '../processes/readers.js';
 import { record } from '../processes/stringify.js';
 import { tap } from '../processes/tap.js';
+import { tableOf, translate, unescape } from '../processes/tr.js';
+import { byteStages, describePlan, type BytePlan } from '../processes/byte-stages.js';
+import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
+import { compileMatcher, predicate } from './patterns.js';
+import { printable } from './printable.js';
+import { USAGE } from './usage.js';
 
-export const USAGE = `Usage: pushback [OPTION]... [FILE]... [STAGE]...
+export { parse, UsageError, USAGE };
+export type { Command, Options, Stage } from './args.js';
 
-Reads the FILEs one after the other (standard input without FILEs or with "-",
-the built-in sample log with --sample), splits them into lines and sends the
-lines through the STAGEs; every record that comes out is printed on a line of
-its own (strings as they are, other values as JSON).
-
-Stages:
-  lines                  split into lines ("\\n" or "\\r\\n"); implied before the
-                         first record stage
-  map EXPR               replace each record x by EXPR: a function such as
-                         'l => l.slice(0, 80)' or an expression in x such as
-                         'x.toUpperCase()'
-  grep [-v] [-i] PATTERN keep the records that match: /regex/flags, a function
-                         such as 'x => x.length > 80', or otherwise a regular
-                         expression (plain text is matched as it is); -v keeps
-                         those that do not match, -i ignores case
-  take N                 the first N records, then stop reading
-  drop N                 all but the first N records
-  count                  the number of records
-  sum                    the sum of the records as numbers
-  uniq                   drop a record equal to the one just before it
-  jsonl                  parse each record as JSON; a bad line is reported on
-                         stderr with its line number and skipped (see --strict)
-  fields [-d SEP] [LIST] split on white space (like awk) or on SEP; with LIST
-                         (1-based numbers and ranges: 2  1,3  2-4  5-) keep
-                         those fields, joined by SEP or a space
-  upper, lower           ASCII upper or lower case
-  tr SET1 SET2           translate bytes like tr(1) (ranges such as a-z);
-                         before any record stage
-
-Options:
-  --explain              print the fused JavaScript of each flow path and exit
-  --progress             show bytes, records/s and ETA on stderr (the default
-                         when stderr is a terminal and the input size is known)
-  --no-progress          never show progress
-  --sample[=LINES]       read a generated sample log (10000 lines by default)
-  --on-error=POLICY      when an expression throws: abort (the default), skip
-                         (report and drop the record) or retry:N
-  --strict               a bad JSON line aborts instead of being skipped
-  -h, --help             show this help
-
-Exit status: 0 on success (also when the output is closed early, as by
-\`| head -1\`), 2 on any error (a bad stage or expression, an unreadable file,
-an expression that throws).
-
-Example:
-  pushback --sample grep /ERROR/ map 'l => l.slice(0, 60)' take 5
-`;
-
-/** A mistake in the command line itself. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export interface Options {
-  explain: boolean;
-  progress?: boolean;
-  sample?: number;
-  onError: ErrorPolicy;
-  strict: boolean;
-  help: boolean;
-}
-
-export interface Stage {
-  name: string;
-  args: string[];
-  /** The stage as typed, for messages. */
-  text: string;
-}
-
-export interface Command {
-  options: Options;
-  files: string[];
-  stages: Stage[];
-}
-
-const BYTE_STAGES = new Set(['tr']);
-const STAGES = new Set(['lines', 'map', 'grep', 'take', 'drop', 'count', 'sum', 'uniq', 'jsonl', 'fields', 'upper', 'lower', 'tr']);
-const FIELD_LIST = /^\d+(-\d*)?(,\d+(-\d*)?)*$/;
-
-function quote(s: string): string {
-  return /^[\w./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Parses a long or short option; false if `arg` is not one. */
-function option(arg: string, options: Options): boolean {
-  if (arg === '-h' || arg === '--help') options.help = true;
-  else if (arg === '--explain') options.explain = true;
-  else if (arg === '--progress') options.progress = true;
-  else if (arg === '--no-progress') options.progress = false;
-  else if (arg === '--strict') options.strict = true;
-  else if (arg === '--sample' || arg.startsWith('--sample=')) {
-    const n = arg === '--sample' ? 10_000 : Number(arg.slice('--sample='.length));
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--sample: expected a number of lines, got ${JSON.stringify(arg.slice('--sample='.length))}`);
-    options.sample = n;
-  } else if (arg.startsWith('--on-error=')) {
-    const value = arg.slice('--on-error='.length);
-    const retry = /^retry:(\d+)$/.exec(value);
-    if (retry) options.onError = checkPolicy({ retry: Number(retry[1]) });
-    else if (value === 'abort' || value === 'skip') options.onError = value;
-    else throw new UsageError(`--on-error: expected abort, skip or retry:N, got ${JSON.stringify(value)}`);
-  } else if (arg.startsWith('--')) {
-    throw new UsageError(`unknown option ${arg}`);
-  } else return false;
-  return true;
-}
-
-/** Splits the command line into options, files and stages. */
-export function parse(argv: string[]): Command {
-  const options: Options = { explain: false, onError: 'abort', strict: false, help: false };
-  const files: string[] = [];
-  const stages: Stage[] = [];
-  let i = 0;
-  const need = (stage: string, what: string): string => {
-    if (i >= argv.length) throw new UsageError(`${stage}: missing ${what}`);
-    return argv[i++];
-  };
-  while (i < argv.length) {
-    const arg = argv[i];
-    if (!STAGES.has(arg)) {
-      if (option(arg, options)) {
-        i++;
-        continue;
-      }
-      if (stages.length > 0) {
-        throw new UsageError(`unknown stage ${JSON.stringify(arg)}${arg.startsWith('-') ? '' : ' (files come before the stages)'}`);
-      }
-      if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-      files.push(arg);
-      i++;
-      continue;
-    }
-    i++;
-    const args: string[] = [];
-    switch (arg) {
-      case 'map':
-        args.push(need(arg, 'an expression'));
-        break;
-      case 'grep':
-        while (i < argv.length && /^-[vi]+$/.test(argv[i])) args.push(argv[i++]);
-        args.push(need(arg, 'a pattern'));
-        break;
-      case 'take':
-      case 'drop':
-        args.push(need(arg, 'a count'));
-        break;
-      case 'tr':
-        args.push(need(arg, 'SET1'), need(arg, 'SET2'));
-        break;
-      case 'fields':
-        if (argv[i] === '-d') {
-          i++;
-          args.push('-d', need(arg, 'a separator after -d'));
-        }
-        if (i < argv.length && FIELD_LIST.test(argv[i])) args.push(argv[i++]);
-        break;
-      default:
-        break;
-    }
-    stages.push({ name: arg, args, text: [arg, ...args].map(quote).join(' ') });
-  }
-  return { options, files, stages };
-}
-
-// ---------------------------------------------------------------- expressions
-
-/**
- * Compiles a user expression into a function: `x => ...` (or any function
- * expression) as it is, anything else as the body of `x => (...)`. The text is
- * parsed first, so it must be exactly one expression; a syntax error names the
- * stage and the column.
- */
-export function compileExpression(source: string, stage: string): (...args: unknown[]) => unknown {
-  let node: { type: string; end: number };
-  try {
-    node = parseExpressionAt(source, 0, { ecmaVersion: 'latest' }) as { type: string; end: number };
-  } catch (error) {
-    const e = error as { message: string; pos?: number };
-    throw new UsageError(`${stage}: cannot parse ${JSON.stringify(source)}: ${e.message.replace(/ \(\d+:\d+\)$/, '')} at column ${(e.pos ?? 0) + 1}`);
-  }
-  if (!onlyComments(source.slice(node.end))) {
-    throw new UsageError(`${stage}: unexpected ${JSON.stringify(source.slice(node.end).trim())} after the expression at column ${node.end + 1} of ${JSON.stringify(source)}`);
-  }
-  const isFunction = node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
-  let f: unknown;
-  try {
-    // The newline keeps a trailing // comment from swallowing the parenthesis.
-    f = isFunction ? new Function(`"use strict";\nreturn (${source}\n);`)() : new Function('x', `"use strict";\nreturn (${source}\n);`);
-  } catch (error) {
-    throw new UsageError(`${stage}: ${describe(error)} in ${JSON.stringify(source)}`);
-  }
-  if (typeof f !== 'function') throw new UsageError(`${stage}: ${JSON.stringify(source)} is not a function`);
-  return f as (...args: unknown[]) => unknown;
-}
-
-/** True when text holds nothing but white space and comments. */
-function onlyComments(text: string): boolean {
-  try {
-    return tokenizer(text, { ecmaVersion: 'latest' }).getToken().type.label === 'eof';
-  } catch {
-    return false;
-  }
-}
-
-const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
-
-/** grep's argument as a predicate: a regex literal, a function, or a pattern. */
-export function compilePredicate(args: string[], stage: string): (x: unknown) => unknown {
-  const flags = args.slice(0, -1).join('');
-  const pattern = args[args.length - 1];
-  const invert = flags.includes('v');
-  const ignoreCase = flags.includes('i');
-  let p: (x: unknown) => unknown;
-  const literal = REGEX_LITERAL.exec(pattern);
-  if (literal) {
-    let re: RegExp;
-    try {
-      re = new RegExp(literal[1], (ignoreCase && !literal[2].includes('i') ? `${literal[2]}i` : literal[2]).replace(/[gy]/g, ''));
-    } catch (error) {
-      throw new UsageError(`${stage}: ${(error as Error).message}`);
-    }
-    p = (x) => re.test(typeof x === 'string' ? x : record(x));
-  } else if (/^\s*(\(|function\b|async\b|[A-Za-z_$][\w$]*\s*=>)/.test(pattern) && looksLikeFunction(pattern)) {
-    p = compileExpression(pattern, stage);
-  } else if (!ignoreCase && !/[\\^$.*+?()[\]{}|]/.test(pattern)) {
-    // Plain text: a substring test, which is what the regular expression would do, only faster.
-    p = (x) => (typeof x === 'string' ? x : record(x)).includes(pattern);
-  } else {
-    let re: RegExp;
-    try {
-      re = new RegExp(pattern, ignoreCase ? 'i' : '');
-    } catch (error) {
-      throw new UsageError(`${stage}: ${(error as Error).message}`);
-    }
-    p = (x) => re.test(typeof x === 'string' ? x : record(x));
-  }
-  if (!invert) return p;
-  const keep = p;
-  return (x) => !keep(x);
-}
-
-function looksLikeFunction(source: string): boolean {
-  try {
-    const node = parseExpressionAt(source, 0, { ecmaVersion: 'latest' }) as { type: string };
-    return node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
-  } catch {
-    return false;
-  }
-}
+/** Compiles user expressions; its module (and the parser) is loaded only when a stage has one. */
+type Compile = (source: string, stage: string) => (...args: unknown[]) => unknown;
 
 function countArg(stage: Stage): number {
-  const text = stage.args[0];
-  if (!/^\d+$/.test(text)) throw new UsageError(`${stage.name}: expected a whole number, got ${JSON.stringify(text)}`);
-  return Number(text);
+  return Number(stage.args[0]);
+}
+
+// ---------------------------------------------------------------- records
+
+/** A record as text for an expression: a line kept as bytes is decoded (bad bytes as U+FFFD). */
+function asText(x: unknown): unknown {
+  return x instanceof Uint8Array ? Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('utf8') : x;
+}
+
+/** A record as it is printed: bytes as they are, anything else as record() says. */
+function printed(x: unknown): string | Uint8Array {
+  return x instanceof Uint8Array ? x : record(x);
+}
+
+const UPPER = tableOf('a-z', 'A-Z');
+const LOWER = tableOf('A-Z', 'a-z');
+
+/** ASCII case of a record: other characters (ß, é) and bytes are left as they are. */
+function asciiCase(c: 'upper' | 'lower'): (x: unknown) => unknown {
+  const letters = c === 'upper' ? /[a-z]+/g : /[A-Z]+/g;
+  const change = c === 'upper' ? (s: string) => s.toUpperCase() : (s: string) => s.toLowerCase();
+  const table = c === 'upper' ? UPPER : LOWER;
+  return (x) => (x instanceof Uint8Array ? translate(table, c, x) : record(x).replace(letters, change));
 }
 
 // ---------------------------------------------------------------- the pipeline
@@ -287,13 +71,17 @@ export interface Streams {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
-  /** Whether stderr is a terminal (progress is on by default there). */
+  /** Whether stderr is a terminal (progress may be shown there). */
   stderrIsTTY: boolean;
+  /** Whether stdout is that same terminal (then progress would mix with the output: never shown). */
+  stdoutSharesTerminal?: boolean;
   /** Use the IO container's stdin/stdout services (the real process streams). */
   services: boolean;
 }
 
 interface Built {
+  /** Whether progress is shown. */
+  progress: boolean;
   io: IO;
   source: Process;
   reader: Reader;
@@ -327,22 +115,29 @@ async function openInput(io: IO, command: Command, streams: Streams): Promise<Ch
     }
     throw error;
   }
-  return io.read(readers.length === 1 ? readers[0] : concatReaders(readers));
+  // Large reads: the byte loops are cheap enough per byte that a read per 64 KiB would show.
+  return io.read(readers.length === 1 ? readers[0] : concatReaders(readers), { chunkSize: FILE_CHUNK });
 }
+
+/** How much a file is read at once. */
+const FILE_CHUNK = 1 << 20;
+/** How much output may wait for the device. */
+const OUTPUT_HIGH_WATER = 2 << 20;
 
 const CASE_STAGES = new Set(['upper', 'lower']);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function build(command: Command, input: Chain<any>, streams: Streams, report: (message: string) => void): Built {
+function build(command: Command, input: Chain<any>, streams: Streams, report: (message: string) => void, compile: Compile | undefined): Built {
   const { options, stages } = command;
   const labels = new Map<string, string>();
   let chain = input;
   const source = chain.source;
   const reader = source.params.reader as Reader;
-  chain.onError(options.onError, (error) => report(`skipped: ${message(error, labels)}`));
+  const policy = options.onError;
+  chain.onError(checkPolicy(policy), (error) => report(`skipped: ${message(error, labels)}`));
   let i = 0;
   // Byte stages at the start work on the bytes themselves.
-  for (; i < stages.length && (BYTE_STAGES.has(stages[i].name) || CASE_STAGES.has(stages[i].name)); i++) {
+  for (; i < stages.length && (stages[i].name === 'tr' || CASE_STAGES.has(stages[i].name)); i++) {
     const s = stages[i];
     if (s.name === 'upper') chain = chain.upper();
     else if (s.name === 'lower') chain = chain.lower();
@@ -350,42 +145,114 @@ function build(command: Command, input: Chain<any>, streams: Streams, report: (m
       try {
         chain = chain.tr(s.args[0], s.args[1]);
       } catch (error) {
-        throw new UsageError(`${s.text}: ${(error as Error).message.replace(/^tr: /, '')}`);
+        throw new UsageError((error as Error).message);
       }
     }
     labels.set(chain.tail.label, s.text);
   }
   let counter: Process | undefined;
+  const progress = showsProgress(options.progress, streams, reader);
   if (i < stages.length) {
     if (stages[i].name === 'lines') i++;
-    chain = chain.lines();
-    labels.set(chain.tail.label, 'lines');
-    const progress = options.progress ?? (streams.stderrIsTTY && reader.size !== undefined);
-    if (progress) {
-      chain = chain.pipe(tap);
-      counter = chain.tail;
+    const plan = bytePlan(stages, i, options.onError, labels, report);
+    if (plan.taken > 0) {
+      // The stages that can work on bytes run in one loop over each chunk.
+      chain = chain.pipe(byteStages, { plan: plan.plan });
+      labels.set(chain.tail.label, plan.label);
+      i += plan.taken;
+    } else {
+      chain = chain.lines({ keepBytes: true });
+      labels.set(chain.tail.label, 'lines');
+      if (progress) {
+        chain = chain.pipe(tap);
+        counter = chain.tail;
+      }
     }
     for (; i < stages.length; i++) {
-      chain = stage(chain, stages[i], options, report);
+      chain = stage(chain, stages[i], command, report, compile);
       labels.set(chain.tail.label, stages[i].text);
+      if (stages[i].grep?.count) {
+        chain = chain.count();
+        labels.set(chain.tail.label, stages[i].text);
+      }
     }
-    chain = chain.stringify(record).unlines();
+    if (plan.plan.emit === 'records') chain = chain.stringify(printed as (x: unknown) => string).unlines();
   }
-  const sink = streams.services ? chain.toStdout() : chain.toWritable(streams.stdout, { end: false });
-  return { io: input.io, source, reader, sink, labels, counter };
+  // Room for a few reads' worth of output, so the next chunk is worked on while the last one is written.
+  const highWater = OUTPUT_HIGH_WATER;
+  const sink = streams.services ? chain.toStdout({ highWater }) : chain.toWritable(streams.stdout, { end: false, highWater });
+  return { io: input.io, source, reader, sink, labels, counter, progress };
+}
+
+/**
+ * The record stages from stages[i] on that can work on bytes: grep, uniq,
+ * fields with a list, upper, lower, and a count or sum that ends them. Their
+ * plan, how many stages it takes, and how its errors are labelled.
+ */
+function bytePlan(stages: Stage[], i: number, policy: ErrorPolicyText, labels: Map<string, string>, report: (message: string) => void): { plan: BytePlan; taken: number; label: string } {
+  const plan: BytePlan = { stages: [], emit: 'records' };
+  const texts: string[] = [];
+  let k = i;
+  for (; k < stages.length && !plan.total; k++) {
+    const s = stages[k];
+    if (s.name === 'grep') {
+      const m = compileMatcher(s.grep!);
+      const test = m.test;
+      plan.stages.push(m.literal !== undefined ? { kind: 'grep', invert: m.invert, fixed: Buffer.from(m.literal, 'utf8') } : { kind: 'grep', invert: m.invert, test: (text) => test(text) });
+      if (s.grep!.count) plan.total = 'count';
+    } else if (s.name === 'uniq') plan.stages.push({ kind: 'uniq' });
+    else if (s.name === 'upper' || s.name === 'lower') plan.stages.push({ kind: 'case', mode: s.name, table: s.name === 'upper' ? UPPER : LOWER });
+    else if (s.name === 'fields' && (s.args[0] === '-d' ? s.args[2] : s.args[0]) !== undefined) {
+      const given = s.args[0] === '-d' ? s.args[1] : undefined;
+      const list = s.args[0] === '-d' ? s.args[2] : s.args[0];
+      let separator: string | undefined;
+      try {
+        separator = given === undefined ? undefined : unescape(given);
+        plan.stages.push({ kind: 'fields', ranges: parseFieldList(list), separator: separator === undefined || separator === ' ' ? undefined : Buffer.from(separator, 'utf8') });
+      } catch (error) {
+        throw new UsageError(`fields: ${(error as Error).message.replace(/^(fields|tr): /, '')}`);
+      }
+      if (separator === '') throw new UsageError('fields: the separator after -d is empty');
+    } else if (s.name === 'count') plan.total = 'count';
+    else if (s.name === 'sum') plan.total = 'sum';
+    else break;
+    texts.push(s.text);
+  }
+  const taken = k - i;
+  if (taken > 0 && k === stages.length) plan.emit = 'bytes';
+  const label = texts.join(' ');
+  const sumText = plan.total === 'sum' ? texts[texts.length - 1] : '';
+  plan.notANumber = (index, error) => {
+    if (policy === 'skip') report(`skipped: ${sumText}: record ${index + 1}: ${error.message}`);
+    else throw new UserCodeError('sum', index, error);
+  };
+  labels.set('sum', sumText);
+  return { plan, taken, label };
+}
+
+/** Progress only on a terminal that is not also showing the output, and by default only when the size is known. */
+function showsProgress(asked: boolean | undefined, streams: Streams, reader: Reader): boolean {
+  if (asked === false || !streams.stderrIsTTY || streams.stdoutSharesTerminal) return false;
+  return asked === true || reader.size !== undefined;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function stage(chain: Chain<any>, s: Stage, options: Options, report: (message: string) => void): Chain<any> {
+function stage(chain: Chain<any>, s: Stage, command: Command, report: (message: string) => void, compile: Compile | undefined): Chain<any> {
   switch (s.name) {
     case 'lines':
       throw new UsageError('lines: only as the first record stage (the input is split into lines once)');
     case 'tr':
       throw new UsageError(`${s.text}: tr works on bytes; put it before the record stages`);
-    case 'map':
-      return chain.map(compileExpression(s.args[0], s.text));
+    case 'map': {
+      const f = compile!(s.args[0], s.text);
+      return chain.map((x: unknown) => f(asText(x)));
+    }
+    case 'filter': {
+      const p = compile!(s.args[0], s.text);
+      return chain.grep((x: unknown) => p(asText(x)));
+    }
     case 'grep':
-      return chain.grep(compilePredicate(s.args, s.text));
+      return chain.grep(predicate(compileMatcher(s.grep!)));
     case 'take':
       return chain.take(countArg(s));
     case 'drop':
@@ -397,22 +264,23 @@ function stage(chain: Chain<any>, s: Stage, options: Options, report: (message: 
     case 'uniq':
       return chain.uniq();
     case 'jsonl':
-      return chain.jsonl({ strict: options.strict, report: (error) => report(`jsonl: ${error.message}`) });
+      return chain.jsonl({ strict: command.options.strict, report: (error) => report(`jsonl: ${error.message}`) });
     case 'upper':
-      return chain.map((x: unknown) => record(x).toUpperCase());
     case 'lower':
-      return chain.map((x: unknown) => record(x).toLowerCase());
+      return chain.map(asciiCase(s.name));
     case 'fields': {
-      const d = s.args[0] === '-d' ? s.args[1] : undefined;
+      const given = s.args[0] === '-d' ? s.args[1] : undefined;
       const list = s.args[0] === '-d' ? s.args[2] : s.args[0];
-      if (d === '') throw new UsageError(`${s.text}: the separator is empty`);
-      if (list === undefined) return chain.split(d);
+      let separator: string | undefined;
       try {
-        parseFieldList(list);
+        separator = given === undefined ? undefined : unescape(given);
+        if (list !== undefined) parseFieldList(list);
       } catch (error) {
-        throw new UsageError(`${s.text}: ${(error as Error).message.replace(/^fields: /, '')}`);
+        throw new UsageError(`fields: ${(error as Error).message.replace(/^(fields|tr): /, '')}`);
       }
-      return chain.fields(list, d);
+      if (separator === '') throw new UsageError('fields: the separator after -d is empty');
+      if (list === undefined) return chain.split(separator);
+      return chain.fields(list, separator);
     }
     default:
       throw new UsageError(`unknown stage ${JSON.stringify(s.name)}`);
@@ -424,7 +292,8 @@ function message(error: unknown, labels: Map<string, string>): string {
   if (error instanceof UserCodeError) {
     const stageText = labels.get(error.process) ?? error.process;
     const attempts = error.attempts > 1 ? ` (after ${error.attempts} attempts)` : '';
-    return `${stageText}: record ${error.index + 1}${attempts}: ${describe(error.cause)}`;
+    const cause = error.cause instanceof NotANumber ? error.cause.message : describe(error.cause);
+    return `${stageText}: record ${error.index + 1}${attempts}: ${cause}`;
   }
   if (error instanceof JsonlError) return `jsonl: ${error.message}`;
   if (error instanceof Error) return error.message;
@@ -445,6 +314,9 @@ export function explainPipeline(source: Process): string {
     p = p.def.portSet.has('out') ? p.peer('out')?.process : undefined;
   }
   parts.push(`// pushback pipeline: ${names.join(' -> ')}`);
+  for (let q: Process | undefined = source; q; q = q.def.portSet.has('out') ? q.peer('out')?.process : undefined) {
+    if (q.def === byteStages) parts.push('', `// ---- the byte loop of ${q.label} (hand-written, processes/byte-stages.ts)`, ...describePlan(q.params.plan as BytePlan).map((l) => `//   ${l}`));
+  }
   heads.forEach((h, k) => {
     const when = h.def === countDef || h.def === foldDef ? ' (runs once, when the input ends)' : '';
     parts.push('', `// ---- flow path ${k + 1} of ${heads.length}: from ${h.label}${when}`, explain(h, 'out>'));
@@ -456,35 +328,77 @@ function progressLine(b: Built, started: number): string {
   const read = b.source.state.read as number;
   const size = b.reader.size;
   const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
-  const records = (b.counter?.state.seen as number | undefined) ?? 0;
+  const records = b.counter?.state.seen as number | undefined;
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   let line = mb(read);
   if (size) line += ` / ${mb(size)} (${Math.floor((100 * read) / size)}%)`;
-  line += `  ${records.toLocaleString('en')} records  ${Math.round(records / seconds).toLocaleString('en')} rec/s`;
+  if (records !== undefined) line += `  ${records.toLocaleString('en')} records  ${Math.round(records / seconds).toLocaleString('en')} rec/s`;
+  else line += `  ${(read / 1e6 / seconds).toFixed(1)} MB/s`;
   if (size && read > 0) line += `  ETA ${Math.max(0, Math.round(((size - read) * seconds) / read))}s`;
   return line;
 }
 
+/** True when file descriptors 1 and 2 are the same terminal. */
+function sameTerminal(): boolean {
+  if (!isatty(1) || !isatty(2)) return false;
+  try {
+    const out = fstatSync(1);
+    const err = fstatSync(2);
+    return out.rdev === err.rdev && out.ino === err.ino;
+  } catch {
+    return true;
+  }
+}
+
 /** Runs the command line; resolves with the exit status. */
 export async function main(argv: string[], given: Partial<Streams> = {}): Promise<number> {
+  const real = given.stderr === undefined;
+  // The process's own streams are made only when used: making one loads its stream classes.
   const streams: Streams = {
-    stdin: given.stdin ?? process.stdin,
-    stdout: given.stdout ?? process.stdout,
-    stderr: given.stderr ?? process.stderr,
-    stderrIsTTY: given.stderrIsTTY ?? (given.stderr === undefined && process.stderr.isTTY === true),
+    get stdin() {
+      return given.stdin ?? process.stdin;
+    },
+    get stdout() {
+      return given.stdout ?? process.stdout;
+    },
+    get stderr() {
+      return given.stderr ?? process.stderr;
+    },
+    stderrIsTTY: given.stderrIsTTY ?? (real && isatty(2)),
+    stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameTerminal()),
     services: given.services ?? (given.stdout === undefined && given.stdin === undefined),
   };
-  const say = (text: string) => streams.stderr.write(`pushback: ${text}\n`);
+  // The progress line, when one is on the terminal, is cleared before anything else is said.
+  let progressShown = false;
+  const clearProgress = (): void => {
+    if (progressShown) streams.stderr.write('\r\x1b[K');
+    progressShown = false;
+  };
+  const say = (text: string, hint = false): void => {
+    clearProgress();
+    streams.stderr.write(`pushback: ${printable(text)}\n${hint ? "Try 'pushback --help' for more information.\n" : ''}`);
+  };
   let command: Command;
   try {
     command = parse(argv);
   } catch (error) {
-    say(`${(error as Error).message}\nTry 'pushback --help' for more information.`);
+    if (!(error instanceof UsageError)) throw error;
+    say(error.message, true);
     return 2;
   }
   if (command.options.help) {
     streams.stdout.write(USAGE);
     return 0;
+  }
+  let compile: Compile | undefined;
+  try {
+    if (command.stages.some((s) => s.name === 'map' || s.name === 'filter')) compile = (await import('./expressions.js')).compileExpression;
+    // Patterns are checked before any file is opened.
+    for (const s of command.stages) if (s.grep) compileMatcher(s.grep);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    say(error.message, true);
+    return 2;
   }
   const io = new IO();
   let input: Chain<unknown>;
@@ -500,11 +414,11 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   const reader = input.source.params.reader as Reader;
   let built: Built;
   try {
-    built = build(command, input, streams, say);
+    built = build(command, input, streams, (text) => say(text), compile);
   } catch (error) {
     await reader.close();
     if (error instanceof UsageError) {
-      say(`${error.message}\nTry 'pushback --help' for more information.`);
+      say(error.message, true);
       return 2;
     }
     throw error;
@@ -515,10 +429,12 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     return 0;
   }
   let timer: NodeJS.Timeout | undefined;
-  const progress = built.counter !== undefined || command.options.progress === true;
-  if (progress) {
+  if (built.progress) {
     const started = Date.now();
-    timer = setInterval(() => streams.stderr.write(`\r\x1b[K${progressLine(built, started)}`), 250);
+    timer = setInterval(() => {
+      streams.stderr.write(`\r\x1b[K${printable(progressLine(built, started))}`);
+      progressShown = true;
+    }, 250);
     timer.unref();
   }
   try {
@@ -528,10 +444,8 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     say(message(error, built.labels));
     return 2;
   } finally {
-    if (timer) {
-      clearInterval(timer);
-      streams.stderr.write('\r\x1b[K');
-    }
+    if (timer) clearInterval(timer);
+    clearProgress();
     await Promise.race([reader.close(), new Promise((resolve) => setImmediate(resolve))]);
   }
 }

@@ -20,14 +20,15 @@ import { supervise } from './realm.js';
 import { CHUNK_SIZE, input } from './input.js';
 import { iterate, iterator, BYTE_CAPACITY, CAPACITY } from './iterate.js';
 import { jsonl as jsonlDef, parser, type JsonlOptions } from './jsonl.js';
-import { lines as linesDef } from './lines.js';
+import { byteLines, lines as linesDef } from './lines.js';
+import { readNumber } from './numbers.js';
 import { mapBytes as mapBytesDef } from './map-bytes.js';
 import { attach, HIGH_WATER, output } from './output.js';
 import { iterableReader, lazyFile, readableReader, webReader, type FileOptions, type Reader } from './readers.js';
 import { split as splitDef, splitter } from './split.js';
 import { stringify as stringifyDef } from './stringify.js';
-import { expandSet, table, tr as trDef } from './tr.js';
-import { uniq as uniqDef } from './uniq.js';
+import { tableOf, tr as trDef } from './tr.js';
+import { sameValue, uniq as uniqDef } from './uniq.js';
 import { unlines as unlinesDef } from './unlines.js';
 import { fileWriter, nodeWriter, stdoutWriter, webWriter, type Writer } from './writers.js';
 
@@ -60,8 +61,13 @@ declare module './chain.js' {
   interface Chain<X> {
     /** Sets the error policy for the steps that follow (see engine/policy.ts; 'realm': processes/realm.ts). */
     onError(policy: ErrorPolicy, report?: ErrorReporter): Chain<X>;
-    /** Bytes to lines ("\n" or "\r\n"; the last line may lack its newline). */
+    /**
+     * Bytes to lines ("\n" or "\r\n"; the last line may lack its newline). Bytes
+     * that are not UTF-8 become U+FFFD, unless `keepBytes`: then such a line
+     * is a Buffer of its own bytes, and `unlines` writes it back unchanged.
+     */
     lines(): Chain<string>;
+    lines(options: { keepBytes: true }): Chain<string | Buffer>;
     /** Each element as one line of bytes. */
     unlines(): Chain<Byte>;
     /** Parses each line as JSON; bad lines are reported and skipped unless `strict`. */
@@ -72,15 +78,15 @@ declare module './chain.js' {
     split(separator?: string): Chain<string[]>;
     /** Picks fields by 1-based numbers and ranges ("1,3", "2-"), joined by the separator or a space. */
     fields(list: string, separator?: string): Chain<string>;
-    /** Drops an element equal to the one before it. */
+    /** Drops an element equal (by value: strings, bytes, JSON-like objects) to the one before it. */
     uniq(): Chain<X>;
     /** How many elements there were, emitted when the input ends. */
     count(): Chain<number>;
-    /** The sum of Number(x), emitted when the input ends. */
+    /** The sum of the elements as numbers (see numbers.ts: text that is not a number is an error), emitted when the input ends. */
     sum(): Chain<number>;
     /** Folds the input; the result is emitted when the input ends. */
     fold<A>(f: (acc: A, x: X) => A, seed: A): Chain<A>;
-    /** Translates bytes like `tr SET1 SET2` (ranges a-z, escapes \n \t \\). */
+    /** Translates bytes like GNU `tr SET1 SET2` (ranges a-z, escapes \n \t \\ \NNN, classes [:lower:]). */
     tr(set1: string, set2: string): Chain<Byte>;
     /** ASCII uppercase of a byte stream. */
     upper(): Chain<Byte>;
@@ -170,9 +176,9 @@ proto.onError = function onError(policy, report) {
   return this;
 };
 
-proto.lines = function lines() {
-  return this.pipe(linesDef);
-};
+proto.lines = function lines(this: Chain<unknown>, options?: { keepBytes?: boolean }) {
+  return this.pipe(options?.keepBytes ? byteLines : linesDef);
+} as Chain<unknown>['lines'];
 
 proto.unlines = function unlines() {
   return this.pipe(unlinesDef);
@@ -196,7 +202,7 @@ proto.fields = function fields(list: string, separator?: string) {
 };
 
 proto.uniq = function uniq() {
-  return this.pipe(uniqDef);
+  return this.pipe(uniqDef, { same: sameValue });
 };
 
 proto.count = function count_() {
@@ -204,7 +210,7 @@ proto.count = function count_() {
 };
 
 proto.sum = function sum() {
-  return this.pipe(fold, { f: (a: number, x: unknown) => a + Number(x), seed: 0 });
+  return this.pipe(fold, { f: (a: number, x: unknown) => a + readNumber(x), seed: 0 });
 };
 
 proto.fold = function fold_(this: Chain<unknown>, f: (acc: unknown, x: unknown) => unknown, seed: unknown) {
@@ -213,7 +219,7 @@ proto.fold = function fold_(this: Chain<unknown>, f: (acc: unknown, x: unknown) 
 } as Chain<unknown>['fold'];
 
 proto.tr = function tr(set1: string, set2: string) {
-  return this.pipe(trDef, { table: table(expandSet(set1), expandSet(set2)) });
+  return this.pipe(trDef, { table: tableOf(set1, set2) });
 };
 
 proto.upper = function upper() {

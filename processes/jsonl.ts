@@ -3,7 +3,8 @@
 // Lines are numbered from 1 as they arrive (right after `lines`, that is the
 // line number of the file). Blank lines are passed over. A line that is not
 // JSON is given to `parse`'s error handling: by default reported and skipped,
-// in strict mode a JsonlError that aborts the run.
+// in strict mode a JsonlError that aborts the run. A UTF-8 byte order mark at
+// the start of the first line is passed over, as jq does.
 import { define, each } from '../engine/definition.js';
 import { SKIP } from '../engine/policy.js';
 
@@ -22,8 +23,10 @@ export interface JsonlOptions {
 }
 
 /** The parse function jsonl calls: a value, or SKIP for a blank or (not strict) bad line. */
-export function parser(options: JsonlOptions = {}): (text: string, line: number) => unknown {
-  return (text, line) => {
+export function parser(options: JsonlOptions = {}): (text: string | Uint8Array, line: number) => unknown {
+  return (given, line) => {
+    let text = typeof given === 'string' ? given : given instanceof Uint8Array ? Buffer.from(given).toString('utf8') : String(given);
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     try {
       return JSON.parse(text);
     } catch (cause) {

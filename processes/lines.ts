@@ -14,7 +14,12 @@
 //
 // Input may also be an array: of byte values, of Uint8Array chunks, or of
 // strings (text chunks), which is handy for tests and for `io.from`.
-import { isAscii } from 'node:buffer';
+//
+// Bytes that are not UTF-8 are decoded as U+FFFD by `lines`; `byteLines` keeps
+// each such line as its own bytes instead (a Buffer), so that a line that goes
+// through unchanged comes out exactly as it came in. Valid UTF-8 survives the
+// trip through a string unchanged, so every other line is still a string.
+import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld } from '../engine/bytes.js';
 import { admitWith, chunk, define } from '../engine/definition.js';
 import type { Elements } from '../engine/flowable.js';
@@ -35,6 +40,30 @@ function decode(b: Buffer, start: number, end: number): string {
   return isAscii(b.subarray(start, end)) ? b.toString('latin1', start, end) : b.toString('utf8', start, end);
 }
 
+/** A line that is not UTF-8 kept as a copy of its bytes ("\r" before the newline dropped). */
+export type ByteLine = Buffer;
+
+/** One line b[start, end) (no newline in it): a string, or its bytes when they are not UTF-8 and `keep`. */
+function line(b: Buffer, start: number, end: number, keep: boolean): string | ByteLine {
+  if (end > start && b[end - 1] === CR) end--;
+  if (!keep || isUtf8(b.subarray(start, end))) return decode(b, start, end);
+  return Buffer.from(b.subarray(start, end));
+}
+
+/** The lines of b[start, end) (no final newline in it), one at a time. */
+function eachLine(b: Buffer, start: number, end: number, keep: boolean, out: (string | ByteLine)[]): void {
+  let s = start;
+  for (;;) {
+    const nl = b.indexOf(NL, s);
+    if (nl === -1 || nl >= end) {
+      out.push(line(b, s, end, keep));
+      return;
+    }
+    out.push(line(b, s, nl, keep));
+    s = nl + 1;
+  }
+}
+
 /** The lines of text (no final newline in it), a "\r" before each "\n" dropped. */
 function split(text: string): string[] {
   const parts = text.split('\n');
@@ -45,9 +74,9 @@ function split(text: string): string[] {
 }
 
 /** The lines of b[start, end), where b[end - 1] is a newline. */
-function region(b: Buffer, start: number, end: number): string[] {
+function region(b: Buffer, start: number, end: number, keep: boolean): (string | ByteLine)[] {
   if (isAscii(b.subarray(start, end))) return split(b.toString('latin1', start, end - 1));
-  const out: string[] = [];
+  const out: (string | ByteLine)[] = [];
   let s = start;
   while (s < end) {
     let e = end;
@@ -55,7 +84,8 @@ function region(b: Buffer, start: number, end: number): string[] {
       e = b.lastIndexOf(NL, s + BLOCK) + 1;
       if (e <= s) e = b.indexOf(NL, s + BLOCK) + 1;
     }
-    for (const line of split(decode(b, s, e - 1))) out.push(line);
+    if (keep && !isUtf8(b.subarray(s, e - 1))) eachLine(b, s, e - 1, keep, out);
+    else for (const text of split(decode(b, s, e - 1))) out.push(text);
     s = e;
   }
   return out;
@@ -87,7 +117,7 @@ function stripCr(s: string): string {
  * from the carry first, then the lines of the chunk, as they came out of one
  * split (not copied).
  */
-function frame(l: Process, bytes: Uint8Array): void {
+function frame(l: Process, bytes: Uint8Array, keep: boolean): void {
   const b = view(bytes);
   const end = b.length;
   const first = b.indexOf(NL);
@@ -99,11 +129,11 @@ function frame(l: Process, bytes: Uint8Array): void {
   let s = 0;
   const before = takeCarry(l);
   if (before) {
-    send(l, [stripCr(decode(view(concatBytes([before, b.subarray(0, first)])), 0, before.length + first))]);
+    send(l, [line(view(concatBytes([before, b.subarray(0, first)])), 0, before.length + first, keep)]);
     s = first + 1;
   }
   const last = b.lastIndexOf(NL, end - 1);
-  if (last >= s) send(l, region(b, s, last + 1));
+  if (last >= s) send(l, region(b, s, last + 1, keep));
   carry(l, b.subarray(last + 1, end));
 }
 
@@ -130,24 +160,33 @@ function chunks(xs: Elements, offset: number, n: number): Uint8Array[] {
   return out;
 }
 
-export const lines = define('lines', {
-  ports: ['in', 'out'],
-  inputs: ['in'],
-  state: { carry: () => [] as Uint8Array[], carryBytes: () => 0, ...residualState },
-  onEnd: (l, port) => {
-    if (port === 'in') {
-      const rest = takeCarry(l);
-      endWhenFlushed(l, rest ? [rest.toString('utf8', 0, rest.length)] : undefined);
-    } else {
-      l.end('in');
-    }
-  },
-})
-  .admittance('>in', admitWith(admitIfFlushed))
-  .flow('>in', chunk((l, xs, offset, n) => {
-    for (const c of chunks(xs, offset, n)) frame(l, c);
-    return n;
-  }));
+function framer(name: string, keep: boolean) {
+  return define(name, {
+    ports: ['in', 'out'],
+    inputs: ['in'],
+    state: { carry: () => [] as Uint8Array[], carryBytes: () => 0, ...residualState },
+    onEnd: (l, port) => {
+      if (port === 'in') {
+        const rest = takeCarry(l);
+        // The last line lacks its newline, so a "\r" at its end is its own.
+        endWhenFlushed(l, rest ? [keep && !isUtf8(rest) ? Buffer.from(rest) : rest.toString('utf8', 0, rest.length)] : undefined);
+      } else {
+        l.end('in');
+      }
+    },
+  })
+    .admittance('>in', admitWith(admitIfFlushed))
+    .flow('>in', chunk((l, xs, offset, n) => {
+      for (const c of chunks(xs, offset, n)) frame(l, c, keep);
+      return n;
+    }));
+}
+
+/** Lines as strings; bytes that are not UTF-8 become U+FFFD. */
+export const lines = framer('lines', false);
+
+/** Lines as strings, but a line that is not UTF-8 as its own bytes (a Buffer). */
+export const byteLines = framer('lines', true);
 
 /** Plain reference implementation: the whole text split at once. */
 export function reference(text: string): string[] {

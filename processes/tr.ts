@@ -22,25 +22,131 @@ export function table(from: Uint8Array, to: Uint8Array): Uint8Array {
   return t;
 }
 
-/** Expands a tr set: ranges like a-z and the escapes \n \t \\ \-. */
-export function expandSet(set: string): Uint8Array {
-  const bytes = [...Buffer.from(set.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r', '\\': '\\', '-': '\u0000-' }[c] ?? c)), 'latin1')];
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0 && bytes[i + 1] === 45) {
-      out.push(45);
-      i++;
-    } else if (bytes[i + 1] === 45 && i + 2 < bytes.length) {
-      const lo = bytes[i];
-      const hi = bytes[i + 2];
-      if (hi < lo) throw new RangeError(`tr: range ${String.fromCharCode(lo)}-${String.fromCharCode(hi)} is reversed`);
-      for (let c = lo; c <= hi; c++) out.push(c);
-      i += 2;
-    } else {
-      out.push(bytes[i]);
+// The sets of `tr SET1 SET2`, read as GNU tr reads them (in the C locale, on
+// bytes): characters (as their UTF-8 bytes), ranges (a-z), the escapes \\ \a
+// \b \f \n \r \t \v and \NNN (one to three octal digits), and the POSIX
+// classes [:alnum:] [:alpha:] [:blank:] [:cntrl:] [:digit:] [:graph:] [:lower:]
+// [:print:] [:punct:] [:space:] [:upper:] [:xdigit:]. In SET2 only [:lower:] and
+// [:upper:] may appear, opposite the other one in SET1 (case conversion).
+// Equivalence classes [=c=] and repeats [c*n] are refused, not misread.
+
+type Token = { kind: 'byte'; value: number; escaped: boolean } | { kind: 'class'; name: string };
+
+const ESCAPES: Record<string, number> = { '\\': 92, a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11 };
+
+const CLASSES: Record<string, (c: number) => boolean> = {
+  alnum: (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122),
+  alpha: (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122),
+  blank: (c) => c === 9 || c === 32,
+  cntrl: (c) => c < 32 || c === 127,
+  digit: (c) => c >= 48 && c <= 57,
+  graph: (c) => c >= 33 && c <= 126,
+  lower: (c) => c >= 97 && c <= 122,
+  print: (c) => c >= 32 && c <= 126,
+  punct: (c) => c >= 33 && c <= 126 && !CLASSES.alnum(c),
+  space: (c) => (c >= 9 && c <= 13) || c === 32,
+  upper: (c) => c >= 65 && c <= 90,
+  xdigit: (c) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102),
+};
+
+function tokens(set: string, which: string): Token[] {
+  const b = Buffer.from(set, 'utf8');
+  const out: Token[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 92 && i + 1 < b.length) {
+      const next = String.fromCharCode(b[i + 1]);
+      if (/[0-7]/.test(next)) {
+        let k = i + 1;
+        let value = 0;
+        while (k < b.length && k < i + 4 && b[k] >= 48 && b[k] <= 55 && value * 8 + (b[k] - 48) <= 255) value = value * 8 + (b[k++] - 48);
+        out.push({ kind: 'byte', value, escaped: true });
+        i = k - 1;
+      } else {
+        out.push({ kind: 'byte', value: ESCAPES[next] ?? b[i + 1], escaped: true });
+        i++;
+      }
+      continue;
     }
+    if (c === 91 && (b[i + 1] === 58 || b[i + 1] === 61)) {
+      // [:class:] or [=c=]
+      const text = b.toString('latin1', i);
+      const m = /^\[:([a-z]+):\]/.exec(text);
+      if (b[i + 1] === 61 && /^\[=.+?=\]/s.test(text)) throw new RangeError(`tr: ${which}: equivalence classes such as ${/^\[=.+?=\]/s.exec(text)![0]} are not supported`);
+      if (m) {
+        if (!CLASSES[m[1]]) throw new RangeError(`tr: ${which}: invalid character class [:${m[1]}:]`);
+        out.push({ kind: 'class', name: m[1] });
+        i += m[0].length - 1;
+        continue;
+      }
+    }
+    if (c === 91 && /^\[(\\?.|[^\]])\*\d*\]/s.test(b.toString('latin1', i))) {
+      throw new RangeError(`tr: ${which}: repeats such as ${/^\[(\\?.|[^\]])\*\d*\]/s.exec(b.toString('latin1', i))![0]} are not supported`);
+    }
+    out.push({ kind: 'byte', value: c, escaped: false });
   }
-  return Uint8Array.from(out);
+  return out;
+}
+
+export interface ExpandedSet {
+  bytes: Uint8Array;
+  /** Where each class starts in `bytes`, and which. */
+  classes: { at: number; name: string }[];
+}
+
+/** Expands a tr set: ranges, escapes and classes (see above). */
+export function expandSet(set: string, which = 'SET1'): Uint8Array {
+  return expand(set, which).bytes;
+}
+
+export function expand(set: string, which = 'SET1'): ExpandedSet {
+  const ts = tokens(set, which);
+  const out: number[] = [];
+  const classes: { at: number; name: string }[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (t.kind === 'class') {
+      classes.push({ at: out.length, name: t.name });
+      for (let c = 0; c < 256; c++) if (CLASSES[t.name](c)) out.push(c);
+      continue;
+    }
+    const dash = ts[i + 1];
+    const hi = ts[i + 2];
+    if (dash?.kind === 'byte' && dash.value === 45 && !dash.escaped && hi?.kind === 'byte') {
+      if (hi.value < t.value) throw new RangeError(`tr: ${which}: range ${show(t.value)}-${show(hi.value)} is reversed`);
+      for (let c = t.value; c <= hi.value; c++) out.push(c);
+      i += 2;
+      continue;
+    }
+    out.push(t.value);
+  }
+  return { bytes: Uint8Array.from(out), classes };
+}
+
+function show(c: number): string {
+  return c >= 33 && c <= 126 ? String.fromCharCode(c) : `\\${c.toString(8).padStart(3, '0')}`;
+}
+
+/** The escapes of a tr set in a piece of text (for separators such as `-d '\t'`). */
+export function unescape(text: string): string {
+  const ts = tokens(text, 'separator');
+  const bytes = ts.map((t) => {
+    if (t.kind === 'class') throw new RangeError(`[:${t.name}:] is a class, not a separator`);
+    return t.value;
+  });
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The table of `tr SET1 SET2` from the sets as typed, checking classes as GNU tr does. */
+export function tableOf(set1: string, set2: string): Uint8Array {
+  const from = expand(set1, 'SET1');
+  const to = expand(set2, 'SET2');
+  for (const c of to.classes) {
+    if (c.name !== 'upper' && c.name !== 'lower') throw new RangeError(`tr: SET2: only [:lower:] and [:upper:] may appear in the second set, not [:${c.name}:]`);
+    const opposite = c.name === 'upper' ? 'lower' : 'upper';
+    if (!from.classes.some((f) => f.at === c.at && f.name === opposite)) throw new RangeError(`tr: SET2: [:${c.name}:] must stand opposite [:${opposite}:] in the first set`);
+  }
+  return table(from.bytes, to.bytes);
 }
 
 /** Which case mapping `t` is, if it is exactly one. */
@@ -84,9 +190,12 @@ export function translateCase(c: Case, t: Uint8Array, src: Uint8Array, dst: Uint
   translateTable(t, src, dst, i, n);
 }
 
+/** The input as bytes: a byte chunk, an array of byte values, or an array of byte chunks (joined). */
 function bytesOf(xs: Elements, offset: number, n: number): Uint8Array {
   if (xs instanceof Uint8Array) return xs.subarray(offset, offset + n);
-  return Uint8Array.from(xs.slice(offset, offset + n) as number[]);
+  const items = xs.slice(offset, offset + n);
+  if (items.every((x) => x instanceof Uint8Array)) return Buffer.concat(items as Uint8Array[]);
+  return Uint8Array.from(items as number[]);
 }
 
 /** Translates into fresh memory, or in place when `inPlace` (the caller owns src). */

@@ -1,11 +1,12 @@
-// The package as a user installs it: built into a scratch folder, packed with
-// package.json's `files` list, installed into a fresh project, imported as ESM
+// The package as a user installs it: the project's tracked files copied into a
+// scratch folder and packed there (so prepack's real build runs, and package.json's
+// `files` list decides what ships), installed into a fresh project, imported as ESM
 // through the `exports` map, type-checked as a consumer and run through its bin.
 // The repository's own dist/ is never touched, so other tests may use it meanwhile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -21,10 +22,12 @@ function sh(cmd: string, args: string[], cwd: string): string {
 
 beforeAll(() => {
   mkdirSync(staged);
-  spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', join(staged, 'dist')], { encoding: 'utf8' });
-  for (const f of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(root, f), join(staged, f));
-  // --ignore-scripts: prepack would rebuild into the repository's dist/; the build above stands in for it.
-  const report = JSON.parse(sh(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], staged)) as { filename: string; files: { path: string }[] }[];
+  for (const f of sh('git', ['ls-files', '-z'], root).split('\0').filter((f) => f !== '' && existsSync(join(root, f)))) {
+    mkdirSync(dirname(join(staged, f)), { recursive: true });
+    copyFileSync(join(root, f), join(staged, f));
+  }
+  symlinkSync(join(root, 'node_modules'), join(staged, 'node_modules'), 'dir');
+  const report = JSON.parse(sh(npm, ['pack', '--json', '--silent', '--pack-destination', scratch], staged)) as { filename: string; files: { path: string }[] }[];
   packed = report[0].files.map((f) => f.path);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module', dependencies: { 'pushback-ts': `file:../${report[0].filename}` } }));
@@ -37,10 +40,11 @@ describe('the installable package', () => {
   it('ships the built library, its types, the bin, README and licence, and nothing else', () => {
     expect(packed).toContain('dist/engine/index.js');
     expect(packed).toContain('dist/engine/index.d.ts');
-    expect(packed).toContain('dist/bin/pushback.js');
+    expect(packed).toContain('dist/bin/pushback.cjs');
+    expect(packed).toContain('dist/inspect/page.js');
     expect(packed).toContain('README.md');
     expect(packed).toContain('LICENSE');
-    const stray = packed.filter((p) => !(p.startsWith('dist/') && (p.endsWith('.js') || p.endsWith('.d.ts'))) && !['package.json', 'README.md', 'LICENSE'].includes(p));
+    const stray = packed.filter((p) => !(p.startsWith('dist/') && /\.(js|cjs|d\.ts)$/.test(p)) && !['package.json', 'README.md', 'LICENSE'].includes(p));
     expect(stray).toEqual([]);
     expect(packed.filter((p) => /^(test|bench|docs)\/|^dist\/(test|bench)\/|\.map$/.test(p))).toEqual([]);
   });

@@ -25,7 +25,7 @@ const cases: [string[], string][] = [
   [['grep', '-v', 'INFO'], 'grep -v INFO "$F"'],
   [['grep', '-i', 'error'], 'grep -i error "$F"'],
   [['grep', '/ 5\\d\\d \\d+ms/'], 'grep -E " 5[0-9]{2} [0-9]+ms" "$F"'],
-  [['grep', 'x => x.includes("/login") && x.includes("POST")'], 'grep /login "$F" | grep POST'],
+  [['filter', 'x => x.includes("/login") && x.includes("POST")'], 'grep /login "$F" | grep POST'],
   [['count'], 'wc -l < "$F" | tr -d " "'],
   [['grep', 'ERROR', 'count'], 'grep -c ERROR "$F"'],
   [['uniq'], 'uniq "$F"'],

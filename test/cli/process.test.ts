@@ -29,9 +29,11 @@ function pushback(args: string[], input?: string): { status: number | null; stdo
 }
 
 describe('the pushback command', () => {
-  it('is what package.json installs, with a shebang', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin.pushback).toBe('dist/bin/pushback.js');
+  it('is what package.json installs (bin/pushback.ts bundled by the build), with a shebang', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    expect(pkg.bin.pushback).toBe('dist/bin/pushback.cjs');
+    expect(pkg.scripts.build).toContain('esbuild bin/pushback.ts');
+    expect(pkg.scripts.build).toContain('--outfile=dist/bin/pushback.cjs');
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 

@@ -36,7 +36,7 @@ async function through(def: import('../../engine/definition.js').Definition, par
 }
 
 const elementCases: [string, import('../../engine/definition.js').Definition, Record<string, unknown>, (xs: string[]) => unknown[]][] = [
-  ['uniq', uniq.uniq, {}, (xs) => uniq.reference(xs)],
+  ['uniq', uniq.uniq, { same: uniq.sameValue }, (xs) => uniq.reference(xs)],
   ['split (awk)', split.split, { split: split.splitter() }, (xs) => split.reference(xs, { split: split.splitter() })],
   ['split (,)', split.split, { split: split.splitter(',') }, (xs) => xs.map((x) => x.split(','))],
   ['fields 2', fields.fields, { pick: fields.picker('2') }, (xs) => xs.map((x) => x.trim().split(/\s+/)[1] ?? '')],
