@@ -18,6 +18,10 @@ export interface Options {
   onError: ErrorPolicyText;
   strict: boolean;
   help: boolean;
+  /** --graph FILE: a picture of the pipeline (.svg or .dot), written when it ends. */
+  graph?: string;
+  /** --inspect[=PORT]: a live page about the pipeline while it runs (true: a free port). */
+  inspect?: string | true;
 }
 
 /** grep's options (GNU grep's letters). */
@@ -76,6 +80,19 @@ function option(argv: string[], i: number, options: Options): number {
     const n = arg === '--sample' ? 10_000 : /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(n)) throw new UsageError(`--sample: expected a number of lines, got ${printable(JSON.stringify(text))}`);
     options.sample = n;
+  } else if (arg === '--graph' || arg.startsWith('--graph=')) {
+    const path = arg === '--graph' ? argv[i + 1] : arg.slice('--graph='.length);
+    if (path === undefined || !/\.(svg|dot)$/i.test(path)) {
+      throw new UsageError(`--graph: expected a file name ending in .svg or .dot, got ${path === undefined ? 'nothing' : printable(JSON.stringify(path))}`);
+    }
+    options.graph = path;
+    return arg === '--graph' ? 2 : 1;
+  } else if (arg === '--inspect' || arg.startsWith('--inspect=')) {
+    const port = arg.slice('--inspect='.length);
+    if (arg !== '--inspect' && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+      throw new UsageError(`--inspect: expected a port number from 0 to 65535, got ${printable(JSON.stringify(port))}`);
+    }
+    options.inspect = arg === '--inspect' ? true : port;
   } else if (arg.startsWith('--on-error=')) {
     options.onError = policy(arg.slice('--on-error='.length));
   } else if (arg === '--on-error') {

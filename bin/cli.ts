@@ -437,6 +437,10 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     }, 250);
     timer.unref();
   }
+  // The inspector (a server, a page, a layout worker) is loaded only when asked for.
+  const inspector = command.options.inspect === undefined
+    ? undefined
+    : await (await import('../inspect/index.js')).inspectFlag(io, command.options.inspect, (line) => streams.stderr.write(`${printable(line)}\n`));
   try {
     await built.sink.completion();
     return 0;
@@ -446,6 +450,8 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   } finally {
     if (timer) clearInterval(timer);
     clearProgress();
+    if (command.options.graph !== undefined) await (await import('../inspect/index.js')).graphFlag(built.sink, command.options.graph);
+    await inspector?.close();
     await Promise.race([reader.close(), new Promise((resolve) => setImmediate(resolve))]);
   }
 }

@@ -49,6 +49,11 @@ point and printed as JavaScript prints them: 0.1 + 0.2 gives
 
 Options:
   --explain              print the fused loops of each flow path and exit
+  --graph FILE           write a picture of the pipeline to FILE (.svg or .dot)
+                         when it ends
+  --inspect[=PORT]       serve a live, read-only page about the pipeline on
+                         127.0.0.1 while it runs (a free port by default; its
+                         URL, with its access token, goes to standard error)
   --progress             show bytes, records/s and ETA on stderr when it is a
                          terminal (the default when the input size is known
                          and standard output is not that terminal)

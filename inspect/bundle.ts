@@ -16,7 +16,9 @@ export const PAGE_BUILD = { bundle: true, minify: true, format: 'iife', target: 
 
 async function load(): Promise<string> {
   try {
-    return await readFile(new URL('./page.js', import.meta.url), 'utf8');
+    // dist/inspect/page.js, found the same way from dist/inspect/ and from the
+    // command line's bundle in dist/bin/, which carries this module inside it.
+    return await readFile(new URL('../inspect/page.js', import.meta.url), 'utf8');
   } catch {
     const { build } = await import('esbuild');
     const built = await build({ ...PAGE_BUILD, entryPoints: [fileURLToPath(new URL('./page/main.ts', import.meta.url))], write: false });
