@@ -9,7 +9,7 @@
 // state (admittance), an element snippet or a chunk handler (flow), or (3) a
 // JIT handler that emits code.
 import { checkIdentifier, type Code, type Name } from '../jit/code.js';
-import { Snippet, SnippetError } from '../jit/snippet.js';
+import { reservedMeaning, Snippet, SnippetError } from '../jit/snippet.js';
 import type { LocalAddress } from './address.js';
 import type { Elements } from './flowable.js';
 import type { Process } from './process.js';
@@ -27,6 +27,19 @@ function checkPortName(processClass: string, port: unknown): void {
   if (typeof port !== 'string' || !PORT_NAME.test(port)) {
     throw new DefinitionError(`${processClass}: port name ${JSON.stringify(port)} is not a valid name (letters, digits, _ and $, not starting with a digit)`);
   }
+}
+
+/**
+ * Parameters and state fields appear in snippets by name, so a field may not
+ * take a name the snippet language already gives a meaning.
+ */
+function checkField(processClass: string, kind: 'parameter' | 'state', field: unknown): string {
+  checkIdentifier(field, `${processClass}: ${kind} name`);
+  const meaning = reservedMeaning(field as string);
+  if (meaning !== undefined) {
+    throw new DefinitionError(`${processClass}: ${kind} name ${JSON.stringify(field)} is reserved in snippets (it names ${meaning}); choose another name`);
+  }
+  return field as string;
 }
 
 /** A chunk handler moves a whole chunk and returns how many elements it committed. */
@@ -210,9 +223,9 @@ export class Definition {
     // Asked on every connect and disconnect: answered from flags, not by building names.
     this.inputFlags = fixed.map((port) => this.inputs.has(port));
     this.rangeIsInput = this.range !== undefined && this.inputs.has(`${this.range}[]`);
-    this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
+    this.params = (options.params ?? []).map((p) => checkField(name, 'parameter', p));
     this.stateInit = { ...(options.state ?? {}) };
-    this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
+    this.stateNames = Object.keys(this.stateInit).map((s) => checkField(name, 'state', s));
     this.portTemplate = fixed.map(() => 0);
     this.stateTemplate = Object.fromEntries(this.stateNames.map((s) => [s, undefined]));
     for (const s of this.stateNames) {
