@@ -102,9 +102,22 @@ export class Process {
     return this.inputs ? new Set(this.inputs.filter((p): p is Process => p !== undefined)) : NONE;
   }
 
-  /** `map#3`: the class name and object index, for messages. */
+  /**
+   * The name the user asked for when a step is carried out by another class
+   * (an `onError('skip')` map runs as filterMap): messages name the step the
+   * user wrote, not the class that carries it out.
+   */
+  private step?: string;
+
+  /** `map#3`: the step's name (the class name unless set by `nameStep`) and the object index, for messages. */
   get label(): string {
-    return `${this.def.name}#${objectIndex(this.id)}`;
+    return `${this.step ?? this.def.name}#${objectIndex(this.id)}`;
+  }
+
+  /** Names the process in messages after the step the user wrote (see `label`). */
+  nameStep(name: string): this {
+    this.step = name;
+    return this;
   }
 
   portNumber(port: string | number): number {

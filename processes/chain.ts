@@ -68,11 +68,16 @@ export class Chain<X> {
     return this.array !== undefined && this.made === undefined && this.last === undefined;
   }
 
-  /** Appends a process of `def` whose `inPort` is fed by this chain's tail. */
-  pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in'): Chain<Y> {
+  /**
+   * Appends a process of `def` whose `inPort` is fed by this chain's tail.
+   * `step` is what the user called it (`filter` for grep): messages name it so,
+   * also when the error policy carries the step out with another class.
+   */
+  pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in', step = def.name): Chain<Y> {
     // User functions (f, p) are guarded under the chain's error policy, if it has one.
     const guarded = guardUserCode(this.source, def, params);
     const next = new Process(this.io, guarded.def, guarded.params);
+    if (step !== guarded.def.name) next.nameStep(step);
     guarded.bind(next);
     this.tail.connect(this.tailPort, next, inPort);
     return new Chain<Y>(this.io, this.source, next);
@@ -92,7 +97,7 @@ export class Chain<X> {
 
   /** filter is grep under its JavaScript name. */
   filter(p: Predicate<X>): Chain<X> {
-    return this.grep(p);
+    return this.pipe(grep, { p: predicate(p) }, 'in', 'filter');
   }
 
   take(limit: number): Chain<X> {
