@@ -239,6 +239,6 @@ describe('router', () => {
     expect(s.value).toEqual([1, 2]);
     expect(b.value).toEqual([50, 99]);
     const [only] = io.from([1, 2]).route((x: number) => x, 1);
-    expect(() => only.collect().run()).toThrow(/router#\d+: key 1 names no connected output \(connected: out\[0\]\)/);
+    expect(() => only.collect().run()).toThrow(/route#\d+: key 1 names no connected output \(connected: out\[0\]\)/);
   });
 });
