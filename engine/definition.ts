@@ -162,6 +162,12 @@ export interface DefinitionOptions<P extends string = string> {
   counters?: readonly string[];
   /** Called when the peer of `port` ends its stream into this process. */
   onEnd?: (process: Process, port: string) => void;
+  /**
+   * Called when `port` is connected, once both ends know each other: a process
+   * that is finished before any data arrives (take(0)) ends the new connection
+   * at once, so the source stops and the sink completes.
+   */
+  onConnect?: (process: Process, port: string) => void;
   /** Called after every flow through the process, outside the hot loop. */
   settle?: (process: Process) => void;
 }
@@ -185,6 +191,7 @@ export class Definition {
   readonly admittanceRules = new Map<string, AdmittanceRule>();
   readonly flowRules = new Map<string, FlowRule>();
   readonly onEnd?: (process: Process, port: string) => void;
+  readonly onConnect?: (process: Process, port: string) => void;
   readonly settle?: (process: Process) => void;
   /** Bumped by every rule declared, so code compiled for fewer rules is never reused. */
   version = 0;
@@ -237,6 +244,7 @@ export class Definition {
     }
     this.known = new Set([...this.params, ...this.stateNames]);
     this.onEnd = options.onEnd;
+    this.onConnect = options.onConnect;
     this.settle = options.settle;
   }
 

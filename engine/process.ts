@@ -193,6 +193,9 @@ export class Process {
   /** @internal For the lifecycle (ports.ts): the connection on `port` now leads to `far`. */
   linked(port: number, far: Process): void {
     if (this.def.isInput(port)) (this.inputs ??= [])[port] = far;
+    if (this.def.onConnect !== undefined && far.ports[portOf(this.ports[port])] === localAddress(this.id, port)) {
+      this.def.onConnect(this, this.portName(port));
+    }
   }
 
   /** @internal For the lifecycle (ports.ts): `port` no longer leads anywhere. */

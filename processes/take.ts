@@ -2,6 +2,8 @@
 //
 // The admittance never lets more than `remaining` in, so the flow needs no
 // per-element test; on a chunk straight from a source it is a loop bound.
+// A take with nothing left (take(0)) ends each connection as it is made: no
+// flow would ever come to end it, and the source must not wait for one.
 import { define, each } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 
@@ -12,6 +14,11 @@ function finishWhenDone(t: Process): void {
   }
 }
 
+/** take(0) is finished before anything flows: each connection ends as it is made. */
+function endIfDone(t: Process, port: string): void {
+  if ((t.state.remaining as number) <= 0) t.end(port);
+}
+
 export const take = define('take', {
   ports: ['in', 'out'],
   inputs: ['in'],
@@ -19,6 +26,7 @@ export const take = define('take', {
   state: { remaining: (p) => Math.max(0, Number(p.limit)) },
   counters: ['remaining'],
   settle: finishWhenDone,
+  onConnect: endIfDone,
 })
   .admittance('>in', 'Math.min(remaining, admit("out>"))')
   .flow('>in', each('remaining--; emit(x)', 'out>', { oneToOne: true, range: 'remaining -= end - start;' }))
