@@ -122,7 +122,15 @@ export class Run<R> {
     this.error = error;
     for (const p of this.processes) {
       p.ports.forEach((far, n) => {
-        if (far !== 0) p.end(n);
+        if (far === 0) return;
+        // Ending may run user code again (a buffer drains what it holds into the
+        // step that failed). The run already has its error: an aborted run
+        // never throws again, and every other port still ends.
+        try {
+          p.end(n);
+        } catch {
+          // the first error wins
+        }
       });
     }
     // The sink finishes with what it already had; settle() then rejects.
