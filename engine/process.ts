@@ -320,6 +320,8 @@ export class Process {
 
   private peerEnded(n: number): void {
     if (!this.mark(n, ENDED_BY_PEER)) return;
+    // A member of a range that ended leaves the fan-outs over the range (see openMembers in jit/compile.ts).
+    if (this.def.rangeOf(n) !== undefined) this.invalidate(n);
     const port = this.portName(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);

@@ -91,14 +91,31 @@ export class Run<R> {
     return new Run(sink, result);
   }
 
-  /** Starts every source driver once; returns the completion promise. */
+  /**
+   * Runs sharing processes with this one (the sinks of a copy's branches): an
+   * error aborts them all, since it ends the processes they share.
+   */
+  private readonly partners = new Set<Run<unknown>>();
+
+  /**
+   * Starts every source driver once; returns the completion promise. A process
+   * already in another run (upstream of a copy whose other branch's sink was
+   * started first) stays driven by that run: the two runs become partners.
+   */
   start(): Promise<R> {
     if (this.started) return this.promise;
     this.started = true;
+    const joined = new Set<Process>();
     for (const p of this.processes) {
       const other = runs.get(p);
-      if (other && other !== this) throw new Error(`${p.label} already takes part in a run of ${other.sink.label}`);
-      runs.set(p, this as Run<unknown>);
+      if (other && other !== this) {
+        joined.add(p);
+        if (other.failed) this.fail(other.error);
+        other.partners.add(this as Run<unknown>);
+        this.partners.add(other);
+      } else {
+        runs.set(p, this as Run<unknown>);
+      }
     }
     const finished = finishes.get(this.sink) ?? this.sink.whenEnded(firstInput(this.sink));
     finished.then(() => this.settle(), (error) => {
@@ -107,7 +124,7 @@ export class Run<R> {
     });
     for (const p of this.processes) {
       const driver = drivers.get(p.def);
-      if (driver) {
+      if (driver && !joined.has(p)) {
         // Started from a microtask so that the caller holds the promise before any error.
         queueMicrotask(() => driver(p).catch((error) => this.fail(error)));
       }
@@ -135,6 +152,7 @@ export class Run<R> {
     }
     // The sink finishes with what it already had; settle() then rejects.
     if (!finishes.has(this.sink)) this.settle();
+    for (const partner of this.partners) partner.fail(error);
   }
 
   private settle(): void {

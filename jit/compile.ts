@@ -29,8 +29,8 @@ import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from './c
 import type { CompiledChain, Entry, EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
-import { shortfall, unconnected } from './runtime.js';
-import { BoundChain, describe, forgetRecorded, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
+import { noReaderLeft, shortfall, unconnected } from './runtime.js';
+import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -234,6 +234,18 @@ class Gen {
     return ports;
   }
 
+  /**
+   * The connected members whose readers have not ended their stream: a branch
+   * that ended (a take that has all it wanted) receives nothing more and no
+   * longer holds the others back. Ending a member marks the entries that fan
+   * out over the range stale (Process.peerEnded).
+   */
+  openMembers(p: Process, range: string): number[] {
+    const ports = openMembers(p, this.members(p, range));
+    this.trace.push({ op: 'open', k: this.proc(p), range, ports });
+    return ports;
+  }
+
   watch(p: Process, key: number | string): void {
     this.proc(p);
     let keys = this.watched.get(p);
@@ -250,7 +262,7 @@ class Gen {
   fanOut<T>(p: Process, spec: Spec, each: (memberSpec: string) => T): T[] {
     this.watch(p, `range:${spec.range}`);
     const reachedBy = new Map<Process, string>();
-    return this.members(p, spec.range!).map((n) => {
+    return this.openMembers(p, spec.range!).map((n) => {
       const member = `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`;
       const branch = new Set<Process>();
       this.branches.push(branch);
@@ -320,7 +332,11 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
   if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
     // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
     const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
-    if (parts.length === 0) return code`0`;
+    if (parts.length === 0) {
+      // Every reader has ended: the process ends its inputs, so its sources stop.
+      const ended = p.members(spec.range!).length > 0;
+      return ended ? code`${gen.constant(noReaderLeft, 'noReaderLeft', 'runtime noReaderLeft')}(${gen.process(p)})` : code`0`;
+    }
     return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
   }
   if (spec.frame === 'far') {
