@@ -170,6 +170,12 @@ export interface DefinitionOptions<P extends string = string> {
   onConnect?: (process: Process, port: string) => void;
   /** Called after every flow through the process, outside the hot loop. */
   settle?: (process: Process) => void;
+  /**
+   * True for a process that takes a write into its own room and hands it on
+   * only as far as its output admits when asked (a buffer): branches of a copy
+   * that meet again behind one cannot over-commit (see jit/overcommit.ts).
+   */
+  slack?: boolean;
 }
 
 export class Definition {
@@ -193,6 +199,7 @@ export class Definition {
   readonly onEnd?: (process: Process, port: string) => void;
   readonly onConnect?: (process: Process, port: string) => void;
   readonly settle?: (process: Process) => void;
+  readonly slack: boolean;
   /** Bumped by every rule declared, so code compiled for fewer rules is never reused. */
   version = 0;
   private readonly known: ReadonlySet<string>;
@@ -245,6 +252,7 @@ export class Definition {
     this.known = new Set([...this.params, ...this.stateNames]);
     this.onEnd = options.onEnd;
     this.onConnect = options.onConnect;
+    this.slack = options.slack ?? false;
     this.settle = options.settle;
   }
 

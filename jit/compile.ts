@@ -30,6 +30,7 @@ import type { CompiledChain, Entry, EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
+import { findMeeting, meetingMessage, mend } from './overcommit.js';
 import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
@@ -80,8 +81,6 @@ class Gen {
   private readonly visiting = new Set<string>();
   /** What each inlined process's connections this entry followed: port numbers or `range:name`. */
   readonly watched = new Map<Process, Set<number | string>>();
-  /** Processes whose rules ran on each branch of the fan-outs being compiled. */
-  private readonly branches: Set<Process>[] = [];
   /** Every question this compile asked of the topology, with its answer (see `replay`). */
   readonly trace: Step[] = [];
   /** How to find each slot's value again for another chain of the same shape. */
@@ -105,7 +104,6 @@ class Gen {
 
   /** A named process in the function name (only for processes whose rules ran). */
   ran(p: Process): void {
-    for (const branch of this.branches) branch.add(p);
     if (!this.names.includes(p.def.name) || this.names[this.names.length - 1] !== p.def.name) this.names.push(p.def.name);
     if (p.def.settle && !this.settled.has(p) && this.entry.kind === 'flow') {
       this.settled.add(p);
@@ -254,33 +252,24 @@ class Gen {
   }
 
   /**
-   * Compiles one branch per connected member of a range spec ('out[]>') with
-   * `each`. Two branches whose rules meet in one process would each be admitted
-   * the same amount and both deliver it there: the over-commit trap. That is
-   * refused, with what to add.
+   * Compiles one branch per open member of a range spec ('out[]>') with
+   * `each`. Branches that meet again on one port would each be admitted the
+   * same amount and both deliver it there: the over-commit trap (see
+   * overcommit.ts). It is mended before anything is compiled (a one-flow buffer
+   * on each branch that meets), or refused in a strict container.
    */
   fanOut<T>(p: Process, spec: Spec, each: (memberSpec: string) => T): T[] {
     this.watch(p, `range:${spec.range}`);
-    const reachedBy = new Map<Process, string>();
-    return this.openMembers(p, spec.range!).map((n) => {
-      const member = `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`;
-      const branch = new Set<Process>();
-      this.branches.push(branch);
-      let out: T;
-      try {
-        out = each(member);
-      } finally {
-        this.branches.pop();
+    if (spec.direction === 'write') {
+      const meeting = findMeeting(p, spec.range!);
+      if (meeting !== undefined) {
+        if (p.io.strict) throw new CompileError(meetingMessage(meeting));
+        mend(meeting);
       }
-      for (const q of branch) {
-        const other = reachedBy.get(q);
-        if (other !== undefined) {
-          throw new CompileError(`${p.label}: ${other} and ${p.portName(n)} both reach ${q.label} inside one fused flow, so a write admitted once would be delivered there twice (over-commit). Put a buffer on each branch (for example .buffer(n) after each output of ${p.label}) so that every branch has its own slack.`);
-        }
-        reachedBy.set(q, p.portName(n));
-      }
-      return out;
-    });
+      // Replay checks again: what lies past a buffer or another entry is not in the trace.
+      this.trace.push({ op: 'apart', k: this.proc(p), range: spec.range! });
+    }
+    return this.openMembers(p, spec.range!).map((n) => each(`${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`));
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Definition } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import type { Name, Slot } from './code.js';
 import type { CompiledChain, Entry, EntryKind } from './entry.js';
+import { findMeeting } from './overcommit.js';
 
 export type NumericKind = 'int32' | 'number' | 'other';
 
@@ -20,6 +21,8 @@ export type Step =
   | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number } }
   | { op: 'members'; k: number; range: string; ports: number[] }
   | { op: 'open'; k: number; range: string; ports: number[] }
+  /** The branches of the broadcast over `range` do not meet on one port (see overcommit.ts). */
+  | { op: 'apart'; k: number; range: string }
   | { op: 'numeric'; k: number; field: string; is: NumericKind };
 
 export type Recipe =
@@ -150,6 +153,8 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
       if (!far || far.def !== step.far.def || far.def.version !== step.far.version || portOf(p.ports[step.port]) !== step.far.port) return undefined;
       if (step.far.k === procs.length) procs.push(far);
       else if (procs[step.far.k] !== far) return undefined;
+    } else if (step.op === 'apart') {
+      if (findMeeting(p, step.range) !== undefined) return undefined;
     } else if (step.op === 'members' || step.op === 'open') {
       const members = p.members(step.range);
       const ports = step.op === 'open' ? openMembers(p, members) : members;

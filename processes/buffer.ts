@@ -59,6 +59,7 @@ export const buffer = define('buffer', {
   inputs: ['in'],
   params: ['capacity'],
   state: { items: () => [] as unknown[], head: () => 0, waiting: () => false },
+  slack: true,
   onEnd: (b, port) => {
     if (port === 'in') drain(b);
     else b.end('in');

@@ -9,6 +9,10 @@
 // branch has ended, found when the copy is next asked what it admits (not when
 // the last connected branch ends: more branches may still be connected).
 import { define } from '../engine/definition.js';
+import { Process } from '../engine/process.js';
+import { mendWith } from '../jit/overcommit.js';
+import { buffer } from './buffer.js';
+import { PUMP_CHUNK } from './from.js';
 
 export const copy = define('copy', {
   ports: ['in', 'out[]'],
@@ -22,3 +26,17 @@ export const copy = define('copy', {
 
 /** Plain reference implementation, for the equivalence test: each member gets everything. */
 export const reference = (xs: unknown[], { members }: { members: number }): unknown[][] => Array.from({ length: members }, () => xs.slice());
+
+/**
+ * The mend for the over-commit trap: a buffer between a branch and what it fed,
+ * holding one flow (a source's round), in the copy's realm. The far end keeps
+ * the buffer alive, as any input.
+ */
+mendWith((c, member) => {
+  const far = c.peer(member);
+  const slack = new Process(c.io, buffer, { capacity: PUMP_CHUNK }, c.realm);
+  c.disconnect(member);
+  c.connect(member, slack, 'in');
+  if (far) slack.connect('out', far.process, far.port);
+  return slack;
+});
