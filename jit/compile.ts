@@ -26,7 +26,7 @@ import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
 import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from './code.js';
-import type { CompiledChain, Entry, EntryFunction } from './entry.js';
+import { interpreted, type CompiledChain, type Entry, type EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
@@ -587,7 +587,7 @@ export function compileEntry(entry: Entry): Compiled {
     stats.cacheHits++;
     const { factory, procs, values, recorded } = known;
     const chain = new BoundChain(factory.shape, factory.name, factory.source, recorded, procs, values);
-    return { fn: factory.make(values), chain, inlined: procs, watched: recorded.watched };
+    return { fn: bind(entry, factory, values), chain, inlined: procs, watched: recorded.watched };
   }
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
@@ -612,7 +612,7 @@ export function compileEntry(entry: Entry): Compiled {
     factory = load(gen, params, body, names, entry);
     shapes.set(key, factory);
   }
-  const fn = factory.make(gen.slots.values());
+  const fn = bind(entry, factory, gen.slots.values());
   const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
   const watched = [...gen.watched].flatMap(([q, keys]) => [...keys].map((key) => [gen.index.get(q)!, key] as const));
   record(entry, {
@@ -624,6 +624,12 @@ export function compileEntry(entry: Entry): Compiled {
     factory,
   });
   return { fn, chain, inlined: gen.inlined, watched };
+}
+
+/** The entry's function over its slots; an interpreted flow also keeps its topology until the outermost flow returns. */
+function bind(entry: Entry, factory: Factory, values: unknown[]): EntryFunction {
+  const fn = factory.make(values);
+  return entry.kind === 'flow' && !entry.start.io.fuse ? interpreted(fn) : fn;
 }
 
 function readAll(gen: Gen, p: Process, specText: string, c: Chunk): Code {
