@@ -88,7 +88,10 @@ export interface JitContext {
   fresh(prefix: string): Name;
   /** The process itself, for runtime helpers that name it in errors. */
   self(): Name;
-  /** The member specs of a range spec such as 'out[]>', in member order (the entry now watches the range). */
+  /**
+   * The member specs of a range spec such as 'out[]>', in member order: the
+   * connected members whose readers have not ended (the entry now watches the range).
+   */
   members(spec: string): string[];
   /** The inlined code that writes the one element `x` on through `spec`. */
   element(spec: string, x: Name): Code;

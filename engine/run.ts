@@ -34,6 +34,17 @@ export function runOf(p: Process): Run<unknown> | undefined {
   return runs.get(p);
 }
 
+/**
+ * `p` was put into the topology while it runs (a buffer the engine inserted
+ * next to `beside`): it takes part in the same run, if any.
+ */
+export function joinRunOf(p: Process, beside: Process): void {
+  const run = runs.get(beside);
+  if (run === undefined || runs.has(p)) return;
+  run.processes.push(p);
+  runs.set(p, run);
+}
+
 /** True when the run of `p` was aborted by an error: an end is then not a complete stream. */
 export function aborted(p: Process): boolean {
   return runs.get(p)?.failed === true;

@@ -30,7 +30,7 @@ import { interpreted, type CompiledChain, type Entry, type EntryFunction } from 
 import { ast, print, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
-import { findMeeting, meetingMessage, mend } from './overcommit.js';
+import { broadcasts, findMeeting, meetingMessage, mend } from './overcommit.js';
 import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
@@ -260,7 +260,7 @@ class Gen {
    */
   fanOut<T>(p: Process, spec: Spec, each: (memberSpec: string) => T): T[] {
     this.watch(p, `range:${spec.range}`);
-    if (spec.direction === 'write') {
+    if (spec.direction === 'write' && broadcasts(p.def, spec.range!)) {
       const meeting = findMeeting(p, spec.range!);
       if (meeting !== undefined) {
         if (p.io.strict) throw new CompileError(meetingMessage(meeting));
@@ -494,7 +494,7 @@ function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>
         throw new CompileError(`${p.label}: members() takes a whole range spec such as 'out[]>', not ${JSON.stringify(s)}`);
       }
       gen.watch(p, `range:${spec.range}`);
-      return gen.members(p, spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
+      return gen.openMembers(p, spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
     },
     element: (s, x) => writeElement(gen, p, p.def.spec(s).text, x),
   });

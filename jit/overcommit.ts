@@ -15,7 +15,7 @@
 // again after the earlier branches have written. The earlier branch needs no
 // slack, but the mend puts one on every branch that meets, so that the result
 // does not depend on member order.
-import type { FlowRule } from '../engine/definition.js';
+import type { Definition, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { openMembers } from './replay.js';
 
@@ -30,6 +30,20 @@ export interface Meeting {
   at: Process;
   /** Every member that takes part in a meeting without slack on its way: each gets a buffer. */
   unprotected: number[];
+}
+
+/**
+ * True when a write into the definition goes to every member of `range` (a
+ * flow rule delegates to the whole range, as copy's '>in' => 'out[]>'). A
+ * router also fans its admittance out over a range, but sends each element to
+ * one member: its branches may meet again without over-committing.
+ */
+export function broadcasts(def: Definition, range: string): boolean {
+  for (const rule of def.flowRules.values()) {
+    const target = rule.kind === 'delegate' || rule.kind === 'each' ? rule.target : undefined;
+    if (target !== undefined && target.frame === 'far' && target.range === range && target.member === undefined) return true;
+  }
+  return false;
 }
 
 /** One way a branch reaches a port. */

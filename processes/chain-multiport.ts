@@ -74,7 +74,7 @@ IO.prototype.merge = function merge<X>(this: IO, ...chains: Chain<X>[]): Chain<X
   if (chains.every((c) => c.untouchedArray)) {
     // A graph rewrite before anything runs: merging untouched arrays is one
     // source taking turns over them, with the order separate sources would give.
-    const s = new Process(this, fromArrays, { arrays: chains.map((c) => c.array) });
+    const s = new Process(this, fromArrays, { arrays: chains.map((c) => c.array) }).nameStep('merge');
     return new Chain<X>(this, s, s);
   }
   const u = new Process(this, union);

@@ -10,6 +10,7 @@
 // the last connected branch ends: more branches may still be connected).
 import { define } from '../engine/definition.js';
 import { Process } from '../engine/process.js';
+import { joinRunOf } from '../engine/run.js';
 import { mendWith } from '../jit/overcommit.js';
 import { buffer } from './buffer.js';
 import { PUMP_CHUNK } from './from.js';
@@ -35,6 +36,7 @@ export const reference = (xs: unknown[], { members }: { members: number }): unkn
 mendWith((c, member) => {
   const far = c.peer(member);
   const slack = new Process(c.io, buffer, { capacity: PUMP_CHUNK }, c.realm);
+  joinRunOf(slack, c);
   c.disconnect(member);
   c.connect(member, slack, 'in');
   if (far) slack.connect('out', far.process, far.port);

@@ -68,6 +68,15 @@ for (const fuse of [true, false]) {
       expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
     });
 
+    it('the buffers the engine inserts against over-commit take part in the run', async () => {
+      const io = new IO({ fuse });
+      const [a, b] = io.from(Array.from({ length: 10_000 }, (_, i) => i)).tee();
+      const run = io.merge(a, b).map(throwOn(5000)).collect().completion();
+      await expect(run).rejects.toThrow('boom at 5000');
+      await quiet();
+      expect(escaped).toEqual([]);
+    });
+
     it('a reduce after the buffer rejects once', async () => {
       const io = new IO({ fuse });
       const run = io.from([1, 2, 3, 4]).buffer(4).map(throwOn(3)).reduce((a: number, x: number) => a + x, 0).completion();

@@ -1,6 +1,6 @@
 // Regression: when one branch of a tee()/copy ended early (a.take(2)), the copy
 // ended everything else too, so the other branch got [1, 2] of [1..5] and a
-// clean end. A branch that ends stops receiving and holds nobody back; the
+// clean end (a route's branches the same). A branch that ends stops receiving and holds nobody back; the
 // others go on; the source stops only once every branch has ended.
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
@@ -76,6 +76,16 @@ for (const fuse of [true, false]) {
       const results = await Promise.all([c.take(2).collect().completion(), d.take(3).collect().completion()]);
       expect(results).toEqual([[1, 2], [1, 2, 3]]);
       expect(pulled).toBeLessThan(1_000_000);
+    });
+
+    it('a route branch that ends early leaves the others too', () => {
+      const io = new IO({ fuse });
+      const [evens, odds] = io.from(range(10)).route((x: number) => x % 2, 2);
+      const two = evens.take(2).collect();
+      const all = odds.collect();
+      expect(two.run()).toEqual([2, 4]);
+      expect(all.value).toEqual([1, 3, 5, 7, 9]);
+      expect(all.done).toBe(true);
     });
 
     it('an async source: the other branch still sees everything', async () => {
