@@ -167,11 +167,14 @@ export interface DefinitionOptions<P extends string = string> {
   onEnd?: (process: Process, port: string) => void;
   /**
    * Called when `port` is connected, once both ends know each other: a process
-   * that is finished before any data arrives (take(0)) ends the new connection
-   * at once, so the source stops and the sink completes.
+   * that is finished before any data arrives (take(0)) ends its input at once,
+   * so the source stops.
    */
   onConnect?: (process: Process, port: string) => void;
-  /** Called after every flow through the process, outside the hot loop. */
+  /**
+   * Called after every flow through the process, outside the hot loop, and
+   * once when a run that includes it starts (a take(0) ends there).
+   */
   settle?: (process: Process) => void;
   /**
    * True for a process that takes a write into its own room and hands it on

@@ -45,6 +45,14 @@ export function joinRunOf(p: Process, beside: Process): void {
   runs.set(p, run);
 }
 
+/**
+ * A run starts: every process settles once, now that the graph is complete.
+ * A process finished before any data (take(0)) ends its streams here.
+ */
+export function settleAtStart(processes: readonly Process[]): void {
+  for (const p of processes) p.def.settle?.(p);
+}
+
 /** True when the run of `p` was aborted by an error: an end is then not a complete stream. */
 export function aborted(p: Process): boolean {
   return runs.get(p)?.failed === true;
@@ -127,6 +135,11 @@ export class Run<R> {
       } else {
         runs.set(p, this as Run<unknown>);
       }
+    }
+    try {
+      settleAtStart(this.processes);
+    } catch (error) {
+      this.fail(error);
     }
     const finished = finishes.get(this.sink) ?? this.sink.whenEnded(firstInput(this.sink));
     finished.then(() => this.settle(), (error) => {

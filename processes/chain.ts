@@ -5,6 +5,7 @@
 import type { Definition } from '../engine/definition.js';
 import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
+import { settleAtStart, upstream } from '../engine/run.js';
 import { explain } from '../jit/explain.js';
 import { buffer } from './buffer.js';
 import { cat } from './cat.js';
@@ -149,6 +150,7 @@ export class Sink<R> {
 
   /** Pushes everything the array sources upstream have (round-robin when there are several); returns the result. */
   run(): R {
+    settleAtStart(upstream(this.process));
     const blocked = pumpAll(arraySources(this.process));
     if (blocked.length > 0) {
       throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);

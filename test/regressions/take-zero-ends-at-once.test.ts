@@ -49,17 +49,25 @@ for (const fuse of [true, false]) {
       expect(seen).toEqual([]);
     });
 
-    it('a take(0) after a take(n), and a take(0) built by hand, whichever end is connected first', () => {
+    it('a take(0) after a take(n), or before a step that emits when its input ends', async () => {
       const io = new IO({ fuse });
       expect(io.from([1, 2, 3]).take(2).take(0).collect().run()).toEqual([]);
-      const s = new Process(io, from, { xs: [1, 2, 3] });
-      const t = new Process(io, take, { limit: 0 });
-      const c = new Process(io, collect);
-      t.connect('out', c, 'in');
-      s.connect('out', t, 'in');
-      expect(pump(s)).toBe('cancelled');
-      expect(c.state.items).toEqual([]);
-      expect(c.state.done).toBe(true);
+      await expect(io.from([1, 2, 3]).take(0).count().collect().completion()).resolves.toEqual([0]);
+      await expect(io.fromAsync([Buffer.from('a\nb\n')], { bytes: true }).lines().take(0).count().collect().completion()).resolves.toEqual([0]);
+    });
+
+    it('built by hand, whichever end is connected first, the source is not blocked but cancelled', () => {
+      for (const inFirst of [true, false]) {
+        const io = new IO({ fuse });
+        const s = new Process(io, from, { xs: [1, 2, 3] });
+        const t = new Process(io, take, { limit: 0 });
+        const c = new Process(io, collect);
+        if (inFirst) s.connect('out', t, 'in');
+        t.connect('out', c, 'in');
+        if (!inFirst) s.connect('out', t, 'in');
+        expect(pump(s)).toBe('cancelled');
+        expect(c.state.items).toEqual([]);
+      }
     });
   });
 }
