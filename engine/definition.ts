@@ -9,7 +9,7 @@
 // state (admittance), an element snippet or a chunk handler (flow), or (3) a
 // JIT handler that emits code.
 import { checkIdentifier, type Code, type Name } from '../jit/code.js';
-import { Snippet, SnippetError } from '../jit/snippet.js';
+import { reservedMeaning, Snippet, SnippetError } from '../jit/snippet.js';
 import type { LocalAddress } from './address.js';
 import type { Elements } from './flowable.js';
 import type { Process } from './process.js';
@@ -27,6 +27,19 @@ function checkPortName(processClass: string, port: unknown): void {
   if (typeof port !== 'string' || !PORT_NAME.test(port)) {
     throw new DefinitionError(`${processClass}: port name ${JSON.stringify(port)} is not a valid name (letters, digits, _ and $, not starting with a digit)`);
   }
+}
+
+/**
+ * Parameters and state fields appear in snippets by name, so a field may not
+ * take a name the snippet language already gives a meaning.
+ */
+function checkField(processClass: string, kind: 'parameter' | 'state', field: unknown): string {
+  checkIdentifier(field, `${processClass}: ${kind} name`);
+  const meaning = reservedMeaning(field as string);
+  if (meaning !== undefined) {
+    throw new DefinitionError(`${processClass}: ${kind} name ${JSON.stringify(field)} is reserved in snippets (it names ${meaning}); choose another name`);
+  }
+  return field as string;
 }
 
 /** A chunk handler moves a whole chunk and returns how many elements it committed. */
@@ -75,7 +88,10 @@ export interface JitContext {
   fresh(prefix: string): Name;
   /** The process itself, for runtime helpers that name it in errors. */
   self(): Name;
-  /** The member specs of a range spec such as 'out[]>', in member order (the entry now watches the range). */
+  /**
+   * The member specs of a range spec such as 'out[]>', in member order: the
+   * connected members whose readers have not ended (the entry now watches the range).
+   */
   members(spec: string): string[];
   /** The inlined code that writes the one element `x` on through `spec`. */
   element(spec: string, x: Name): Code;
@@ -149,8 +165,23 @@ export interface DefinitionOptions<P extends string = string> {
   counters?: readonly string[];
   /** Called when the peer of `port` ends its stream into this process. */
   onEnd?: (process: Process, port: string) => void;
-  /** Called after every flow through the process, outside the hot loop. */
+  /**
+   * Called when `port` is connected, once both ends know each other: a process
+   * that is finished before any data arrives (take(0)) ends its input at once,
+   * so the source stops.
+   */
+  onConnect?: (process: Process, port: string) => void;
+  /**
+   * Called after every flow through the process, outside the hot loop, and
+   * once when a run that includes it starts (a take(0) ends there).
+   */
   settle?: (process: Process) => void;
+  /**
+   * True for a process that takes a write into its own room and hands it on
+   * only as far as its output admits when asked (a buffer): branches of a copy
+   * that meet again behind one cannot over-commit (see jit/overcommit.ts).
+   */
+  slack?: boolean;
 }
 
 export class Definition {
@@ -172,7 +203,9 @@ export class Definition {
   readonly admittanceRules = new Map<string, AdmittanceRule>();
   readonly flowRules = new Map<string, FlowRule>();
   readonly onEnd?: (process: Process, port: string) => void;
+  readonly onConnect?: (process: Process, port: string) => void;
   readonly settle?: (process: Process) => void;
+  readonly slack: boolean;
   /** Bumped by every rule declared, so code compiled for fewer rules is never reused. */
   version = 0;
   private readonly known: ReadonlySet<string>;
@@ -210,9 +243,9 @@ export class Definition {
     // Asked on every connect and disconnect: answered from flags, not by building names.
     this.inputFlags = fixed.map((port) => this.inputs.has(port));
     this.rangeIsInput = this.range !== undefined && this.inputs.has(`${this.range}[]`);
-    this.params = (options.params ?? []).map((p) => checkIdentifier(p, `${name}: parameter name`));
+    this.params = (options.params ?? []).map((p) => checkField(name, 'parameter', p));
     this.stateInit = { ...(options.state ?? {}) };
-    this.stateNames = Object.keys(this.stateInit).map((s) => checkIdentifier(s, `${name}: state name`));
+    this.stateNames = Object.keys(this.stateInit).map((s) => checkField(name, 'state', s));
     this.portTemplate = fixed.map(() => 0);
     this.stateTemplate = Object.fromEntries(this.stateNames.map((s) => [s, undefined]));
     for (const s of this.stateNames) {
@@ -224,6 +257,8 @@ export class Definition {
     }
     this.known = new Set([...this.params, ...this.stateNames]);
     this.onEnd = options.onEnd;
+    this.onConnect = options.onConnect;
+    this.slack = options.slack ?? false;
     this.settle = options.settle;
   }
 

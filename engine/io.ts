@@ -17,6 +17,12 @@ export interface IOOptions {
   host?: HostId;
   /** false: every process is compiled alone and called through its entry (the interpreter). */
   fuse?: boolean;
+  /**
+   * true: refuse, with a CompileError that says what to add, the topologies the
+   * engine would otherwise mend itself (the over-commit trap: branches of a copy
+   * that meet on one port get a one-flow buffer each; see docs/multiport.md).
+   */
+  strict?: boolean;
   /** Resolves addresses on other hosts (networked realms). */
   remote?: (address: bigint) => Process | undefined;
   /** The realm its processes live in by default (see `realm`); a World of its own if not given. */
@@ -31,6 +37,7 @@ interface Remains {
 export class IO {
   readonly host: HostId;
   readonly fuse: boolean;
+  readonly strict: boolean;
   private readonly remote?: (address: bigint) => Process | undefined;
   private readonly refs: (WeakRef<Process> | undefined)[] = [undefined];
   private readonly freeIds = new MinHeap();
@@ -43,6 +50,7 @@ export class IO {
   constructor(options: IOOptions = {}) {
     this.host = options.host ?? 0n;
     this.fuse = options.fuse ?? true;
+    this.strict = options.strict ?? false;
     this.remote = options.remote;
     if (options.realm !== undefined) this.rootRealm = rootRealm(this, options.realm);
   }

@@ -112,9 +112,22 @@ export class Process {
     return this.inputs ? new Set(this.inputs.filter((p): p is Process => p !== undefined)) : NONE;
   }
 
-  /** `map#3`: the class name and object index, for messages. */
+  /**
+   * The name the user asked for when a step is carried out by another class
+   * (an `onError('skip')` map runs as filterMap): messages name the step the
+   * user wrote, not the class that carries it out.
+   */
+  private step?: string;
+
+  /** `map#3`: the step's name (the class name unless set by `nameStep`) and the object index, for messages. */
   get label(): string {
-    return `${this.def.name}#${objectIndex(this.id)}`;
+    return `${this.step ?? this.def.name}#${objectIndex(this.id)}`;
+  }
+
+  /** Names the process in messages after the step the user wrote (see `label`). */
+  nameStep(name: string): this {
+    this.step = name;
+    return this;
   }
 
   portNumber(port: string | number): number {
@@ -190,6 +203,9 @@ export class Process {
   /** @internal For the lifecycle (ports.ts): the connection on `port` now leads to `far`. */
   linked(port: number, far: Process): void {
     if (this.def.isInput(port)) (this.inputs ??= [])[port] = far;
+    if (this.def.onConnect !== undefined && far.ports[portOf(this.ports[port])] === localAddress(this.id, port)) {
+      this.def.onConnect(this, this.portName(port));
+    }
   }
 
   /** @internal For the lifecycle (ports.ts): `port` no longer leads anywhere. */
@@ -358,6 +374,8 @@ export class Process {
 
   private peerEnded(n: number, why?: lifecycle.EndReason): void {
     if (!this.mark(n, ENDED_BY_PEER)) return;
+    // A member of a range that ended leaves the fan-outs over the range (see openMembers in jit/compile.ts).
+    if (this.def.rangeOf(n) !== undefined) this.invalidate(n);
     if (why !== undefined && why.reason !== 'end') {
       this.keepReason(endKey(n, false), why);
       this.fault ??= why;

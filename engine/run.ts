@@ -36,6 +36,25 @@ export function runOf(p: Process): Run<unknown> | undefined {
 }
 
 /**
+ * `p` was put into the topology while it runs (a buffer the engine inserted
+ * next to `beside`): it takes part in the same run, if any.
+ */
+export function joinRunOf(p: Process, beside: Process): void {
+  const run = runs.get(beside);
+  if (run === undefined || runs.has(p)) return;
+  run.processes.push(p);
+  runs.set(p, run);
+}
+
+/**
+ * A run starts: every process settles once, now that the graph is complete.
+ * A process finished before any data (take(0)) ends its streams here.
+ */
+export function settleAtStart(processes: readonly Process[]): void {
+  for (const p of processes) p.def.settle?.(p);
+}
+
+/**
  * True when the run of `p` was aborted by an error, or an input of `p` ended
  * uncleanly (an error or a reset upstream): an end is then not a complete stream.
  */
@@ -115,14 +134,36 @@ export class Run<R> {
     return new Run(sink, result);
   }
 
-  /** Starts every source driver once; returns the completion promise. */
+  /**
+   * Runs sharing processes with this one (the sinks of a copy's branches): an
+   * error aborts them all, since it ends the processes they share.
+   */
+  private readonly partners = new Set<Run<unknown>>();
+
+  /**
+   * Starts every source driver once; returns the completion promise. A process
+   * already in another run (upstream of a copy whose other branch's sink was
+   * started first) stays driven by that run: the two runs become partners.
+   */
   start(): Promise<R> {
     if (this.started) return this.promise;
     this.started = true;
+    const joined = new Set<Process>();
     for (const p of this.processes) {
       const other = runs.get(p);
-      if (other && other !== this) throw new Error(`${p.label} already takes part in a run of ${other.sink.label}`);
-      runs.set(p, this as Run<unknown>);
+      if (other && other !== this) {
+        joined.add(p);
+        if (other.failed) this.fail(other.error);
+        other.partners.add(this as Run<unknown>);
+        this.partners.add(other);
+      } else {
+        runs.set(p, this as Run<unknown>);
+      }
+    }
+    try {
+      settleAtStart(this.processes);
+    } catch (error) {
+      this.fail(error);
     }
     const finished = finishes.get(this.sink) ?? this.sink.whenEnded(firstInput(this.sink));
     finished.then(() => {
@@ -136,7 +177,7 @@ export class Run<R> {
     });
     for (const p of this.processes) {
       const driver = drivers.get(p.def);
-      if (driver) {
+      if (driver && !joined.has(p)) {
         // Started from a microtask so that the caller holds the promise before any error.
         queueMicrotask(() => driver(p).catch((error) => this.fail(error)));
       }
@@ -153,11 +194,20 @@ export class Run<R> {
     const why = errorEnd(error);
     for (const p of this.processes) {
       p.ports.forEach((far, n) => {
-        if (far !== 0) p.end(n, why);
+        if (far === 0) return;
+        // Ending may run user code again (a buffer drains what it holds into the
+        // step that failed). The run already has its error: an aborted run
+        // never throws again, and every other port still ends.
+        try {
+          p.end(n, why);
+        } catch {
+          // the first error wins
+        }
       });
     }
     // The sink finishes with what it already had; settle() then rejects.
     if (!finishes.has(this.sink)) this.settle();
+    for (const partner of this.partners) partner.fail(error);
   }
 
   private settle(): void {

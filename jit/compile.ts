@@ -26,11 +26,12 @@ import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
 import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from './code.js';
-import type { CompiledChain, Entry, EntryFunction } from './entry.js';
+import { interpreted, type CompiledChain, type Entry, type EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from './snippet.js';
 import { stats } from './stats.js';
-import { shortfall, unconnected } from './runtime.js';
-import { BoundChain, describe, forgetRecorded, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
+import { noReaderLeft, shortfall, unconnected } from './runtime.js';
+import { broadcasts, findMeeting, meetingMessage, mend } from './overcommit.js';
+import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -80,8 +81,6 @@ class Gen {
   private readonly visiting = new Set<string>();
   /** What each inlined process's connections this entry followed: port numbers or `range:name`. */
   readonly watched = new Map<Process, Set<number | string>>();
-  /** Processes whose rules ran on each branch of the fan-outs being compiled. */
-  private readonly branches: Set<Process>[] = [];
   /** Every question this compile asked of the topology, with its answer (see `replay`). */
   readonly trace: Step[] = [];
   /** How to find each slot's value again for another chain of the same shape. */
@@ -105,7 +104,6 @@ class Gen {
 
   /** A named process in the function name (only for processes whose rules ran). */
   ran(p: Process): void {
-    for (const branch of this.branches) branch.add(p);
     if (!this.names.includes(p.def.name) || this.names[this.names.length - 1] !== p.def.name) this.names.push(p.def.name);
     if (p.def.settle && !this.settled.has(p) && this.entry.kind === 'flow') {
       this.settled.add(p);
@@ -234,6 +232,18 @@ class Gen {
     return ports;
   }
 
+  /**
+   * The connected members whose readers have not ended their stream: a branch
+   * that ended (a take that has all it wanted) receives nothing more and no
+   * longer holds the others back. Ending a member marks the entries that fan
+   * out over the range stale (Process.peerEnded).
+   */
+  openMembers(p: Process, range: string): number[] {
+    const ports = openMembers(p, this.members(p, range));
+    this.trace.push({ op: 'open', k: this.proc(p), range, ports });
+    return ports;
+  }
+
   watch(p: Process, key: number | string): void {
     this.proc(p);
     let keys = this.watched.get(p);
@@ -242,33 +252,24 @@ class Gen {
   }
 
   /**
-   * Compiles one branch per connected member of a range spec ('out[]>') with
-   * `each`. Two branches whose rules meet in one process would each be admitted
-   * the same amount and both deliver it there: the over-commit trap. That is
-   * refused, with what to add.
+   * Compiles one branch per open member of a range spec ('out[]>') with
+   * `each`. Branches that meet again on one port would each be admitted the
+   * same amount and both deliver it there: the over-commit trap (see
+   * overcommit.ts). It is mended before anything is compiled (a one-flow buffer
+   * on each branch that meets), or refused in a strict container.
    */
   fanOut<T>(p: Process, spec: Spec, each: (memberSpec: string) => T): T[] {
     this.watch(p, `range:${spec.range}`);
-    const reachedBy = new Map<Process, string>();
-    return this.members(p, spec.range!).map((n) => {
-      const member = `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`;
-      const branch = new Set<Process>();
-      this.branches.push(branch);
-      let out: T;
-      try {
-        out = each(member);
-      } finally {
-        this.branches.pop();
+    if (spec.direction === 'write' && broadcasts(p.def, spec.range!)) {
+      const meeting = findMeeting(p, spec.range!);
+      if (meeting !== undefined) {
+        if (p.io.strict) throw new CompileError(meetingMessage(meeting));
+        mend(meeting);
       }
-      for (const q of branch) {
-        const other = reachedBy.get(q);
-        if (other !== undefined) {
-          throw new CompileError(`${p.label}: ${other} and ${p.portName(n)} both reach ${q.label} inside one fused flow, so a write admitted once would be delivered there twice (over-commit). Put a buffer on each branch (for example .buffer(n) after each output of ${p.label}) so that every branch has its own slack.`);
-        }
-        reachedBy.set(q, p.portName(n));
-      }
-      return out;
-    });
+      // Replay checks again: what lies past a buffer or another entry is not in the trace.
+      this.trace.push({ op: 'apart', k: this.proc(p), range: spec.range! });
+    }
+    return this.openMembers(p, spec.range!).map((n) => each(`${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`));
   }
 
   /**
@@ -320,7 +321,11 @@ function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
   if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
     // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
     const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
-    if (parts.length === 0) return code`0`;
+    if (parts.length === 0) {
+      // Every reader has ended: the process ends its inputs, so its sources stop.
+      const ended = p.members(spec.range!).length > 0;
+      return ended ? code`${gen.constant(noReaderLeft, 'noReaderLeft', 'runtime noReaderLeft')}(${gen.process(p)})` : code`0`;
+    }
     return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
   }
   if (spec.frame === 'far') {
@@ -489,7 +494,7 @@ function jitChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'jit' }>
         throw new CompileError(`${p.label}: members() takes a whole range spec such as 'out[]>', not ${JSON.stringify(s)}`);
       }
       gen.watch(p, `range:${spec.range}`);
-      return gen.members(p, spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
+      return gen.openMembers(p, spec.range).map((n) => `${p.portName(n)}${spec.direction === 'write' ? '>' : '<'}`);
     },
     element: (s, x) => writeElement(gen, p, p.def.spec(s).text, x),
   });
@@ -582,7 +587,7 @@ export function compileEntry(entry: Entry): Compiled {
     stats.cacheHits++;
     const { factory, procs, values, recorded } = known;
     const chain = new BoundChain(factory.shape, factory.name, factory.source, recorded, procs, values);
-    return { fn: factory.make(values), chain, inlined: procs, watched: recorded.watched };
+    return { fn: bind(entry, factory, values), chain, inlined: procs, watched: recorded.watched };
   }
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
@@ -607,7 +612,7 @@ export function compileEntry(entry: Entry): Compiled {
     factory = load(gen, params, body, names, entry);
     shapes.set(key, factory);
   }
-  const fn = factory.make(gen.slots.values());
+  const fn = bind(entry, factory, gen.slots.values());
   const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
   const watched = [...gen.watched].flatMap(([q, keys]) => [...keys].map((key) => [gen.index.get(q)!, key] as const));
   record(entry, {
@@ -619,6 +624,12 @@ export function compileEntry(entry: Entry): Compiled {
     factory,
   });
   return { fn, chain, inlined: gen.inlined, watched };
+}
+
+/** The entry's function over its slots; an interpreted flow also keeps its topology until the outermost flow returns. */
+function bind(entry: Entry, factory: Factory, values: unknown[]): EntryFunction {
+  const fn = factory.make(values);
+  return entry.kind === 'flow' && !entry.start.io.fuse ? interpreted(fn) : fn;
 }
 
 function readAll(gen: Gen, p: Process, specText: string, c: Chunk): Code {

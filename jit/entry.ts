@@ -42,6 +42,36 @@ export const entryHooks: { compiled: ((entry: Entry, fn: EntryFunction) => Entry
 let nextEntryId = 1;
 const NONE: readonly Process[] = [];
 
+/**
+ * Interpreted flows in progress. In fused mode one flow is one function, so a
+ * rewire made during it (by a user function) cannot change it. The interpreter
+ * calls one entry per process, so while any of its flows runs, entries are
+ * marked stale only when the outermost flow returns: the rest of the flow runs
+ * on the topology it started with, and the rewire takes effect at the next
+ * entry, as in fused mode.
+ */
+let interpretedFlows = 0;
+let deferred: Entry[] = [];
+
+/** An interpreted flow function: counts itself in, and marks stale what a rewire during it touched once the outermost returns. */
+export function interpreted(fn: EntryFunction): EntryFunction {
+  return (a, b, c, d) => {
+    interpretedFlows++;
+    try {
+      return fn(a, b, c, d);
+    } finally {
+      if (--interpretedFlows === 0 && deferred.length > 0) {
+        const stale = deferred;
+        deferred = [];
+        for (const e of stale) {
+          e.deferred = false;
+          e.invalidate();
+        }
+      }
+    }
+  };
+}
+
 export class Entry {
   readonly id = nextEntryId++;
   fn: EntryFunction;
@@ -63,9 +93,19 @@ export class Entry {
     this.fn = this.bounce;
   }
 
+  /** @internal Waits to be marked stale until the interpreted flow in progress returns. */
+  deferred = false;
+
   /** Marks the entry stale; counted once per change that reaches a fresh entry. */
   invalidate(): void {
     if (this.stale) return;
+    if (interpretedFlows > 0 && !this.start.io.fuse) {
+      if (!this.deferred) {
+        this.deferred = true;
+        deferred.push(this);
+      }
+      return;
+    }
     this.stale = true;
     this.fn = this.bounce;
     stats.invalidations++;

@@ -13,12 +13,16 @@ import type { Definition } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import type { Name, Slot } from './code.js';
 import type { CompiledChain, Entry, EntryKind } from './entry.js';
+import { findMeeting } from './overcommit.js';
 
 export type NumericKind = 'int32' | 'number' | 'other';
 
 export type Step =
   | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number } }
   | { op: 'members'; k: number; range: string; ports: number[] }
+  | { op: 'open'; k: number; range: string; ports: number[] }
+  /** The branches of the broadcast over `range` do not meet on one port (see overcommit.ts). */
+  | { op: 'apart'; k: number; range: string }
   | { op: 'numeric'; k: number; field: string; is: NumericKind };
 
 export type Recipe =
@@ -124,6 +128,11 @@ export function replay<F>(entry: Entry): Replayed<F> | undefined {
   return undefined;
 }
 
+/** The members whose readers have not ended their stream. */
+export function openMembers(p: Process, members: readonly number[]): number[] {
+  return members.filter((n) => !p.isEnded(n));
+}
+
 function kindOf(p: Process, field: string): NumericKind {
   const v = p.state[field];
   if (typeof v !== 'number') return 'other';
@@ -144,8 +153,11 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
       if (!far || far.def !== step.far.def || far.def.version !== step.far.version || portOf(p.ports[step.port]) !== step.far.port) return undefined;
       if (step.far.k === procs.length) procs.push(far);
       else if (procs[step.far.k] !== far) return undefined;
-    } else if (step.op === 'members') {
-      const ports = p.members(step.range);
+    } else if (step.op === 'apart') {
+      if (findMeeting(p, step.range) !== undefined) return undefined;
+    } else if (step.op === 'members' || step.op === 'open') {
+      const members = p.members(step.range);
+      const ports = step.op === 'open' ? openMembers(p, members) : members;
       if (ports.length !== step.ports.length || ports.some((n, i) => n !== step.ports[i])) return undefined;
     } else if (kindOf(p, step.field) !== step.is) {
       return undefined;

@@ -15,3 +15,14 @@ export function unconnected(process: Process, port: string): never {
 export function shortfall(process: Process, spec: string, moved: number, admitted: number): never {
   throw new FlowError(`${process.label} ${spec}: committed ${moved} of ${admitted} admitted`);
 }
+
+/**
+ * Asked for the admittance of a broadcast whose every reader has ended: the
+ * process ends its inputs, so that its sources stop, and admits nothing.
+ */
+export function noReaderLeft(process: Process): number {
+  process.ports.forEach((far, n) => {
+    if (far !== 0 && process.def.isInput(n)) process.end(n);
+  });
+  return 0;
+}

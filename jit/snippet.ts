@@ -16,6 +16,22 @@ export type Node = any;
 
 const GLOBALS = new Set(['Math', 'Number', 'Infinity', 'NaN', 'undefined', 'Array', 'String', 'Object', 'Error', 'Uint8Array']);
 export const SNIPPET_NAMES = new Set(['x', 'n', 'emit', 'admit']);
+/** The bounds of the chunk, named only in the range code of an element rule. */
+const RANGE_NAMES = new Set(['start', 'end']);
+
+/**
+ * What a name means to the snippet language itself, if anything: a parameter
+ * or state field with such a name would silently take its place (a parameter
+ * `x` would be emitted instead of the element), so definitions may not use them.
+ */
+export function reservedMeaning(name: string): string | undefined {
+  if (name === 'x') return 'the element';
+  if (name === 'n') return 'the request size';
+  if (name === 'emit' || name === 'admit') return 'a hook';
+  if (RANGE_NAMES.has(name)) return 'a bound of the chunk';
+  if (GLOBALS.has(name)) return 'a global';
+  return undefined;
+}
 
 export class SnippetError extends Error {
   override name = 'SnippetError';

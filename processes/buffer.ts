@@ -4,6 +4,7 @@
 // a buffer invalidates only the chains after it.
 import { chunk, define } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
+import { fault } from '../engine/run.js';
 import { admitOut } from './pull.js';
 
 function size(b: Process): number {
@@ -29,7 +30,12 @@ export function drain(b: Process): void {
     b.state.waiting = true;
     void b.whenWritable('out').then(() => {
       b.state.waiting = false;
-      drain(b);
+      // Outside any flow call: an error here (user code after the buffer) goes to the run.
+      try {
+        drain(b);
+      } catch (error) {
+        fault(b, error);
+      }
     });
   }
 }
@@ -53,6 +59,7 @@ export const buffer = define('buffer', {
   inputs: ['in'],
   params: ['capacity'],
   state: { items: () => [] as unknown[], head: () => 0, waiting: () => false },
+  slack: true,
   onEnd: (b, port) => {
     if (port === 'in') drain(b);
     else b.end('in');

@@ -55,7 +55,7 @@ Chain.prototype.tee = function tee<X>(this: Chain<X>): [Chain<X>, Chain<X>] {
 
 Chain.prototype.route = function route<X>(this: Chain<X>, key: (x: X) => number, n: number): Chain<X>[] {
   if (typeof key !== 'function') throw new TypeError(`route: expected a key function, got ${typeof key}`);
-  return branches(this, this.pipe(router, { key }).tail, n, 'route');
+  return branches(this, this.pipe(router, { key }, 'in', 'route').tail, n, 'route');
 };
 
 Chain.prototype.flatMap = function flatMap_<X, Y>(this: Chain<X>, f: (x: X) => Iterable<Y>): Chain<Y> {
@@ -63,14 +63,18 @@ Chain.prototype.flatMap = function flatMap_<X, Y>(this: Chain<X>, f: (x: X) => I
   return this.pipe<Y>(flatMap, { f });
 };
 
-Chain.prototype.concatMap = Chain.prototype.flatMap;
+// The same process, named in messages as the user wrote it.
+Chain.prototype.concatMap = function concatMap<X, Y>(this: Chain<X>, f: (x: X) => Iterable<Y>): Chain<Y> {
+  if (typeof f !== 'function') throw new TypeError(`concatMap: expected a function, got ${typeof f}`);
+  return this.pipe<Y>(flatMap, { f }, 'in', 'concatMap');
+};
 
 IO.prototype.merge = function merge<X>(this: IO, ...chains: Chain<X>[]): Chain<X> {
   if (chains.length === 0) throw new TypeError('merge: expected at least one chain');
   if (chains.every((c) => c.untouchedArray)) {
     // A graph rewrite before anything runs: merging untouched arrays is one
     // source taking turns over them, with the order separate sources would give.
-    const s = new Process(this, fromArrays, { arrays: chains.map((c) => c.array) });
+    const s = new Process(this, fromArrays, { arrays: chains.map((c) => c.array) }).nameStep('merge');
     return new Chain<X>(this, s, s);
   }
   const u = new Process(this, union);

@@ -5,6 +5,7 @@
 import type { Definition } from '../engine/definition.js';
 import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
+import { settleAtStart, upstream } from '../engine/run.js';
 import { explain } from '../jit/explain.js';
 import { buffer } from './buffer.js';
 import { cat } from './cat.js';
@@ -68,11 +69,16 @@ export class Chain<X> {
     return this.array !== undefined && this.made === undefined && this.last === undefined;
   }
 
-  /** Appends a process of `def` whose `inPort` is fed by this chain's tail. */
-  pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in'): Chain<Y> {
+  /**
+   * Appends a process of `def` whose `inPort` is fed by this chain's tail.
+   * `step` is what the user called it (`filter` for grep): messages name it so,
+   * also when the error policy carries the step out with another class.
+   */
+  pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in', step = def.name): Chain<Y> {
     // User functions (f, p) are guarded under the chain's error policy, if it has one.
     const guarded = guardUserCode(this.source, def, params);
     const next = new Process(this.io, guarded.def, guarded.params);
+    if (step !== guarded.def.name) next.nameStep(step);
     guarded.bind(next);
     this.tail.connect(this.tailPort, next, inPort);
     return new Chain<Y>(this.io, this.source, next);
@@ -92,7 +98,7 @@ export class Chain<X> {
 
   /** filter is grep under its JavaScript name. */
   filter(p: Predicate<X>): Chain<X> {
-    return this.grep(p);
+    return this.pipe(grep, { p: predicate(p) }, 'in', 'filter');
   }
 
   take(limit: number): Chain<X> {
@@ -144,6 +150,7 @@ export class Sink<R> {
 
   /** Pushes everything the array sources upstream have (round-robin when there are several); returns the result. */
   run(): R {
+    settleAtStart(upstream(this.process));
     const blocked = pumpAll(arraySources(this.process));
     if (blocked.length > 0) {
       throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);

@@ -2,16 +2,31 @@
 // least willing connected member admits, since any element may go anywhere. A
 // key that names no connected member is an error naming the key and the
 // members there are.
+//
+// A member whose reader has ended (a take that has all it wanted) holds nobody
+// back: its elements are dropped, the other members go on, and the input ends
+// once every member has ended (as for copy).
 import { define, jit } from '../engine/definition.js';
 import { code, join } from '../jit/code.js';
 import type { Process } from '../engine/process.js';
 
-function unrouted(r: Process, key: unknown): never {
-  const connected = r.members('out').map((n) => r.portName(n)).join(', ') || 'none';
+/** The rare path: a key with no open member. Dropped if its member has ended; an error if there is none. */
+function unrouted(r: Process, key: unknown): void {
+  const members = r.members('out');
+  if (members.some((n) => r.isEnded(n) && r.portName(n) === `out[${String(key)}]`)) return;
+  const connected = members.map((n) => r.portName(n)).join(', ') || 'none';
   throw new RangeError(`${r.label}: key ${String(key)} names no connected output (connected: ${connected})`);
 }
 
-export const router = define('router', { ports: ['in', 'out[]'], inputs: ['in'], params: ['key'] })
+export const router = define('router', {
+  ports: ['in', 'out[]'],
+  inputs: ['in'],
+  params: ['key'],
+  onEnd: (r, port) => {
+    // The input ended: every member has everything. A member ended: the others go on.
+    if (port === 'in') r.endOthers('in');
+  },
+})
   .admittance('>in', 'out[]>')
   .flow('>in', jit((g) => {
     const members = g.members('out[]>');

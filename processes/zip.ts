@@ -36,7 +36,10 @@ function admit(z: Process, side: Side, n: number): number {
   if (z.isEnded('out')) return 0;
   const waiting = queued(z, other(side));
   const room = Math.max(0, (z.params.bound as number) - queued(z, side));
-  if (waiting === 0) return Math.min(n, room);
+  // With nothing to pair, a side queues no more than `out` could take now: when
+  // a copy feeds both sides, the other side pairs this write away in the same
+  // flow, with an admittance asked before this write was queued.
+  if (waiting === 0) return room === 0 ? 0 : Math.min(n, room, admitOut(z, 'out', Math.min(n, room)));
   const pairs = admitOut(z, 'out', Math.min(n, waiting));
   // Past what the other side has waiting, elements must queue on this side.
   return pairs < waiting ? Math.min(n, pairs) : Math.min(n, pairs + room);

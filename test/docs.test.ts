@@ -26,9 +26,20 @@ describe('docs/multiport.md', () => {
     }
   });
 
-  it('the over-commit error in the doc is the one the compiler gives', () => {
-    const doc = readFileSync(new URL('../docs/multiport.md', import.meta.url), 'utf8').replace(/\n/g, ' ');
+  it('a branch that ends early leaves the others, as the doc shows', () => {
+    const doc = readFileSync(new URL('../docs/multiport.md', import.meta.url), 'utf8');
     const io = new IO();
+    const [first, all] = io.from([1, 2, 3, 4, 5]).tee();
+    const two = first.take(2).collect();
+    const five = all.collect();
+    two.run();
+    expect([two.value, five.value]).toEqual([[1, 2], [1, 2, 3, 4, 5]]);
+    expect(doc).toContain('const two = first.take(2).collect();');
+  });
+
+  it('the over-commit error in the doc is the one the compiler gives in a strict container', () => {
+    const doc = readFileSync(new URL('../docs/multiport.md', import.meta.url), 'utf8').replace(/\n/g, ' ');
+    const io = new IO({ strict: true });
     const [a, b] = io.from([1, 2]).tee();
     let message = '';
     try {

@@ -84,7 +84,7 @@ describe('skip', () => {
       .completion();
     expect(out).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((x) => x % 10 !== 3).map((x) => x * 2));
     expect(reports.map((e) => e.index)).toEqual([3, 13, 23, 33, 43, 53, 63, 73, 83, 93]);
-    expect(reports[0].message).toMatch(/filterMap#\d+: user code threw at element 3: Error: bad 3/);
+    expect(reports[0].message).toMatch(/^map#\d+: user code threw at element 3: Error: bad 3/);
   });
 
   it('a failing predicate drops its element; a failing reducer step keeps the accumulator', async () => {

@@ -27,12 +27,27 @@ function drainBuffer(b: Process, k: number): unknown[] {
 }
 
 describe('the over-commit trap: source -> copy -> two branches -> union -> one destination', () => {
-  it('is refused inside one fused flow, with what to add', () => {
-    const io = new IO();
-    const [a, b] = io.from(range(10)).tee();
-    const sink = io.merge(a.map((x: number) => x), b.map((x: number) => -x)).collect();
-    expect(() => sink.run()).toThrow(CompileError);
-    expect(() => sink.run()).toThrow(/copy#2: out\[0\] and out\[1\] both reach union#\d+ inside one fused flow.*Put a buffer on each branch/);
+  it('is refused in a strict container, with what to add, fused or not', () => {
+    for (const fuse of [true, false]) {
+      const io = new IO({ fuse, strict: true });
+      const [a, b] = io.from(range(10)).tee();
+      const sink = io.merge(a.map((x: number) => x), b.map((x: number) => -x)).collect();
+      expect(() => sink.run()).toThrow(CompileError);
+      expect(() => sink.run()).toThrow(/copy#2: out\[0\] and out\[1\] both reach union#\d+ inside one fused flow.*Put a buffer on each branch/);
+    }
+  });
+
+  it('is mended otherwise: a one-flow buffer on each branch, shown by explain', () => {
+    for (const fuse of [true, false]) {
+      const io = new IO({ fuse });
+      const [a, b] = io.from(range(10)).tee();
+      const sink = io.merge(a.map((x: number) => x), b.map((x: number) => -x - 1)).take(15).collect();
+      expect(sink.explain()).toMatch(/inserted by the engine:\n\/\/ {3}buffer#\d+: one flow of slack after copy#2 out\[0\]/);
+      expect(sink.explain()).toMatch(/buffer#\d+: one flow of slack after copy#2 out\[1\]/);
+      const got = sink.run() as number[];
+      expect(got).toHaveLength(15);
+      expect(new Set(got).size).toBe(15);
+    }
   });
 
   it('with a buffer on each branch, a destination that admits little gets every copy exactly once', async () => {
@@ -239,6 +254,6 @@ describe('router', () => {
     expect(s.value).toEqual([1, 2]);
     expect(b.value).toEqual([50, 99]);
     const [only] = io.from([1, 2]).route((x: number) => x, 1);
-    expect(() => only.collect().run()).toThrow(/router#\d+: key 1 names no connected output \(connected: out\[0\]\)/);
+    expect(() => only.collect().run()).toThrow(/route#\d+: key 1 names no connected output \(connected: out\[0\]\)/);
   });
 });
