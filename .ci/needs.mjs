@@ -1,6 +1,7 @@
-// Reads vitest's JSON report and says how many tests that need something outside
-// the project (a service, a browser, a classic tool) ran, and which were skipped,
-// so that a skip in CI is visible. Such tests carry a tag in their own title or in
+// Reads vitest's JSON report and says how many tests passed, failed and were
+// skipped, and how many of those that need something outside the project (a
+// service, a browser, a classic tool) ran and which were skipped, so that a skip
+// in CI is visible. Such tests carry a tag in their own title or in
 // a describe title around them: "[browser] ...", "[nats] ...", "[jq] ...".
 import { readFileSync } from 'node:fs';
 
@@ -26,3 +27,4 @@ for (const [tag, { ran: r, skipped: s }] of [...tagged].sort()) {
   for (const name of s) console.log(`  skipped: ${name}`);
 }
 console.log(`tests that need a service, a browser or a tool: ${ran} ran, ${skipped} skipped`);
+console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`);
