@@ -1,6 +1,6 @@
 // A private nats-server for one test file: its own free port on 127.0.0.1 and
 // its own temporary JetStream store, so a test may kill it with -9 and start it
-// again on the same store without touching the session-wide server on 4222.
+// again on the same store without touching the machine's shared server on 4222.
 //
 // Readiness is a poll of the client port until the server greets with its INFO
 // line, bounded by a deadline: a fixed sleep would be too short on a loaded
