@@ -16,5 +16,3 @@ export * from '../processes/index.js';
 export * as processes from '../processes/index.js';
 // The port lifecycle (connect, close, move, waits) as one namespace: its verbs are too generic to export flat.
 export * as ports from './ports.js';
-// Pictures and the live inspector (io.graph(), io.inspect()); their heavy parts load on first use.
-export { renderGraph, writeGraph, graphFormat, inspect, graphFlag, inspectFlag, inspectPort, type Graph, type GraphFormat, type Inspector, type InspectOptions } from '../inspect/index.js';

@@ -6,7 +6,7 @@
 // counted per service. A second, finished job shows ports ended at end of
 // stream. INSPECT_PORT picks the port (a free one by default).
 import { Readable } from 'node:stream';
-import { IO } from '../engine/index.js';
+import { IO } from '../index.js';
 import { sampleLines } from './sample.js';
 
 const io = new IO();
