@@ -519,6 +519,23 @@ export function serve(listen: Port, handler: Serve, options: ServeOptions = {}):
   return new Acceptor(listen, handler, options);
 }
 
+/**
+ * Counts a connection that failed, keeps its error (the last 100) and tells the
+ * server's `onError`. Shared by both ways of serving (the server pattern here,
+ * the light path in tcp.ts).
+ */
+export function reportFailure(server: { failed: number; readonly errors: unknown[] }, options: ServeOptions, error: unknown, who: string): void {
+  server.failed++;
+  server.errors.push(error);
+  if (server.errors.length > 100) server.errors.shift();
+  try {
+    options.onError?.(error);
+  } catch (thrown) {
+    // The report must not take the server down: it becomes a warning.
+    process.emitWarning(`${who}: onError threw: ${String(thrown)}`, 'PushbackServe');
+  }
+}
+
 export class Acceptor {
   /** Connections accepted so far. */
   accepted = 0;
@@ -580,17 +597,7 @@ export class Acceptor {
   }
 
   /** Reports a failed connection (once per error). */
-  readonly report = (error: unknown): void => {
-    this.failed++;
-    this.errors.push(error);
-    if (this.errors.length > 100) this.errors.shift();
-    try {
-      this.options.onError?.(error);
-    } catch (thrown) {
-      // The report must not take the server down: it becomes a warning.
-      process.emitWarning(`serve: onError threw: ${String(thrown)}`, 'PushbackServe');
-    }
-  };
+  readonly report = (error: unknown): void => reportFailure(this, this.options, error, 'serve');
 
   private async loop(): Promise<void> {
     while (!this.closed) {

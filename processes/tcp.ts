@@ -35,7 +35,7 @@ import * as life from '../engine/ports.js';
 import { Process } from '../engine/process.js';
 import { guard } from '../engine/run.js';
 import { Chain } from './chain.js';
-import { abandon, Acceptor, endpoint, Port, serve as serveLoop, type Pipeline, type PortOptions, type Serve, type ServeOptions } from './net.js';
+import { abandon, Acceptor, endpoint, Port, reportFailure, serve as serveLoop, type Pipeline, type PortOptions, type Serve, type ServeOptions } from './net.js';
 
 /** A socket process admits whole writes while fewer than this many bytes wait to be sent. */
 export const SOCKET_HIGH_WATER = 64 * 1024;
@@ -690,16 +690,7 @@ export class Admission {
   };
 
   /** Reports a failed connection. */
-  readonly report = (error: unknown): void => {
-    this.failed++;
-    this.errors.push(error);
-    if (this.errors.length > 100) this.errors.shift();
-    try {
-      this.options.onError?.(error);
-    } catch (thrown) {
-      process.emitWarning(`tcpServer: onError threw: ${String(thrown)}`, 'PushbackServe');
-    }
-  };
+  readonly report = (error: unknown): void => reportFailure(this, this.options, error, 'tcpServer');
 
   private get ready(): boolean {
     return !this.paused && !this.closed && this.active < this.concurrency;
