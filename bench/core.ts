@@ -10,14 +10,14 @@ import * as most from '@most/core';
 import { asap, newDefaultScheduler } from '@most/scheduler';
 import type { Scheduler, Sink as MostSink, Stream, Time } from '@most/types';
 import * as rx from 'rxjs';
-import '../processes/chain-multiport.js';
+import '../api/chain-multiport.js';
 import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
 import { clearShapeCache } from '../jit/compile.js';
 import { snapshot, since } from '../jit/stats.js';
-import '../processes/chain.js';
+import '../api/chain.js';
 import '../inspect/index.js';
-import { collect } from '../processes/collect.js';
+import { collect } from '../processes/sinks/collect.js';
 import { median, markdownTable } from './table.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);

@@ -31,7 +31,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { IO } from '../engine/io.js';
-import { tcpServer } from '../processes/tcp.js';
+import { tcpServer } from '../net/tcp.js';
 import '../processes/index.js';
 import { markdownTable, median } from './table.js';
 

@@ -15,18 +15,18 @@ import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
 import { explain } from '../jit/explain.js';
 import { sampleChunks } from '../examples/sample.js';
-import '../processes/chain-io.js';
-import type { Chain, Sink } from '../processes/chain.js';
-import { count as countDef } from '../processes/count.js';
-import { fold as foldDef } from '../processes/fold.js';
-import { JsonlError } from '../processes/jsonl.js';
-import { NotANumber } from '../processes/numbers.js';
-import { parseFieldList } from '../processes/fields.js';
-import { concatReaders, iterableReader, openFile, readableReader, ReadError, type Reader } from '../processes/readers.js';
-import { record } from '../processes/stringify.js';
-import { tap } from '../processes/tap.js';
-import { tableOf, translate, unescape } from '../processes/tr.js';
-import { byteStages, describePlan, type BytePlan } from '../processes/byte-stages.js';
+import '../api/chain-io.js';
+import type { Chain, Sink } from '../api/chain.js';
+import { count as countDef } from '../processes/sinks/count.js';
+import { fold as foldDef } from '../processes/sinks/fold.js';
+import { JsonlError } from '../processes/elements/jsonl.js';
+import { NotANumber } from '../processes/bytes/numbers.js';
+import { parseFieldList } from '../processes/elements/fields.js';
+import { concatReaders, iterableReader, openFile, readableReader, ReadError, type Reader } from '../processes/sources/readers.js';
+import { record } from '../processes/elements/stringify.js';
+import { tap } from '../processes/elements/tap.js';
+import { tableOf, translate, unescape } from '../processes/bytes/tr.js';
+import { byteStages, describePlan, type BytePlan } from '../processes/bytes/byte-stages.js';
 import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
 import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
@@ -315,7 +315,7 @@ export function explainPipeline(source: Process): string {
   }
   parts.push(`// pushback pipeline: ${names.join(' -> ')}`);
   for (let q: Process | undefined = source; q; q = q.def.portSet.has('out') ? q.peer('out')?.process : undefined) {
-    if (q.def === byteStages) parts.push('', `// ---- the byte loop of ${q.label} (hand-written, processes/byte-stages.ts)`, ...describePlan(q.params.plan as BytePlan).map((l) => `//   ${l}`));
+    if (q.def === byteStages) parts.push('', `// ---- the byte loop of ${q.label} (hand-written, processes/bytes/byte-stages.ts)`, ...describePlan(q.params.plan as BytePlan).map((l) => `//   ${l}`));
   }
   heads.forEach((h, k) => {
     const when = h.def === countDef || h.def === foldDef ? ' (runs once, when the input ends)' : '';

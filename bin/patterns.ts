@@ -13,7 +13,7 @@
 // matched as text: a string as it is, a line that is not UTF-8 as its bytes
 // (a fixed string) or as the text they decode to (a regular expression), any
 // other value as the JSON it is printed as.
-import { record } from '../processes/stringify.js';
+import { record } from '../processes/elements/stringify.js';
 import type { GrepOptions } from './args.js';
 import { UsageError } from './args.js';
 import { printable } from './printable.js';

@@ -8,7 +8,7 @@
 //                      element, then `then` ('abort' unless told otherwise)
 //   'realm'            the process's realm decides: an #error signal, answered
 //                      retry, skip or abort (see engine/realm/engine.ts and
-//                      processes/realm.ts)
+//                      api/realm.ts)
 //
 // User functions reach processes as the parameters `f` (mappers, reducers) and
 // `p` (predicates). A guard wraps each one and counts the elements it sees, so

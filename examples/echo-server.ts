@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { IO } from '../engine/io.js';
 import '../processes/index.js';
-import { tcpServer, type TcpServer } from '../processes/tcp.js';
+import { tcpServer, type TcpServer } from '../net/tcp.js';
 
 export function echoServer(io: IO, port = 0): Promise<TcpServer> {
   return tcpServer(io, { pipe: (c) => c }, { port });

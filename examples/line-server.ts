@@ -7,8 +7,8 @@
 import { pathToFileURL } from 'node:url';
 import { IO } from '../engine/io.js';
 import '../processes/index.js';
-import type { Chain } from '../processes/chain.js';
-import { tcpServer, type TcpServer } from '../processes/tcp.js';
+import type { Chain } from '../api/chain.js';
+import { tcpServer, type TcpServer } from '../net/tcp.js';
 
 export function lineServer(io: IO, port = 0): Promise<TcpServer> {
   return tcpServer(io, {

@@ -5,7 +5,7 @@
 // more than this file and graph.ts.
 import { writeFile } from 'node:fs/promises';
 import { IO } from '../engine/io.js';
-import { Chain, Sink } from '../processes/chain.js';
+import { Chain, Sink } from '../api/chain.js';
 import { componentOf, graphOf, type Graph } from './graph.js';
 import type { Inspector, InspectOptions } from './server.js';
 
@@ -81,7 +81,7 @@ declare module '../engine/io.js' {
   }
 }
 
-declare module '../processes/chain.js' {
+declare module '../api/chain.js' {
   interface Chain<X> {
     /** The topology of the processes connected to this chain. */
     graph(): Graph;

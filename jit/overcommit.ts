@@ -154,7 +154,7 @@ function firstShared(a: readonly Process[], b: readonly Process[]): Process {
   return b.find((p) => inA.has(p)) ?? b[b.length - 1];
 }
 
-/** How the engine mends a meeting: installed by processes/copy.ts (it puts a buffer on a branch). */
+/** How the engine mends a meeting: installed by processes/topology/copy.ts (it puts a buffer on a branch). */
 let mender: ((copy: Process, member: number) => Process) | undefined;
 
 export function mendWith(fn: (copy: Process, member: number) => Process): void {
@@ -170,7 +170,7 @@ export function insertedNote(p: Process): string | undefined {
 
 /** Puts a one-flow buffer on every unprotected branch of the meeting. */
 export function mend(m: Meeting): void {
-  if (mender === undefined) throw new Error('no over-commit mender installed (import processes/copy.js)');
+  if (mender === undefined) throw new Error('no over-commit mender installed (import processes/topology/copy.js)');
   for (const member of m.unprotected) {
     const b = mender(m.copy, member);
     inserted.set(b, `one flow of slack after ${m.copy.label} ${m.copy.portName(member)}: the branches of ${m.copy.label} meet again at ${m.at.label}, where a write admitted once must not be delivered twice (over-commit)`);

@@ -2,23 +2,23 @@
 // equivalence test runs each of them interpreted and fused against its reference,
 // and fails when a process is registered without a test case.
 import type { Definition } from '../engine/definition.js';
-import * as buffer from './buffer.js';
-import * as cat from './cat.js';
-import * as collect from './collect.js';
-import * as copy from './copy.js';
-import * as drop from './drop.js';
-import * as each from './each.js';
-import * as flatMap from './flat_map.js';
-import * as fromArrays from './from-arrays.js';
-import * as from from './from.js';
-import * as grep from './grep.js';
-import * as map from './map.js';
-import * as reduce from './reduce.js';
-import * as router from './router.js';
-import * as scan from './scan.js';
-import * as take from './take.js';
-import * as union from './union.js';
-import * as zip from './zip.js';
+import * as buffer from './topology/buffer.js';
+import * as cat from './elements/cat.js';
+import * as collect from './sinks/collect.js';
+import * as copy from './topology/copy.js';
+import * as drop from './elements/drop.js';
+import * as each from './sinks/each.js';
+import * as flatMap from './elements/flat-map.js';
+import * as fromArrays from './sources/from-arrays.js';
+import * as from from './sources/from.js';
+import * as grep from './elements/grep.js';
+import * as map from './elements/map.js';
+import * as reduce from './sinks/reduce.js';
+import * as router from './topology/router.js';
+import * as scan from './elements/scan.js';
+import * as take from './elements/take.js';
+import * as union from './topology/union.js';
+import * as zip from './topology/zip.js';
 
 export interface Registered {
   definition: Definition;

@@ -17,7 +17,7 @@
  *   appears, the current connections are proclaimed (a late subscriber sees
  *   what is already there); when the last one ends, they are all retracted.
  * - Supervised user code (the 'realm' error policy) throws a SupervisedError
- *   out of the fused flow; the chain's gate (processes/realm.ts) catches it,
+ *   out of the fused flow; the chain's gate (api/realm.ts) catches it,
  *   and `ask` raises `#error(report)` from the failing process's realm.
  *
  * The engine drives the World's scheduler itself: after it raises a signal or
@@ -261,7 +261,7 @@ export class SupervisedError extends UserCodeError {
 }
 
 /**
- * The site of a supervised step written as a snippet (processes/realm.ts):
+ * The site of a supervised step written as a snippet (api/realm.ts):
  * the snippet calls its user function directly, in a `try` whose `catch`
  * throws `site.fail(element, cause)`. The fused code still calls the user
  * function itself (so it can be inlined), and a `try` costs nothing on the

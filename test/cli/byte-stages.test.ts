@@ -1,4 +1,4 @@
-// The byte loop (processes/byte-stages.ts) against the record stages it
+// The byte loop (processes/bytes/byte-stages.ts) against the record stages it
 // replaces: the same command with `drop 0` first runs every stage on records
 // (lines, then one stage after another), without it the stages that can work
 // on bytes run in the byte loop. Inputs are cut into chunks at random places,

@@ -3,7 +3,7 @@ import { objectId, objectIndex, localAddress, fullAddress, hostId } from '../../
 import { define } from '../../engine/definition.js';
 import { IO } from '../../engine/io.js';
 import { PortError, Process } from '../../engine/process.js';
-import { cat } from '../../processes/cat.js';
+import { cat } from '../../processes/elements/cat.js';
 
 const wide = define('wide', { ports: Array.from({ length: 65536 }, (_, i) => `p${i}`) });
 

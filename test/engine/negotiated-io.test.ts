@@ -3,12 +3,12 @@ import { chunk, define } from '../../engine/definition.js';
 import { add, Flowable, intersect, union } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { cat } from '../../processes/cat.js';
-import { collect } from '../../processes/collect.js';
-import { each } from '../../processes/each.js';
-import { from } from '../../processes/from.js';
-import { map } from '../../processes/map.js';
-import { take } from '../../processes/take.js';
+import { cat } from '../../processes/elements/cat.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { each } from '../../processes/sinks/each.js';
+import { from } from '../../processes/sources/from.js';
+import { map } from '../../processes/elements/map.js';
+import { take } from '../../processes/elements/take.js';
 
 describe('negotiated IO', () => {
   it("the seed's cat -> each example: writing 3 into cat's >in admits 3, each sees them, 3 moved", () => {

@@ -5,9 +5,9 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import '../../processes/chain.js';
-import { from, pump } from '../../processes/from.js';
-import { Chain } from '../../processes/chain.js';
+import '../../api/chain.js';
+import { from, pump } from '../../processes/sources/from.js';
+import { Chain } from '../../api/chain.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

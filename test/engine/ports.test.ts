@@ -9,8 +9,8 @@ import * as life from '../../engine/ports.js';
 import { PortError, Process } from '../../engine/process.js';
 import { Scheduler } from '../../engine/scheduler.js';
 import { since, snapshot } from '../../jit/stats.js';
-import { map } from '../../processes/map.js';
-import { Port, serve } from '../../processes/net.js';
+import { map } from '../../processes/elements/map.js';
+import { Port, serve } from '../../net/endpoints.js';
 import { drive, tick } from './ports-helpers.js';
 
 /** Resolves to 'pending' if the promise has not settled by the next macrotask. */

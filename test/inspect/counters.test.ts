@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { entryHooks } from '../../jit/entry.js';
-import '../../processes/chain.js';
+import '../../api/chain.js';
 import { attachCounters, countersOf, isCounted } from '../../inspect/counters.js';
 
 const ints = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { map } from '../../processes/map.js';
+import { map } from '../../processes/elements/map.js';
 import { escape } from '../../inspect/svg.js';
 import { renderGraph } from '../../inspect/index.js';
 import { graphOf } from '../../inspect/graph.js';

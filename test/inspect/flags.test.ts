@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IO } from '../../engine/io.js';
-import '../../processes/chain.js';
+import '../../api/chain.js';
 import { graphFlag, graphFormat, inspectFlag, inspectPort } from '../../inspect/index.js';
 
 describe('--graph', { timeout: 60_000 }, () => {

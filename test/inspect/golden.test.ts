@@ -3,8 +3,8 @@
 // (entry ids, which depend on test order) are numbered in order of appearance.
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
-import '../../processes/chain.js';
-import '../../processes/chain-multiport.js';
+import '../../api/chain.js';
+import '../../api/chain-multiport.js';
 import { renderGraph, type Graph } from '../../inspect/index.js';
 
 /** The same graph with chain ids replaced by 1, 2, ... in order of appearance. */

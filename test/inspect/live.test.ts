@@ -2,9 +2,9 @@
 // reason, queue fill, realms, JIT counters.
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
-import '../../processes/chain.js';
-import '../../processes/chain-io.js';
-import { pump } from '../../processes/from.js';
+import '../../api/chain.js';
+import '../../api/chain-io.js';
+import { pump } from '../../processes/sources/from.js';
 import { Watch } from '../../inspect/live.js';
 
 describe('live samples', () => {

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { IO } from '../../engine/io.js';
-import '../../processes/chain.js';
+import '../../api/chain.js';
 import '../../inspect/index.js';
 import type { Inspector } from '../../inspect/index.js';
 

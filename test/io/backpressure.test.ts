@@ -5,9 +5,9 @@ import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { bytesHeld } from '../../engine/bytes.js';
 import { IO } from '../../engine/io.js';
-import '../../processes/chain-io.js';
-import { CHUNK_SIZE } from '../../processes/input.js';
-import { HIGH_WATER } from '../../processes/output.js';
+import '../../api/chain-io.js';
+import { CHUNK_SIZE } from '../../processes/sources/input.js';
+import { HIGH_WATER } from '../../processes/sinks/output.js';
 import { counted, SlowWriter, textChunks } from './helpers.js';
 
 const TOTAL = 16 << 20; // 16 MiB through, 256 times the source's chunk

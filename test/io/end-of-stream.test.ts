@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { bytesHeld } from '../../engine/bytes.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import '../../processes/chain-io.js';
-import { collect } from '../../processes/collect.js';
-import { HIGH_WATER } from '../../processes/output.js';
-import { map } from '../../processes/map.js';
+import '../../api/chain-io.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { HIGH_WATER } from '../../processes/sinks/output.js';
+import { map } from '../../processes/elements/map.js';
 import { ClosingWriter, counted } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pushback-eos-'));

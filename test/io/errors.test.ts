@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { UserCodeError } from '../../engine/policy.js';
-import '../../processes/chain-io.js';
+import '../../api/chain-io.js';
 import { SlowWriter } from './helpers.js';
 
 function numbers(n: number): string {

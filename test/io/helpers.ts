@@ -1,6 +1,6 @@
 // Shared helpers for the IO tests: a seeded generator, byte sources cut into
 // given chunk sizes, and writers whose pace the test decides (never a clock).
-import type { Done, Writer } from '../../processes/writers.js';
+import type { Done, Writer } from '../../processes/sinks/writers.js';
 
 /** mulberry32: every failure can be replayed from its seed. */
 export { mulberry32 as rng } from '../../engine/scheduler.js';

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { bytesHeld } from '../../engine/bytes.js';
 import { IO } from '../../engine/io.js';
-import '../../processes/chain-io.js';
+import '../../api/chain-io.js';
 import { counted } from './helpers.js';
 
 describe('for await', () => {

@@ -6,11 +6,11 @@ import { bytesHeld } from '../../engine/bytes.js';
 import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { buffer } from '../../processes/buffer.js';
-import { cat } from '../../processes/cat.js';
-import '../../processes/chain-io.js';
-import { collect } from '../../processes/collect.js';
-import { lines, reference } from '../../processes/lines.js';
+import { buffer } from '../../processes/topology/buffer.js';
+import { cat } from '../../processes/elements/cat.js';
+import '../../api/chain-io.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { lines, reference } from '../../processes/bytes/lines.js';
 import { cut, int, rng } from './helpers.js';
 
 const PIECES = ['a', 'bc', 'hello world', '', 'zoë', '李雷', '😀', 'x'.repeat(300), ' ', '\t', 'ω'];

@@ -48,7 +48,7 @@ describe('snippet names', () => {
       .flow('>in', each('let y; try { y = f(x); } catch (e) { y = String(e); } emit(y);', 'out>'));
     const io = new IO();
     const p = new Process(io, safe, { f: (x: number) => { if (x === 2) throw 'two'; return x; } });
-    const { collect } = await import('../../processes/collect.js');
+    const { collect } = await import('../../processes/sinks/collect.js');
     const sink = new Process(io, collect);
     p.connect('out', sink, 'in');
     const { Flowable } = await import('../../engine/flowable.js');

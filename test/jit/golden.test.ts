@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { explain } from '../../jit/explain.js';
-import '../../processes/chain.js';
-import type { Sink } from '../../processes/chain.js';
+import '../../api/chain.js';
+import type { Sink } from '../../api/chain.js';
 
 function golden(sink: Sink<unknown>, kind: 'flow' | 'admittance' = 'flow'): string {
   sink.run();

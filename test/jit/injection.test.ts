@@ -8,8 +8,8 @@ import { code } from '../../jit/code.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { explain } from '../../jit/explain.js';
-import '../../processes/chain.js';
-import { collect } from '../../processes/collect.js';
+import '../../api/chain.js';
+import { collect } from '../../processes/sinks/collect.js';
 
 const payloads = ['*/ throw 1; /*', '"; throw 1; "', "'; throw 1; '", '`${(() => { throw 1 })()}`', '\u2028throw 1', '${globalThis.x = 1}', '\\', '</script>'];
 

@@ -3,10 +3,10 @@ import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { since, snapshot } from '../../jit/stats.js';
-import { collect } from '../../processes/collect.js';
-import { map } from '../../processes/map.js';
-import { grep } from '../../processes/grep.js';
-import { buffer } from '../../processes/buffer.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { map } from '../../processes/elements/map.js';
+import { grep } from '../../processes/elements/grep.js';
+import { buffer } from '../../processes/topology/buffer.js';
 
 function write(p: Process, xs: unknown[]): void {
   const admitted = p.admittance('>in', Flowable.write(xs));

@@ -6,9 +6,9 @@ import { define, jit } from '../../engine/definition.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { code, literal } from '../../jit/code.js';
-import { cat } from '../../processes/cat.js';
-import { map } from '../../processes/map.js';
-import { take } from '../../processes/take.js';
+import { cat } from '../../processes/elements/cat.js';
+import { map } from '../../processes/elements/map.js';
+import { take } from '../../processes/elements/take.js';
 
 /** Records, per chunk, what its rule was told: true, false, or 'none' when it could not be told. */
 const probe = define('probe', { ports: ['in'], inputs: ['in'], state: { told: () => [] as unknown[] } })

@@ -6,7 +6,7 @@ import { IO } from '../../engine/io.js';
 import { echoServer } from '../../examples/echo-server.js';
 import { lineServer } from '../../examples/line-server.js';
 import '../../processes/index.js';
-import { tcpConnect, type TcpServer } from '../../processes/tcp.js';
+import { tcpConnect, type TcpServer } from '../../net/tcp.js';
 
 async function ask(io: IO, server: TcpServer, text: string): Promise<string> {
   const c = await tcpConnect(io, { port: server.port });

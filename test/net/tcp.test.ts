@@ -9,9 +9,9 @@ import { IO } from '../../engine/io.js';
 import * as life from '../../engine/ports.js';
 import { since, snapshot } from '../../jit/stats.js';
 import '../../processes/index.js';
-import type { Chain } from '../../processes/chain.js';
-import type { Port } from '../../processes/net.js';
-import { tcpConnect, tcpServer, type TcpServer } from '../../processes/tcp.js';
+import type { Chain } from '../../api/chain.js';
+import type { Port } from '../../net/endpoints.js';
+import { tcpConnect, tcpServer, type TcpServer } from '../../net/tcp.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -6,9 +6,9 @@ import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { Process } from '../../engine/process.js';
-import { cat } from '../../processes/cat.js';
-import { collect } from '../../processes/collect.js';
-import { from, pump, pumpAll, PUMP_CHUNK } from '../../processes/from.js';
+import { cat } from '../../processes/elements/cat.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pump, pumpAll, PUMP_CHUNK } from '../../processes/sources/from.js';
 import { registry } from '../../processes/registry.js';
 import type { Definition } from '../../engine/definition.js';
 

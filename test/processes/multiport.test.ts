@@ -4,15 +4,15 @@ import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { CompileError } from '../../jit/compile.js';
 import { since, snapshot } from '../../jit/stats.js';
-import { buffer, buffered } from '../../processes/buffer.js';
-import '../../processes/chain.js';
-import '../../processes/chain-multiport.js';
-import { collect } from '../../processes/collect.js';
-import { copy } from '../../processes/copy.js';
-import { from, pumpOnce } from '../../processes/from.js';
-import { map } from '../../processes/map.js';
-import { union } from '../../processes/union.js';
-import { queued, zip } from '../../processes/zip.js';
+import { buffer, buffered } from '../../processes/topology/buffer.js';
+import '../../api/chain.js';
+import '../../api/chain-multiport.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { copy } from '../../processes/topology/copy.js';
+import { from, pumpOnce } from '../../processes/sources/from.js';
+import { map } from '../../processes/elements/map.js';
+import { union } from '../../processes/topology/union.js';
+import { queued, zip } from '../../processes/topology/zip.js';
 
 const range = (n: number, at = 0) => Array.from({ length: n }, (_, i) => at + i);
 

@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { mulberry32 } from '../../engine/scheduler.js';
-import { cat } from '../../processes/cat.js';
-import { collect } from '../../processes/collect.js';
-import { from, pumpOnce } from '../../processes/from.js';
-import { queued, zip } from '../../processes/zip.js';
+import { cat } from '../../processes/elements/cat.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pumpOnce } from '../../processes/sources/from.js';
+import { queued, zip } from '../../processes/topology/zip.js';
 
 type Side = 'left' | 'right';
 const range = (n: number, at = 0) => Array.from({ length: n }, (_, i) => at + i);

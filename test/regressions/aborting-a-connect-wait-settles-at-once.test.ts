@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { counts } from '../../engine/ports.js';
 import '../../processes/index.js';
-import { Port } from '../../processes/net.js';
+import { Port } from '../../net/endpoints.js';
 
 describe('aborting a connect that waits', () => {
   for (const side of ['its own port', 'the port it connects to'] as const) {

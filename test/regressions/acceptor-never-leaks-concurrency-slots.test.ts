@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { counts } from '../../engine/ports.js';
 import '../../processes/index.js';
-import { Port, serve, type Serve } from '../../processes/net.js';
-import { tcpServer } from '../../processes/tcp.js';
+import { Port, serve, type Serve } from '../../net/endpoints.js';
+import { tcpServer } from '../../net/tcp.js';
 import { ask, client, closeAll, modes, server, until } from './tcp-helpers.js';
 
 /** An in-process client: connects (waiting in line), sends `xs`, ends, and reads everything back. */

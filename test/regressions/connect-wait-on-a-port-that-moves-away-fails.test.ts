@@ -6,7 +6,7 @@ import { IO } from '../../engine/io.js';
 import { counts } from '../../engine/ports.js';
 import { PortError } from '../../engine/process.js';
 import '../../processes/index.js';
-import { Port } from '../../processes/net.js';
+import { Port } from '../../net/endpoints.js';
 
 describe('a connect waiting for a dedicated port that moves on', () => {
   it('fails with a PortError; nothing is connected to the port that went', async () => {

@@ -8,10 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { collect } from '../../processes/collect.js';
-import { from, pumpOnce } from '../../processes/from.js';
-import { map } from '../../processes/map.js';
-import { take } from '../../processes/take.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pumpOnce } from '../../processes/sources/from.js';
+import { map } from '../../processes/elements/map.js';
+import { take } from '../../processes/elements/take.js';
 import '../../processes/index.js';
 
 const range = (n: number, at = 1) => Array.from({ length: n }, (_, i) => at + i);

@@ -7,9 +7,9 @@ import { IO } from '../../engine/io.js';
 import { errorEnd, resetEnd, type EndReason } from '../../engine/ports.js';
 import { Process } from '../../engine/process.js';
 import { World, _, type Match } from '../../engine/realm/index.js';
-import '../../processes/chain-io.js';
-import { collect } from '../../processes/collect.js';
-import { map } from '../../processes/map.js';
+import '../../api/chain-io.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { map } from '../../processes/elements/map.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

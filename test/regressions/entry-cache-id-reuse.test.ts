@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { cat } from '../../processes/cat.js';
-import { collect } from '../../processes/collect.js';
+import { cat } from '../../processes/elements/cat.js';
+import { collect } from '../../processes/sinks/collect.js';
 
 describe('entry cache and reused object ids', () => {
   it('a write after the far process was replaced at the same address reaches the new one', () => {

@@ -6,7 +6,7 @@ import { localAddress } from '../../engine/address.js';
 import { IO } from '../../engine/io.js';
 import { observe, type PortEvent } from '../../engine/ports.js';
 import '../../processes/index.js';
-import { Port } from '../../processes/net.js';
+import { Port } from '../../net/endpoints.js';
 
 function touches(e: PortEvent, address: number): boolean {
   switch (e.op) {

@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { collect } from '../../processes/collect.js';
-import { from, pump, pumpOnce, PUMP_CHUNK } from '../../processes/from.js';
-import { map } from '../../processes/map.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pump, pumpOnce, PUMP_CHUNK } from '../../processes/sources/from.js';
+import { map } from '../../processes/elements/map.js';
 import '../../processes/index.js';
 
 const range = (n: number, at = 1) => Array.from({ length: n }, (_, i) => at + i);

@@ -11,8 +11,8 @@ import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { IO, Process } from '../../engine/index.js';
 import { attenuate, CapabilityError, Realm, take } from '../../engine/realm/index.js';
-import { Chain } from '../../processes/chain.js';
-import { readOnlyIO, sandbox } from '../../processes/realm.js';
+import { Chain } from '../../api/chain.js';
+import { readOnlyIO, sandbox } from '../../api/realm.js';
 
 // Whatever the membrane hands out, called or read further without the type system in the way.
 interface Any {

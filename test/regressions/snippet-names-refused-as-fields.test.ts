@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { define, DefinitionError, each } from '../../engine/definition.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { collect } from '../../processes/collect.js';
-import { from, pump } from '../../processes/from.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pump } from '../../processes/sources/from.js';
 
 const RESERVED = ['x', 'n', 'emit', 'admit', 'start', 'end', 'Math', 'Number', 'Array', 'String', 'Object', 'Error', 'Uint8Array'];
 

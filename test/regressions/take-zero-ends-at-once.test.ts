@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import '../../processes/index.js';
-import { collect } from '../../processes/collect.js';
-import { from, pump } from '../../processes/from.js';
-import { take } from '../../processes/take.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pump } from '../../processes/sources/from.js';
+import { take } from '../../processes/elements/take.js';
 
 async function* numbers(n: number): AsyncGenerator<number> {
   for (let i = 1; i <= n; i++) yield i;

@@ -5,8 +5,8 @@
 // the server at its concurrency limit, or a handler slower than its client.
 import { describe, expect, it } from 'vitest';
 import type { Process } from '../../engine/process.js';
-import type { Port } from '../../processes/net.js';
-import { tcpServer } from '../../processes/tcp.js';
+import type { Port } from '../../net/endpoints.js';
+import { tcpServer } from '../../net/tcp.js';
 import { IO } from '../../engine/io.js';
 import { ask, client, closeAll, modes, server, until } from './tcp-helpers.js';
 

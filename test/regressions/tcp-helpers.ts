@@ -3,9 +3,9 @@
 import { connect, type Socket } from 'node:net';
 import { IO } from '../../engine/io.js';
 import '../../processes/index.js';
-import type { Chain } from '../../processes/chain.js';
-import type { Port } from '../../processes/net.js';
-import { tcpServer, type TcpServer, type TcpServerOptions } from '../../processes/tcp.js';
+import type { Chain } from '../../api/chain.js';
+import type { Port } from '../../net/endpoints.js';
+import { tcpServer, type TcpServer, type TcpServerOptions } from '../../net/tcp.js';
 
 export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IO } from '../../engine/io.js';
 import '../../processes/index.js';
-import { DEFAULT_IDLE_TIMEOUT, DEFAULT_READ_TIMEOUT, TimeoutError, tcpServer } from '../../processes/tcp.js';
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_READ_TIMEOUT, TimeoutError, tcpServer } from '../../net/tcp.js';
 import { client, closeAll, modes, server, until } from './tcp-helpers.js';
 
 describe('idle and read timeouts', () => {

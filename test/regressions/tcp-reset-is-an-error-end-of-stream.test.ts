@@ -5,9 +5,9 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
-import type { Chain } from '../../processes/chain.js';
-import type { Port } from '../../processes/net.js';
-import { tcpServer } from '../../processes/tcp.js';
+import type { Chain } from '../../api/chain.js';
+import type { Port } from '../../net/endpoints.js';
+import { tcpServer } from '../../net/tcp.js';
 import { ask, client, closeAll, modes, server, until, type TcpServer } from './tcp-helpers.js';
 
 /** Bytes the server's sockets have read (the reset comes after the data, not racing it). */

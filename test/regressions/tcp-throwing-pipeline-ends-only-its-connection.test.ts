@@ -5,7 +5,7 @@
 // connection goes on. That holds whether the pipeline throws on data, or at the
 // end of stream (a last line flushed after the client's FIN).
 import { describe, expect, it } from 'vitest';
-import type { Chain } from '../../processes/chain.js';
+import type { Chain } from '../../api/chain.js';
 import { client, closeAll, modes, server, until } from './tcp-helpers.js';
 
 const picky = (c: Chain<unknown>): Chain<unknown> => (c as Chain<number>).lines().map((line: string) => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { counts } from '../../engine/ports.js';
 import '../../processes/index.js';
-import { Port } from '../../processes/net.js';
+import { Port } from '../../net/endpoints.js';
 
 describe('writable() after end() on the same port', () => {
   it('settles false, and no wait is left behind', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { docExamples, runDocExample } from '../../support/doc-examples.js';
 import * as engine from '../../../engine/index.js';
 import * as realm from '../../../engine/realm/index.js';
-import * as realmProcesses from '../../../processes/realm.js';
+import * as realmProcesses from '../../../api/realm.js';
 
 /** The modules the examples may import, by the path they use (relative to examples/). */
 const modules: Record<string, unknown> = {

@@ -25,8 +25,8 @@ import {
   type Realm,
   type Signal,
 } from '../../../engine/realm/index.js';
-import { PUMP_CHUNK } from '../../../processes/from.js';
-import { readOnlyIO, sandbox } from '../../../processes/realm.js';
+import { PUMP_CHUNK } from '../../../processes/sources/from.js';
+import { readOnlyIO, sandbox } from '../../../api/realm.js';
 
 /** A user function that counts its calls per element and throws `failures.get(x)` times on x. */
 function flaky<X, Y>(fn: (x: X) => Y, failures: Map<X, number>) {

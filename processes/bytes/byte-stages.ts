@@ -1,0 +1,544 @@
+// byteStages(plan): bytes in; lines, and the record stages that can work on
+// bytes, in one loop over each chunk. Lines become strings only where a later
+// stage needs one, and most lines never become anything at all:
+//
+//   grep with a fixed string   the chunk is searched with Buffer.indexOf and only
+//                              the lines around a match are framed
+//   grep with a regex          a line is decoded (latin1 when the chunk is ASCII)
+//                              and tested; the bytes go on, not the text
+//   count (alone)              the newlines of the chunk are counted
+//   fields LIST                field boundaries are found in the bytes (awk white
+//                              space, or the separator's bytes); one field is a
+//                              view of the line, several are joined into new bytes
+//   sum                        numbers are parsed from the bytes (exactly as
+//                              Number() reads them: a plain decimal of at most 15
+//                              digits is digits / 10^k, the rest goes to Number)
+//   uniq                       the bytes are compared with the last line kept
+//   upper, lower               a 256-entry table, on the line's bytes
+//
+// Lines end at "\n", a "\r" before it is dropped, the last line may lack its
+// newline (as in lines.ts). What comes out is either the surviving lines as
+// bytes (`emit: 'bytes'`, straight to an output: runs of unchanged lines are
+// copied as one piece), or as records (`emit: 'records'`: strings, or a Buffer
+// for a line that is not UTF-8, as byteLines gives them), or a count or sum
+// when the input ends (a number record). A chunk barrier with residual output,
+// like lines.ts.
+import { isAscii, isUtf8 } from 'node:buffer';
+import { bytesHeld, isFresh } from '../../engine/bytes.js';
+import { admitWith, chunk, define } from '../../engine/definition.js';
+import type { Elements } from '../../engine/flowable.js';
+import type { Process } from '../../engine/process.js';
+import { NotANumber } from './numbers.js';
+import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send } from './residual.js';
+import { translate, type Case } from './tr.js';
+
+const NL = 10;
+const CR = 13;
+
+export type ByteStage =
+  | { kind: 'grep'; invert: boolean; fixed?: Buffer; test?: (text: string) => boolean }
+  | { kind: 'fields'; ranges: { from: number; to: number }[]; separator?: Buffer }
+  | { kind: 'case'; mode: Case; table: Uint8Array }
+  | { kind: 'uniq' };
+
+export interface BytePlan {
+  stages: ByteStage[];
+  /** A stage that ends the plan with one number when the input ends. */
+  total?: 'count' | 'sum';
+  emit: 'bytes' | 'records';
+  /** Called for a record that sum cannot read (index from 0 in sum's input); throws to abort. */
+  notANumber?: (index: number, error: NotANumber) => void;
+}
+
+/** What a plan does, for --explain (kinds only, never the user's values). */
+export function describePlan(plan: BytePlan): string[] {
+  const out: string[] = ['for each chunk of bytes (the carried partial line first):'];
+  const first = plan.stages[0];
+  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push('  grep: find the fixed string with Buffer.indexOf in the chunk; frame only the line around each match');
+  else if (plan.stages.length === 0 && plan.total === 'count') out.push('  count the newlines with Buffer.indexOf');
+  else out.push('  frame each line with Buffer.indexOf("\\n")');
+  const searched = first?.kind === 'grep' && first.fixed !== undefined && !first.invert;
+  for (const s of searched ? plan.stages.slice(1) : plan.stages) {
+    if (s.kind === 'grep') out.push(`  grep${s.invert ? ' -v' : ''}: ${s.fixed ? 'Buffer.indexOf of the fixed string in the line' : 'the regular expression on the line decoded (latin1 when the chunk is ASCII)'}`);
+    if (s.kind === 'fields') out.push(`  fields: field boundaries found in the bytes (${s.separator ? 'the separator\'s bytes' : 'awk white space'})${s.ranges.length === 1 && s.ranges[0].from === s.ranges[0].to ? ', the field as a view of the line' : ', the fields joined into new bytes'}`);
+    if (s.kind === 'case') out.push(`  ${s.mode}: the line's bytes through a 256-byte table`);
+    if (s.kind === 'uniq') out.push('  uniq: the line\'s bytes compared with the last line kept');
+  }
+  if (plan.total === 'count') out.push('  count: one more');
+  else if (plan.total === 'sum') out.push('  sum: the number parsed from the bytes');
+  else if (plan.emit === 'bytes') out.push('  copy the line (runs of untouched lines as one piece) to the output chunk');
+  else out.push('  the line as a string (or its bytes when not UTF-8) into the records of the chunk');
+  return out;
+}
+
+interface Line {
+  b: Buffer;
+  s: number;
+  e: number;
+  /** True while the line is still the input's bytes, in place. */
+  inPlace: boolean;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/** A number from bytes, exactly as readNumber (Number of the text) reads it; NaN when it is none. */
+export function numberOf(b: Buffer, s: number, e: number): number {
+  let i = s;
+  let negative = false;
+  if (i < e && (b[i] === 45 || b[i] === 43)) negative = b[i++] === 45;
+  let m = 0;
+  let digits = 0;
+  let decimals = 0;
+  let dot = false;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dot) decimals++;
+    } else if (c === 46 && !dot) {
+      dot = true;
+    } else break;
+  }
+  // Plain decimals of at most 15 digits are exact: m and 10^k are exact doubles, and one division rounds once.
+  if (i === e && digits > 0 && digits <= 15 && !(dot && decimals === 0) && !(dot && digits === decimals)) {
+    const v = decimals === 0 ? m : m / POW10[decimals];
+    return negative ? -v : v;
+  }
+  const text = b.toString('utf8', s, e);
+  if (text.trim() === '') return NaN;
+  return Number(text);
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10;
+}
+
+/** The [start, end) of each field of b[s, e), up to field `upTo` (1-based; Infinity for all). */
+function fieldBounds(b: Buffer, s: number, e: number, separator: Buffer | undefined, upTo: number, out: number[]): number {
+  out.length = 0;
+  let n = 0;
+  if (!separator) {
+    let i = s;
+    while (n < upTo) {
+      while (i < e && b[i] <= 32 && isSpace(b[i])) i++;
+      if (i >= e) break;
+      const start = i;
+      while (i < e && (b[i] > 32 || !isSpace(b[i]))) i++;
+      out.push(start, i);
+      n++;
+    }
+    return n;
+  }
+  let start = s;
+  while (n < upTo) {
+    const at = separator.length === 1 ? b.indexOf(separator[0], start) : b.indexOf(separator, start);
+    if (at === -1 || at >= e) {
+      out.push(start, e);
+      n++;
+      break;
+    }
+    out.push(start, at);
+    n++;
+    start = at + separator.length;
+  }
+  return n;
+}
+
+/** Where the field found by oneField ends. */
+let fieldEnd = 0;
+
+/** The start of field k (1-based) of b[s, e), its end in fieldEnd; -1 when the line has fewer fields. */
+function oneField(b: Buffer, s: number, e: number, separator: Buffer | undefined, k: number): number {
+  let i = s;
+  let n = 0;
+  if (!separator) {
+    for (;;) {
+      // Most bytes are above the space: one comparison tells them apart.
+      while (i < e) {
+        const c = b[i];
+        if (c > 32 || (c !== 32 && c !== 9 && c !== 10)) break;
+        i++;
+      }
+      if (i >= e) return -1;
+      const start = i;
+      while (i < e) {
+        const c = b[i];
+        if (c <= 32 && (c === 32 || c === 9 || c === 10)) break;
+        i++;
+      }
+      if (++n === k) {
+        fieldEnd = i;
+        return start;
+      }
+    }
+  }
+  for (;;) {
+    const at = separator.length === 1 ? b.indexOf(separator[0], i) : b.indexOf(separator, i);
+    const end = at === -1 || at >= e ? e : at;
+    if (++n === k) {
+      fieldEnd = end;
+      return i;
+    }
+    if (end === e) return -1;
+    i = end + separator.length;
+  }
+}
+
+const SPACE = Buffer.from(' ');
+const EMPTY = Buffer.alloc(0);
+
+interface Runner {
+  /** Runs the line through the stages; false when it is dropped. */
+  (line: Line): boolean;
+}
+
+/** The stages after the first fixed-string grep (or all of them) as one function over a line. */
+function runner(p: Process, stages: ByteStage[], ascii: () => boolean): Runner {
+  const bounds: number[] = [];
+  const steps = stages.map((st, index): Runner => {
+    switch (st.kind) {
+      case 'grep': {
+        if (st.fixed) {
+          const needle = st.fixed;
+          const invert = st.invert;
+          // The next match in the buffer is remembered, so lines before it are passed without a search.
+          let searched: Buffer | null = null;
+          let next = -1;
+          return (l) => {
+            if (l.b !== searched || (next !== -1 && next < l.s)) {
+              searched = l.b;
+              next = l.b.indexOf(needle, l.s);
+            }
+            return (next !== -1 && next + needle.length <= l.e) !== invert;
+          };
+        }
+        const test = st.test!;
+        const invert = st.invert;
+        return (l) => test(l.inPlace && ascii() ? l.b.toString('latin1', l.s, l.e) : l.b.toString('utf8', l.s, l.e)) !== invert;
+      }
+      case 'fields': {
+        const { ranges } = st;
+        const separator = st.separator;
+        const join = separator ?? SPACE;
+        const single = ranges.length === 1 && ranges[0].from === ranges[0].to ? ranges[0].from : 0;
+        const upTo = ranges.some((r) => r.to === Infinity) ? Infinity : Math.max(...ranges.map((r) => r.to));
+        if (single) {
+          return (l) => {
+            const start = oneField(l.b, l.s, l.e, separator, single);
+            if (start === -1) {
+              l.s = l.e;
+            } else {
+              l.s = start;
+              l.e = fieldEnd;
+            }
+            return true;
+          };
+        }
+        return (l) => {
+          const n = fieldBounds(l.b, l.s, l.e, separator, upTo, bounds);
+          const parts: Uint8Array[] = [];
+          for (const { from, to } of ranges) {
+            const last = to === Infinity ? n : to;
+            for (let f = from; f <= last; f++) {
+              if (parts.length > 0) parts.push(join);
+              parts.push(f <= n ? l.b.subarray(bounds[2 * f - 2], bounds[2 * f - 1]) : EMPTY);
+            }
+          }
+          const joined = Buffer.concat(parts);
+          l.b = joined;
+          l.s = 0;
+          l.e = joined.length;
+          l.inPlace = false;
+          return true;
+        };
+      }
+      case 'case': {
+        const { table, mode } = st;
+        // The chunk is this process's own (see ownChunk), so its lines may change in place;
+        // but not when a uniq before holds a view of the last line.
+        const copy = stages.slice(0, index).some((earlier) => earlier.kind === 'uniq');
+        return (l) => {
+          const src = l.b.subarray(l.s, l.e);
+          if (!copy) {
+            translate(table, mode, src, true);
+            return true;
+          }
+          const dst = translate(table, mode, src, false) as Buffer;
+          l.b = dst;
+          l.s = 0;
+          l.e = dst.length;
+          l.inPlace = false;
+          return true;
+        };
+      }
+      case 'uniq':
+        return (l) => {
+          const last = p.state.last as Buffer | null;
+          const b = l.b.subarray(l.s, l.e);
+          if (last !== null && last.equals(b)) return false;
+          p.state.last = b;
+          return true;
+        };
+      default:
+        throw new TypeError('byteStages: unknown stage');
+    }
+  });
+  if (steps.length === 0) return () => true;
+  if (steps.length === 1) return steps[0];
+  return (l) => {
+    for (let i = 0; i < steps.length; i++) if (!steps[i](l)) return false;
+    return true;
+  };
+}
+
+interface Work {
+  /** All the stages. */
+  all: Runner;
+  /** The stages after a first fixed-string grep that the chunk search has done already. */
+  rest: Runner;
+  /** Whether lines are ever needed as text (a regex, records out). */
+  text: boolean;
+  plan: BytePlan;
+  /** Output pieces of the chunk (bytes mode) or records (records mode). */
+  bytes: Uint8Array[];
+  records: unknown[];
+  /** Bytes mode: the run of untouched input lines not yet added to `bytes`. */
+  runStart: number;
+  runEnd: number;
+  runBuffer: Buffer | null;
+  ascii: boolean;
+  line: Line;
+}
+
+function work(p: Process): Work {
+  let w = p.state.work as Work | null;
+  if (!w) {
+    const plan = p.params.plan as BytePlan;
+    const searched = plan.stages[0]?.kind === 'grep' && plan.stages[0].fixed && !plan.stages[0].invert;
+    const text = (plan.emit === 'records' && !plan.total) || plan.stages.some((st) => st.kind === 'grep' && !st.fixed);
+    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true } };
+    self.all = runner(p, plan.stages, () => self.ascii);
+    self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
+    p.state.work = self;
+    w = self;
+  }
+  return w;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function flushRun(w: Work): void {
+  if (w.runBuffer && w.runEnd > w.runStart) w.bytes.push(w.runBuffer.subarray(w.runStart, w.runEnd));
+  w.runBuffer = null;
+}
+
+/** A line that survived every stage: counted, summed, or kept for output. */
+function keep(p: Process, w: Work, l: Line, withNewline: boolean): void {
+  const plan = w.plan;
+  if (plan.total === 'count') {
+    p.state.total = (p.state.total as number) + 1;
+    return;
+  }
+  if (plan.total === 'sum') {
+    const index = p.state.seen as number;
+    p.state.seen = index + 1;
+    const v = numberOf(l.b, l.s, l.e);
+    if (Number.isNaN(v)) {
+      plan.notANumber?.(index, new NotANumber(l.b.toString('utf8', l.s, l.e)));
+      return;
+    }
+    p.state.total = (p.state.total as number) + v;
+    return;
+  }
+  if (plan.emit === 'records') {
+    w.records.push(w.ascii && l.inPlace ? l.b.toString('latin1', l.s, l.e) : recordOf(l));
+    return;
+  }
+  // Bytes: an untouched line with its own "\n" right after it extends the current run.
+  if (l.inPlace && withNewline && l.b[l.e] === NL) {
+    if (w.runBuffer === l.b && w.runEnd === l.s) {
+      w.runEnd = l.e + 1;
+      return;
+    }
+    flushRun(w);
+    w.runBuffer = l.b;
+    w.runStart = l.s;
+    w.runEnd = l.e + 1;
+    return;
+  }
+  flushRun(w);
+  w.bytes.push(l.b.subarray(l.s, l.e), NEWLINE);
+}
+
+function recordOf(l: Line): string | Buffer {
+  const view = l.b.subarray(l.s, l.e);
+  if (isUtf8(view)) return l.b.toString('utf8', l.s, l.e);
+  return Buffer.from(view);
+}
+
+/** One complete line b[s, e) (e at its "\n", or the end of a last line without one). */
+function line(p: Process, w: Work, run: Runner, b: Buffer, s: number, e: number, hasNewline: boolean): void {
+  let end = e;
+  if (hasNewline && end > s && b[end - 1] === CR) end--;
+  // One line object, reused: a line is done with before the next one starts.
+  const l = w.line;
+  l.b = b;
+  l.s = s;
+  l.e = end;
+  l.inPlace = true;
+  if (run(l)) keep(p, w, l, hasNewline && end === e);
+}
+
+/** Lines of b[s, last] where b[last] is the last newline; the fast paths first. */
+function region(p: Process, w: Work, b: Buffer, s: number, last: number): void {
+  const plan = w.plan;
+  const first = plan.stages[0];
+  if (plan.stages.length === 0 && plan.total === 'count') {
+    let n = 0;
+    for (let i = b.indexOf(NL, s); i !== -1 && i <= last; i = b.indexOf(NL, i + 1)) n++;
+    p.state.total = (p.state.total as number) + n;
+    return;
+  }
+  if (first?.kind === 'grep' && first.fixed && !first.invert) {
+    const needle = first.fixed;
+    let from = s;
+    while (from <= last) {
+      const hit = b.indexOf(needle, from);
+      if (hit === -1 || hit > last) return;
+      const start = hit === 0 ? 0 : b.lastIndexOf(NL, hit - 1) + 1;
+      const lineStart = start < s ? s : start;
+      const nl = b.indexOf(NL, hit);
+      // A match that runs over the newline is not in the line.
+      if (hit + needle.length <= nl) line(p, w, w.rest, b, lineStart, nl, true);
+      from = nl + 1;
+    }
+    return;
+  }
+  let at = s;
+  while (at <= last) {
+    const nl = b.indexOf(NL, at);
+    line(p, w, w.all, b, at, nl, true);
+    at = nl + 1;
+  }
+}
+
+/** The chunk as memory this process may change (its lines are translated in place). */
+function ownChunk(bytes: Uint8Array, needsOwn: boolean): Buffer {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return needsOwn && !isFresh(bytes) ? Buffer.from(b) : b;
+}
+
+function carry(p: Process, piece: Uint8Array): void {
+  if (piece.length === 0) return;
+  (p.state.carry as Uint8Array[]).push(piece);
+  p.state.carryBytes = (p.state.carryBytes as number) + piece.length;
+  bytesHeld(p.io).hold(piece.length);
+}
+
+function takeCarry(p: Process): Buffer | null {
+  const pieces = p.state.carry as Uint8Array[];
+  if (pieces.length === 0) return null;
+  const joined = concatBytes(pieces);
+  bytesHeld(p.io).release(p.state.carryBytes as number);
+  p.state.carry = [];
+  p.state.carryBytes = 0;
+  // A joined carry is new memory; a single piece is a view of an input chunk.
+  return pieces.length === 1 ? Buffer.from(joined) : Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
+}
+
+function output(p: Process, w: Work): void {
+  if (w.plan.total) return;
+  if (w.plan.emit === 'records') {
+    if (w.records.length > 0) {
+      const records = w.records;
+      w.records = [];
+      send(p, records);
+    }
+    return;
+  }
+  flushRun(w);
+  if (w.bytes.length > 0) {
+    const out = concatBytes(w.bytes);
+    w.bytes = [];
+    send(p, out);
+  }
+}
+
+function frame(p: Process, bytes: Uint8Array): void {
+  const w = work(p);
+  const needsOwn = w.plan.stages.some((s) => s.kind === 'case');
+  const b = ownChunk(bytes, needsOwn);
+  const first = b.indexOf(NL);
+  if (first === -1) {
+    carry(p, b);
+    return;
+  }
+  const before = takeCarry(p);
+  let s = 0;
+  if (before) {
+    const joined = Buffer.concat([before, b.subarray(0, first + 1)]);
+    w.ascii = w.text && isAscii(joined);
+    line(p, w, w.all, joined, 0, joined.length - 1, true);
+    s = first + 1;
+  }
+  const last = b.lastIndexOf(NL);
+  if (last >= s) {
+    w.ascii = w.text && isAscii(b.subarray(s, last));
+    region(p, w, b, s, last);
+  }
+  carry(p, b.subarray(last + 1));
+  output(p, w);
+}
+
+/** The input as byte chunks. */
+function chunks(xs: Elements, offset: number, n: number): Uint8Array[] {
+  if (xs instanceof Uint8Array) return [xs.subarray(offset, offset + n)];
+  const out: Uint8Array[] = [];
+  for (let i = offset; i < offset + n; i++) {
+    const x = xs[i];
+    if (x instanceof Uint8Array) out.push(x);
+    else if (typeof x === 'string') out.push(Buffer.from(x, 'utf8'));
+    else throw new TypeError(`byteStages: expected bytes or byte chunks, got ${x === null ? 'null' : typeof x}`);
+  }
+  return out;
+}
+
+export const byteStages = define('byteStages', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['plan'],
+  state: {
+    carry: () => [] as Uint8Array[],
+    carryBytes: () => 0,
+    total: () => 0,
+    seen: () => 0,
+    last: () => null as Buffer | null,
+    work: () => null as Work | null,
+    ...residualState,
+  },
+  onEnd: (p, port) => {
+    if (port !== 'in') {
+      p.end('in');
+      return;
+    }
+    const w = work(p);
+    const rest = takeCarry(p);
+    if (rest) {
+      w.ascii = w.text && isAscii(rest);
+      line(p, w, w.all, rest, 0, rest.length, false);
+      output(p, w);
+    }
+    if (w.plan.total) {
+      const total = p.state.total as number;
+      endWhenFlushed(p, w.plan.emit === 'bytes' ? Buffer.from(`${total}\n`) : [total]);
+      return;
+    }
+    endWhenFlushed(p);
+  },
+})
+  .admittance('>in', admitWith(admitIfFlushed))
+  .flow('>in', chunk((p, xs, offset, n) => {
+    for (const c of chunks(xs, offset, n)) frame(p, c);
+    return n;
+  }));

@@ -1,9 +1,0 @@
-// cat: passes data from `in` to `out`, for writes into `in` and reads from `out`.
-import { define } from '../engine/definition.js';
-
-export const cat = define('cat', { ports: ['in', 'out'], inputs: ['in'] })
-  .flow('>in', 'out>')
-  .flow('<out', 'in<');
-
-/** Plain reference implementation, for the equivalence test. */
-export const reference = (xs: unknown[]): unknown[] => xs.slice();

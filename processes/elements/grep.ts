@@ -1,0 +1,41 @@
+// grep(p): keeps the elements for which p(x) is true.
+//
+// Writes fuse into the loop. A write of n admits what the target admits for n:
+// at most n come out, so that is always safe. Reads cannot know in advance how
+// many elements will pass, so they pull upstream into `pending` and admit
+// exactly what is pending; p runs once per element either way.
+import { admitWith, chunk, define, each } from '../../engine/definition.js';
+import type { Process } from '../../engine/process.js';
+import { pull } from './pull.js';
+
+function fill(g: Process, n: number): unknown[] {
+  const pending = g.state.pending as unknown[];
+  const p = g.params.p as (x: unknown) => boolean;
+  const scratch: unknown[] = [];
+  while (pending.length < n) {
+    scratch.length = 0;
+    const got = pull(g, 'in', scratch, 0, n - pending.length);
+    if (got === 0) break;
+    for (let i = 0; i < got; i++) if (p(scratch[i])) pending.push(scratch[i]);
+  }
+  return pending;
+}
+
+export const grep = define('grep', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['p'],
+  state: { pending: () => [] as unknown[] },
+})
+  .flow('>in', each('if (p(x)) emit(x)', 'out>'))
+  .admittance('<out', admitWith((g, n) => fill(g, n).length))
+  .flow('<out', chunk((g, xs, offset, n) => {
+    const pending = fill(g, n);
+    const k = Math.min(n, pending.length);
+    for (let i = 0; i < k; i++) (xs as unknown[])[offset + i] = pending[i];
+    pending.splice(0, k);
+    return k;
+  }));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[], { p }: { p: (x: unknown) => boolean }): unknown[] => xs.filter((x) => p(x));

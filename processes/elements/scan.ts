@@ -1,0 +1,17 @@
+// scan(f, seed): emits every intermediate accumulator.
+import { define, each } from '../../engine/definition.js';
+
+export const scan = define('scan', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['f', 'seed'],
+  state: { acc: (p) => p.seed },
+})
+  .flow('>in', each('acc = f(acc, x); emit(acc)', 'out>', { oneToOne: true }))
+  .flow('<out', each('acc = f(acc, x); emit(acc)', 'in<', { oneToOne: true }));
+
+/** Plain reference implementation, for the equivalence test. */
+export function reference(xs: unknown[], { f, seed }: { f: (a: unknown, x: unknown) => unknown; seed: unknown }): unknown[] {
+  let acc = seed;
+  return xs.map((x) => (acc = f(acc, x)));
+}

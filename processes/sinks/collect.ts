@@ -1,0 +1,16 @@
+// collect: keeps everything written into `in`, in order.
+import { define, each } from '../../engine/definition.js';
+
+export const collect = define('collect', {
+  ports: ['in'],
+  inputs: ['in'],
+  state: { items: () => [] as unknown[], done: () => false },
+  onEnd: (c) => {
+    c.state.done = true;
+  },
+})
+  .admittance('>in', 'n')
+  .flow('>in', each('items.push(x);'));
+
+/** Plain reference implementation, for the equivalence test. */
+export const reference = (xs: unknown[]): unknown[] => xs.slice();

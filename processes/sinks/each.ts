@@ -1,0 +1,19 @@
+// each(f): calls f on everything written into `in`. A side effect: the chain API pins it.
+import { define, each as eachRule } from '../../engine/definition.js';
+
+export const each = define('each', {
+  ports: ['in'],
+  inputs: ['in'],
+  params: ['f'],
+  state: { done: () => false },
+  onEnd: (e) => {
+    e.state.done = true;
+  },
+})
+  .admittance('>in', 'n')
+  .flow('>in', eachRule('f(x);'));
+
+/** Plain reference implementation, for the equivalence test. */
+export function reference(xs: unknown[], { f }: { f: (x: unknown) => void }): void {
+  for (const x of xs) f(x);
+}

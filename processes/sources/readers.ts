@@ -1,0 +1,301 @@
+// Readers: where an `input` process gets its data. A reader hands out at most
+// what it is asked for, so a source never reads ahead of what the chain admits.
+//
+// Byte readers hand out fresh memory: the receiver owns the bytes and may keep
+// a view of them (byte flowables are moved, not shared).
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { readSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { markFresh } from '../../engine/bytes.js';
+
+export interface Reader {
+  /** True: byte chunks (Uint8Array); false: arrays of values. */
+  readonly bytes: boolean;
+  /** Up to `max` bytes (or values), or null at the end. */
+  read(max: number): Promise<Uint8Array | unknown[] | null>;
+  /** Stops reading and frees the device; safe to call more than once. */
+  close(): Promise<void>;
+  /** Bytes expected in all, when known (regular files), for progress reports. */
+  readonly size?: number;
+  /** A name for messages (a path, "stdin"). */
+  readonly name: string;
+}
+
+export class ReadError extends Error {
+  override name = 'ReadError';
+}
+
+export interface FileOptions {
+  /**
+   * Read with blocking calls, which for a local file cost a third of a trip
+   * through the thread pool. The reader still yields to the event loop every
+   * megabyte, so timers and output callbacks run. For regular files only.
+   */
+  sync?: boolean;
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+/** A system error as a short reason, as the usual tools put it. */
+function reason(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  return (code && REASONS[code]) ?? (error as Error).message;
+}
+
+/** Opens a file for reading now, so that a missing or unreadable file fails here. */
+export async function openFile(path: string, options: FileOptions = {}): Promise<Reader> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (error) {
+    throw new ReadError(`cannot read ${path}: ${reason(error)}`, { cause: error });
+  }
+  const stat = await fh.stat();
+  if (stat.isDirectory()) {
+    await fh.close();
+    throw new ReadError(`cannot read ${path}: it is a directory`);
+  }
+  if (options.sync && stat.isFile()) return syncFileReader(fh, path, stat.size);
+  return fileReader(fh, path, stat.isFile() ? stat.size : undefined);
+}
+
+/** Yield to the event loop after this many bytes of blocking reads. */
+const YIELD_EVERY = 1 << 20;
+
+function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
+  let closed = false;
+  let sinceYield = 0;
+  return {
+    bytes: true,
+    name,
+    size,
+    async read(max) {
+      if (closed) return null;
+      if (sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (closed) return null;
+      }
+      const buf = markFresh(Buffer.allocUnsafe(max)) as Buffer;
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(fh.fd, buf, 0, max, null);
+      } catch (error) {
+        throw new ReadError(`cannot read ${name}: ${reason(error)}`, { cause: error });
+      }
+      sinceYield += bytesRead;
+      if (bytesRead === 0) return null;
+      return bytesRead < max ? buf.subarray(0, bytesRead) : buf;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await fh.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Reads a file lazily: opened on the first read (its errors then fail the run). */
+export function lazyFile(path: string, options: FileOptions = {}): Reader {
+  let opened: Promise<Reader> | undefined;
+  let closed = false;
+  return {
+    bytes: true,
+    name: path,
+    async read(max) {
+      opened ??= openFile(path, options);
+      return (await opened).read(max);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
+
+function fileReader(fh: FileHandle, name: string, size: number | undefined): Reader {
+  let closed = false;
+  return {
+    bytes: true,
+    name,
+    size,
+    async read(max) {
+      if (closed) return null;
+      const buf = markFresh(Buffer.allocUnsafe(max)) as Buffer;
+      const { bytesRead } = await fh.read(buf, 0, max, null);
+      if (bytesRead === 0) return null;
+      return bytesRead < max ? buf.subarray(0, bytesRead) : buf;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await fh.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Several readers one after the other (like `cat a b`). */
+export function concatReaders(readers: Reader[], name = readers.map((r) => r.name).join(' ')): Reader {
+  let i = 0;
+  const sizes = readers.map((r) => r.size);
+  const size = sizes.every((s) => s !== undefined) ? (sizes as number[]).reduce((a, b) => a + b, 0) : undefined;
+  const bytes = readers.every((r) => r.bytes);
+  return {
+    bytes,
+    name,
+    size,
+    async read(max) {
+      while (i < readers.length) {
+        const got = await readers[i].read(max);
+        if (got !== null) return got;
+        await readers[i].close();
+        i++;
+      }
+      return null;
+    },
+    async close() {
+      for (const r of readers) await r.close();
+    },
+  };
+}
+
+/** Splits chunks that are larger than asked for, keeping the rest for the next read. */
+class Leftover {
+  private rest: Uint8Array | null = null;
+
+  take(max: number): Uint8Array | null {
+    const r = this.rest;
+    if (!r) return null;
+    if (r.length <= max) {
+      this.rest = null;
+      return r;
+    }
+    this.rest = r.subarray(max);
+    return r.subarray(0, max);
+  }
+
+  keep(chunk: Uint8Array, max: number): Uint8Array {
+    if (chunk.length <= max) return chunk;
+    this.rest = chunk.subarray(max);
+    return chunk.subarray(0, max);
+  }
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError(`expected bytes (Uint8Array, Buffer or string), got ${chunk === null ? 'null' : typeof chunk}`);
+}
+
+/**
+ * A Node Readable. It is pulled through its async iterator one chunk at a time,
+ * so its own buffer (highWaterMark) fills and it stops reading its device while
+ * the chain does not admit. Object-mode streams give values, others bytes.
+ */
+export function readableReader(r: Readable, name = 'readable'): Reader {
+  const bytes = !r.readableObjectMode;
+  // Made on the first read: until then the stream is not touched (stdin stays unread).
+  let it: AsyncIterator<unknown> | undefined;
+  const leftover = new Leftover();
+  let closed = false;
+  return {
+    bytes,
+    name,
+    async read(max) {
+      if (closed) return null;
+      if (bytes) {
+        const rest = leftover.take(max);
+        if (rest) return rest;
+      }
+      it ??= r[Symbol.asyncIterator]();
+      const { value, done } = await it.next();
+      if (done) return null;
+      return bytes ? leftover.keep(toBytes(value), max) : [value];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await it?.return?.();
+    },
+  };
+}
+
+/** A Web ReadableStream of bytes (or of values with `bytes: false`). */
+export function webReader(stream: ReadableStream<unknown>, options: { bytes?: boolean; name?: string } = {}): Reader {
+  const reader = stream.getReader();
+  const bytes = options.bytes ?? true;
+  const leftover = new Leftover();
+  let closed = false;
+  return {
+    bytes,
+    name: options.name ?? 'web stream',
+    async read(max) {
+      if (closed) return null;
+      if (bytes) {
+        const rest = leftover.take(max);
+        if (rest) return rest;
+      }
+      const { value, done } = await reader.read();
+      if (done) return null;
+      return bytes ? leftover.keep(toBytes(value), max) : [value];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await reader.cancel().catch(() => undefined);
+    },
+  };
+}
+
+/** Any iterable or async iterable: values, or byte chunks with `bytes: true`. */
+export function iterableReader(source: AsyncIterable<unknown> | Iterable<unknown>, options: { bytes?: boolean; name?: string } = {}): Reader {
+  const it: AsyncIterator<unknown> | Iterator<unknown> = Symbol.asyncIterator in source
+    ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+    : (source as Iterable<unknown>)[Symbol.iterator]();
+  const bytes = options.bytes ?? false;
+  const leftover = new Leftover();
+  let closed = false;
+  return {
+    bytes,
+    name: options.name ?? 'iterable',
+    async read(max) {
+      if (closed) return null;
+      if (bytes) {
+        const rest = leftover.take(max);
+        if (rest) return rest;
+        const { value, done } = await it.next();
+        return done ? null : leftover.keep(toBytes(value), max);
+      }
+      // Values: as many as the iterator has, up to max, without waiting twice.
+      const out: unknown[] = [];
+      while (out.length < max) {
+        const step = it.next();
+        const { value, done } = step instanceof Promise ? await step : step;
+        if (done) {
+          closed = true;
+          break;
+        }
+        out.push(value);
+        if (step instanceof Promise) break;
+      }
+      return out.length > 0 ? out : null;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await it.return?.();
+    },
+  };
+}

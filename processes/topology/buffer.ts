@@ -1,0 +1,91 @@
+// buffer(capacity): a bounded queue and an inlining barrier. Writes into `in`
+// are kept (up to capacity) and handed on to `out` as far as it admits; readers
+// of `out` take what is kept. Fused chains stop here, so a rewire downstream of
+// a buffer invalidates only the chains after it.
+import { chunk, define } from '../../engine/definition.js';
+import type { Process } from '../../engine/process.js';
+import { fault } from '../../engine/run.js';
+import { admitOut } from '../elements/pull.js';
+
+function size(b: Process): number {
+  return (b.state.items as unknown[]).length - (b.state.head as number);
+}
+
+/**
+ * Moves as much as `out` admits; what is left moves when the far end says it is
+ * writable again. Ends `out` once the input has ended and everything is gone.
+ */
+export function drain(b: Process): void {
+  const items = b.state.items as unknown[];
+  const before = size(b);
+  while (size(b) > 0 && b.isConnected('out')) {
+    const k = admitOut(b, 'out', size(b));
+    if (k === 0) break;
+    b.entry('out>', 'flow').ready()(items, b.state.head as number, k);
+    consume(b, k);
+  }
+  if (size(b) < before) b.writableAgain('in');
+  if (size(b) === 0 && b.isEnded('in')) b.end('out');
+  else if (size(b) > 0 && b.isConnected('out') && !b.isEnded('out') && b.state.waiting !== true) {
+    b.state.waiting = true;
+    void b.whenWritable('out').then(() => {
+      b.state.waiting = false;
+      // Outside any flow call: an error here (user code after the buffer) goes to the run.
+      try {
+        drain(b);
+      } catch (error) {
+        fault(b, error);
+      }
+    });
+  }
+}
+
+function consume(b: Process, k: number): void {
+  const items = b.state.items as unknown[];
+  const head = (b.state.head as number) + k;
+  if (head === items.length) {
+    items.length = 0;
+    b.state.head = 0;
+  } else if (head > 1024 && head * 2 > items.length) {
+    items.splice(0, head);
+    b.state.head = 0;
+  } else {
+    b.state.head = head;
+  }
+}
+
+export const buffer = define('buffer', {
+  ports: ['in', 'out'],
+  inputs: ['in'],
+  params: ['capacity'],
+  state: { items: () => [] as unknown[], head: () => 0, waiting: () => false },
+  slack: true,
+  onEnd: (b, port) => {
+    if (port === 'in') drain(b);
+    else b.end('in');
+  },
+})
+  .admittance('>in', 'capacity - (items.length - head)')
+  .flow('>in', chunk((b, xs, offset, n) => {
+    const items = b.state.items as unknown[];
+    for (let i = 0; i < n; i++) items.push(xs[offset + i]);
+    drain(b);
+    return n;
+  }))
+  .admittance('<out', 'items.length - head')
+  .flow('<out', chunk((b, dest, offset, n) => {
+    const items = b.state.items as unknown[];
+    const head = b.state.head as number;
+    for (let i = 0; i < n; i++) (dest as unknown[])[offset + i] = items[head + i];
+    consume(b, n);
+    if (size(b) === 0 && b.isEnded('in')) b.end('out');
+    else b.writableAgain('in');
+    return n;
+  }));
+
+export function buffered(b: Process): number {
+  return size(b);
+}
+
+/** Plain reference implementation, for the equivalence test: a buffer changes timing, never data. */
+export const reference = (xs: unknown[]): unknown[] => xs.slice();
