@@ -10,7 +10,7 @@
 import type { Definition } from '../engine/definition.js';
 import { guard, SKIP, type ErrorPolicy, type ErrorReporter, type SkipValue } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
-import { placeIn, placement } from '../engine/realm/placement.js';
+import { placeIn, placement } from '../realm/placement.js';
 import { filterMap } from '../processes/elements/filter-map.js';
 import { fold } from '../processes/sinks/fold.js';
 import { map } from '../processes/elements/map.js';

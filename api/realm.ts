@@ -33,15 +33,15 @@ import { admitWith, chunk, define, each, jit, jitAdmit, type Definition } from '
 import type { IO } from '../engine/io.js';
 import { RETRY_BUDGET_FIELD, RetryBudgetError, UserCodeError, retryBudget, yieldToEventLoop } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
-import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../engine/realm/engine.js';
-import { CapabilityError } from '../engine/realm/errors.js';
-import { madeForProcesses, placeIn } from '../engine/realm/placement.js';
-import type { Realm } from '../engine/realm/realm.js';
-import { Membrane } from '../engine/realm/membrane.js';
-import type { Tuple } from '../engine/realm/pattern.js';
-import { applyRules, flattenRules, take, type Rule, type RuleList } from '../engine/realm/vassal.js';
+import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../realm/engine.js';
+import { CapabilityError } from '../realm/errors.js';
+import { madeForProcesses, placeIn } from '../realm/placement.js';
+import type { Realm } from '../realm/realm.js';
+import { Membrane } from '../realm/membrane.js';
+import type { Tuple } from '../realm/pattern.js';
+import { applyRules, flattenRules, take, type Rule, type RuleList } from '../realm/vassal.js';
 import { runOf, upstream, type Run } from '../engine/run.js';
-import { code } from '../jit/code.js';
+import { code } from '../codegen/code.js';
 import { Chain } from './chain.js';
 import { each as eachDef } from '../processes/sinks/each.js';
 import { fold } from '../processes/sinks/fold.js';
@@ -358,9 +358,9 @@ export interface SandboxOptions {
 /**
  * A vassal of the IO container for sandboxed code. Every call the code makes
  * on it, and on what it hands out (chains, sinks, processes, ports), is the
- * tuple `.method(args)` run through `rules` (see engine/realm/vassal.ts): a
+ * tuple `.method(args)` run through `rules` (see realm/vassal.ts): a
  * call no rule takes throws a CapabilityError naming the capability, before
- * anything happens. The sandbox is a membrane (engine/realm/membrane.ts):
+ * anything happens. The sandbox is a membrane (realm/membrane.ts):
  * objects come back wrapped by the same rules, through every way of reaching
  * them (property descriptors, prototypes, arrays of results, errors,
  * promises, the arguments the engine passes to callbacks), and go back in

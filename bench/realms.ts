@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { Bench } from 'tinybench';
 import * as rx from 'rxjs';
 import { IO } from '../engine/index.js';
-import { World, _, type Realm } from '../engine/realm/index.js';
+import { World, _, type Realm } from '../realm/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TIME = Number(process.env.BENCH_TIME ?? 500);

@@ -10,7 +10,7 @@
 // Values travel as JSON for now (the value codec replaces it), Empty as a
 // marker of its own, so that `null` and `undefined`-free values stay values.
 import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
-import { Empty } from '../engine/realm/empty.js';
+import { Empty } from '../realm/empty.js';
 
 export interface RemoteSignalOptions {
   /** Subject prefix shared by the hosts of one cluster (default "pushback.signal"). */

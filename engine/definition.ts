@@ -8,8 +8,8 @@
 // A rule is (1) a delegation to another spec, (2) an expression over the
 // state (admittance), an element snippet or a chunk handler (flow), or (3) a
 // JIT handler that emits code.
-import { checkIdentifier, type Code, type Name } from '../jit/code.js';
-import { reservedMeaning, Snippet, SnippetError } from '../jit/snippet.js';
+import { checkIdentifier, type Code, type Name } from '../codegen/code.js';
+import { reservedMeaning, Snippet, SnippetError } from '../codegen/snippet.js';
 import type { LocalAddress } from './address.js';
 import type { Elements } from './flowable.js';
 import type { Process } from './process.js';

@@ -1,7 +1,7 @@
 // The public API.
 export * from './address.js';
 export { Definition, DefinitionError, define, each, chunk, admitWith, jit, jitAdmit } from './definition.js';
-export { code, literal, Name, Code } from '../jit/code.js';
+export { code, literal, Name, Code } from '../codegen/code.js';
 export { Flowable, intersect, union, add } from './flowable.js';
 export { IO } from './io.js';
 export { Process, PortError } from './process.js';

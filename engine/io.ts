@@ -9,8 +9,8 @@
 import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, type ObjectId } from './address.js';
 import type { Process } from './process.js';
 import { reclaimed } from './ports.js';
-import { rootRealm } from './realm/engine.js';
-import type { Realm } from './realm/realm.js';
+import { rootRealm } from '../realm/engine.js';
+import type { Realm } from '../realm/realm.js';
 
 export interface IOOptions {
   /** This container's host id, in its final position (low 44 bits zero). */

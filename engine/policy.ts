@@ -7,7 +7,7 @@
 //   { retry: k, then } the call is repeated up to k more times on the same
 //                      element, then `then` ('abort' unless told otherwise)
 //   'realm'            the process's realm decides: an #error signal, answered
-//                      retry, skip or abort (see engine/realm/engine.ts and
+//                      retry, skip or abort (see realm/engine.ts and
 //                      api/realm.ts)
 //
 // User functions reach processes as the parameters `f` (mappers, reducers) and
@@ -68,7 +68,7 @@ export interface Guard<F> {
  * predicate, the accumulator (the first argument) for a reducer, SKIP otherwise.
  */
 export function guard<F extends (...args: never[]) => unknown>(f: F, arity: 1 | 2, policy: ErrorPolicy, skip: SkipValue, report?: ErrorReporter): Guard<F> {
-  if (policy === 'realm') throw new TypeError("guard: the 'realm' policy is decided by the realm (supervisedGuard in engine/realm/engine.ts)");
+  if (policy === 'realm') throw new TypeError("guard: the 'realm' policy is decided by the realm (supervisedGuard in realm/engine.ts)");
   let label = 'process';
   let index = 0;
   const retries = typeof policy === 'object' ? policy.retry : 0;

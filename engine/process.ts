@@ -12,8 +12,8 @@ import type { IO } from './io.js';
 import { Entry, type EntryKind } from '../jit/entry.js';
 import { FlowError } from '../jit/runtime.js';
 import * as lifecycle from './ports.js';
-import { engineHooks, placeIn, realmOf } from './realm/placement.js';
-import type { Realm } from './realm/realm.js';
+import { engineHooks, placeIn, realmOf } from '../realm/placement.js';
+import type { Realm } from '../realm/realm.js';
 
 const NONE: ReadonlySet<never> = new Set();
 const NO_PARAMS: Record<string, unknown> = Object.freeze({});

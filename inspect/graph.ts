@@ -6,7 +6,7 @@
 import { hostIndex, objectIndex, portOf } from '../engine/address.js';
 import type { IO } from '../engine/io.js';
 import type { Process } from '../engine/process.js';
-import { placement } from '../engine/realm/placement.js';
+import { placement } from '../realm/placement.js';
 import type { Entry } from '../jit/entry.js';
 
 export interface GraphPort {

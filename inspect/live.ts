@@ -7,8 +7,8 @@ import { objectIndex, objectOf, portOf, type LocalAddress } from '../engine/addr
 import type { IO } from '../engine/io.js';
 import { observe, type PortEvent } from '../engine/ports.js';
 import type { Process } from '../engine/process.js';
-import type { Realm } from '../engine/realm/realm.js';
-import { describeTuple } from '../engine/realm/values.js';
+import type { Realm } from '../realm/realm.js';
+import { describeTuple } from '../realm/values.js';
 import { runOf } from '../engine/run.js';
 import { explain } from '../jit/explain.js';
 import { snapshot, type JitStats } from '../jit/stats.js';

@@ -5,7 +5,7 @@
 // started with, so a rewire takes effect at the next entry, never mid-flow.
 import type { Process } from '../engine/process.js';
 import type { Spec } from '../engine/spec.js';
-import type { Slot } from './code.js';
+import type { Slot } from '../codegen/code.js';
 import { compileEntry } from './compile.js';
 import { stats } from './stats.js';
 

@@ -11,7 +11,7 @@
 import { portOf } from '../engine/address.js';
 import type { Definition } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
-import type { Name, Slot } from './code.js';
+import type { Name, Slot } from '../codegen/code.js';
 import type { CompiledChain, Entry, EntryKind } from './entry.js';
 import { findMeeting } from './overcommit.js';
 

@@ -7,7 +7,7 @@
 // back: its elements are dropped, the other members go on, and the input ends
 // once every member has ended (as for copy).
 import { define, jit } from '../../engine/definition.js';
-import { code, join } from '../../jit/code.js';
+import { code, join } from '../../codegen/code.js';
 import type { Process } from '../../engine/process.js';
 
 /** The rare path: a key with no open member. Dropped if its member has ended; an error if there is none. */

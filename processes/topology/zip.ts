@@ -18,7 +18,7 @@
 // the other side has paired the window away, the queue is its own array again.
 import { admitWith, define, jit, type JitContext } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
-import { code } from '../../jit/code.js';
+import { code } from '../../codegen/code.js';
 import { admitOut } from '../elements/pull.js';
 
 type Side = 'left' | 'right';

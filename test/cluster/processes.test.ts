@@ -1,7 +1,7 @@
 // Hosts as separate OS processes: a signal handled in another process, and a
 // host killed with -9 noticed as lost, after which its signals resume with Empty.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Empty } from '../../engine/realm/empty.js';
+import { Empty } from '../../realm/empty.js';
 import { joinCluster, type ClusterHost, type MembershipEvent } from '../../cluster/membership.js';
 import { RemoteSignals } from '../../cluster/signals.js';
 import { removeTranspiled, runChild, transpile } from './child.js';
@@ -14,7 +14,7 @@ describeNats('cluster hosts as separate processes', () => {
   let out: string;
   beforeAll(async () => {
     server = await startServer();
-    out = transpile([CHILD, 'cluster/connect.ts', 'cluster/membership.ts', 'cluster/signals.ts', 'engine/address.ts', 'engine/realm/empty.ts']);
+    out = transpile([CHILD, 'cluster/connect.ts', 'cluster/membership.ts', 'cluster/signals.ts', 'engine/address.ts', 'realm/empty.ts']);
   });
   afterAll(async () => {
     await server?.stop();

@@ -3,7 +3,7 @@
 // request that does not decode all resume the sender with Empty.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { Empty } from '../../engine/realm/empty.js';
+import { Empty } from '../../realm/empty.js';
 import { RemoteSignals } from '../../cluster/signals.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { define, DefinitionError, jit } from '../../engine/definition.js';
 import { Flowable } from '../../engine/flowable.js';
-import { code } from '../../jit/code.js';
+import { code } from '../../codegen/code.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { explain } from '../../jit/explain.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { define, jit } from '../../engine/definition.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
-import { code, literal } from '../../jit/code.js';
+import { code, literal } from '../../codegen/code.js';
 import { cat } from '../../processes/elements/cat.js';
 import { map } from '../../processes/elements/map.js';
 import { take } from '../../processes/elements/take.js';

@@ -4,7 +4,7 @@
 // as in the Syndicated Actor Model): what its body asserts, and the
 // subscriptions it makes, end when the match goes away.
 import { describe, expect, test } from 'vitest';
-import { World, _, bind } from '../../engine/realm/index.js';
+import { World, _, bind } from '../../realm/index.js';
 
 describe('a match owns what its body asserts', () => {
   test('retracting the matched proclamation retracts what the body proclaimed', () => {

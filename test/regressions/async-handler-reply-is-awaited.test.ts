@@ -4,7 +4,7 @@
 // the promise (or thenable) resolves to; a rejection is a handler failure:
 // reported to onError, and the sender resumes with Empty.
 import { describe, expect, test } from 'vitest';
-import { Empty, World, peek, type TurnFailure } from '../../engine/realm/index.js';
+import { Empty, World, peek, type TurnFailure } from '../../realm/index.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -4,8 +4,8 @@
 // lookups and the cycle check now follow chains of any length, and stopping
 // and vassal layers are walked in loops.
 import { describe, expect, test } from 'vitest';
-import { CapabilityError, World, _, attenuate, take } from '../../engine/realm/index.js';
-import type { Realm, Space } from '../../engine/realm/index.js';
+import { CapabilityError, World, _, attenuate, take } from '../../realm/index.js';
+import type { Realm, Space } from '../../realm/index.js';
 
 const DEPTH = 10_000;
 // Deep structures take a while to build on a loaded machine: the limit is for hangs, not speed.

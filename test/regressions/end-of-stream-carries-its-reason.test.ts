@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { errorEnd, resetEnd, type EndReason } from '../../engine/ports.js';
 import { Process } from '../../engine/process.js';
-import { World, _, type Match } from '../../engine/realm/index.js';
+import { World, _, type Match } from '../../realm/index.js';
 import '../../api/chain-io.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { map } from '../../processes/elements/map.js';

@@ -3,7 +3,7 @@
 // pattern that contains itself overflowed the stack. Each is now refused
 // where it enters, with an error that says what a pattern is.
 import { describe, expect, test } from 'vitest';
-import { World, compilePattern, take } from '../../engine/realm/index.js';
+import { World, compilePattern, take } from '../../realm/index.js';
 
 const malformed: [string, unknown][] = [
   ['null', null],

@@ -4,7 +4,7 @@
 // subscription body ran twice for one proclamation. Each distinct tuple now
 // crosses a vassal once; the taken one wins, since it carries the authority.
 import { describe, expect, test } from 'vitest';
-import { World, _, peek, take } from '../../engine/realm/index.js';
+import { World, _, peek, take } from '../../realm/index.js';
 
 describe('a peek + take pair on the same tuple delivers it once', () => {
   test('one proclaim asserts once', () => {

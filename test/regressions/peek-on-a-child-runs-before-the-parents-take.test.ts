@@ -3,7 +3,7 @@
 // was scheduled for later, so the peek saw the signal after it had been
 // answered. Peeks met on the way now run first, innermost first.
 import { describe, expect, test } from 'vitest';
-import { World, peek } from '../../engine/realm/index.js';
+import { World, peek } from '../../realm/index.js';
 
 describe('peeks run innermost first, before the take', () => {
   test('a peek on a child sees the signal before the parent answers it', async () => {

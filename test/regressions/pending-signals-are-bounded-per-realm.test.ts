@@ -5,7 +5,7 @@
 // `signal` throw a SignalOverflowError at once and nothing is sent; an
 // answer frees a place.
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_MAX_PENDING_SIGNALS, SignalOverflowError, World, type Signal } from '../../engine/realm/index.js';
+import { DEFAULT_MAX_PENDING_SIGNALS, SignalOverflowError, World, type Signal } from '../../realm/index.js';
 
 describe('a bound on pending signals per realm', () => {
   test('50,000 posts to a handler that never answers: the default bound holds', () => {

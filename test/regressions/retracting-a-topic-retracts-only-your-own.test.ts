@@ -3,7 +3,7 @@
 // retract what you asserted: `proclaim(topic, Empty)` withdraws the actor's
 // own assertions on that topic in that realm, and nobody else's.
 import { describe, expect, test } from 'vitest';
-import { Empty, World, _, take } from '../../engine/realm/index.js';
+import { Empty, World, _, take } from '../../realm/index.js';
 
 describe('proclaim(topic, Empty) retracts only what the actor asserted', () => {
   test('another realm cannot retract my proclamation by asserting Empty', () => {

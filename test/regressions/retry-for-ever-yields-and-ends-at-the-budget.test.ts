@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { IO, UserCodeError } from '../../engine/index.js';
 import { RetryBudgetError } from '../../engine/policy.js';
-import { World } from '../../engine/realm/index.js';
+import { World } from '../../realm/index.js';
 
 describe("a supervisor that answers 'retry' for ever", () => {
   test('the event loop runs between retries, and the run fails at the budget', async () => {

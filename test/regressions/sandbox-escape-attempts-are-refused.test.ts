@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { IO, Process } from '../../engine/index.js';
-import { attenuate, CapabilityError, Realm, take } from '../../engine/realm/index.js';
+import { attenuate, CapabilityError, Realm, take } from '../../realm/index.js';
 import { Chain } from '../../api/chain.js';
 import { readOnlyIO, sandbox } from '../../api/realm.js';
 

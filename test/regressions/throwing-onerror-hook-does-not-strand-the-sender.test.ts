@@ -3,7 +3,7 @@
 // stayed pending for ever. The sender now resumes with Empty and the hook's
 // error is rethrown by the run, once the tables are consistent.
 import { describe, expect, test } from 'vitest';
-import { Empty, World } from '../../engine/realm/index.js';
+import { Empty, World } from '../../realm/index.js';
 
 describe('an onError hook that throws', () => {
   test('the sender of the failed handler still resumes, with Empty', async () => {

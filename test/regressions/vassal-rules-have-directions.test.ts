@@ -3,7 +3,7 @@
 // app's $status also let it assert one. Rules may now be given a direction:
 // ingress (what comes in to the holder) or egress (what it sends out).
 import { describe, expect, test } from 'vitest';
-import { Empty, World, _, egress, ingress, peek, take } from '../../engine/realm/index.js';
+import { Empty, World, _, egress, ingress, peek, take } from '../../realm/index.js';
 
 describe('ingress and egress rules', () => {
   test('may observe $status, may not assert or retract it', () => {

@@ -4,7 +4,7 @@
 // placed in it: when they have all finished, completely or not, it stops.
 import { describe, expect, test } from 'vitest';
 import { IO } from '../../engine/index.js';
-import { World } from '../../engine/realm/index.js';
+import { World } from '../../realm/index.js';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 

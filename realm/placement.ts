@@ -4,7 +4,7 @@
  * off the process object, so that creating a process costs nothing more when
  * it stays in the container's realm (a merge creates a thousand per run).
  */
-import type { Process } from '../process.js';
+import type { Process } from '../engine/process.js';
 import type { Realm } from './realm.js';
 
 const placed = new WeakMap<Process, Realm>();

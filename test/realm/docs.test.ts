@@ -1,19 +1,19 @@
 // Every ```ts example in docs/realms.md runs here and must print exactly the
 // ```text block that follows it, so the guide cannot drift from the code.
 import { describe, expect, test } from 'vitest';
-import { docExamples, runDocExample } from '../../support/doc-examples.js';
-import * as engine from '../../../engine/index.js';
-import * as realm from '../../../engine/realm/index.js';
-import * as realmProcesses from '../../../api/realm.js';
+import { docExamples, runDocExample } from '../support/doc-examples.js';
+import * as engine from '../../engine/index.js';
+import * as realm from '../../realm/index.js';
+import * as realmProcesses from '../../api/realm.js';
 
 /** The modules the examples may import, by the path they use (relative to examples/). */
 const modules: Record<string, unknown> = {
-  '../engine/realm/index.js': realm,
+  '../realm/index.js': realm,
   '../engine/index.js': engine,
-  '../processes/realm.js': realmProcesses,
+  '../api/realm.js': realmProcesses,
 };
 
-const examples = docExamples(new URL('../../../docs/realms.md', import.meta.url));
+const examples = docExamples(new URL('../../docs/realms.md', import.meta.url));
 
 describe('docs/realms.md', () => {
   test('has examples with outputs', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIdentifier, code, join, literal, Name, NameError, SlotTable } from '../../jit/code.js';
+import { checkIdentifier, code, join, literal, Name, NameError, SlotTable } from '../../codegen/code.js';
 
 describe('the code builder', () => {
   it('builds code from names, code and integers only', () => {

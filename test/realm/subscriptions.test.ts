@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Empty, Rest, World, _, bind, compilePattern, type Match } from '../../../engine/realm/index.js';
+import { Empty, Rest, World, _, bind, compilePattern, type Match } from '../../realm/index.js';
 
 const show = (m: Match) => `${m.kind}${m.topic}(${m.args.map((a) => JSON.stringify(a)).join(',')})`;
 

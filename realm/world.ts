@@ -3,7 +3,7 @@
  * table, trace). Signals nobody handles end here: they are reported to
  * `onUnhandled`, answered with Empty and forgotten.
  */
-import { Scheduler } from '../scheduler.js';
+import { Scheduler } from '../engine/scheduler.js';
 import { RealmCore } from './core.js';
 import { Kernel, type KernelHooks, type RealmStats } from './kernel.js';
 import { Realm } from './realm.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Empty, Signal, World, raiseError, type UnhandledSignal } from '../../../engine/realm/index.js';
+import { Empty, Signal, World, raiseError, type UnhandledSignal } from '../../realm/index.js';
 
 /** A three-level chain world → top → mid → leaf. */
 function chain() {

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { aborted, collect, IO, map, Process, UserCodeError } from '../../../engine/index.js';
-import { engineHooks } from '../../../engine/realm/placement.js';
+import { aborted, collect, IO, map, Process, UserCodeError } from '../../engine/index.js';
+import { engineHooks } from '../../realm/placement.js';
 import {
   CapabilityError,
   Empty,
@@ -24,9 +24,9 @@ import {
   type Match,
   type Realm,
   type Signal,
-} from '../../../engine/realm/index.js';
-import { PUMP_CHUNK } from '../../../processes/sources/from.js';
-import { readOnlyIO, sandbox } from '../../../api/realm.js';
+} from '../../realm/index.js';
+import { PUMP_CHUNK } from '../../processes/sources/from.js';
+import { readOnlyIO, sandbox } from '../../api/realm.js';
 
 /** A user function that counts its calls per element and throws `failures.get(x)` times on x. */
 function flaky<X, Y>(fn: (x: X) => Y, failures: Map<X, number>) {

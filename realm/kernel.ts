@@ -3,7 +3,7 @@
  * turn in progress, the count of pending signals and the optional trace.
  * One World owns one kernel.
  */
-import type { Scheduler } from '../scheduler.js';
+import type { Scheduler } from '../engine/scheduler.js';
 import type { RealmCore } from './core.js';
 import type { Trace, TurnKind } from './trace.js';
 import { Turn, type Effect, type Facet } from './turn.js';

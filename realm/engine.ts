@@ -24,12 +24,12 @@
  * changes a proclamation it runs the World at the next microtask (unless the
  * World is already running). There are no timers, so runs stay deterministic.
  */
-import { localAddress, objectOf, portOf, type LocalAddress } from '../address.js';
-import type { Definition } from '../definition.js';
-import type { IO } from '../io.js';
-import { UserCodeError, describe as describeCause } from '../policy.js';
-import { END, observe, type PortEvent } from '../ports.js';
-import type { Process } from '../process.js';
+import { localAddress, objectOf, portOf, type LocalAddress } from '../engine/address.js';
+import type { Definition } from '../engine/definition.js';
+import type { IO } from '../engine/io.js';
+import { UserCodeError, describe as describeCause } from '../engine/policy.js';
+import { END, observe, type PortEvent } from '../engine/ports.js';
+import type { Process } from '../engine/process.js';
 import { coreOf } from './fields.js';
 import { listenForEnds } from './placement.js';
 import type { Proclamation } from './proclamations.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Empty, World, _, peek, take, type TurnFailure } from '../../../engine/realm/index.js';
+import { Empty, World, _, peek, take, type TurnFailure } from '../../realm/index.js';
 
 describe('turns: all or nothing', () => {
   test('an exception mid-turn leaves no partial effects', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Empty, RealmStoppedError, World } from '../../../engine/realm/index.js';
+import { Empty, RealmStoppedError, World } from '../../realm/index.js';
 
 describe('realm tree', () => {
   test('a child realm has its creator as parent; a detached realm has the World', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Empty, Rest, World, type Match, type Realm } from '../../../engine/realm/index.js';
+import { Empty, Rest, World, type Match, type Realm } from '../../realm/index.js';
 
 /** Subscribe to `pattern` on `realm`, logging "+topic(args)" and "-topic(args)". */
 function watch(realm: Realm, pattern: readonly unknown[], log: string[]) {

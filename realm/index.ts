@@ -38,4 +38,4 @@ export {
   type RuleAction,
 } from './vassal.js';
 export { World, type WorldOptions } from './world.js';
-export { Scheduler, type SchedulerOptions, type Task } from '../scheduler.js';
+export { Scheduler, type SchedulerOptions, type Task } from '../engine/scheduler.js';

@@ -18,7 +18,7 @@ import {
   type Rule,
   type Tuple,
   type TurnFailure,
-} from '../../../engine/realm/index.js';
+} from '../../realm/index.js';
 
 describe('vassals of realms: outbound (holder → target)', () => {
   test('a blocked rule means the target never sees the event', async () => {
