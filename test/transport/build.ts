@@ -14,7 +14,7 @@ export function buildForWorkers(files: readonly string[]): { dir: string; remove
   const r = spawnSync(process.execPath, [
     join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
     '--outDir', dir, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
-    '--skipLibCheck', '--types', 'node', '--strict',
+    '--skipLibCheck', '--types', 'node', '--strict', '--ignoreConfig',
     ...files.map((f) => join(root, f)),
   ], { encoding: 'utf8' });
   for (const f of files) {
