@@ -3,6 +3,7 @@
 // hide text (bidirectional controls, line and paragraph separators) are shown
 // as escapes, so a file name cannot move the cursor, clear the line or forge
 // another message.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function printable(text: string): string {

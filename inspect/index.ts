@@ -82,11 +82,11 @@ declare module '../engine/io.js' {
 }
 
 declare module '../api/chain.js' {
-  interface Chain<X> {
+  interface Chain<X> { // eslint-disable-line @typescript-eslint/no-unused-vars -- a merged declaration repeats the type parameters
     /** The topology of the processes connected to this chain. */
     graph(): Graph;
   }
-  interface Sink<R> {
+  interface Sink<R> { // eslint-disable-line @typescript-eslint/no-unused-vars -- a merged declaration repeats the type parameters
     /** The topology of the processes connected to this sink. */
     graph(): Graph;
   }

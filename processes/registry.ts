@@ -22,8 +22,8 @@ import * as zip from './topology/zip.js';
 
 export interface Registered {
   definition: Definition;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   /** Input: the elements written in (an array), or one array per input for processes with several. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each process's reference takes its own input and params types
   reference: (input: any, params: any) => unknown;
 }
 

@@ -15,7 +15,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'pushback-bin-'));
 
 beforeAll(() => {
   // tsc writes its output even when a file elsewhere in the project has a type error.
-  spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', out], { encoding: 'utf8' });
+  spawnSync(process.execPath, [join(root, 'node_modules', '.bin', 'tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', out], { encoding: 'utf8' });
   if (!existsSync(bin)) throw new Error(`the build did not produce ${bin}`);
 }, 120_000);
 

@@ -22,6 +22,7 @@ function path(i: Inspector, p: string, token: string | null = i.token): string {
 }
 
 /** Reads server-sent events from `url` until `until` returns true for one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event's parsed JSON has its own shape
 async function events(url: string, until: (name: string, data: any) => boolean): Promise<void> {
   const res = await fetch(url);
   const reader = res.body!.getReader();

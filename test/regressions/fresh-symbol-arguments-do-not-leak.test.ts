@@ -14,7 +14,7 @@ const nextJob = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('symbols used as arguments are not kept', () => {
   test('a symbol asserted and retracted can be collected', async () => {
     const world = new World();
-    let refs: WeakRef<object>[] = [];
+    const refs: WeakRef<object>[] = [];
     const once = (i: number): WeakRef<object> => {
       const s = Symbol(`fresh ${i}`);
       const h = world.proclaim('token', s);
@@ -28,7 +28,6 @@ describe('symbols used as arguments are not kept', () => {
     await nextJob(); // WeakRef targets are kept until the job that made them ends
     gc();
     expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
-    refs = [];
     expect(world.stats().proclamations).toBe(0);
   });
 

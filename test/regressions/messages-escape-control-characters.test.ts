@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../cli/helpers.js';
 
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/; // eslint-disable-line no-control-regex -- what must not be printed
 
 describe('messages escape control characters', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pushback-names-'));

@@ -57,7 +57,7 @@ describe('progress', () => {
     const status = main(['--progress', 'sum'], { stdin, stdout: capture(out), stderr: capture(err), stderrIsTTY: true, stdoutSharesTerminal: false });
     await firstRead;
     vi.advanceTimersByTime(300);
-    expect(err.join('')).toMatch(/^\r\x1b\[K\S/);
+    expect(err.join('')).toMatch(/^\r\x1b\[K\S/); // eslint-disable-line no-control-regex -- the terminal's erase-line sequence
     release();
     expect(await status).toBe(2);
     const text = err.join('');

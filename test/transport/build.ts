@@ -12,9 +12,9 @@ export function buildForWorkers(files: readonly string[]): { dir: string; remove
   // Inside node_modules, so that the built files resolve the project's dependencies.
   const dir = join(root, 'node_modules', '.cache', `pushback-transport-test-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const r = spawnSync(process.execPath, [
-    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    join(root, 'node_modules', '.bin', 'tsc'),
     '--outDir', dir, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
-    '--skipLibCheck', '--types', 'node', '--strict',
+    '--skipLibCheck', '--types', 'node', '--strict', '--ignoreConfig',
     ...files.map((f) => join(root, f)),
   ], { encoding: 'utf8' });
   for (const f of files) {

@@ -27,8 +27,8 @@ describe('portable functions', () => {
     ['standard globals', (x: number) => Math.max(x, Number.parseInt('7', 10)) + JSON.stringify([x]).length, [1], 10],
     ['destructured parameters with defaults among themselves', ({ a, b = a }: { a: number; b?: number }, [c, ...rest]: number[] = [1, 2]) => a + b + c + rest.length, [{ a: 2 }], 6],
     ['nested functions and hoisting', (x: number) => {
-      function twice(y: number): number { return inc(inc(y)); } // eslint-disable-line
-      function inc(y: number): number { return y + 1; } // eslint-disable-line
+      function twice(y: number): number { return inc(inc(y)); }
+      function inc(y: number): number { return y + 1; }
       return twice(x);
     }, [1], 3],
     ['shadowing a standard global with a local', (x: number) => { const Math = { max: () => -1 }; return Math.max() + x; }, [1], 0],
@@ -50,9 +50,9 @@ describe('portable functions', () => {
       outer: for (const x of xs) {
         for (let i = 0; i < x; i++) { if (i > 5) continue outer; t += i; }
       }
-      try { throw new Error('e'); } catch ({ message }: any) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      try { throw new Error('e'); } catch ({ message }: any) { // eslint-disable-line @typescript-eslint/no-explicit-any -- a catch clause's binding is any or unknown
          t += message.length; }
-      switch (t) { case 0: { const z = 1; t = z; break; } default: var late = 1; t += late; } // eslint-disable-line
+      switch (t) { case 0: { const z = 1; t = z; break; } default: var late = 1; t += late; } // eslint-disable-line no-var -- a hoisted var is part of the language the check accepts
       return t;
     }, [[2, 3]], 6],
     ['a named function expression calling itself', function fact(n: number): number { return n <= 1 ? 1 : n * fact(n - 1); }, [5], 120],
@@ -85,10 +85,10 @@ describe('portable functions', () => {
     ['an outer name in a class body', () => class { v = threshold; }, 'threshold', /threshold/],
     ['assignment to an outer variable', (x: number) => { leak = x; }, 'leak', /leak/],
     ['process', () => process.exit(1), 'process', /`process`/],
-    ['require', () => require('fs'), 'require', /`require`/],
+    ['require', () => require('fs'), 'require', /`require`/], // eslint-disable-line @typescript-eslint/no-require-imports -- the check must refuse it
     ['globalThis', () => globalThis, 'globalThis', /`globalThis`/],
     ['Function', () => Function('return 1')(), 'Function', /`Function`/],
-    ['eval', (s: string) => eval(s), 'eval', /`eval`/], // eslint-disable-line no-eval
+    ['eval', (s: string) => eval(s), 'eval', /`eval`/], // eslint-disable-line no-eval -- the check must refuse it
     ['console (a host object, not the language)', (x: unknown) => console.log(x), 'console', /`console`/],
     ['typeof of an outer name', () => typeof threshold, 'threshold', /threshold/],
   ];
@@ -142,4 +142,5 @@ describe('portable functions', () => {
   });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only assigned, by a function the check must refuse
 declare let leak: number;
