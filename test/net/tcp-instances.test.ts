@@ -89,9 +89,12 @@ describe('TCP light path: pipeline instances', () => {
       return l.toUpperCase();
     }).unlines());
     const server = await tcpServer(io, { pipe: p.pipe }, { onError: (e) => errors.push(e) });
+    // The instance built when the server started serves a clean connection, then one that fails.
+    expect((await ask(server.port, 'before\n')).received).toBe('BEFORE\n');
     const failed = await ask(server.port, 'boom\n');
     expect(failed.error?.code).toBe('ECONNRESET');
     expect(errors).toHaveLength(1);
+    expect(p.builds()).toBe(1);
     expect((await ask(server.port, 'after a failure\n')).received).toBe('AFTER A FAILURE\n');
     expect(p.builds()).toBe(2);
 
