@@ -20,8 +20,10 @@
 // On the light path (`{ pipe }`, the default) a connection is its socket and an
 // instance of the pipeline: one connection process holds the socket and both
 // ends of the pipeline, with no listener, move, relay or wait; an empty
-// pipeline needs no process at all (an `Echo`). Either way pipelines of one
-// shape compile once for all connections.
+// pipeline needs no process at all (an `Echo`), and a line of steps is served
+// by instances kept from one connection to the next (`Instances`), so a
+// connection costs its state rather than a new pipeline. Either way pipelines
+// of one shape compile once for all connections.
 //
 // Faults stay with their connection: a reset reaches the pipeline as an end of
 // stream with reason `reset`; a pipeline or handler that throws resets its own
