@@ -642,6 +642,7 @@ const IDLE_INSTANCES = 1024;
 class Instances {
   private readonly idle: Process[][] = [];
   private readonly serving = new WeakMap<Process, Process[]>();
+  private closed = false;
 
   constructor(private readonly pipe: Pipeline) {}
 
@@ -665,11 +666,12 @@ class Instances {
     const steps = this.serving.get(c);
     if (steps === undefined) return;
     this.serving.delete(c);
-    if (clean && this.idle.length < IDLE_INSTANCES && finished(steps)) this.keep(steps);
+    if (clean && !this.closed && this.idle.length < IDLE_INSTANCES && finished(steps)) this.keep(steps);
   }
 
-  /** The server closed: the instances kept idle go. */
+  /** The server closed: the instances kept idle go, and none is kept from now on. */
   close(): void {
+    this.closed = true;
     for (const steps of this.idle.splice(0)) for (const p of steps) p.remove();
   }
 

@@ -110,6 +110,18 @@ describe('TCP light path: pipeline instances', () => {
     await closeAll(server);
   }, 20_000);
 
+  it('a closed server keeps no instances', async () => {
+    const io = new IO();
+    const server = await tcpServer(io, { pipe: upperLines });
+    const [a, b] = await Promise.all([ask(server.port, 'one\n'), ask(server.port, 'two\n')]);
+    expect([a.received, b.received]).toEqual(['ONE\n', 'TWO\n']);
+    await until(() => server.acceptor.active === 0);
+    const steps = (): string[] => [...io.processes()].map((p) => p.def.name).filter((name) => ['lines', 'map', 'unlines'].includes(name));
+    expect(steps().length).toBeGreaterThanOrEqual(3); // at least one instance is kept
+    await closeAll(server);
+    expect(steps()).toEqual([]);
+  }, 20_000);
+
   it('a pipeline that is not a line of steps is built for each connection, as before', async () => {
     const io = new IO();
     const p = counted((c) => {
