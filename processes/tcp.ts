@@ -587,10 +587,11 @@ export class TcpServer {
 }
 
 /**
- * What `pipe` builds, learnt once when the server starts, on a probe that is
- * dropped: an empty pipeline (what comes in goes back out as it is); a line of
- * steps, served by instances (see `Instances`; the probe's is the first, if
- * building it ended nothing); or anything else, built afresh for each connection.
+ * What `pipe` builds, learnt once when the server starts, on a probe (a
+ * connection process without a socket, dropped afterwards): an empty pipeline
+ * (what comes in goes back out as it is); a line of steps, served by instances
+ * (see `Instances`; the one built on the probe is the first, if building it
+ * ended nothing); or anything else, built afresh for each connection.
  */
 function probeOf(io: IO, pipe: Pipeline): 'empty' | Instances | undefined {
   const probe = new Process(io, connection, { socket: undefined, highWater: 0, clock: undefined, over: undefined, failure: undefined });
