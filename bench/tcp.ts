@@ -5,6 +5,10 @@
 //                connection an instance of the (empty) pipeline
 //   pattern      `tcpServer(io, (p) => p.pipe((c) => c))`: the server pattern,
 //                each connection moved to a dedicated port with the pipeline
+//   lines        `tcpServer(io, { pipe: (c) => c.lines().map(upper).unlines() })`:
+//                the light path with a pipeline that is not empty, against
+//   node lines   a plain Node `net` server that does the same by hand (splits
+//                lines, carrying a partial one over, and writes them upper-cased)
 //
 // Each server runs in a process of its own; this process drives all of them the
 // same way over 127.0.0.1 with plain `net` clients:
@@ -12,6 +16,8 @@
 //   throughput   one connection writes 64 KiB chunks and reads the echo (MB/s)
 //   accepts      connections opened 64 at a time, each echoing one byte before
 //                it closes (connections per second)
+//   line accepts the same for the line servers, each connection sending one
+//                line and reading its reply
 //
 // Each round starts every server afresh and warms it up; within a round they
 // are measured in turn (the order rotates from round to round), so drift on a
@@ -30,7 +36,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { StringDecoder } from 'node:string_decoder';
 import { IO } from '../engine/io.js';
+import type { Chain } from '../api/chain.js';
 import { tcpServer } from '../net/tcp.js';
 import '../processes/index.js';
 import { markdownTable, median } from './table.js';
@@ -55,6 +63,33 @@ async function serve(kind: string): Promise<void> {
   } else if (kind === 'pattern') {
     const server = await tcpServer(new IO(), (p) => p.pipe((c) => c), { host: HOST, backlog: 1024 });
     port = server.port;
+  } else if (kind === 'lines') {
+    const upper = (line: string): string => line.toUpperCase();
+    const server = await tcpServer(new IO(), { pipe: (c) => (c as Chain<number>).lines().map(upper).unlines() }, { host: HOST, backlog: 1024 });
+    port = server.port;
+  } else if (kind === 'node lines') {
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      const decoder = new StringDecoder('utf8');
+      let carry = '';
+      s.on('data', (b: Buffer) => {
+        const text = carry + decoder.write(b);
+        const last = text.lastIndexOf('\n');
+        if (last === -1) {
+          carry = text;
+          return;
+        }
+        carry = text.slice(last + 1);
+        const lines = text.slice(0, last).split('\n');
+        s.write(`${lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line).toUpperCase()).join('\n')}\n`);
+      });
+      s.on('end', () => {
+        const rest = carry + decoder.end();
+        if (rest === '') s.end();
+        else s.end(`${rest.toUpperCase()}\n`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: HOST, backlog: 1024 }, resolve));
+    port = (server.address() as { port: number }).port;
   } else {
     const server = createServer((s) => s.pipe(s));
     await new Promise<void>((resolve) => server.listen({ port: 0, host: HOST, backlog: 1024 }, resolve));
@@ -72,7 +107,8 @@ interface Server {
 }
 
 function start(kind: string): Promise<Server> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Node's own flags (such as --cpu-prof) reach the servers too.
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'serve', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.stdout!.once('data', (b: Buffer) => resolve({ child, port: Number(b.toString().trim()) }));
@@ -119,25 +155,29 @@ function throughput(port: number, total: number): Promise<void> {
   });
 }
 
-function once(port: number): Promise<void> {
+/** One connection: sends `request` and closes once the reply's last byte has come. */
+function once(port: number, request: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const s: Socket = connect({ port, host: HOST });
+    let received = 0;
     s.on('error', reject);
-    s.once('connect', () => s.write('x'));
-    s.once('data', () => {
+    s.once('connect', () => s.write(request));
+    s.on('data', (b: Buffer) => {
+      received += b.length;
+      if (received < request.length) return;
       s.destroy();
       resolve();
     });
   });
 }
 
-/** `count` connections, `IN_FLIGHT` at a time, each echoing one byte. */
-async function accepts(port: number, count: number): Promise<void> {
+/** `count` connections, `IN_FLIGHT` at a time, each sending `request` (one byte, or one line) and reading its reply. */
+async function accepts(port: number, count: number, request = 'x'): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       next++;
-      await once(port);
+      await once(port, request);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
@@ -145,17 +185,30 @@ async function accepts(port: number, count: number): Promise<void> {
 
 // ---------------------------------------------------------------- the driver
 
-type Kind = 'pipe' | 'pattern' | 'node';
-const KINDS: Kind[] = ['pipe', 'pattern', 'node'];
-const ENGINES = ['pipe', 'pattern'] as const;
-type Measure = 'throughput' | 'accepts';
+type Kind = 'pipe' | 'pattern' | 'node' | 'lines' | 'node lines';
+const KINDS: Kind[] = ['pipe', 'pattern', 'node', 'lines', 'node lines'];
+type Measure = 'throughput' | 'accepts' | 'line accepts';
 
-/** Every server, started afresh, each warmed up by a short run of both loads. */
+/** Which servers each measure drives, the engine's first; the last is the Node server they are compared with. */
+const DRIVES: Record<Measure, Kind[]> = {
+  throughput: ['pipe', 'pattern', 'node'],
+  accepts: ['pipe', 'pattern', 'node'],
+  'line accepts': ['lines', 'node lines'],
+};
+const LINE = 'hello, world\n';
+
+/** Every server, started afresh, each warmed up by a short run of the loads it is measured with. */
 async function startAll(): Promise<Record<Kind, Server>> {
-  const servers: Record<Kind, Server> = { pipe: await start('pipe'), pattern: await start('pattern'), node: await start('node') };
-  for (const { port } of Object.values(servers)) {
-    await throughput(port, WARM_MB * 1024 * 1024);
-    await accepts(port, WARM_CONNS);
+  const servers = {} as Record<Kind, Server>;
+  for (const kind of KINDS) servers[kind] = await start(kind);
+  for (const kind of KINDS) {
+    const { port } = servers[kind];
+    if (DRIVES.throughput.includes(kind)) {
+      await throughput(port, WARM_MB * 1024 * 1024);
+      await accepts(port, WARM_CONNS);
+    } else {
+      await accepts(port, WARM_CONNS, LINE);
+    }
   }
   return servers;
 }
@@ -165,6 +218,7 @@ async function main(): Promise<void> {
   const work: Record<Measure, (port: number) => Promise<void>> = {
     throughput: (port) => throughput(port, total),
     accepts: (port) => accepts(port, CONNS),
+    'line accepts': (port) => accepts(port, CONNS, LINE),
   };
   const seconds: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
@@ -173,8 +227,9 @@ async function main(): Promise<void> {
     // either server can run markedly slower than the next for its whole life,
     // so a run with a single pair of processes would measure their luck.
     const servers = await startAll();
-    const order = KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]);
-    for (const measure of ['throughput', 'accepts'] as Measure[]) {
+    for (const measure of Object.keys(DRIVES) as Measure[]) {
+      const kinds = DRIVES[measure];
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]);
       for (const kind of order) {
         const { child, port } = servers[kind];
         const cpu0 = cpuSeconds(child.pid!);
@@ -195,25 +250,31 @@ async function main(): Promise<void> {
   for (const [measure, amount, unit, perUnit] of [
     ['throughput', MB, 'MB/s, 64 KiB writes', 'ms/MB'],
     ['accepts', CONNS, `connections/s, ${IN_FLIGHT} in flight`, 'µs/connection'],
+    ['line accepts', CONNS, `lines → upper → unlines, connections/s, ${IN_FLIGHT} in flight`, 'µs/connection'],
   ] as const) {
-    const tn = seconds[`${measure} node`];
-    const cn = cpu[`${measure} node`];
+    const kinds = DRIVES[measure];
+    const node = kinds[kinds.length - 1];
+    const engines = kinds.slice(0, -1);
+    // Two engine columns ({ pipe }, server pattern); the line servers have only the first.
+    const cell = (f: (kind: Kind) => string): string[] => [0, 1].map((k) => (k < engines.length ? f(engines[k]) : '–'));
+    const tn = seconds[`${measure} ${node}`];
+    const cn = cpu[`${measure} ${node}`];
     const scale = perUnit === 'ms/MB' ? 1e3 : 1e6;
     // A rate ratio within one round is the node server's time over the engine's.
-    const ratios = ENGINES.map((kind) => seconds[`${measure} ${kind}`].map((t, i) => tn[i] / t));
-    rows.push([`${measure} (${unit})`, ...ENGINES.map((kind) => (amount / median(seconds[`${measure} ${kind}`])).toFixed(0)), (amount / median(tn)).toFixed(0), ...ratios.map(median2)]);
-    ENGINES.forEach((kind, k) => spread.push(`${measure} ${kind}: ${[...ratios[k]].sort((a, b) => a - b).map((r) => r.toFixed(2)).join(' ')}`));
-    const cpuRatios = ENGINES.map((kind) => cpu[`${measure} ${kind}`].map((c, i) => cn[i] / c));
-    if (cpuRatios.every((r) => Number.isFinite(median(r)))) {
-      rows.push([`server CPU (${perUnit})`, ...ENGINES.map((kind) => ((median(cpu[`${measure} ${kind}`]) / amount) * scale).toFixed(2)), ((median(cn) / amount) * scale).toFixed(2), ...cpuRatios.map(median2)]);
+    const ratio = (kind: Kind): number[] => seconds[`${measure} ${kind}`].map((t, i) => tn[i] / t);
+    rows.push([`${measure} (${unit})`, ...cell((kind) => (amount / median(seconds[`${measure} ${kind}`])).toFixed(0)), (amount / median(tn)).toFixed(0), ...cell((kind) => median2(ratio(kind)))]);
+    for (const kind of engines) spread.push(`${measure} ${kind}: ${ratio(kind).sort((a, b) => a - b).map((r) => r.toFixed(2)).join(' ')}`);
+    const cpuRatio = (kind: Kind): number[] => cpu[`${measure} ${kind}`].map((c, i) => cn[i] / c);
+    if (engines.every((kind) => Number.isFinite(median(cpuRatio(kind))))) {
+      rows.push([`server CPU (${perUnit})`, ...cell((kind) => ((median(cpu[`${measure} ${kind}`]) / amount) * scale).toFixed(2)), ((median(cn) / amount) * scale).toFixed(2), ...cell((kind) => median2(cpuRatio(kind)))]);
     }
   }
   console.log(
-    `TCP echo over ${HOST}: ${RUNS} rounds with fresh servers (${MB} MiB per throughput run, ${CONNS} connections per accept run); ` +
+    `TCP over ${HOST}: ${RUNS} rounds with fresh servers (${MB} MiB per throughput run, ${CONNS} connections per accept run); ` +
       `rates are medians, ratios medians of per-round ratios. Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}\n`,
   );
   console.log(markdownTable(['measure', 'engine { pipe }', 'engine server pattern', 'node net', '{ pipe } / node', 'pattern / node'], rows));
-  console.log(`\nCPU rows: node's CPU over the engine's (higher is better for the engine). Per-round ratios, sorted:\n${spread.join('\n')}`);
+  console.log(`\nThe line accepts row compares the { pipe } line server with a Node server doing the same by hand. CPU rows: node's CPU over the engine's (higher is better for the engine). Per-round ratios, sorted:\n${spread.join('\n')}`);
 }
 
 if (process.argv[2] === 'serve') await serve(process.argv[3]);

@@ -20,8 +20,10 @@
 // On the light path (`{ pipe }`, the default) a connection is its socket and an
 // instance of the pipeline: one connection process holds the socket and both
 // ends of the pipeline, with no listener, move, relay or wait; an empty
-// pipeline needs no process at all (an `Echo`). Either way pipelines of one
-// shape compile once for all connections.
+// pipeline needs no process at all (an `Echo`), and a line of steps is served
+// by instances kept from one connection to the next (`Instances`), so a
+// connection costs its state rather than a new pipeline. Either way pipelines
+// of one shape compile once for all connections.
 //
 // Faults stay with their connection: a reset reaches the pipeline as an end of
 // stream with reason `reset`; a pipeline or handler that throws resets its own
@@ -79,6 +81,9 @@ function sock(s: Holder): Socket {
 
 /** What a socket process does when its connection fails: reports, resets the socket, ends the stream into the engine. */
 type Failure = (s: Process, error: unknown) => void;
+
+/** A started connection on the light path is over; `clean`: its pipeline sent its last cleanly and nothing cut it. */
+type Over = (c: Process, clean: boolean) => void;
 
 const socketState = {
   pending: () => null as Uint8Array | null,
@@ -197,7 +202,7 @@ interface Clock {
  * port is connected). Errors of the pipeline behind it (thrown while it hands
  * on data or an end of stream, or raised later by a flush) go to `failure`.
  */
-function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock, over?: () => void): Process {
+function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock, over?: Over): Process {
   const s = over === undefined ? new Process(io, socket, { socket: k, highWater, clock, failure }) : new Process(io, connection, { socket: k, highWater, clock, over, failure });
   k.on('drain', () => {
     if (clock) st(s).seenOut = clock.sweeps;
@@ -248,7 +253,11 @@ function push(s: Process, chunk: Uint8Array): boolean {
     // Looked up per chunk: a move changes the far end, and with it the entry.
     const spec = into(s);
     const k = s.entry(spec, 'admittance').ready()(chunk.length - at);
-    if (k === 0) break;
+    // The pipeline may have had enough half-way through the chunk (a `take`): the rest is dropped.
+    if (k === 0) {
+      if (s.def === connection && s.isEnded(0)) return true;
+      break;
+    }
     s.entry(spec, 'flow').ready()(chunk, at, k);
     at += k;
   }
@@ -299,8 +308,10 @@ function gone(s: Process, failure: Failure): void {
   if (s.def === connection) {
     // The light path: the pipeline sees the end of what came in, then the connection is over.
     if (s.isConnected(0)) guarded(s, failure, () => s.end(0, truncated ? life.resetEnd(state.error) : undefined));
+    // Whether the pipeline sent its last cleanly, and nothing cut the connection: then its instance may serve the next one.
+    const clean = !truncated && !state.cut && s.endReason('in')?.reason === 'end';
     if (life.exists(s)) s.remove();
-    if (state.started) (s.params.over as () => void)();
+    if (state.started) (s.params.over as Over)(s, clean);
     return;
   }
   if (!s.isConnected('net')) {
@@ -406,6 +417,8 @@ export class TcpServer {
   private readonly highWater: number;
   /** The light path with an empty pipeline: connections are echoes, without a process. */
   private readonly empty: boolean;
+  /** The light path with a pipeline that is a line of steps: its instances, reused connection after connection. */
+  private readonly instances: Instances | undefined;
   private readonly clock: Clock = { sweeps: 0 };
   private readonly sweeper: ReturnType<typeof setInterval> | undefined;
   /** Sweeps after which a quiet connection has timed out (Infinity: never). */
@@ -427,7 +440,9 @@ export class TcpServer {
     this.listen = Port.listen(io);
     io.pin(this.listen.process);
     const direct = typeof handler !== 'function' && options.direct !== false;
-    this.empty = direct && isEmpty(io, handler.pipe);
+    const probe = direct ? probeOf(io, handler.pipe) : undefined;
+    this.empty = probe === 'empty';
+    this.instances = probe instanceof Instances ? probe : undefined;
     this.acceptor = direct ? new Admission(options, (c) => this.start(c, handler.pipe)) : serveLoop(this.listen, handler, options);
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: options.noDelay ?? false }, (k) => this.accept(k));
     if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
@@ -471,9 +486,15 @@ export class TcpServer {
     this.acceptor.report(error);
   };
 
+  /** A started connection on the light path is over: its slot is given back, and its pipeline's instance kept for the next. */
+  private readonly over: Over = (c, clean) => {
+    this.instances?.release(c, clean);
+    (this.acceptor as Admission).over();
+  };
+
   private accept(k: Socket): void {
     if (this.acceptor instanceof Admission) {
-      const c = this.empty ? echo(k, this.highWater, this.clock, this.acceptor.over) : socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.acceptor.over);
+      const c = this.empty ? echo(k, this.highWater, this.clock, this.acceptor.over) : socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.over);
       this.sockets.add(c);
       k.once('close', () => this.sockets.delete(c));
       this.acceptor.offer(c);
@@ -515,7 +536,8 @@ export class TcpServer {
       return;
     }
     guarded(c, this.failure, () => {
-      pipe(new Chain<unknown>(this.io, c, c)).tail.connect('out', c, 'in');
+      if (this.instances !== undefined) this.instances.attach(c);
+      else pipe(new Chain<unknown>(this.io, c, c)).tail.connect('out', c, 'in');
       startReading(c, this.failure);
     });
   }
@@ -555,6 +577,7 @@ export class TcpServer {
   close(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.acceptor.close();
+    this.instances?.close();
     this.listen.destroy();
     this.io.unpin(this.listen.process);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -564,16 +587,115 @@ export class TcpServer {
 }
 
 /**
- * Whether `pipe` builds an empty pipeline (what comes in goes back out as it
- * is). It is built once, when the server starts, on a probe that is dropped.
+ * What `pipe` builds, learnt once when the server starts, on a probe (a
+ * connection process without a socket, dropped afterwards): an empty pipeline
+ * (what comes in goes back out as it is); a line of steps, served by instances
+ * (see `Instances`; the one built on the probe is the first, if building it
+ * ended nothing); or anything else, built afresh for each connection.
  */
-function isEmpty(io: IO, pipe: Pipeline): boolean {
+function probeOf(io: IO, pipe: Pipeline): 'empty' | Instances | undefined {
   const probe = new Process(io, connection, { socket: undefined, highWater: 0, clock: undefined, over: undefined, failure: undefined });
   try {
-    return pipe(new Chain<unknown>(io, probe, probe)).tail === probe && !probe.isConnected('out');
-  } finally {
+    const tail = pipe(new Chain<unknown>(io, probe, probe)).tail;
+    if (tail === probe && !probe.isConnected('out')) return 'empty';
+    tail.connect('out', probe, 'in');
+    const steps = lineOfSteps(probe);
+    if (steps === undefined) return undefined;
+    const untouched = steps.every((p) => ['in', 'out'].every((port) => !p.isEnded(port) && p.sentReason(port) === undefined));
     probe.remove();
+    const instances = new Instances(pipe);
+    if (untouched) instances.keep(steps);
+    return instances;
+  } finally {
+    if (life.exists(probe)) probe.remove();
   }
+}
+
+/** The steps from c's `out` round to its `in`, if they form a line of steps with one `in` and one `out` each. */
+function lineOfSteps(c: Process): Process[] | undefined {
+  const steps: Process[] = [];
+  let at = c.peer('out');
+  while (at !== undefined && at.process !== c) {
+    const p = at.process;
+    if (at.port !== 'in' || p.def.ports.length !== 2 || p.def.ports[1] !== 'out' || p.def.range !== undefined || steps.includes(p)) return undefined;
+    steps.push(p);
+    at = p.peer('out');
+  }
+  return at !== undefined && at.port === 'in' && steps.length > 0 ? steps : undefined;
+}
+
+/** Instances kept idle at most; beyond that a finished instance is left to the collector. */
+const IDLE_INSTANCES = 1024;
+
+/**
+ * Instances of a `{ pipe }` server's pipeline when it is a line of steps. An
+ * instance serves one connection at a time. Once that connection is over, if
+ * its pipeline finished cleanly (every step sent its last, none failed, so
+ * none has work left), the instance is made as new and kept for the next
+ * connection: its links are undone (ends of stream are forgotten) and each
+ * step's state starts again from its initial value. The next connection links
+ * it up again in the order `pipe` did, so steps that act on being connected
+ * act again. Its processes, entries and compiled code stay: a connection costs
+ * its own connection process, the links and the state. `pipe` runs once per
+ * instance, not once per connection; an instance whose connection failed, was
+ * reset or timed out is dropped.
+ */
+class Instances {
+  private readonly idle: Process[][] = [];
+  private readonly serving = new WeakMap<Process, Process[]>();
+  private closed = false;
+
+  constructor(private readonly pipe: Pipeline) {}
+
+  /** Attaches an instance to connection `c`: a kept one, or one `pipe` builds now. */
+  attach(c: Process): void {
+    let steps = this.idle.pop();
+    if (steps === undefined) {
+      this.pipe(new Chain<unknown>(c.io, c, c)).tail.connect('out', c, 'in');
+      steps = lineOfSteps(c);
+      if (steps !== undefined) this.serving.set(c, steps);
+      return;
+    }
+    c.connect('out', steps[0], 'in');
+    for (let i = 0; i + 1 < steps.length; i++) steps[i].connect('out', steps[i + 1], 'in');
+    steps[steps.length - 1].connect('out', c, 'in');
+    this.serving.set(c, steps);
+  }
+
+  /** Connection `c` is over (and removed): its instance is kept if it finished cleanly. */
+  release(c: Process, clean: boolean): void {
+    const steps = this.serving.get(c);
+    if (steps === undefined) return;
+    this.serving.delete(c);
+    if (clean && !this.closed && this.idle.length < IDLE_INSTANCES && finished(steps)) this.keep(steps);
+  }
+
+  /** The server closed: the instances kept idle go, and none is kept from now on. */
+  close(): void {
+    this.closed = true;
+    for (const steps of this.idle.splice(0)) for (const p of steps) p.remove();
+  }
+
+  /** Makes an instance whose steps have no work left as new, and keeps it. */
+  keep(steps: Process[]): void {
+    for (const p of steps) {
+      p.disconnect('out');
+      for (const name of p.def.stateNames) p.state[name] = p.def.stateInit[name](p.params);
+    }
+    this.idle.push(steps);
+  }
+}
+
+/** Every step is still in place, free at both ends of the line, failed nowhere, and sent its last cleanly. */
+function finished(steps: Process[]): boolean {
+  const last = steps.length - 1;
+  if (steps[0].isConnected('in') || steps[last].isConnected('out')) return false;
+  for (let i = 0; i <= last; i++) {
+    const p = steps[i];
+    if (!life.exists(p) || p.fault !== undefined) return false;
+    if (i < last && (p.peer('out')?.process !== steps[i + 1] || p.sentReason('out')?.reason !== 'end')) return false;
+  }
+  return true;
 }
 
 /**

@@ -114,7 +114,9 @@ const cached = new WeakMap<Process, OutEntries>();
 function outEntries(p: Process): OutEntries {
   const far = p.ports[p.portNumber('out')] ?? 0;
   let e = cached.get(p);
-  if (!e || e.far !== far) {
+  // An object id freed by remove() is handed out again at once: the same far
+  // address may now be another process, so the entries must still be its.
+  if (!e || e.far !== far || !e.flow.start.inContainer) {
     e = { far, admit: p.entry('out>', 'admittance'), flow: p.entry('out>', 'flow') };
     cached.set(p, e);
   }
