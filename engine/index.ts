@@ -3,7 +3,7 @@ export * from './address.js';
 export { Definition, DefinitionError, define, each, chunk, admitWith, jit, jitAdmit } from './definition.js';
 export { code, literal, Name, Code } from '../codegen/code.js';
 export { Flowable, intersect, union, add } from './flowable.js';
-export { IO } from './io.js';
+export { IO } from '../api/io.js';
 export { Process, PortError } from './process.js';
 export { SpecError, parseSpec } from './spec.js';
 export { Scheduler, type SchedulerOptions, type Task } from './scheduler.js';
