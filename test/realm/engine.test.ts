@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { aborted, collect, IO, map, Process, UserCodeError } from '../../engine/index.js';
+import { aborted, collect, IO, map, Process, UserCodeError } from '../../index.js';
 import { engineHooks } from '../../realm/placement.js';
 import {
   CapabilityError,
