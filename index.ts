@@ -18,8 +18,9 @@ export { each, union } from './engine/index.js';
 // The user's container: the engine's IO with the sources (from, file, stdin,
 // read, fromReadable, fromWeb, fromAsync), merge and zip, graph and inspect.
 export { IO, type SourceOptions } from './api/io.js';
-// The chaining API: every step a member of Chain, every result a Sink.
-export { Chain, Sink, type Byte, type Predicate } from './api/chain.js';
+// The chaining API: every step a member of Chain; what a chain ends in is a Result
+// (a Sink, or for the reducers that emit, a Reduction that is a Chain as well).
+export { Chain, Sink, Reduction, type Result, type Byte, type Predicate } from './api/chain.js';
 
 // Every process definition by name, and the support a new process needs.
 export * from './processes/index.js';

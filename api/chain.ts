@@ -270,33 +270,42 @@ export class Chain<X> {
   }
 
   // ------------------------------------------------------------ reducers
+  //
+  // The rule: every step that reduces the stream to one value (reduce, fold,
+  // count, sum, and collect to an array) returns a Result, which answers run(),
+  // completion() and value with that value. fold, count and sum emit their value
+  // when the input ends, so their Result is a Chain as well, and any step may
+  // follow it; reduce and collect keep theirs and end the chain (Sink).
 
   reduce<A>(f: (acc: A, x: X) => A, seed: A): Sink<A> {
     const sink = this.pipe<never>(reduce, { f: fn(f, 'reduce'), seed }).tail;
     return new Sink(this.io, this.source, sink, () => sink.state.acc as A);
   }
 
+  /** Folds the input; the result is emitted when the input ends. */
+  fold<A>(f: (acc: A, x: X) => A, seed: A): Reduction<A> {
+    const r = this.pipe<A>(foldDef, { f: fn(f, 'fold'), seed }).tail;
+    return new Reduction<A>(this.io, this.source, r, () => r.state.acc as A);
+  }
+
   /** How many elements there were, emitted when the input ends. */
-  count(): Chain<number> {
-    return this.pipe(countDef);
+  count(): Reduction<number> {
+    const r = this.pipe<number>(countDef).tail;
+    return new Reduction<number>(this.io, this.source, r, () => r.state.total as number);
   }
 
   /** The sum of the elements as numbers (see numbers.ts: text that is not a number is an error), emitted when the input ends. */
-  sum(): Chain<number> {
-    return this.pipe(foldDef, { f: (a: number, x: unknown) => a + readNumber(x), seed: 0 });
+  sum(): Reduction<number> {
+    const r = this.pipe<number>(foldDef, { f: (a: number, x: unknown) => a + readNumber(x), seed: 0 }).tail;
+    return new Reduction<number>(this.io, this.source, r, () => r.state.acc as number);
   }
-
-  /** Folds the input; the result is emitted when the input ends. */
-  fold<A>(f: (acc: A, x: X) => A, seed: A): Chain<A> {
-    return this.pipe(foldDef, { f: fn(f, 'fold'), seed });
-  }
-
-  // ------------------------------------------------------------ sinks
 
   collect(): Sink<X[]> {
     const sink = this.pipe<never>(collect).tail;
     return new Sink(this.io, this.source, sink, () => sink.state.items as X[]);
   }
+
+  // ------------------------------------------------------------ sinks
 
   /** Calls f on every element. A side effect: pinned until `unpin()`. */
   each(f: (x: X) => void): Sink<void> {
@@ -377,7 +386,22 @@ export class Chain<X> {
   }
 }
 
-export class Sink<R> {
+/** What a chain ends in: one value, given by run() (array sources) or completion() (any source). */
+export interface Result<R> {
+  /** The process that holds the value. */
+  readonly process: Process;
+  /** Pushes everything the array sources upstream have; returns the value. */
+  run(): R;
+  /** Starts the run (once) and resolves with the value when the input has ended. */
+  completion(): Promise<R>;
+  /** The value so far (final once `done`). */
+  readonly value: R;
+  /** True once the input has ended. */
+  readonly done: boolean;
+}
+
+/** The end of a chain: a process that keeps its result (collect, reduce, each, the writers). */
+export class Sink<R> implements Result<R> {
   constructor(
     readonly io: IO,
     readonly source: Process,
@@ -387,17 +411,12 @@ export class Sink<R> {
 
   /** Pushes everything the array sources upstream have (round-robin when there are several); returns the result. */
   run(): R {
-    settleAtStart(upstream(this.process));
-    const blocked = pumpAll(arraySources(this.process));
-    if (blocked.length > 0) {
-      throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);
-    }
-    return this.result();
+    return runToEnd(this.process, this.result);
   }
 
   /** Starts the run (once) and resolves with the result when the sink has finished. */
   completion(): Promise<R> {
-    return Run.of(this.process, () => this.value).start();
+    return Run.of(this.process, this.result).start();
   }
 
   get value(): R {
@@ -420,6 +439,42 @@ export class Sink<R> {
   graph(): Graph {
     return componentOf(this.process);
   }
+}
+
+/**
+ * A reducer that emits its value (fold, count, sum): a Result, and a Chain of
+ * that one value, which any step may follow.
+ */
+export class Reduction<R> extends Chain<R> implements Result<R> {
+  constructor(io: IO, source: Process, readonly process: Process, private readonly result: () => R) {
+    super(io, source, process);
+  }
+
+  run(): R {
+    return runToEnd(this.process, this.result);
+  }
+
+  completion(): Promise<R> {
+    return Run.of(this.process, this.result).start();
+  }
+
+  get value(): R {
+    return this.result();
+  }
+
+  get done(): boolean {
+    return this.process.state.done === true;
+  }
+}
+
+/** Pumps the array sources upstream of `sink` (round-robin when there are several) and gives its result. */
+function runToEnd<R>(sink: Process, result: () => R): R {
+  settleAtStart(upstream(sink));
+  const blocked = pumpAll(arraySources(sink));
+  if (blocked.length > 0) {
+    throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);
+  }
+  return result();
 }
 
 // Functions are passed as they are (grep's snippet tests truthiness itself): a
