@@ -411,7 +411,12 @@ export class Sink<R> implements Result<R> {
 
   /** Pushes everything the array sources upstream have (round-robin when there are several); returns the result. */
   run(): R {
-    return runToEnd(this.process, this.result);
+    settleAtStart(upstream(this.process));
+    const blocked = pumpAll(arraySources(this.process));
+    if (blocked.length > 0) {
+      throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);
+    }
+    return this.result();
   }
 
   /** Starts the run (once) and resolves with the result when the sink has finished. */
@@ -446,35 +451,29 @@ export class Sink<R> implements Result<R> {
  * that one value, which any step may follow.
  */
 export class Reduction<R> extends Chain<R> implements Result<R> {
-  constructor(io: IO, source: Process, readonly process: Process, private readonly result: () => R) {
+  /** The same answers as a Sink of the process would give: one implementation of run and completion. */
+  private readonly ending: Sink<R>;
+
+  constructor(io: IO, source: Process, readonly process: Process, result: () => R) {
     super(io, source, process);
+    this.ending = new Sink(io, source, process, result);
   }
 
   run(): R {
-    return runToEnd(this.process, this.result);
+    return this.ending.run();
   }
 
   completion(): Promise<R> {
-    return Run.of(this.process, this.result).start();
+    return this.ending.completion();
   }
 
   get value(): R {
-    return this.result();
+    return this.ending.value;
   }
 
   get done(): boolean {
-    return this.process.state.done === true;
+    return this.ending.done;
   }
-}
-
-/** Pumps the array sources upstream of `sink` (round-robin when there are several) and gives its result. */
-function runToEnd<R>(sink: Process, result: () => R): R {
-  settleAtStart(upstream(sink));
-  const blocked = pumpAll(arraySources(sink));
-  if (blocked.length > 0) {
-    throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);
-  }
-  return result();
 }
 
 // Functions are passed as they are (grep's snippet tests truthiness itself): a
