@@ -1,6 +1,52 @@
-// The package's one entry (package.json's `exports`): the engine with its
-// chains, processes, ports, realms and errors, and above it the pictures and the
-// live inspector (io.graph(), io.inspect()), whose heavy parts load on first use.
-// It stands above every layer, so that no layer has to import one above it.
+// The package's one entry (package.json's `exports`): everything a user needs,
+// with types. It stands above every layer, so that no layer has to import one
+// above it: the engine (engine/index.ts) does not know the processes, the
+// chaining API, ports, TCP, realms or the inspector that are assembled here.
+//
+//   import { IO } from 'pushback-ts';
+//   const io = new IO();
+//   io.from([1, 2, 3]).map((x) => x * 2).collect().run();   // [2, 4, 6]
+
+// The engine: addresses, definitions and their rule builders (define, each,
+// chunk, jit, ...), the container, Process, the port lifecycle as `ports`,
+// negotiated IO (Flowable, intersect, union, add), the JIT's diagnostics
+// (explain, stats) and the seeded Scheduler.
 export * from './engine/index.js';
+// The rule builders keep their names; the processes of the same names are `processes.each` and `processes.union`.
+export { each, union } from './engine/index.js';
+
+// The user's container: the engine's IO with the sources (from, file, stdin,
+// read, fromReadable, fromWeb, fromAsync), merge and zip, graph and inspect.
+export { IO, type SourceOptions } from './api/io.js';
+// The chaining API: every step a member of Chain; what a chain ends in is a Result
+// (a Sink, or for the reducers that emit, a Reduction that is a Chain as well).
+export { Chain, Sink, Reduction, type Result, type Byte, type Predicate } from './api/chain.js';
+
+// Every process definition by name, and the support a new process needs.
+export * from './processes/index.js';
+// The same, as one namespace, including those whose names the rule builders use (each, union).
+export * as processes from './processes/index.js';
+
+// Ports you can hold, the server pattern, and TCP.
+export { Port, serve, Acceptor, endpoint, relay, type Serve, type ServeOptions, type Pipeline, type PortState, type PortOptions, type ConnectOptions } from './net/endpoints.js';
+export { tcpServer, tcpConnect, TcpServer, TimeoutError, socket, type TcpServerOptions, type TcpConnectOptions } from './net/tcp.js';
+
+// Realms: supervised chains (onError('realm'), within), sandboxed IO, and the
+// control plane itself, flat for its main names and whole as `realms`.
+export { sandbox, readOnlyIO, readOnlyCapabilities, supervise, gate, type SandboxIO, type SandboxOptions } from './api/realm.js';
+export {
+  World, Realm, Signal, Empty, isEmpty, Trace, Vassal, raiseError, ERROR_TOPIC,
+  type WorldOptions, type RealmOptions, type ErrorReport, type ErrorDecision, type Match, type Pattern, type Tuple, type Rule, type RuleList,
+} from './realm/index.js';
+export * as realms from './realm/index.js';
+
+// Errors, each where a user meets it (besides DefinitionError, SpecError,
+// PortError, CompileError and FlowError from the engine, JsonlError and
+// ReadError from the processes, TimeoutError from TCP).
+export { RetryBudgetError } from './engine/policy.js';
+export { NotANumber } from './processes/bytes/numbers.js';
+export { CapabilityError, RealmStoppedError, SignalOverflowError } from './realm/index.js';
+
+// Seeing a pipeline: pictures (SVG laid out by ELK, or DOT) and the live
+// inspector, whose heavy parts load on first use.
 export { renderGraph, writeGraph, graphFormat, inspect, graphFlag, inspectFlag, inspectPort, type Graph, type GraphFormat, type Inspector, type InspectOptions } from './inspect/index.js';

@@ -1,37 +1,69 @@
 // The chaining API: io.from(xs).map(f).grep(p).take(n).reduce(f, seed).
 //
-// Each call creates one process and connects the previous one's `out` to its
-// `in`; nothing runs until a terminal step's `run()` pumps the source.
+// Each step creates one process and connects the previous one's `out` to its
+// `in`; nothing runs until a terminal step's `run()` or `completion()` starts
+// the sources (or `for await` reads the chain). Every step is a member of
+// `Chain`, and every result a member of `Sink`, declared here and nowhere else:
+// there is nothing to import for its side effect. The sources are members of
+// the user's IO container (api/io.ts).
+import { Readable, type Writable } from 'node:stream';
 import type { Definition } from '../engine/definition.js';
-import { IO } from '../engine/io.js';
+import type { IO } from '../engine/io.js';
+import { checkPolicy, SKIP, type ErrorPolicy, type ErrorReporter } from '../engine/policy.js';
 import { Process } from '../engine/process.js';
-import { settleAtStart, upstream } from '../engine/run.js';
+import { registerDriver, Run, settleAtStart, upstream } from '../engine/run.js';
 import { explain } from '../jit/explain.js';
+import { componentOf, type Graph } from '../inspect/graph.js';
+import type { Realm } from '../realm/realm.js';
 import { buffer } from '../processes/topology/buffer.js';
 import { cat } from '../processes/elements/cat.js';
 import { collect } from '../processes/sinks/collect.js';
+import { copy as copyDef } from '../processes/topology/copy.js';
+import { count as countDef } from '../processes/sinks/count.js';
 import { drop } from '../processes/elements/drop.js';
 import { each } from '../processes/sinks/each.js';
-import { arraySources, from, pumpAll } from '../processes/sources/from.js';
+import { fields as fieldsDef, picker } from '../processes/elements/fields.js';
+import { flatMap as flatMapDef } from '../processes/elements/flat-map.js';
+import { fold as foldDef } from '../processes/sinks/fold.js';
+import { arraySources, from, pump, pumpAll } from '../processes/sources/from.js';
 import { grep } from '../processes/elements/grep.js';
-import { guardUserCode } from './guarded.js';
+import { input } from '../processes/sources/input.js';
+import { iterate, iterator, BYTE_CAPACITY, CAPACITY } from '../processes/sinks/iterate.js';
+import { jsonl as jsonlDef, parser, type JsonlOptions } from '../processes/elements/jsonl.js';
+import { byteLines, lines as linesDef } from '../processes/bytes/lines.js';
 import { map } from '../processes/elements/map.js';
+import { mapBytes as mapBytesDef } from '../processes/bytes/map-bytes.js';
+import { readNumber } from '../processes/bytes/numbers.js';
+import { attach, HIGH_WATER, output } from '../processes/sinks/output.js';
 import { reduce } from '../processes/sinks/reduce.js';
+import { router } from '../processes/topology/router.js';
 import { scan } from '../processes/elements/scan.js';
+import { split as splitDef, splitter } from '../processes/elements/split.js';
+import { stringify as stringifyDef } from '../processes/elements/stringify.js';
 import { take } from '../processes/elements/take.js';
+import { tableOf, tr as trDef } from '../processes/bytes/tr.js';
+import { sameValue, uniq as uniqDef } from '../processes/elements/uniq.js';
+import { unlines as unlinesDef } from '../processes/bytes/unlines.js';
+import { fileWriter, nodeWriter, stdoutWriter, webWriter, type Writer } from '../processes/sinks/writers.js';
+import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
+import { supervise, within } from './realm.js';
+
+/** One byte of a byte stream. Byte chains move Uint8Array chunks; their elements are bytes. */
+export type Byte = number;
 
 export type Predicate<X> = ((x: X) => unknown) | RegExp;
 
-// Functions are passed as they are (grep's snippet tests truthiness itself): a
-// wrapper made per chain would give the shared fused code a new callee every time.
-function predicate<X>(p: Predicate<X>): (x: X) => unknown {
-  if (p instanceof RegExp) {
-    // A fresh non-global copy: a /g regex would carry lastIndex from one element to the next.
-    const re = new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
-    return (x) => re.test(String(x));
+// Chains from IO sources (files, stdin, streams) guard user code by default (api/guarded.ts).
+guardByDefault(input);
+
+// An array source driven asynchronously (by completion()): pumped until done, waiting while blocked.
+registerDriver(from, async (s) => {
+  for (;;) {
+    const outcome = pump(s);
+    if (outcome !== 'blocked') return;
+    await s.whenWritable('out');
   }
-  return fn(p, 'grep');
-}
+});
 
 export class Chain<X> {
   private made?: Process;
@@ -84,6 +116,8 @@ export class Chain<X> {
     return new Chain<Y>(this.io, this.source, next);
   }
 
+  // ------------------------------------------------------------ element steps
+
   cat(): Chain<X> {
     return this.pipe(cat);
   }
@@ -102,11 +136,11 @@ export class Chain<X> {
   }
 
   take(limit: number): Chain<X> {
-    return this.pipe(take, { limit: count(limit, 'take') });
+    return this.pipe(take, { limit: natural(limit, 'take') });
   }
 
   drop(n: number): Chain<X> {
-    return this.pipe(drop, { count: count(n, 'drop') });
+    return this.pipe(drop, { count: natural(n, 'drop') });
   }
 
   scan<A>(f: (acc: A, x: X) => A, seed: A): Chain<A> {
@@ -114,18 +148,164 @@ export class Chain<X> {
   }
 
   buffer(capacity: number): Chain<X> {
-    return this.pipe(buffer, { capacity: count(capacity, 'buffer') });
+    return this.pipe(buffer, { capacity: natural(capacity, 'buffer') });
   }
+
+  /** Each element becomes the elements of f(x). */
+  flatMap<Y>(f: (x: X) => Iterable<Y>): Chain<Y> {
+    return this.pipe<Y>(flatMapDef, { f: fn(f, 'flatMap') });
+  }
+
+  /** The same as flatMap: inner sequences are synchronous, so order is kept either way. */
+  concatMap<Y>(f: (x: X) => Iterable<Y>): Chain<Y> {
+    // The same process, named in messages as the user wrote it.
+    return this.pipe<Y>(flatMapDef, { f: fn(f, 'concatMap') }, 'in', 'concatMap');
+  }
+
+  // ------------------------------------------------------------ framing and text
+
+  /**
+   * Bytes to lines ("\n" or "\r\n"; the last line may lack its newline). Bytes
+   * that are not UTF-8 become U+FFFD, unless `keepBytes`: then such a line
+   * is a Buffer of its own bytes, and `unlines` writes it back unchanged.
+   */
+  lines(): Chain<string>;
+  lines(options: { keepBytes: true }): Chain<string | Buffer>;
+  lines(options?: { keepBytes?: boolean }): Chain<string> | Chain<string | Buffer> {
+    return this.pipe(options?.keepBytes ? byteLines : linesDef);
+  }
+
+  /** Each element as one line of bytes. */
+  unlines(): Chain<Byte> {
+    return this.pipe(unlinesDef);
+  }
+
+  /** Parses each line as JSON; bad lines are reported and skipped unless `strict`. */
+  jsonl<Y = unknown>(options?: JsonlOptions): Chain<Y> {
+    const report = options?.report ?? ((e) => process.emitWarning(e.message, 'PushbackJsonl'));
+    return this.pipe(jsonlDef, { parse: parser({ ...options, report }), skip: SKIP });
+  }
+
+  /** Each value as a string (JSON by default). */
+  stringify(f?: (x: X) => string): Chain<string> {
+    return this.pipe(stringifyDef, { stringify: f ?? ((x: unknown) => JSON.stringify(x) ?? 'null') });
+  }
+
+  /** Each string as an array of fields (white space, like awk, without a separator). */
+  split(separator?: string): Chain<string[]> {
+    return this.pipe(splitDef, { split: splitter(separator) });
+  }
+
+  /** Picks fields by 1-based numbers and ranges ("1,3", "2-"), joined by the separator or a space. */
+  fields(list: string, separator?: string): Chain<string> {
+    return this.pipe(fieldsDef, { pick: picker(list, separator) });
+  }
+
+  /** Drops an element equal (by value: strings, bytes, JSON-like objects) to the one before it. */
+  uniq(): Chain<X> {
+    return this.pipe(uniqDef, { same: sameValue });
+  }
+
+  /** Translates bytes like GNU `tr SET1 SET2` (ranges a-z, escapes \n \t \\ \NNN, classes [:lower:]). */
+  tr(set1: string, set2: string): Chain<Byte> {
+    return this.pipe(trDef, { table: tableOf(set1, set2) });
+  }
+
+  /** ASCII uppercase of a byte stream. */
+  upper(): Chain<Byte> {
+    return this.tr('a-z', 'A-Z');
+  }
+
+  /** ASCII lowercase of a byte stream. */
+  lower(): Chain<Byte> {
+    return this.tr('A-Z', 'a-z');
+  }
+
+  /** Applies f to whole byte chunks (Uint8Array -> Uint8Array). */
+  mapBytes(f: (chunk: Uint8Array) => Uint8Array): Chain<Byte> {
+    return this.pipe(mapBytesDef, { f: fn(f, 'mapBytes') });
+  }
+
+  // ------------------------------------------------------------ several inputs or outputs
+
+  /** n branches that each receive everything (a broadcast). */
+  copy(n: number): Chain<X>[] {
+    return this.branches(this.pipe(copyDef).tail, n, 'copy');
+  }
+
+  /** copy(2). */
+  tee(): [Chain<X>, Chain<X>] {
+    const [a, b] = this.copy(2);
+    return [a, b];
+  }
+
+  /** n branches; element x goes to branch key(x). */
+  route(key: (x: X) => number, n: number): Chain<X>[] {
+    if (typeof key !== 'function') throw new TypeError(`route: expected a key function, got ${typeof key}`);
+    return this.branches(this.pipe(router, { key }, 'in', 'route').tail, n, 'route');
+  }
+
+  private branches(p: Process, n: number, step: string): Chain<X>[] {
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new TypeError(`${step}: expected 1 to 65,535 branches, got ${String(n)}`);
+    return Array.from({ length: n }, (_, i) => new Chain<X>(this.io, this.source, p, `out[${i}]`));
+  }
+
+  // ------------------------------------------------------------ errors and realms
+
+  /** Sets the error policy for the steps that follow (see engine/policy.ts; 'realm': api/realm.ts). */
+  onError(policy: ErrorPolicy, report?: ErrorReporter): Chain<X> {
+    if (policy === 'realm') return supervise(this);
+    setPolicy(this.source, checkPolicy(policy), report);
+    return this;
+  }
+
+  /**
+   * Places the chain's processes, and the steps added after this call, in
+   * `realm`; a name makes a child realm of the realm the source lives in,
+   * which stops once those processes have finished.
+   */
+  within(realm: Realm | string): Chain<X> {
+    within(this, realm);
+    return this;
+  }
+
+  // ------------------------------------------------------------ reducers
+  //
+  // The rule: every step that reduces the stream to one value (reduce, fold,
+  // count, sum, and collect to an array) returns a Result, which answers run(),
+  // completion() and value with that value. fold, count and sum emit their value
+  // when the input ends, so their Result is a Chain as well, and any step may
+  // follow it; reduce and collect keep theirs and end the chain (Sink).
 
   reduce<A>(f: (acc: A, x: X) => A, seed: A): Sink<A> {
     const sink = this.pipe<never>(reduce, { f: fn(f, 'reduce'), seed }).tail;
     return new Sink(this.io, this.source, sink, () => sink.state.acc as A);
   }
 
+  /** Folds the input; the result is emitted when the input ends. */
+  fold<A>(f: (acc: A, x: X) => A, seed: A): Reduction<A> {
+    const r = this.pipe<A>(foldDef, { f: fn(f, 'fold'), seed }).tail;
+    return new Reduction<A>(this.io, this.source, r, () => r.state.acc as A);
+  }
+
+  /** How many elements there were, emitted when the input ends. */
+  count(): Reduction<number> {
+    const r = this.pipe<number>(countDef).tail;
+    return new Reduction<number>(this.io, this.source, r, () => r.state.total as number);
+  }
+
+  /** The sum of the elements as numbers (see numbers.ts: text that is not a number is an error), emitted when the input ends. */
+  sum(): Reduction<number> {
+    const r = this.pipe<number>(foldDef, { f: (a: number, x: unknown) => a + readNumber(x), seed: 0 }).tail;
+    return new Reduction<number>(this.io, this.source, r, () => r.state.acc as number);
+  }
+
   collect(): Sink<X[]> {
     const sink = this.pipe<never>(collect).tail;
     return new Sink(this.io, this.source, sink, () => sink.state.items as X[]);
   }
+
+  // ------------------------------------------------------------ sinks
 
   /** Calls f on every element. A side effect: pinned until `unpin()`. */
   each(f: (x: X) => void): Sink<void> {
@@ -134,13 +314,94 @@ export class Chain<X> {
     return new Sink(this.io, this.source, sink, () => undefined);
   }
 
+  /** Writes to any writer (see processes/sinks/writers.ts). */
+  write(writer: Writer, options?: { highWater?: number }): Sink<number> {
+    const o = attach(this.pipe<never>(output, { writer, highWater: highWater(writer, options) }).tail);
+    return new Sink(this.io, this.source, o, () => o.state.written as number);
+  }
+
+  /** Writes to a file (bytes). */
+  toFile(path: string, options?: { highWater?: number }): Sink<number> {
+    return this.write(fileWriter(path), options);
+  }
+
+  /** Writes to a Node Writable, with its backpressure; `end: false` leaves it open. */
+  toWritable(writable: Writable, options: { highWater?: number; end?: boolean } = {}): Sink<number> {
+    return this.write(nodeWriter(writable, { end: options.end }), options);
+  }
+
+  /** Writes to a Web WritableStream. */
+  toWeb(stream: WritableStream<unknown>, options: { highWater?: number; bytes?: boolean } = {}): Sink<number> {
+    return this.write(webWriter(stream, { bytes: options.bytes }), options);
+  }
+
+  /** Writes to standard output (a core service); an early close ends the run cleanly. */
+  toStdout(options?: { highWater?: number }): Sink<number> {
+    let o = this.io.serviceNamed('stdout');
+    if (!o || (o.state.finishing as boolean)) {
+      const writer = stdoutWriter();
+      o = this.io.service('stdout', attach(new Process(this.io, output, { writer, highWater: highWater(writer, options) }), { pin: false }));
+    }
+    this.tail.connect('out', o, 'in');
+    const sink = o;
+    return new Sink(this.io, this.source, sink, () => sink.state.written as number);
+  }
+
+  /** `for await (const x of chain)`: values, or Uint8Array chunks for byte chains. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<X> {
+    return iterator<X>(this.pipe<never>(iterate, { capacity: CAPACITY }).tail);
+  }
+
+  /** A Node Readable fed by the chain (bytes unless `objectMode`). */
+  toReadable(options: { objectMode?: boolean } = {}): Readable {
+    const it = this.pipe<never>(iterate, { capacity: options.objectMode ? CAPACITY : BYTE_CAPACITY }).tail;
+    return Readable.from(iterator(it), { objectMode: options.objectMode ?? false });
+  }
+
+  /** A Web ReadableStream fed by the chain. */
+  toReadableStream(): ReadableStream<X> {
+    const it = iterator<X>(this.pipe<never>(iterate, { capacity: CAPACITY }).tail);
+    return new ReadableStream<X>({
+      async pull(controller) {
+        const { value, done } = await it.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        await it.return?.();
+      },
+    });
+  }
+
+  // ------------------------------------------------------------ seeing it
+
   /** The fused source of the flow that pushes from the source. */
   explain(): string {
     return explain(this.source, 'out>');
   }
+
+  /** The topology of the processes connected to this chain. */
+  graph(): Graph {
+    return componentOf(this.tail);
+  }
 }
 
-export class Sink<R> {
+/** What a chain ends in: one value, given by run() (array sources) or completion() (any source). */
+export interface Result<R> {
+  /** The process that holds the value. */
+  readonly process: Process;
+  /** Pushes everything the array sources upstream have; returns the value. */
+  run(): R;
+  /** Starts the run (once) and resolves with the value when the input has ended. */
+  completion(): Promise<R>;
+  /** The value so far (final once `done`). */
+  readonly value: R;
+  /** True once the input has ended. */
+  readonly done: boolean;
+}
+
+/** The end of a chain: a process that keeps its result (collect, reduce, each, the writers). */
+export class Sink<R> implements Result<R> {
   constructor(
     readonly io: IO,
     readonly source: Process,
@@ -158,6 +419,11 @@ export class Sink<R> {
     return this.result();
   }
 
+  /** Starts the run (once) and resolves with the result when the sink has finished. */
+  completion(): Promise<R> {
+    return Run.of(this.process, this.result).start();
+  }
+
   get value(): R {
     return this.result();
   }
@@ -173,6 +439,52 @@ export class Sink<R> {
   explain(): string {
     return explain(this.source, 'out>');
   }
+
+  /** The topology of the processes connected to this sink. */
+  graph(): Graph {
+    return componentOf(this.process);
+  }
+}
+
+/**
+ * A reducer that emits its value (fold, count, sum): a Result, and a Chain of
+ * that one value, which any step may follow.
+ */
+export class Reduction<R> extends Chain<R> implements Result<R> {
+  /** The same answers as a Sink of the process would give: one implementation of run and completion. */
+  private readonly ending: Sink<R>;
+
+  constructor(io: IO, source: Process, readonly process: Process, result: () => R) {
+    super(io, source, process);
+    this.ending = new Sink(io, source, process, result);
+  }
+
+  run(): R {
+    return this.ending.run();
+  }
+
+  completion(): Promise<R> {
+    return this.ending.completion();
+  }
+
+  get value(): R {
+    return this.ending.value;
+  }
+
+  get done(): boolean {
+    return this.ending.done;
+  }
+}
+
+// Functions are passed as they are (grep's snippet tests truthiness itself): a
+// wrapper made per chain would give the shared fused code a new callee every time.
+function predicate<X>(p: Predicate<X>): (x: X) => unknown {
+  if (p instanceof RegExp) {
+    // A fresh non-global copy: a /g regex would carry lastIndex from one element to the next.
+    const re = new RegExp(p.source, p.flags.replace(/[gy]/g, ''));
+    return (x) => re.test(String(x));
+  }
+  return fn(p, 'grep');
 }
 
 function fn<F>(f: F, step: string): F {
@@ -180,23 +492,15 @@ function fn<F>(f: F, step: string): F {
   return f;
 }
 
-function count(n: number, step: string): number {
+function natural(n: number, step: string): number {
   if (typeof n !== 'number' || !(n >= 0) || !Number.isFinite(n) && n !== Infinity) {
     throw new TypeError(`${step}: expected a count >= 0, got ${String(n)}`);
   }
   return Math.floor(n);
 }
 
-declare module '../engine/io.js' {
-  interface IO {
-    /** A chain whose source is the array (or any iterable, read into an array). */
-    from<X>(xs: Iterable<X>): Chain<X>;
-  }
+function highWater(writer: Writer, options: { highWater?: number } = {}): number {
+  const n = options.highWater ?? (writer.bytes ? HIGH_WATER : CAPACITY);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`highWater must be a positive integer, got ${n}`);
+  return n;
 }
-
-IO.prototype.from = function from_<X>(this: IO, xs: Iterable<X>): Chain<X> {
-  const array = Array.isArray(xs) ? xs : [...xs];
-  // The process is made when the chain is first used: io.merge of untouched
-  // array chains reads their arrays instead (see processes/sources/from-arrays.ts).
-  return new Chain<X>(this, () => new Process(this, from, { xs: array }), undefined, 'out', array);
-};

@@ -30,7 +30,6 @@
 // the run like 'abort'; call onError('realm') again after a barrier.
 import type { Elements } from '../engine/flowable.js';
 import { admitWith, chunk, define, each, jit, jitAdmit, type Definition } from '../engine/definition.js';
-import type { IO } from '../engine/io.js';
 import { RETRY_BUDGET_FIELD, RetryBudgetError, UserCodeError, retryBudget, yieldToEventLoop } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
 import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../realm/engine.js';
@@ -42,7 +41,7 @@ import type { Tuple } from '../realm/pattern.js';
 import { applyRules, flattenRules, take, type Rule, type RuleList } from '../realm/vassal.js';
 import { runOf, upstream, type Run } from '../engine/run.js';
 import { code } from '../codegen/code.js';
-import { Chain } from './chain.js';
+import type { Chain } from './chain.js';
 import { each as eachDef } from '../processes/sinks/each.js';
 import { fold } from '../processes/sinks/fold.js';
 import { grep } from '../processes/elements/grep.js';
@@ -50,6 +49,7 @@ import { guardRealmStepsWith, setPolicy } from './guarded.js';
 import { map } from '../processes/elements/map.js';
 import { reduce } from '../processes/sinks/reduce.js';
 import { scan } from '../processes/elements/scan.js';
+import type { IO } from './io.js';
 import type { Port, Serve } from '../net/endpoints.js';
 import type { TcpConnectOptions, TcpServer, TcpServerOptions } from '../net/tcp.js';
 
@@ -297,23 +297,15 @@ export function supervise<X>(chain: Chain<X>): Chain<X> {
 
 // ---------------------------------------------------------------- chains in realms
 
-declare module './chain.js' {
-  interface Chain<X> {
-    /**
-     * Places the chain's processes, and the steps added after this call, in
-     * `realm`; a name makes a child realm of the realm the source lives in,
-     * which stops once those processes have finished.
-     */
-    within(realm: Realm | string): Chain<X>;
-  }
-}
-
-Chain.prototype.within = function within<X>(this: Chain<X>, realm: Realm | string): Chain<X> {
+/**
+ * chain.within(realm): places the chain's processes, and the steps added after
+ * it, in `realm`; a name makes a child realm of the realm the source lives in.
+ */
+export function within(chain: Chain<unknown>, realm: Realm | string): void {
   // A realm made here lives as long as the processes placed in it.
-  const target = typeof realm === 'string' ? madeForProcesses(this.source.realm.child({ name: realm })) : realm;
-  for (const p of upstream(this.tail)) placeIn(p, target);
-  return this;
-};
+  const target = typeof realm === 'string' ? madeForProcesses(chain.source.realm.child({ name: realm })) : realm;
+  for (const p of upstream(chain.tail)) placeIn(p, target);
+}
 
 // ---------------------------------------------------------------- sandboxes
 

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { Bench } from 'tinybench';
 import * as rx from 'rxjs';
-import { IO } from '../engine/index.js';
+import { IO } from '../index.js';
 import { World, _, type Realm } from '../realm/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -10,12 +10,11 @@
 import type { Readable, Writable } from 'node:stream';
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { IO } from '../engine/io.js';
+import { IO } from '../api/io.js';
 import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
 import { explain } from '../jit/explain.js';
 import { sampleChunks } from '../examples/sample.js';
-import '../api/chain-io.js';
 import type { Chain, Sink } from '../api/chain.js';
 import { count as countDef } from '../processes/sinks/count.js';
 import { fold as foldDef } from '../processes/sinks/fold.js';
@@ -82,7 +81,7 @@ export interface Streams {
 interface Built {
   /** Whether progress is shown. */
   progress: boolean;
-  io: IO;
+  io: Chain<unknown>['io'];
   source: Process;
   reader: Reader;
   sink: Sink<number>;

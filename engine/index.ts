@@ -1,4 +1,7 @@
-// The public API.
+// The engine's API: addresses, definitions and their rule builders, the
+// container, processes and the port lifecycle, the JIT's diagnostics and the
+// seeded scheduler. It imports nothing from processes/ or above; the package entry
+// (index.ts) adds the processes, the chaining API, ports, TCP and realms.
 export * from './address.js';
 export { Definition, DefinitionError, define, each, chunk, admitWith, jit, jitAdmit } from './definition.js';
 export { code, literal, Name, Code } from '../codegen/code.js';
@@ -11,8 +14,5 @@ export { CompileError, clearShapeCache } from '../jit/compile.js';
 export { explain } from '../jit/explain.js';
 export { FlowError } from '../jit/runtime.js';
 export { stats, snapshot, since } from '../jit/stats.js';
-export * from '../processes/index.js';
-// Every process definition, by name, including those whose names the rule builders use (each, union).
-export * as processes from '../processes/index.js';
 // The port lifecycle (connect, close, move, waits) as one namespace: its verbs are too generic to export flat.
 export * as ports from './ports.js';

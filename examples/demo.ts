@@ -1,6 +1,6 @@
 // The demo behind `npm start`: builds a chain over built-in data, runs it,
 // prints the result and the one fused function the chain compiled to.
-import { IO } from '../engine/index.js';
+import { IO } from '../index.js';
 
 const io = new IO();
 

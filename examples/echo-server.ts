@@ -5,8 +5,7 @@
 //   npm run build && node dist/examples/echo-server.js 7007
 //   printf 'hello\n' | nc -N 127.0.0.1 7007
 import { pathToFileURL } from 'node:url';
-import { IO } from '../engine/io.js';
-import '../processes/index.js';
+import { IO } from '../index.js';
 import { tcpServer, type TcpServer } from '../net/tcp.js';
 
 export function echoServer(io: IO, port = 0): Promise<TcpServer> {

@@ -5,8 +5,7 @@
 //   npm run build && node dist/examples/line-server.js 7008
 //   printf 'hello\nworld\n' | nc -N 127.0.0.1 7008
 import { pathToFileURL } from 'node:url';
-import { IO } from '../engine/io.js';
-import '../processes/index.js';
+import { IO } from '../index.js';
 import type { Chain } from '../api/chain.js';
 import { tcpServer, type TcpServer } from '../net/tcp.js';
 

@@ -1,5 +1,5 @@
 // The README's example, run by test/examples.test.ts so the README cannot drift.
-import { IO } from '../engine/index.js';
+import { IO } from '../index.js';
 
 export function readmeExample(): { total: number; again: number } {
   const io = new IO();

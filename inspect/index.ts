@@ -5,8 +5,7 @@
 // more than this file and graph.ts.
 import { writeFile } from 'node:fs/promises';
 import { IO } from '../engine/io.js';
-import { Chain, Sink } from '../api/chain.js';
-import { componentOf, graphOf, type Graph } from './graph.js';
+import { graphOf, type Graph } from './graph.js';
 import type { Inspector, InspectOptions } from './server.js';
 
 export type { Graph, GraphChain, GraphConnection, GraphHost, GraphPort, GraphProcess } from './graph.js';
@@ -47,8 +46,8 @@ export async function inspect(io: IO, options: InspectOptions = {}): Promise<Ins
  * pipeline, or the whole container) to PATH (.svg or .dot). Call it after the
  * pipeline is built and has run, so that its fused chains are drawn.
  */
-export async function graphFlag(target: IO | Sink<unknown> | Chain<unknown>, path: string): Promise<void> {
-  await writeGraph(target instanceof IO ? graphOf(target) : componentOf(target instanceof Sink ? target.process : target.tail), path);
+export async function graphFlag(target: IO | { graph(): Graph }, path: string): Promise<void> {
+  await writeGraph(target instanceof IO ? graphOf(target) : target.graph(), path);
 }
 
 /**
@@ -69,41 +68,3 @@ export function inspectPort(value: string | true | undefined): number {
   if (!/^\d{1,5}$/.test(value) || port > 65535) throw new TypeError(`--inspect=${value}: expected a port number from 0 to 65535`);
   return port;
 }
-
-// ------------------------------------------------------------ on the chaining API
-
-declare module '../engine/io.js' {
-  interface IO {
-    /** The topology of every live process: processes, ports, connections, fused chains, hosts. */
-    graph(): Graph;
-    /** Serves a live, read-only page about this container (127.0.0.1, a random token in the URL). */
-    inspect(options?: InspectOptions): Promise<Inspector>;
-  }
-}
-
-declare module '../api/chain.js' {
-  interface Chain<X> { // eslint-disable-line @typescript-eslint/no-unused-vars -- a merged declaration repeats the type parameters
-    /** The topology of the processes connected to this chain. */
-    graph(): Graph;
-  }
-  interface Sink<R> { // eslint-disable-line @typescript-eslint/no-unused-vars -- a merged declaration repeats the type parameters
-    /** The topology of the processes connected to this sink. */
-    graph(): Graph;
-  }
-}
-
-IO.prototype.graph = function graph(this: IO): Graph {
-  return graphOf(this);
-};
-
-IO.prototype.inspect = function inspect_(this: IO, options?: InspectOptions): Promise<Inspector> {
-  return inspect(this, options);
-};
-
-Chain.prototype.graph = function graph(this: Chain<unknown>): Graph {
-  return componentOf(this.tail);
-};
-
-Sink.prototype.graph = function graph(this: Sink<unknown>): Graph {
-  return componentOf(this.process);
-};

@@ -1,7 +1,6 @@
-// Every registered process, and the chaining API that attaches `from` to IO.
+// Every registered process.
 export { buffer, buffered, drain } from './topology/buffer.js';
 export { cat } from './elements/cat.js';
-export { Chain, Sink } from '../api/chain.js';
 export { collect } from './sinks/collect.js';
 export { drop } from './elements/drop.js';
 export { each } from './sinks/each.js';
@@ -31,8 +30,6 @@ export { tr } from './bytes/tr.js';
 export { mapBytes } from './bytes/map-bytes.js';
 export * from './sources/readers.js';
 export * from './sinks/writers.js';
-// The IO chaining API installs itself on IO, Chain and Sink when imported.
-export * from '../api/chain-io.js';
 export { UserCodeError, SKIP, checkPolicy, type ErrorPolicy, type ErrorReporter } from '../engine/policy.js';
 export { ByteAccount, bytesHeld } from '../engine/bytes.js';
 export { Run, registerDriver, finishesWhen, aborted } from '../engine/run.js';
@@ -42,9 +39,3 @@ export { router } from './topology/router.js';
 export { zip } from './topology/zip.js';
 export { flatMap } from './elements/flat-map.js';
 export { fromArrays } from './sources/from-arrays.js';
-import '../api/chain-multiport.js';
-// Ports you can hold, the server pattern, and TCP.
-export { Port, serve, Acceptor, endpoint, relay, type Serve, type ServeOptions, type Pipeline, type PortState } from '../net/endpoints.js';
-export { tcpServer, tcpConnect, TcpServer, TimeoutError, socket, type TcpServerOptions, type TcpConnectOptions } from '../net/tcp.js';
-// Realms in the engine: supervised chains (onError('realm')) and sandboxed IO.
-export { sandbox, readOnlyIO, supervise, gate, type SandboxIO, type SandboxOptions } from '../api/realm.js';

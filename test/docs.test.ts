@@ -1,7 +1,7 @@
 // The examples in docs/multiport.md print what the comments beside them say.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IO } from '../engine/index.js';
+import { IO } from '../index.js';
 
 describe('docs/multiport.md', () => {
   it('its examples give the results written beside them', () => {

@@ -68,11 +68,26 @@ describe('the installable package', () => {
 
   it('type-checks a consumer against the shipped declarations', () => {
     writeFileSync(join(app, 'use.ts'), [
-      "import { IO, type Chain } from 'pushback-ts';",
+      "import { IO, Port, Scheduler, World, UserCodeError, CapabilityError, sandbox, readOnlyIO, tcpServer, processes, type Chain, type Sink, type Realm, type TcpServer } from 'pushback-ts';",
       'const io = new IO();',
       'const evens: Chain<number> = io.from([1, 2, 3]).grep((x: number) => x % 2 === 0);',
       'const n: number = evens.map((x: number) => x + 1).reduce((a: number, x: number) => a + x, 0).run();',
-      'export { n };',
+      // Every step is a member: no import for its side effect.
+      "const lines: Chain<string> = io.file('x.txt').lines().grep(/ERROR/).take(10);",
+      'const [a, b] = io.from([1, 2]).tee();',
+      'const merged: Chain<number> = io.merge(a, b);',
+      "const zipped: Chain<[number, string]> = io.zip(io.from([1]), io.from(['a']));",
+      'const written: Sink<number> = lines.unlines().toStdout();',
+      // Ports, the server pattern, realms, sandboxes, the seeded scheduler and errors, typed.
+      'const listening: Port = Port.listen(io);',
+      'const server: Promise<TcpServer> = tcpServer(io, { pipe: (c) => c.map((x) => x) });',
+      'const realm: Realm = new World();',
+      'const boxed = sandbox(io, readOnlyIO);',
+      'const boxedLines: Chain<string> = boxed.file("x.txt").lines();',
+      'const seed: number | undefined = new Scheduler({ seed: 7 }).seed;',
+      'const isUserCodeError: boolean = new Error() instanceof UserCodeError || new Error() instanceof CapabilityError;',
+      "const mapName: string = processes.map.name;",
+      'export { n, merged, zipped, written, listening, server, realm, boxedLines, seed, isUserCodeError, mapName };',
     ].join('\n'));
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')] },

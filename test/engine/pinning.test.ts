@@ -3,9 +3,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
-import '../../api/chain.js';
 import { from, pump } from '../../processes/sources/from.js';
 import { Chain } from '../../api/chain.js';
 

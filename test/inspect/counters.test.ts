@@ -1,8 +1,7 @@
 // Counting is per chunk, at entry calls, and only while an inspector is attached.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { entryHooks } from '../../jit/entry.js';
-import '../../api/chain.js';
 import { attachCounters, countersOf, isCounted } from '../../inspect/counters.js';
 
 const ints = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IO } from '../../engine/io.js';
-import '../../api/chain.js';
+import { IO } from '../../index.js';
 import { graphFlag, graphFormat, inspectFlag, inspectPort } from '../../inspect/index.js';
 
 describe('--graph', { timeout: 60_000 }, () => {

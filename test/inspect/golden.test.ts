@@ -2,9 +2,7 @@
 // the writers shows up as a reviewable diff in test/inspect/golden/. Chain ids
 // (entry ids, which depend on test order) are numbered in order of appearance.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
-import '../../api/chain.js';
-import '../../api/chain-multiport.js';
+import { IO } from '../../index.js';
 import { renderGraph, type Graph } from '../../inspect/index.js';
 
 /** The same graph with chain ids replaced by 1, 2, ... in order of appearance. */

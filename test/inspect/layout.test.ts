@@ -1,7 +1,6 @@
 // The layout runs in a worker thread: the pipeline it draws keeps running.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
-import '../../api/chain.js';
+import { IO } from '../../index.js';
 import { graphOf } from '../../inspect/graph.js';
 import { layout } from '../../inspect/layout.js';
 

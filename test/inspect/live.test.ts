@@ -1,9 +1,7 @@
 // What the live page is sent besides the picture: ended ports with their
 // reason, queue fill, realms, JIT counters.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
-import '../../api/chain.js';
-import '../../api/chain-io.js';
+import { IO } from '../../index.js';
 import { pump } from '../../processes/sources/from.js';
 import { Watch } from '../../inspect/live.js';
 

@@ -1,8 +1,7 @@
 // The inspector's server: the token, where it binds, what it serves.
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { IO } from '../../engine/io.js';
-import '../../api/chain.js';
+import { IO } from '../../index.js';
 import '../../inspect/index.js';
 import type { Inspector } from '../../inspect/index.js';
 

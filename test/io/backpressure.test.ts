@@ -4,8 +4,7 @@
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { bytesHeld } from '../../engine/bytes.js';
-import { IO } from '../../engine/io.js';
-import '../../api/chain-io.js';
+import { IO } from '../../index.js';
 import { CHUNK_SIZE } from '../../processes/sources/input.js';
 import { HIGH_WATER } from '../../processes/sinks/output.js';
 import { counted, SlowWriter, textChunks } from './helpers.js';

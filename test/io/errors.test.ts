@@ -3,9 +3,8 @@
 // the run with nothing lost or duplicated before the failing element; skip and
 // retry are explicit. The tests count every element.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { UserCodeError } from '../../engine/policy.js';
-import '../../api/chain-io.js';
 import { SlowWriter } from './helpers.js';
 
 function numbers(n: number): string {

@@ -1,10 +1,9 @@
 // The framing and record processes against their plain references, fused and
 // interpreted, on generated inputs in random chunkings.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
 import { SKIP } from '../../engine/policy.js';
-import '../../api/chain-io.js';
 import * as count from '../../processes/sinks/count.js';
 import * as fields from '../../processes/elements/fields.js';
 import * as filterMap from '../../processes/elements/filter-map.js';

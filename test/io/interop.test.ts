@@ -4,8 +4,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { bytesHeld } from '../../engine/bytes.js';
-import { IO } from '../../engine/io.js';
-import '../../api/chain-io.js';
+import { IO } from '../../index.js';
 import { counted } from './helpers.js';
 
 describe('for await', () => {

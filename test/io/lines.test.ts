@@ -4,11 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { bytesHeld } from '../../engine/bytes.js';
 import { Flowable } from '../../engine/flowable.js';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
 import { buffer } from '../../processes/topology/buffer.js';
 import { cat } from '../../processes/elements/cat.js';
-import '../../api/chain-io.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { lines, reference } from '../../processes/bytes/lines.js';
 import { cut, int, rng } from './helpers.js';

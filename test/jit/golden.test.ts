@@ -2,9 +2,8 @@
 // a reviewable diff in test/jit/golden/*.js. Chain ids are replaced by N so the
 // files do not depend on test order.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { explain } from '../../jit/explain.js';
-import '../../api/chain.js';
 import type { Sink } from '../../api/chain.js';
 
 function golden(sink: Sink<unknown>, kind: 'flow' | 'admittance' = 'flow'): string {

@@ -5,10 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { define, DefinitionError, jit } from '../../engine/definition.js';
 import { Flowable } from '../../engine/flowable.js';
 import { code } from '../../codegen/code.js';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
 import { explain } from '../../jit/explain.js';
-import '../../api/chain.js';
 import { collect } from '../../processes/sinks/collect.js';
 
 const payloads = ['*/ throw 1; /*', '"; throw 1; "', "'; throw 1; '", '`${(() => { throw 1 })()}`', '\u2028throw 1', '${globalThis.x = 1}', '\\', '</script>'];

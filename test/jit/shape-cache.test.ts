@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { since, snapshot } from '../../jit/stats.js';
-import '../../api/chain.js';
 
 describe('the shape cache', () => {
   it('compiles 1,000 identical pipelines once, each bound to its own state', () => {

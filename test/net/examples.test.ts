@@ -2,7 +2,7 @@
 // guide shows their code.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { echoServer } from '../../examples/echo-server.js';
 import { lineServer } from '../../examples/line-server.js';
 import '../../processes/index.js';

@@ -4,8 +4,7 @@
 // once per instance, not once per connection. Faults drop the instance. Every
 // wait is on an event (a reply, a socket closing), never on a clock.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
-import '../../processes/index.js';
+import { IO } from '../../api/io.js';
 import type { Chain } from '../../api/chain.js';
 import { tcpServer } from '../../net/tcp.js';
 import { ask, client, closeAll, until } from '../regressions/tcp-helpers.js';

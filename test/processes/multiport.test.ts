@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
 import { CompileError } from '../../jit/compile.js';
 import { since, snapshot } from '../../jit/stats.js';
 import { buffer, buffered } from '../../processes/topology/buffer.js';
-import '../../api/chain.js';
-import '../../api/chain-multiport.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { copy } from '../../processes/topology/copy.js';
 import { from, pumpOnce } from '../../processes/sources/from.js';

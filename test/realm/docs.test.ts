@@ -2,15 +2,13 @@
 // ```text block that follows it, so the guide cannot drift from the code.
 import { describe, expect, test } from 'vitest';
 import { docExamples, runDocExample } from '../support/doc-examples.js';
-import * as engine from '../../engine/index.js';
+import * as entry from '../../index.js';
 import * as realm from '../../realm/index.js';
-import * as realmProcesses from '../../api/realm.js';
 
 /** The modules the examples may import, by the path they use (relative to examples/). */
 const modules: Record<string, unknown> = {
   '../realm/index.js': realm,
-  '../engine/index.js': engine,
-  '../api/realm.js': realmProcesses,
+  '../index.js': entry,
 };
 
 const examples = docExamples(new URL('../../docs/realms.md', import.meta.url));

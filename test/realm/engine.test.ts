@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { aborted, collect, IO, map, Process, UserCodeError } from '../../engine/index.js';
+import { aborted, collect, IO, map, Process, UserCodeError } from '../../index.js';
 import { engineHooks } from '../../realm/placement.js';
 import {
   CapabilityError,
@@ -397,7 +397,7 @@ describe('a sandbox holds a vassal of the IO container', () => {
     expect(() => box.tcpConnect({ port: 9 })).toThrow("plugin: capability 'tcpConnect' is not granted");
     expect(() => box.tcpServer(() => undefined)).toThrow("plugin: capability 'tcpServer' is not granted");
     // What it is handed out is wrapped the same way: the container behind a chain, a process.
-    expect(() => chain.io.from([1]).collect().source.io.pin(chain.source)).toThrow("plugin: capability 'pin' is not granted");
+    expect(() => (chain.io as IO).from([1]).collect().source.io.pin(chain.source)).toThrow("plugin: capability 'pin' is not granted");
     expect(() => new Process(box, collect)).toThrow("plugin: capability 'add' is not granted");
     expect(() => {
       (box as unknown as { fuse: boolean }).fuse = false;

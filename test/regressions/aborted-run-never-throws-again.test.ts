@@ -5,7 +5,7 @@
 // drain (after its output was writable again) met a throwing step. An aborted
 // run rejects once with its first error and never throws again.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import '../../processes/index.js';
 
 let escaped: unknown[] = [];

@@ -118,7 +118,7 @@ describe('reply(promise) waits for the value too', () => {
 
 describe('an asynchronous supervisor in the engine', () => {
   test("an async #error handler's answer is the decision", async () => {
-    const { IO } = await import('../../engine/index.js');
+    const { IO } = await import('../../index.js');
     const io = new IO();
     io.realm.on('error', async () => {
       await tick();
@@ -132,7 +132,7 @@ describe('an asynchronous supervisor in the engine', () => {
   });
 
   test('a rejecting #error handler fails the run (as no answer would), and the process lives on', async () => {
-    const { IO } = await import('../../engine/index.js');
+    const { IO } = await import('../../index.js');
     const warnings: string[] = [];
     const onWarning = (w: Error) => void warnings.push(w.message);
     process.on('warning', onWarning);

@@ -3,7 +3,7 @@
 // clean end (a route's branches the same). A branch that ends stops receiving and holds nobody back; the
 // others go on; the source stops only once every branch has ended.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import '../../processes/index.js';
 
 const range = (n: number, at = 1) => Array.from({ length: n }, (_, i) => at + i);

@@ -3,11 +3,10 @@
 // proclamation. The reason (`end`, `error` with the error, `reset`) now travels
 // with the end of stream, through the processes it passes, and into `$ended`.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { errorEnd, resetEnd, type EndReason } from '../../engine/ports.js';
 import { Process } from '../../engine/process.js';
 import { World, _, type Match } from '../../realm/index.js';
-import '../../api/chain-io.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { map } from '../../processes/elements/map.js';
 

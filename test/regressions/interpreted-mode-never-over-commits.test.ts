@@ -3,7 +3,7 @@
 // is now found on the topology in both modes: both mend it the same way, and
 // a strict container refuses it in both with the same error.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { CompileError } from '../../jit/compile.js';
 import '../../processes/index.js';
 

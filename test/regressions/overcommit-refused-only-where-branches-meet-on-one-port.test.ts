@@ -7,7 +7,7 @@
 // A zip after a tee must then stay honest: it queues no more than its output
 // admits, so a take after it gets exactly what it asked for.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { CompileError } from '../../jit/compile.js';
 import '../../processes/index.js';
 

@@ -4,7 +4,7 @@
 // yield to the event loop, and after the realm's retry budget the decision
 // becomes 'abort' with an error that says so.
 import { describe, expect, test } from 'vitest';
-import { IO, UserCodeError } from '../../engine/index.js';
+import { IO, UserCodeError } from '../../index.js';
 import { RetryBudgetError } from '../../engine/policy.js';
 import { World } from '../../realm/index.js';
 

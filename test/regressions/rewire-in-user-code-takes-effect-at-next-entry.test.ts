@@ -5,7 +5,7 @@
 // Both modes now agree: the rest of the flow goes where it was going, the next
 // flow goes the new way.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from, pump, pumpOnce, PUMP_CHUNK } from '../../processes/sources/from.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { IO, Process } from '../../engine/index.js';
+import { IO, Process } from '../../index.js';
 import { attenuate, CapabilityError, Realm, take } from '../../realm/index.js';
 import { Chain } from '../../api/chain.js';
 import { readOnlyIO, sandbox } from '../../api/realm.js';

@@ -1,7 +1,7 @@
 // Regression: the seeded scheduler was not exported from the package entry,
 // so users could not shuffle the lifecycle of their own servers in tests.
 import { describe, expect, it } from 'vitest';
-import { IO, Port, Scheduler, ports } from '../../engine/index.js';
+import { IO, Port, Scheduler, ports } from '../../index.js';
 
 describe('the package entry', () => {
   it('exports the seeded scheduler, which drives a server pattern the same way for the same seed', async () => {

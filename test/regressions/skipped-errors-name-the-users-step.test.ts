@@ -3,7 +3,7 @@
 // named `filterMap#N`, a process the user never wrote. Every step carried out by
 // another class is named as the user wrote it.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import type { UserCodeError } from '../../engine/policy.js';
 import '../../processes/index.js';
 

@@ -3,7 +3,7 @@
 // completion() never settled (also from an async source). A limit of 0 ends
 // the stream at once, in fused and interpreted mode, as RxJS's take(0) does.
 import { describe, expect, it } from 'vitest';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
 import '../../processes/index.js';
 import { collect } from '../../processes/sinks/collect.js';

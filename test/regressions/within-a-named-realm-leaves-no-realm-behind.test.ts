@@ -3,7 +3,7 @@
 // server). A realm made by `within(name)` now lives as long as the processes
 // placed in it: when they have all finished, completely or not, it stops.
 import { describe, expect, test } from 'vitest';
-import { IO } from '../../engine/index.js';
+import { IO } from '../../index.js';
 import { World } from '../../realm/index.js';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
