@@ -1,0 +1,30 @@
+// The Freezer in snapshot mode: `io.snapshot(file)` writes every process of a
+// container to one file; `IO.restore(file)` rebuilds the graph and resumes it
+// (docs/freezer.md). Importing this module installs both on IO.
+import { IO } from '../engine/io.js';
+import { restore, type Restored, type RestoreOptions } from './restore.js';
+import { snapshot, type SnapshotReport } from './snapshot.js';
+
+declare module '../engine/io.js' {
+  interface IO {
+    /** Writes a snapshot of every process once no flow is in progress (see docs/freezer.md). */
+    snapshot(file: string): Promise<SnapshotReport>;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace IO {
+    /** Rebuilds the graph a snapshot holds, in a new container, and resumes it. */
+    function restore(file: string, options?: RestoreOptions): Promise<Restored>;
+  }
+}
+
+IO.prototype.snapshot = function snapshot_(this: IO, file: string): Promise<SnapshotReport> {
+  return snapshot(this, file);
+};
+
+(IO as unknown as { restore: typeof restore }).restore = restore;
+
+export { snapshot, snapshotBytes, type SnapshotReport } from './snapshot.js';
+export { restore, Restored, RestoreError, type RestoreOptions } from './restore.js';
+export { SnapshotFileError, SNAPSHOT_FORMAT_VERSION, OLDEST_READABLE_VERSION, type SnapshotHeader, type DefinitionProvenance } from './format.js';
+export { NotRestoredError } from './devices.js';
+export type { SnapshotNote, FrozenGraph, FrozenProcess, FrozenParam } from './graph.js';
