@@ -9,8 +9,8 @@
 // snapshot was taken is read again), and `written` of an output counts what
 // the device confirmed (the snapshot waits until nothing is unconfirmed: see
 // quiesce.ts).
-import { createWriteStream, statSync } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
+import { createWriteStream, statSync, truncateSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { markFresh } from '../engine/bytes.js';
 import type { Reader } from '../processes/sources/readers.js';
 import { nodeWriter, type Writer } from '../processes/sinks/writers.js';
@@ -98,13 +98,18 @@ function fileReaderAt(path: string, offset: number, size: number): Reader {
   };
 }
 
+/** A writer checked and ready to be opened: opening it cuts the file (after every check of the restore passed). */
+export interface PendingWriter {
+  open(): Writer;
+}
+
 /**
- * Opens the file again for writing from its offset. What it holds past the
- * offset was written after the snapshot and is cut (it is written again). A
- * file shorter than the offset lost what the snapshot counts as written: that
- * is an error, not a quiet gap.
+ * Checks that the file can be written again from its offset. What it holds
+ * past the offset was written after the snapshot and is cut when the writer
+ * is opened (it is written again). A file shorter than the offset lost what
+ * the snapshot counts as written: that is an error, not a quiet gap.
  */
-export async function rehydrateWriter(param: Extract<FrozenParam, { kind: 'file-writer' }>): Promise<Writer | NotRestoredError> {
+export async function rehydrateWriter(param: Extract<FrozenParam, { kind: 'file-writer' }>): Promise<PendingWriter | NotRestoredError> {
   const { path, offset } = param;
   let now;
   try {
@@ -116,6 +121,10 @@ export async function rehydrateWriter(param: Extract<FrozenParam, { kind: 'file-
   if (now.size < offset) {
     return new NotRestoredError(`cannot reopen ${path} for writing: it holds ${now.size} bytes, fewer than the ${offset} written when the snapshot was taken`);
   }
-  if (now.size > offset) await truncate(path, offset);
-  return { ...nodeWriter(createWriteStream(path, { flags: 'r+', start: offset }), { name: path }), path };
+  return {
+    open() {
+      if (now.size > offset) truncateSync(path, offset);
+      return { ...nodeWriter(createWriteStream(path, { flags: 'r+', start: offset }), { name: path }), path };
+    },
+  };
 }

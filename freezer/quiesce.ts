@@ -41,8 +41,13 @@ function hold(io: IO): Held[] {
   return held;
 }
 
-function release(held: readonly Held[]): void {
+/** Takes the hold back out of the outputs' state (synchronously: nothing can flow before the freeze). */
+function unhold(held: readonly Held[]): void {
   for (const { process: o, amount } of held) o.state.queued = (o.state.queued as number) - amount;
+}
+
+/** Lets the sources upstream of the outputs go on. */
+function wake(held: readonly Held[]): void {
   for (const { process: o } of held) {
     if (!o.inContainer) continue;
     // An input that ended during the hold could not finish the output (it still
@@ -62,12 +67,17 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 export async function whenQuiet<T>(io: IO, freeze: () => T): Promise<T> {
   await Promise.resolve();
   const held = hold(io);
+  let holding = true;
   try {
     // Write confirmations arrive as the device's callbacks, one turn of the
     // event loop at a time; the output offers no event for "all confirmed".
     while (held.some(({ process: o, amount }) => o.inContainer && o.state.closed !== true && unconfirmed(o, amount) > 0)) await nextTurn();
+    // The frozen state must not contain the hold; nothing runs between these two calls.
+    unhold(held);
+    holding = false;
     return freeze();
   } finally {
-    release(held);
+    if (holding) unhold(held);
+    wake(held);
   }
 }

@@ -12,7 +12,7 @@ import { Process } from '../engine/process.js';
 import { Run } from '../engine/run.js';
 import type { Reader } from '../processes/sources/readers.js';
 import type { Writer } from '../processes/sinks/writers.js';
-import { NotRestoredError, rehydrateReader, rehydrateWriter } from './devices.js';
+import { NotRestoredError, rehydrateReader, rehydrateWriter, type PendingWriter } from './devices.js';
 import { builtinDefinition } from './definitions.js';
 import { readSnapshotFile, type SnapshotHeader } from './format.js';
 import { functionKey, reviveFunction } from './functions.js';
@@ -153,14 +153,21 @@ async function reviveParam(record: FrozenProcess, label: string, name: string, p
     }
     case 'file-reader':
       return rehydrateReader(param);
-    case 'file-writer':
-      return rehydrateWriter(param);
+    case 'file-writer': {
+      const pending = await rehydrateWriter(param);
+      return pending instanceof NotRestoredError ? pending : new Opening(pending);
+    }
     case 'gone':
       return new NotRestoredError(`${label}: ${param.what} was a local resource a snapshot cannot reopen`);
     default:
       missing.push(`${label} '${name}': a parameter of an unknown kind`);
       return undefined;
   }
+}
+
+/** A writer to open once every check has passed (opening it cuts its file). */
+class Opening {
+  constructor(readonly writer: PendingWriter) {}
 }
 
 /** A reader or writer that fails with `error` when used: its process ends its streams with that error. */
@@ -202,6 +209,7 @@ function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<st
       // with why, so the process ends its streams with the error when it runs.
       for (const [name, value] of Object.entries(params)) if (value instanceof NotRestoredError) params[name] = failingDevice(value);
     }
+    for (const [name, value] of Object.entries(params)) if (value instanceof Opening) params[name] = value.writer.open();
     const p = new Process(io, def, params);
     if (record.step !== undefined) p.nameStep(record.step);
     byIndex.set(record.index, p);
