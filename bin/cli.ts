@@ -390,6 +390,17 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     streams.stdout.write(USAGE);
     return 0;
   }
+  if (command.options.resume !== undefined || command.options.checkpoint !== undefined) {
+    // Checkpoints (bin/checkpoint.ts) need the process's own standard output: its file is cut on resume.
+    try {
+      if (!streams.services) throw new UsageError('--checkpoint and --resume need the process\'s own standard output');
+      if (command.options.resume !== undefined) command = await (await import('./checkpoint.js')).resumedCommand(command.options.resume);
+    } catch (error) {
+      if (!(error instanceof UsageError || error instanceof Error)) throw error;
+      say(error.message, error instanceof UsageError);
+      return 2;
+    }
+  }
   let compile: Compile | undefined;
   try {
     if (command.stages.some((s) => s.name === 'map' || s.name === 'filter')) compile = (await import('./expressions.js')).compileExpression;
@@ -442,7 +453,8 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     ? undefined
     : await (await import('../inspect/index.js')).inspectFlag(io, command.options.inspect, (line) => streams.stderr.write(`${printable(line)}\n`));
   try {
-    await built.sink.completion();
+    if (command.options.checkpoint === undefined) await built.sink.completion();
+    else await (await import('./checkpoint.js')).checkpointed(command, argv, built, (text) => say(text));
     return 0;
   } catch (error) {
     say(message(error, built.labels));

@@ -45,6 +45,8 @@ export interface SnapshotHeader {
   readonly definitions: readonly DefinitionProvenance[];
   /** How many processes the body holds. */
   readonly processes: number;
+  /** What the program that took the snapshot asked to keep with it (the command line's words, for the CLI). */
+  readonly application?: unknown;
 }
 
 /** A snapshot file that cannot be read: which file, and what is wrong with it. */
@@ -119,14 +121,17 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): DecodedSnapshot
 /**
  * Writes the file whole or not at all: into a temporary file beside it, then
  * renamed over it. A process killed while writing a checkpoint leaves the
- * previous checkpoint intact.
+ * previous checkpoint intact. The file is not synced to the disk: a snapshot
+ * survives its process being killed, not the machine losing power (the
+ * output files whose lengths it records are not synced either, so syncing
+ * the snapshot alone would promise nothing, and it cost seconds per
+ * checkpoint on a busy disk).
  */
 export async function writeSnapshotFile(file: string, bytes: Uint8Array): Promise<void> {
   const temporary = `${file}.${process.pid}.partial`;
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
   } catch (e) {
     await handle.close();
     await unlink(temporary).catch(() => undefined);

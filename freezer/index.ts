@@ -3,12 +3,12 @@
 // (docs/freezer.md). Importing this module installs both on IO.
 import { IO } from '../engine/io.js';
 import { restore, type Restored, type RestoreOptions } from './restore.js';
-import { snapshot, type SnapshotReport } from './snapshot.js';
+import { snapshot, type SnapshotOptions, type SnapshotReport } from './snapshot.js';
 
 declare module '../engine/io.js' {
   interface IO {
     /** Writes a snapshot of every process once no flow is in progress (see docs/freezer.md). */
-    snapshot(file: string): Promise<SnapshotReport>;
+    snapshot(file: string, options?: SnapshotOptions): Promise<SnapshotReport>;
   }
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace IO {
@@ -17,13 +17,14 @@ declare module '../engine/io.js' {
   }
 }
 
-IO.prototype.snapshot = function snapshot_(this: IO, file: string): Promise<SnapshotReport> {
-  return snapshot(this, file);
+IO.prototype.snapshot = function snapshot_(this: IO, file: string, options?: SnapshotOptions): Promise<SnapshotReport> {
+  return snapshot(this, file, options);
 };
 
 (IO as unknown as { restore: typeof restore }).restore = restore;
 
-export { snapshot, snapshotBytes, type SnapshotReport } from './snapshot.js';
+export { snapshot, snapshotBytes, type SnapshotOptions, type SnapshotReport } from './snapshot.js';
+export { readSnapshot } from './read.js';
 export { restore, Restored, RestoreError, type RestoreOptions } from './restore.js';
 export { SnapshotFileError, SNAPSHOT_FORMAT_VERSION, OLDEST_READABLE_VERSION, type SnapshotHeader, type DefinitionProvenance } from './format.js';
 export { NotRestoredError } from './devices.js';

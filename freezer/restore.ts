@@ -22,6 +22,12 @@ import { reattach, resume } from './resume.js';
 export interface RestoreOptions {
   /** Functions that were not portable, passed again by `label.param` (`{ 'map#3.f': f }`). */
   functions?: Readonly<Record<string, (...args: never[]) => unknown>>;
+  /**
+   * Replacements for local resources the snapshot could not save (`gone`: a
+   * stream, a socket, an object with methods), by `label.param`. A process
+   * whose resource is replaced runs with it instead of ending with not-restored.
+   */
+  resources?: Readonly<Record<string, unknown>>;
   /** Definitions the caller made (built-in ones are found by name). */
   definitions?: readonly Definition[];
   /** Options of the new container (host, fuse, strict). */
@@ -158,6 +164,7 @@ async function reviveParam(record: FrozenProcess, label: string, name: string, p
       return pending instanceof NotRestoredError ? pending : new Opening(pending);
     }
     case 'gone':
+      if (options.resources !== undefined && functionKey(label, name) in options.resources) return options.resources[functionKey(label, name)];
       return new NotRestoredError(`${label}: ${param.what} was a local resource a snapshot cannot reopen`);
     default:
       missing.push(`${label} '${name}': a parameter of an unknown kind`);

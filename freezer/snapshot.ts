@@ -15,7 +15,12 @@ export interface SnapshotReport {
 }
 
 /** The snapshot's bytes, taken when `io` is quiet (see quiesce.ts). */
-export async function snapshotBytes(io: IO): Promise<{ bytes: Uint8Array; processes: number; notes: readonly SnapshotNote[] }> {
+export interface SnapshotOptions {
+  /** Kept in the header for the program that restores it (values the codec carries). */
+  application?: unknown;
+}
+
+export async function snapshotBytes(io: IO, options: SnapshotOptions = {}): Promise<{ bytes: Uint8Array; processes: number; notes: readonly SnapshotNote[] }> {
   // The graph is encoded while the container is still held: its state goes on changing after.
   return whenQuiet(io, () => {
     const { graph, definitions } = freeze(io);
@@ -25,13 +30,14 @@ export async function snapshotBytes(io: IO): Promise<{ bytes: Uint8Array; proces
       created: new Date().toISOString(),
       definitions,
       processes: graph.processes.length,
+      ...(options.application === undefined ? {} : { application: options.application }),
     };
     return { bytes: encodeSnapshot(header, encodeGraph(graph)), processes: graph.processes.length, notes: graph.notes };
   });
 }
 
-export async function snapshot(io: IO, file: string): Promise<SnapshotReport> {
-  const { bytes, processes, notes } = await snapshotBytes(io);
+export async function snapshot(io: IO, file: string, options: SnapshotOptions = {}): Promise<SnapshotReport> {
+  const { bytes, processes, notes } = await snapshotBytes(io, options);
   await writeSnapshotFile(file, bytes);
   return { file, processes, bytes: bytes.length, notes };
 }
