@@ -4,3 +4,5 @@
 // It stands above every layer, so that no layer has to import one above it.
 export * from './engine/index.js';
 export { renderGraph, writeGraph, graphFormat, inspect, graphFlag, inspectFlag, inspectPort, type Graph, type GraphFormat, type Inspector, type InspectOptions } from './inspect/index.js';
+// Snapshots: io.snapshot(file) and IO.restore(file) (docs/freezer.md).
+export * from './freezer/index.js';

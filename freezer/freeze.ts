@@ -25,9 +25,9 @@ function isCarriable(value: unknown, path: string): boolean {
   }
 }
 
-function freezeParam(p: Process, name: string, value: unknown, notes: SnapshotNote[]): FrozenParam {
+function freezeParam(p: Process, name: string, value: unknown, notes: SnapshotNote[], seen: Map<string, FrozenParam>): FrozenParam {
   if (typeof value === 'function') {
-    const frozen = freezeFunction(value as (...args: never[]) => unknown, p.label, name);
+    const frozen = freezeFunction(value as (...args: never[]) => unknown, p.label, name, seen);
     if (frozen.kind === 'pass-again') {
       notes.push({
         process: p.label,
@@ -84,9 +84,9 @@ function indexOf(p: Process): number {
   return Number(p.label.slice(p.label.lastIndexOf('#') + 1));
 }
 
-function freezeProcess(p: Process, notes: SnapshotNote[]): FrozenProcess {
+function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, FrozenParam>): FrozenProcess {
   const params: Record<string, FrozenParam> = {};
-  for (const name of Object.keys(p.params)) params[name] = freezeParam(p, name, p.params[name], notes);
+  for (const name of Object.keys(p.params)) params[name] = freezeParam(p, name, p.params[name], notes, seen);
   const state: Record<string, unknown> = {};
   const reinitialised: string[] = [];
   for (const name of p.def.stateNames) {
@@ -117,9 +117,11 @@ export interface Frozen {
 /** Freezes every live process of `io`, in object-index order. Call it only when `io` is quiet (quiesce.ts). */
 export function freeze(io: IO): Frozen {
   const notes: SnapshotNote[] = [];
-  const processes = [...io.processes()].map((p) => freezeProcess(p, notes)).sort((a, b) => a.index - b.index);
+  const seen = new Map<string, FrozenParam>();
+  const live = [...io.processes()];
+  const processes = live.map((p) => freezeProcess(p, notes, seen)).sort((a, b) => a.index - b.index);
   const packages = new Map<string, string>();
-  for (const p of io.processes()) packages.set(builtinKey(p.def) ?? p.def.name, builtinKey(p.def) === undefined ? CALLER_PACKAGE : ENGINE_PACKAGE);
+  for (const p of live) packages.set(builtinKey(p.def) ?? p.def.name, builtinKey(p.def) === undefined ? CALLER_PACKAGE : ENGINE_PACKAGE);
   const definitions = [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, from]) => ({ name, package: from }));
   return { graph: { processes, notes }, definitions };
 }

@@ -19,13 +19,25 @@ export const MAKE_PORTABLE =
   'write it without free variables (only its parameters, its own locals and standard globals such as Math), ' +
   'or pass it again at restore: IO.restore(file, { functions: { KEY: f } })';
 
-export function freezeFunction(f: AnyFunction, label: string, param: string): FrozenParam {
+/**
+ * Saves `f` as source when portable. `seen` holds the verdicts of one
+ * snapshot by source text: a graph made by one piece of code holds the same
+ * function text many times, and the check parses it.
+ */
+export function freezeFunction(f: AnyFunction, label: string, param: string, seen: Map<string, FrozenParam>): FrozenParam {
+  const text = Function.prototype.toString.call(f);
+  const known = seen.get(text);
+  // A bound or native function's text says nothing of what it holds: always checked.
+  if (known !== undefined && !f.name.startsWith('bound ')) return known;
+  let frozen: FrozenParam;
   try {
-    return { kind: 'source', source: checkPortable(f, `${label} '${param}'`).source };
+    frozen = { kind: 'source', source: checkPortable(f, `${label} '${param}'`).source };
   } catch (e) {
-    if (e instanceof NotPortableError) return { kind: 'pass-again', why: e.reason };
-    throw e;
+    if (!(e instanceof NotPortableError)) throw e;
+    frozen = { kind: 'pass-again', why: e.reason };
   }
+  seen.set(text, frozen);
+  return frozen;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -36,12 +48,19 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * function expression, so it reaches nothing but its own names and standard
  * globals. The function is compiled in strict mode, named after its process
  * index and parameter in the `sourceURL` (both checked: a number and an identifier).
+ *
+ * `made` holds the functions of one restore by source: a portable function
+ * closes over nothing, so processes whose functions had the same text share
+ * one (checked and compiled once).
  */
-export function reviveFunction(source: string, index: number, param: string, label: string): AnyFunction {
+export function reviveFunction(source: string, index: number, param: string, label: string, made: Map<string, AnyFunction>): AnyFunction {
+  const known = made.get(source);
+  if (known !== undefined) return known;
   const checked = checkPortable(source, `${label} '${param}'`).source;
   if (!Number.isSafeInteger(index) || !IDENTIFIER.test(param)) throw new TypeError(`${label}: cannot name a restored function for parameter ${JSON.stringify(param)}`);
   const make = new Function(`"use strict";\nreturn (${checked}\n);\n//# sourceURL=pushback-restored/process_${index}_${param}.js`) as () => AnyFunction;
   const f = make();
   if (typeof f !== 'function') throw new TypeError(`${label} '${param}': the saved source is not a function`);
+  made.set(source, f);
   return f;
 }

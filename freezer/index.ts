@@ -23,9 +23,10 @@ IO.prototype.snapshot = function snapshot_(this: IO, file: string, options?: Sna
 
 (IO as unknown as { restore: typeof restore }).restore = restore;
 
-export { snapshot, snapshotBytes, type SnapshotOptions, type SnapshotReport } from './snapshot.js';
+// The functions are reached as io.snapshot and IO.restore (the package entry already exports a `snapshot`: the JIT's statistics).
+export type { SnapshotOptions, SnapshotReport } from './snapshot.js';
 export { readSnapshot } from './read.js';
-export { restore, Restored, RestoreError, type RestoreOptions } from './restore.js';
+export { Restored, RestoreError, type RestoreOptions } from './restore.js';
 export { SnapshotFileError, SNAPSHOT_FORMAT_VERSION, OLDEST_READABLE_VERSION, type SnapshotHeader, type DefinitionProvenance } from './format.js';
 export { NotRestoredError } from './devices.js';
 export type { SnapshotNote, FrozenGraph, FrozenProcess, FrozenParam } from './graph.js';

@@ -125,12 +125,13 @@ function labelOf(record: FrozenProcess): string {
 async function reviveParams(file: string, graph: FrozenGraph, options: RestoreOptions): Promise<Map<number, Revived>> {
   const out = new Map<number, Revived>();
   const missing: string[] = [];
+  const made = new Map<string, (...args: never[]) => unknown>();
   for (const record of graph.processes) {
     const label = labelOf(record);
     const params: Record<string, unknown> = {};
     let failure: NotRestoredError | undefined;
     for (const [name, param] of Object.entries(record.params)) {
-      const value = await reviveParam(record, label, name, param, options, missing);
+      const value = await reviveParam(record, label, name, param, options, missing, made);
       if (value instanceof NotRestoredError) failure ??= value;
       params[name] = value;
     }
@@ -140,13 +141,13 @@ async function reviveParams(file: string, graph: FrozenGraph, options: RestoreOp
   return out;
 }
 
-async function reviveParam(record: FrozenProcess, label: string, name: string, param: FrozenParam, options: RestoreOptions, missing: string[]): Promise<unknown> {
+async function reviveParam(record: FrozenProcess, label: string, name: string, param: FrozenParam, options: RestoreOptions, missing: string[], made: Map<string, (...args: never[]) => unknown>): Promise<unknown> {
   switch (param.kind) {
     case 'value':
       return param.value;
     case 'source':
       try {
-        return reviveFunction(param.source, record.index, name, label);
+        return reviveFunction(param.source, record.index, name, label, made);
       } catch (e) {
         missing.push(`${label} '${name}': its saved source cannot be used: ${(e as Error).message}`);
         return undefined;
