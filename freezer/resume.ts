@@ -6,6 +6,8 @@
 import type { Process } from '../engine/process.js';
 import { buffer, drain } from '../processes/topology/buffer.js';
 import { attach, output } from '../processes/sinks/output.js';
+import { flatMap } from '../processes/elements/flat-map.js';
+import { endWhenFlushed } from '../processes/bytes/residual.js';
 
 interface Finish {
   resolve: () => void;
@@ -18,7 +20,11 @@ export function reattach(p: Process): void {
   // The promise of its completion is new: if it had finished, it is finished again.
   if (p.state.done === true) (p.state.finish as Finish).resolve();
   // It was finishing its device when frozen: the new device is finished from the start.
-  else if (p.state.finishing === true) p.state.finishing = false;
+  else {
+    if (p.state.finishing === true) p.state.finishing = false;
+    // Its input had ended: it finishes its (new) device, as it would have.
+    if (p.isConnected('in') && p.isEnded('in')) p.def.onEnd?.(p, 'in');
+  }
 }
 
 /** Starts again what `p` was waiting for when it was frozen. */
@@ -29,21 +35,35 @@ export function resume(p: Process): void {
     drain(p);
     return;
   }
-  // An input ended while an output still had to be flushed or ended: the end
-  // of stream is handled again, from the saved state (what was already done is
-  // not done twice: the state says it is done).
-  for (let n = 0; n < p.ports.length; n++) {
-    if (!p.def.isInput(n) || !p.isConnected(n) || !p.isEnded(n)) continue;
-    if (stillToEnd(p)) {
-      if (p.def.onEnd) p.def.onEnd(p, p.portName(n));
-      else p.endOthers(p.portName(n));
-    }
-    return;
-  }
+  if (p.def === output || !inputsEnded(p) || !outputOpen(p)) return;
+  // Its input ended while output was still to be sent: it was waiting for room
+  // downstream. The wait is started again; what is to be sent is in the saved
+  // state, so nothing is sent twice (an end-of-stream rule is not run again:
+  // a count would emit its total a second time).
+  if ('kept' in p.state) endWhenFlushed(p);
+  else if (p.def === buffer) drain(p);
+  else if (p.def === flatMap) p.def.onEnd!(p, 'in');
+  else if (p.def.onEnd === undefined) p.endOthers(p.portName(firstInput(p)));
 }
 
-function stillToEnd(p: Process): boolean {
-  if (p.def === output) return p.state.done !== true;
+function firstInput(p: Process): number {
+  for (let n = 0; n < p.ports.length; n++) if (p.def.isInput(n) && p.isConnected(n)) return n;
+  return 0;
+}
+
+/** Every connected input has ended (and there is one). */
+function inputsEnded(p: Process): boolean {
+  let any = false;
+  for (let n = 0; n < p.ports.length; n++) {
+    if (!p.def.isInput(n) || !p.isConnected(n)) continue;
+    if (!p.isEnded(n)) return false;
+    any = true;
+  }
+  return any;
+}
+
+/** Some connected output is not yet ended by us. */
+function outputOpen(p: Process): boolean {
   for (let n = 0; n < p.ports.length; n++) {
     if (!p.def.isInput(n) && p.isConnected(n) && !p.endState(n)[1]) return true;
   }
