@@ -94,6 +94,9 @@ function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, Froz
     if (isCarriable(value, name)) state[name] = value;
     else reinitialised.push(name);
   }
+  if (p.realm !== p.io.realm) {
+    notes.push({ process: p.label, what: `it lives in realm ${p.realm.label}, and the realm tree is not saved`, restore: "places it in the new container's root realm" });
+  }
   const step = p.label.slice(0, p.label.lastIndexOf('#'));
   const fault = p.fault !== undefined && isCarriable(p.fault, 'fault') ? p.fault : undefined;
   return {

@@ -130,6 +130,20 @@ describe('restore does not refuse', () => {
   });
 });
 
+describe('the realm tree is not saved', () => {
+  it('a process in a realm of its own is named in the notes and restored into the root realm', async () => {
+    const io = new IO();
+    const inner = io.realm.child({ name: 'inner' });
+    const head = new Process(io, cat, {}, inner);
+    head.connect('out', new Process(io, collect), 'in');
+    const file = join(dir, 'realm.snap');
+    const report = await io.snapshot(file);
+    expect(report.notes).toEqual([{ process: 'cat#1', what: `it lives in realm ${inner.label}, and the realm tree is not saved`, restore: "places it in the new container's root realm" }]);
+    const restored = await IO.restore(file);
+    expect(restored.process('cat#1').realm).toBe(restored.io.realm);
+  });
+});
+
 describe('the snapshot is taken between turns', () => {
   it('asked for inside a flow, it sees that flow committed', async () => {
     const io = new IO();
