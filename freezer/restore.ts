@@ -18,6 +18,8 @@ import { readSnapshotFile, type SnapshotHeader } from './format.js';
 import { functionKey, reviveFunction } from './functions.js';
 import { decodeGraph, type FrozenGraph, type FrozenParam, type FrozenProcess, type SnapshotNote } from './graph.js';
 import { reattach, resume } from './resume.js';
+import { input } from '../processes/sources/input.js';
+import { output } from '../processes/sinks/output.js';
 
 export interface RestoreOptions {
   /** Functions that were not portable, passed again by `label.param` (`{ 'map#3.f': f }`). */
@@ -110,12 +112,24 @@ function resolveDefinitions(file: string, graph: FrozenGraph, options: RestoreOp
     if (def === undefined) continue;
     const unknown = [...Object.keys(record.state), ...record.reinitialised].filter((s) => !def.stateNames.includes(s));
     const absent = def.params.filter((p) => !(p in record.params));
-    if (unknown.length > 0 || absent.length > 0) {
-      missing.push(`definition '${record.definition}' as it was: ${labelOf(record)} had ${unknown.length > 0 ? `state ${unknown.join(', ')}` : `no parameter ${absent.join(', ')}`}, which this one does not`);
+    // Each connection is in the records of both its ends: checking our own port names checks both.
+    const ports = record.ports.map((port) => port.port).filter((name) => !hasPort(def, name));
+    if (unknown.length > 0 || absent.length > 0 || ports.length > 0) {
+      const had = unknown.length > 0 ? `state ${unknown.join(', ')}` : absent.length > 0 ? `no parameter ${absent.join(', ')}` : `port ${ports.join(', ')}`;
+      missing.push(`definition '${record.definition}' as it was: ${labelOf(record)} had ${had}, which this one does not`);
     }
   }
   if (missing.length > 0) throw new RestoreError(file, [...new Set(missing)]);
   return found;
+}
+
+function hasPort(def: Definition, name: string): boolean {
+  try {
+    def.portNumber(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function labelOf(record: FrozenProcess): string {
@@ -224,7 +238,8 @@ function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<st
     next = record.index + 1;
     if (failure !== undefined) {
       failed.set(p.label, failure);
-      if (!(def.name === 'input' || def.name === 'output')) standIns.push(p);
+      // An input or output fails its run with the error when it runs; any other process ends its streams now.
+      if (def !== input && def !== output) standIns.push(p);
     }
   }
   for (const f of fillers) io.remove(f);

@@ -80,6 +80,9 @@ describe('restore refuses whole', () => {
     const file = join(dir, 'caller-definition.snap');
     await io.snapshot(file);
     await expect(IO.restore(file)).rejects.toThrow(/definition 'twice' \(a definition of the caller's: pass it as definitions: \[twice\]\)/);
+    // Another definition of that name, without the port the saved one was connected on, is refused too.
+    const changed = define('twice', { ports: ['in', 'result'], inputs: ['in'] });
+    await expect(IO.restore(file, { definitions: [changed] })).rejects.toThrow("definition 'twice' as it was: twice#2 had port out, which this one does not");
     const restored = await IO.restore(file, { definitions: [twice] });
     restored.process('cat#1').flow('>in', Flowable.write([7]));
     expect(restored.process('collect#3').state.items).toEqual([7, 7]);
