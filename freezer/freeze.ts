@@ -14,6 +14,8 @@ import { freezeFunction, functionKey, MAKE_PORTABLE } from './functions.js';
 import type { FrozenGraph, FrozenParam, FrozenPort, FrozenProcess, SnapshotNote } from './graph.js';
 import type { DefinitionProvenance } from './format.js';
 import { CALLER_PACKAGE, ENGINE_PACKAGE } from './provenance.js';
+import { freezeRealms } from './realms.js';
+import type { Realm } from '../realm/realm.js';
 
 function isCarriable(value: unknown, path: string): boolean {
   try {
@@ -84,7 +86,7 @@ function indexOf(p: Process): number {
   return Number(p.label.slice(p.label.lastIndexOf('#') + 1));
 }
 
-function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, FrozenParam>): FrozenProcess {
+function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, FrozenParam>, paths: Map<Realm, number[]>): FrozenProcess {
   const params: Record<string, FrozenParam> = {};
   for (const name of Object.keys(p.params)) params[name] = freezeParam(p, name, p.params[name], notes, seen);
   const state: Record<string, unknown> = {};
@@ -94,8 +96,9 @@ function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, Froz
     if (isCarriable(value, name)) state[name] = value;
     else reinitialised.push(name);
   }
-  if (p.realm !== p.io.realm) {
-    notes.push({ process: p.label, what: `it lives in realm ${p.realm.label}, and the realm tree is not saved`, restore: "places it in the new container's root realm" });
+  const realm = paths.get(p.realm);
+  if (realm === undefined) {
+    notes.push({ process: p.label, what: `it lives in realm ${p.realm.label}, outside its container's realm tree`, restore: "places it in the new container's realm" });
   }
   const step = p.label.slice(0, p.label.lastIndexOf('#'));
   const fault = p.fault !== undefined && isCarriable(p.fault, 'fault') ? p.fault : undefined;
@@ -109,6 +112,7 @@ function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, Froz
     ports: freezePorts(p),
     ...(fault === undefined ? {} : { fault }),
     pinned: p.io.isPinned(p),
+    ...(realm === undefined || realm.length === 0 ? {} : { realm }),
   };
 }
 
@@ -122,9 +126,10 @@ export function freeze(io: IO): Frozen {
   const notes: SnapshotNote[] = [];
   const seen = new Map<string, FrozenParam>();
   const live = [...io.processes()];
-  const processes = live.map((p) => freezeProcess(p, notes, seen)).sort((a, b) => a.index - b.index);
+  const { tree, paths } = freezeRealms(io, live, notes);
+  const processes = live.map((p) => freezeProcess(p, notes, seen, paths)).sort((a, b) => a.index - b.index);
   const packages = new Map<string, string>();
   for (const p of live) packages.set(builtinKey(p.def) ?? p.def.name, builtinKey(p.def) === undefined ? CALLER_PACKAGE : ENGINE_PACKAGE);
   const definitions = [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, from]) => ({ name, package: from }));
-  return { graph: { processes, notes }, definitions };
+  return { graph: { processes, notes, realms: tree }, definitions };
 }

@@ -4,6 +4,7 @@
 import type { EndReason } from '../engine/ports.js';
 import { decodeValues, encodeValues } from '../transport/codec.js';
 import { SnapshotFileError } from './format.js';
+import type { FrozenRealm } from './realms.js';
 
 /** One parameter as saved. */
 export type FrozenParam =
@@ -47,6 +48,8 @@ export interface FrozenProcess {
   readonly ports: readonly FrozenPort[];
   readonly fault?: EndReason;
   readonly pinned: boolean;
+  /** The realm it lives in, as child positions from the container's realm; absent: the container's realm. */
+  readonly realm?: readonly number[];
 }
 
 /** Something the snapshot could not save as it was, and what restore does about it. */
@@ -60,6 +63,8 @@ export interface SnapshotNote {
 export interface FrozenGraph {
   readonly processes: readonly FrozenProcess[];
   readonly notes: readonly SnapshotNote[];
+  /** The realm tree under the container's realm (realms.ts). */
+  readonly realms?: FrozenRealm;
 }
 
 export function encodeGraph(graph: FrozenGraph): Uint8Array {

@@ -18,6 +18,8 @@ import { readSnapshotFile, type SnapshotHeader } from './format.js';
 import { functionKey, reviveFunction } from './functions.js';
 import { decodeGraph, type FrozenGraph, type FrozenParam, type FrozenProcess, type SnapshotNote } from './graph.js';
 import { reattach, resume } from './resume.js';
+import { placeAt, restoreRealms } from './realms.js';
+import type { Realm } from '../realm/realm.js';
 import { input } from '../processes/sources/input.js';
 import { output } from '../processes/sinks/output.js';
 
@@ -213,6 +215,7 @@ function failingDevice(error: NotRestoredError): Reader & Writer {
 
 function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<string, Definition>, revived: Map<number, Revived>, options: RestoreOptions): Restored {
   const io = new IO(options.io);
+  const realms = graph.realms === undefined ? new Map<string, Realm>() : restoreRealms(graph.realms, io.realm);
   const byIndex = new Map<number, Process>();
   const fillers: Process[] = [];
   const failed = new Map<string, NotRestoredError>();
@@ -234,6 +237,7 @@ function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<st
     for (const [name, value] of Object.entries(params)) if (value instanceof Opening) params[name] = value.writer.open();
     const p = new Process(io, def, params);
     if (record.step !== undefined) p.nameStep(record.step);
+    placeAt(p, record.realm, realms);
     byIndex.set(record.index, p);
     next = record.index + 1;
     if (failure !== undefined) {

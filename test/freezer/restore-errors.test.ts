@@ -133,17 +133,33 @@ describe('restore does not refuse', () => {
   });
 });
 
-describe('the realm tree is not saved', () => {
-  it('a process in a realm of its own is named in the notes and restored into the root realm', async () => {
+describe('the realm tree', () => {
+  it('comes back with its names, fields and proclamations, and each process in its realm', async () => {
     const io = new IO();
     const inner = io.realm.child({ name: 'inner' });
-    const head = new Process(io, cat, {}, inner);
+    const deeper = inner.child({ name: 'deeper' });
+    io.realm.set('mode', 'batch');
+    inner.set('limits', { rows: 10 });
+    inner.proclaim('ready', 1, 'a');
+    inner.proclaim('ready', 1, 'a');
+    deeper.proclaim('seen', { n: 2 });
+    const head = new Process(io, cat, {}, deeper);
     head.connect('out', new Process(io, collect), 'in');
     const file = join(dir, 'realm.snap');
     const report = await io.snapshot(file);
-    expect(report.notes).toEqual([{ process: 'cat#1', what: `it lives in realm ${inner.label}, and the realm tree is not saved`, restore: "places it in the new container's root realm" }]);
+    expect(report.notes).toEqual([]);
     const restored = await IO.restore(file);
-    expect(restored.process('cat#1').realm).toBe(restored.io.realm);
+    const root = restored.io.realm;
+    expect(root.get('mode')).toBe('batch');
+    const [inner2] = root.children;
+    expect(inner2.name).toBe('inner');
+    expect(inner2.get('limits')).toEqual({ rows: 10 });
+    expect(inner2.count('ready', 1, 'a')).toBe(2);
+    const [deeper2] = inner2.children;
+    expect(deeper2.name).toBe('deeper');
+    expect(deeper2.proclamations().map((m) => [m.topic, m.args, m.count])).toEqual([['seen', [{ n: 2 }], 1]]);
+    expect(restored.process('cat#1').realm).toBe(deeper2);
+    expect(restored.process('collect#2').realm).toBe(root);
   });
 });
 
