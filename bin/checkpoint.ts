@@ -32,8 +32,18 @@ interface Application {
 /** The words of a resumed command, as its checkpoint kept them (its next checkpoints keep them again). */
 const savedWords = new WeakMap<Command, string[]>();
 
+/**
+ * The command to run with checkpoints: the one given, or with --resume the one
+ * its checkpoint was taken of. Both need the process's own standard output
+ * (`ownStdout`): its file is what is cut on resume.
+ */
+export async function checkpointCommand(command: Command, ownStdout: boolean): Promise<Command> {
+  if (!ownStdout) throw new UsageError("--checkpoint and --resume need the process's own standard output");
+  return command.options.resume === undefined ? command : resumedCommand(command.options.resume);
+}
+
 /** The command a checkpoint was taken of, to be resumed from `file`. */
-export async function resumedCommand(file: string): Promise<Command> {
+async function resumedCommand(file: string): Promise<Command> {
   const { header } = await readSnapshot(file);
   const argv = (header.application as Application | undefined)?.argv;
   if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) throw new UsageError(`--resume: ${file} is not a checkpoint of the command line`);

@@ -391,12 +391,10 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     return 0;
   }
   if (command.options.resume !== undefined || command.options.checkpoint !== undefined) {
-    // Checkpoints (bin/checkpoint.ts) need the process's own standard output: its file is cut on resume.
     try {
-      if (!streams.services) throw new UsageError('--checkpoint and --resume need the process\'s own standard output');
-      if (command.options.resume !== undefined) command = await (await import('./checkpoint.js')).resumedCommand(command.options.resume);
+      command = await (await import('./checkpoint.js')).checkpointCommand(command, streams.services);
     } catch (error) {
-      if (!(error instanceof UsageError || error instanceof Error)) throw error;
+      if (!(error instanceof Error)) throw error;
       say(error.message, error instanceof UsageError);
       return 2;
     }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../engine/scheduler.js';
+import { run } from '../cli/helpers.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'freezer-checkpoint-'));
@@ -117,6 +118,14 @@ describe('--checkpoint and --resume', () => {
     expect(again.status).toBe(2);
     expect(again.stderr).toMatch(/^pushback: --resume: standard output holds 0 bytes, fewer than the \d+ the checkpoint committed \(append to the same file: >> out\.txt\)/);
   }, 60_000);
+
+  it('refuses --checkpoint and --resume without the process\'s own standard output', async () => {
+    for (const argv of [['--checkpoint', join(dir, 'y.checkpoint'), '--sample=10', 'take', '1'], ['--resume', join(dir, 'y.checkpoint')]]) {
+      const r = await run(argv);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^pushback: --checkpoint and --resume need the process's own standard output\n/);
+    }
+  });
 
   it('refuses a checkpoint when standard output is not a file', () => {
     const r = spawnSync(process.execPath, [cli, '--checkpoint', join(dir, 'x.checkpoint'), '--sample=10', 'take', '1'], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
