@@ -73,8 +73,8 @@ function freezePorts(p: Process): FrozenPort[] {
       port: p.portName(n),
       far: indexOf(far.process),
       farPort: far.port,
-      endedByPeer,
-      endedByUs,
+      ...(endedByPeer ? { endedByPeer } : {}),
+      ...(endedByUs ? { endedByUs } : {}),
       ...(peerReason === undefined ? {} : { peerReason }),
       ...(ourReason === undefined ? {} : { ourReason }),
     });
@@ -108,10 +108,10 @@ function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, Froz
     ...(step === p.def.name ? {} : { step }),
     params,
     state,
-    reinitialised,
+    ...(reinitialised.length === 0 ? {} : { reinitialised }),
     ports: freezePorts(p),
     ...(fault === undefined ? {} : { fault }),
-    pinned: p.io.isPinned(p),
+    ...(p.io.isPinned(p) ? { pinned: true as const } : {}),
     ...(realm === undefined || realm.length === 0 ? {} : { realm }),
   };
 }

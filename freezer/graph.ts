@@ -27,8 +27,9 @@ export interface FrozenPort {
   /** The object index of the process on the far end. */
   readonly far: number;
   readonly farPort: string;
-  readonly endedByPeer: boolean;
-  readonly endedByUs: boolean;
+  /** Present (true) only when set: most ports have not ended, and every key costs bytes per port. */
+  readonly endedByPeer?: true;
+  readonly endedByUs?: true;
   /** Why, when a stream ended uncleanly. */
   readonly peerReason?: EndReason;
   readonly ourReason?: EndReason;
@@ -44,10 +45,10 @@ export interface FrozenProcess {
   /** The state fields the codec carries. */
   readonly state: Readonly<Record<string, unknown>>;
   /** State fields it does not (a pending promise, a device handle): restore starts them from their initial value. */
-  readonly reinitialised: readonly string[];
+  readonly reinitialised?: readonly string[];
   readonly ports: readonly FrozenPort[];
   readonly fault?: EndReason;
-  readonly pinned: boolean;
+  readonly pinned?: true;
   /** The realm it lives in, as child positions from the container's realm; absent: the container's realm. */
   readonly realm?: readonly number[];
 }

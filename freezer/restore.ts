@@ -112,7 +112,7 @@ function resolveDefinitions(file: string, graph: FrozenGraph, options: RestoreOp
   for (const record of graph.processes) {
     const def = found.get(record.definition);
     if (def === undefined) continue;
-    const unknown = [...Object.keys(record.state), ...record.reinitialised].filter((s) => !def.stateNames.includes(s));
+    const unknown = [...Object.keys(record.state), ...(record.reinitialised ?? [])].filter((s) => !def.stateNames.includes(s));
     const absent = def.params.filter((p) => !(p in record.params));
     // Each connection is in the records of both its ends: checking our own port names checks both.
     const ports = record.ports.map((port) => port.port).filter((name) => !hasPort(def, name));
@@ -262,7 +262,7 @@ function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<st
     for (const [name, value] of Object.entries(record.state)) p.state[name] = value;
     for (const port of record.ports) {
       if (!p.isConnected(port.port)) continue;
-      p.setEndState(p.portNumber(port.port), port.endedByPeer, port.endedByUs, [port.peerReason, port.ourReason]);
+      p.setEndState(p.portNumber(port.port), port.endedByPeer === true, port.endedByUs === true, [port.peerReason, port.ourReason]);
     }
     if (record.fault !== undefined) p.fault = record.fault;
     if (record.pinned) io.pin(p);

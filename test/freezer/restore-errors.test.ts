@@ -90,7 +90,7 @@ describe('restore refuses whole', () => {
 
   it('a saved source that is not a portable function (a snapshot file is input like any other)', async () => {
     const graph: FrozenGraph = {
-      processes: [{ index: 1, definition: 'map', params: { f: { kind: 'source', source: 'x => process.exit(3)' } }, state: {}, reinitialised: [], ports: [], pinned: false }],
+      processes: [{ index: 1, definition: 'map', params: { f: { kind: 'source', source: 'x => process.exit(3)' } }, state: {}, ports: [] }],
       notes: [],
     };
     const file = join(dir, 'crafted.snap');
