@@ -50,3 +50,5 @@ export { CapabilityError, RealmStoppedError, SignalOverflowError } from './realm
 // Seeing a pipeline: pictures (SVG laid out by ELK, or DOT) and the live
 // inspector, whose heavy parts load on first use.
 export { renderGraph, writeGraph, graphFormat, inspect, graphFlag, inspectFlag, inspectPort, type Graph, type GraphFormat, type Inspector, type InspectOptions } from './inspect/index.js';
+// Snapshots: io.snapshot(file) and IO.restore(file) (docs/freezer.md).
+export * from './freezer/index.js';

@@ -22,6 +22,12 @@ export interface Options {
   graph?: string;
   /** --inspect[=PORT]: a live page about the pipeline while it runs (true: a free port). */
   inspect?: string | true;
+  /** --checkpoint FILE: a snapshot of the running pipeline every `every` milliseconds (bin/checkpoint.ts). */
+  checkpoint?: string;
+  /** --every INTERVAL: how often a checkpoint is taken (10s by default). */
+  every?: number;
+  /** --resume FILE: go on from a checkpoint (bin/checkpoint.ts). */
+  resume?: string;
 }
 
 /** grep's options (GNU grep's letters). */
@@ -64,6 +70,14 @@ function policy(value: string): ErrorPolicyText {
   throw new UsageError(`--on-error: expected abort, skip or retry:N, got ${printable(JSON.stringify(value))}`);
 }
 
+/** An interval such as 10s, 500ms or 2m, in milliseconds. */
+function interval(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000) : NaN;
+  if (!(ms >= 1)) throw new UsageError(`--every: expected an interval such as 10s, 500ms or 2m, got ${printable(JSON.stringify(text))}`);
+  return ms;
+}
+
 /**
  * Parses the option at argv[i]; returns how many words it took (0 if argv[i]
  * is not an option). A value may follow after "=" or as the next word.
@@ -93,6 +107,13 @@ function option(argv: string[], i: number, options: Options): number {
       throw new UsageError(`--inspect: expected a port number from 0 to 65535, got ${printable(JSON.stringify(port))}`);
     }
     options.inspect = arg === '--inspect' ? true : port;
+  } else if (/^--(checkpoint|every|resume)(=|$)/.test(arg)) {
+    const [, name, equals] = /^--(checkpoint|every|resume)(=?)/.exec(arg)!;
+    const value = equals ? arg.slice(name.length + 3) : argv[i + 1];
+    if (value === undefined || value === '') throw new UsageError(`--${name}: missing ${name === 'every' ? 'an interval (10s, 500ms, 2m)' : 'a file name'}`);
+    if (name === 'every') options.every = interval(value);
+    else options[name as 'checkpoint' | 'resume'] = value;
+    return equals ? 1 : 2;
   } else if (arg.startsWith('--on-error=')) {
     options.onError = policy(arg.slice('--on-error='.length));
   } else if (arg === '--on-error') {

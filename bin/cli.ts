@@ -389,6 +389,15 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     streams.stdout.write(USAGE);
     return 0;
   }
+  if (command.options.resume !== undefined || command.options.checkpoint !== undefined) {
+    try {
+      command = await (await import('./checkpoint.js')).checkpointCommand(command, streams.services);
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      say(error.message, error instanceof UsageError);
+      return 2;
+    }
+  }
   let compile: Compile | undefined;
   try {
     if (command.stages.some((s) => s.name === 'map' || s.name === 'filter')) compile = (await import('./expressions.js')).compileExpression;
@@ -441,7 +450,8 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     ? undefined
     : await (await import('../inspect/index.js')).inspectFlag(io, command.options.inspect, (line) => streams.stderr.write(`${printable(line)}\n`));
   try {
-    await built.sink.completion();
+    if (command.options.checkpoint === undefined) await built.sink.completion();
+    else await (await import('./checkpoint.js')).checkpointed(command, argv, built, (text) => say(text));
     return 0;
   } catch (error) {
     say(message(error, built.labels));

@@ -63,6 +63,13 @@ Options:
                          abort (the default), skip (report and drop the
                          record) or retry:N; also --on-error=POLICY
   --strict               a bad JSON line aborts instead of being skipped
+  --checkpoint FILE      write a snapshot of the running pipeline to FILE
+                         every 10 seconds (--every 500ms, 2m, ...); standard
+                         output must be a file, whose committed length the
+                         snapshot records
+  --resume FILE          go on from the checkpoint FILE, with standard output
+                         appended to the same file (>> out.txt): it is cut to
+                         the committed length first
   -h, --help             show this help
 
 Exit status: 0 on success (also when the output is closed early, as by

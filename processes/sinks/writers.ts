@@ -17,6 +17,8 @@ export interface Writer {
   /** Errors that arrive outside a write (the device closed, failed to open). */
   onError(listener: (error: Error) => void): void;
   readonly name: string;
+  /** The file it writes from its first byte on, when it writes one (a snapshot records how far: freezer/devices.ts). */
+  readonly path?: string;
 }
 
 /** The most a writer gathers into one writev. */
@@ -87,7 +89,7 @@ export function nodeWriter(w: Writable, options: { end?: boolean; name?: string 
 
 /** A file, created or truncated. */
 export function fileWriter(path: string): Writer {
-  return nodeWriter(createWriteStream(path), { name: path });
+  return { ...nodeWriter(createWriteStream(path), { name: path }), path };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface Reader {
   readonly size?: number;
   /** A name for messages (a path, "stdin"). */
   readonly name: string;
+  /** The file it reads from its first byte on, when it reads one (a snapshot reopens it: freezer/devices.ts). */
+  readonly path?: string;
 }
 
 export class ReadError extends Error {
@@ -78,6 +80,7 @@ function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
   return {
     bytes: true,
     name,
+    path: name,
     size,
     async read(max) {
       if (closed) return null;
@@ -112,6 +115,7 @@ export function lazyFile(path: string, options: FileOptions = {}): Reader {
   return {
     bytes: true,
     name: path,
+    path,
     async read(max) {
       opened ??= openFile(path, options);
       return (await opened).read(max);
@@ -129,6 +133,7 @@ function fileReader(fh: FileHandle, name: string, size: number | undefined): Rea
   return {
     bytes: true,
     name,
+    path: name,
     size,
     async read(max) {
       if (closed) return null;
