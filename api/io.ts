@@ -20,6 +20,8 @@ import { CHUNK_SIZE, input } from '../processes/sources/input.js';
 import { iterableReader, lazyFile, readableReader, webReader, type FileOptions, type Reader } from '../processes/sources/readers.js';
 import { union } from '../processes/topology/union.js';
 import { pair, zip } from '../processes/topology/zip.js';
+import { restore, type Restored, type RestoreOptions } from '../freezer/restore.js';
+import { snapshot, type SnapshotOptions, type SnapshotReport } from '../freezer/snapshot.js';
 import { Chain, type Byte } from './chain.js';
 
 export interface SourceOptions {
@@ -28,6 +30,18 @@ export interface SourceOptions {
 }
 
 export class IO extends Container {
+  // ------------------------------------------------------------ snapshots (docs/freezer.md)
+
+  /** Rebuilds the graph a snapshot holds, in a new container, and resumes it. */
+  static restore(file: string, options: RestoreOptions = {}): Promise<Restored> {
+    return restore(file, { container: (o) => new IO(o), ...options });
+  }
+
+  /** Writes a snapshot of every process once no flow is in progress. */
+  snapshot(file: string, options?: SnapshotOptions): Promise<SnapshotReport> {
+    return snapshot(this, file, options);
+  }
+
   // ------------------------------------------------------------ sources
 
   /** A chain whose source is the array (or any iterable, read into an array). */

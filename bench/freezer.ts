@@ -16,14 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { IO } from '../engine/io.js';
+import { IO } from '../api/io.js';
 import { Process } from '../engine/process.js';
 import { Flowable } from '../engine/flowable.js';
 import { from } from '../processes/sources/from.js';
 import { take } from '../processes/elements/take.js';
 import { scan } from '../processes/elements/scan.js';
 import { collect } from '../processes/sinks/collect.js';
-import '../freezer/index.js';
 import { snapshotBytes } from '../freezer/snapshot.js';
 import { markdownTable, median } from './table.js';
 

@@ -15,11 +15,12 @@
 // guards) under the same process labels, and the restore takes them from it.
 import { createWriteStream, fstatSync, ftruncateSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { IO } from '../engine/io.js';
+import type { IO } from '../engine/io.js';
+import { restore } from '../freezer/restore.js';
+import { snapshot } from '../freezer/snapshot.js';
 import type { Process } from '../engine/process.js';
 import { nodeWriter } from '../processes/sinks/writers.js';
 import type { Reader } from '../processes/sources/readers.js';
-import '../freezer/index.js';
 import { readSnapshot } from '../freezer/read.js';
 import { parse, UsageError, type Command } from './args.js';
 
@@ -100,7 +101,7 @@ export async function resume(file: string, built: Pipeline): Promise<Pipeline> {
   // Positional writes from the committed length: right whether the shell opened the file to append or not.
   resources[`${label}.writer`] = nodeWriter(createWriteStream('', { fd: 1, start: committed, autoClose: false }), { end: false, name: 'stdout' });
   await built.reader.close();
-  const restored = await IO.restore(file, { functions, resources });
+  const restored = await restore(file, { functions, resources });
   const reader = [...restored.processes.values()].find((p: Process) => p.def.name === 'input')?.params.reader as Reader;
   return { io: restored.io, reader, completion: () => restored.completion() };
 }
@@ -114,7 +115,7 @@ export async function runCheckpointed(pipeline: Pipeline, command: Command, argv
   let taking: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     // A checkpoint that fails is reported; the run goes on, and the previous checkpoint stays.
-    taking ??= pipeline.io.snapshot(file, { application: { argv: kept } })
+    taking ??= snapshot(pipeline.io, file, { application: { argv: kept } })
       .catch((error: unknown) => report(`checkpoint ${file} not written: ${(error as Error).message}`))
       .finally(() => (taking = undefined));
   }, every);

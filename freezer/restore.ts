@@ -36,6 +36,8 @@ export interface RestoreOptions {
   definitions?: readonly Definition[];
   /** Options of the new container (host, fuse, strict). */
   io?: IOOptions;
+  /** How the new container is made (the user's IO makes one of its own class). */
+  container?: (options?: IOOptions) => IO;
 }
 
 /** A snapshot this caller cannot restore: what is missing, all at once. */
@@ -214,7 +216,7 @@ function failingDevice(error: NotRestoredError): Reader & Writer {
 }
 
 function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<string, Definition>, revived: Map<number, Revived>, options: RestoreOptions): Restored {
-  const io = new IO(options.io);
+  const io = options.container ? options.container(options.io) : new IO(options.io);
   const realms = graph.realms === undefined ? new Map<string, Realm>() : restoreRealms(graph.realms, io.realm);
   const byIndex = new Map<number, Process>();
   const fillers: Process[] = [];

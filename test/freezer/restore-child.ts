@@ -2,9 +2,8 @@
 // and drives it to its end. argv: the snapshot file, then `key=expression`
 // pairs naming the functions to pass again (each expression is one of the
 // known transformations below, never code from the command line).
-import { IO } from '../../engine/io.js';
+import { IO } from '../../api/io.js';
 import '../../processes/index.js';
-import '../../freezer/index.js';
 
 const known: Record<string, (line: string) => string> = {
   shout: (line) => `${line.toUpperCase()}!`,

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { define, each } from '../../engine/definition.js';
 import { Flowable } from '../../engine/flowable.js';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../api/io.js';
 import { Process } from '../../engine/process.js';
 import { cat } from '../../processes/elements/cat.js';
 import { map } from '../../processes/elements/map.js';

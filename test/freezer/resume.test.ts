@@ -6,14 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../api/io.js';
 import { Process } from '../../engine/process.js';
 import { cat } from '../../processes/elements/cat.js';
 import { count } from '../../processes/sinks/count.js';
 import { union } from '../../processes/topology/union.js';
 import { output, attach } from '../../processes/sinks/output.js';
 import type { Done, Writer } from '../../processes/sinks/writers.js';
-import '../../freezer/index.js';
 
 /** A value writer that confirms a write only when told to. */
 function heldWriter(into: unknown[]): Writer & { confirm(): void } {

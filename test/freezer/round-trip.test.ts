@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
-import { IO } from '../../engine/io.js';
+import { IO } from '../../api/io.js';
+import type { IO as Container } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { registry } from '../../processes/registry.js';
 import { cat } from '../../processes/elements/cat.js';
 import { collect } from '../../processes/sinks/collect.js';
-import '../../freezer/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'freezer-round-trip-'));
 const int = (r: () => number, n: number) => Math.floor(r() * n);
@@ -254,7 +254,7 @@ const cases: Record<string, Case> = {
   },
 };
 
-function graphOf(io: IO): Graph {
+function graphOf(io: Container): Graph {
   return {
     get(label) {
       for (const p of io.processes()) if (p.label === label) return p;
@@ -268,13 +268,13 @@ function world(): World {
 }
 
 /** Every function parameter of the graph by `label.param`: what a caller passes again. */
-function functionsOf(io: IO): Record<string, AnyFunction> {
+function functionsOf(io: Container): Record<string, AnyFunction> {
   const out: Record<string, AnyFunction> = {};
   for (const p of io.processes()) for (const [k, v] of Object.entries(p.params)) if (typeof v === 'function') out[`${p.label}.${k}`] = v as AnyFunction;
   return out;
 }
 
-function statesOf(io: IO): Record<string, unknown> {
+function statesOf(io: Container): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of io.processes()) out[p.label] = { ...p.state };
   return out;
