@@ -1,5 +1,6 @@
 // The port lifecycle (Ψ). Every change of a port's state goes through this
-// module, which also marks stale the compiled entries that followed the port.
+// module, which also tells the JIT (through engineHooks.topologyChanged) so
+// that it marks stale the compiled entries that followed the port.
 //
 // A port is in one of three states:
 //
@@ -24,7 +25,9 @@
 // condition when it finally runs.
 import { localAddress, objectOf, portOf, type LocalAddress, type ObjectId } from './address.js';
 import type { IO } from './io.js';
-import { PortError, type Process } from './process.js';
+import { PortError } from './errors.js';
+import { engineHooks, negotiationHooks } from './hooks.js';
+import type { Process } from './process.js';
 import type { Scheduler } from './scheduler.js';
 
 export type PortState = 'absent' | 'free' | 'connected';
@@ -217,6 +220,11 @@ function emit(t: Table, e: PortEvent): void {
 
 // ---------------------------------------------------------------- connect and disconnect
 
+/** The connection on port `n` of `p` changed: the JIT marks stale the entries that followed it. */
+function topologyChanged(p: Process, n: number): void {
+  if (engineHooks.topologyChanged !== undefined) engineHooks.topologyChanged(p, n);
+}
+
 /** Connects `ap` of `a` to `bp` of `b`; throws a PortError if either port is absent or taken. Returns the nonce. */
 export function connect(a: Process, ap: string | number, b: Process, bp: string | number): number {
   const here = a.portNumber(ap);
@@ -249,8 +257,8 @@ function link(a: Process, here: number, b: Process, there: number): number {
   t.records++;
   a.linked(here, b);
   b.linked(there, a);
-  a.invalidate(here);
-  b.invalidate(there);
+  topologyChanged(a, here);
+  topologyChanged(b, there);
   if (t.observers.size > 0) emit(t, { op: 'connect', nonce: c.nonce, a: c.a, b: c.b });
   poke(a, here);
   poke(b, there);
@@ -318,11 +326,11 @@ function unlink(p: Process, here: number, reason: 'disconnect' | 'closed'): void
   if (c) free(t, c);
   p.ports[here] = 0;
   p.unlinked(here);
-  p.invalidate(here);
+  topologyChanged(p, here);
   if (far) {
     far.ports[there] = 0;
     far.unlinked(there);
-    far.invalidate(there);
+    topologyChanged(far, there);
   }
   if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: farAddr, reason });
   poke(p, here);
@@ -437,9 +445,9 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   if (c.a === oldAddr) c.a = newAddr;
   else c.b = newAddr;
   t.byAddress.set(newAddr, c);
-  from.invalidate(f);
-  to.invalidate(d);
-  peer.invalidate(q);
+  topologyChanged(from, f);
+  topologyChanged(to, d);
+  topologyChanged(peer, q);
   rehome(t, from, f, to, d, c.nonce);
   if (t.observers.size > 0) emit(t, { op: 'move', nonce: c.nonce, from: oldAddr, to: newAddr, peer: farAddr });
   const dedication = t.dedicated.get(from.id);
@@ -499,7 +507,7 @@ export function peerVanished(p: Process, port: number): void {
   if (c) free(t, c);
   p.ports[port] = 0;
   p.unlinked(port);
-  p.invalidate(port);
+  topologyChanged(p, port);
   if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: far, reason: 'vanished' });
   poke(p, port);
   release(p, port);
@@ -608,7 +616,7 @@ export function whenWritable(p: Process, port: string | number): Promise<boolean
   const verdict = (q: Process, m: number): unknown => {
     if (!exists(q) || nonceOf(q, m) !== nonce || nonce === 0) return false;
     if (q.endState(m)[1] || peerClosed(q, m)) return false;
-    return q.entry(`${q.portName(m)}>`, 'admittance').ready()(1) > 0 ? true : KEEP;
+    return negotiationHooks().writable(q, m, 1) > 0 ? true : KEEP;
   };
   const now = verdict(p, n);
   if (now !== KEEP) return Promise.resolve(now as boolean);

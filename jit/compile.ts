@@ -29,6 +29,7 @@ import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from '../
 import { interpreted, type CompiledChain, type Entry, type EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from '../codegen/snippet.js';
 import { stats } from './stats.js';
+import { entryOf } from './entries.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
 import { broadcasts, findMeeting, meetingMessage, mend } from './overcommit.js';
 import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
@@ -141,7 +142,7 @@ class Gen {
   /** Another process's own entry, called instead of inlined (unfused mode). */
   entryOf(p: Process, spec: string, kind: EntryKind): Name {
     const k = this.proc(p);
-    return this.slot(p.entry(spec, kind), { of: 'entry', k, spec, kind }, 'e');
+    return this.slot(entryOf(p, spec, kind), { of: 'entry', k, spec, kind }, 'e');
   }
 
   param(p: Process, name: string): Name {

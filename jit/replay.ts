@@ -14,6 +14,7 @@ import type { Process } from '../engine/process.js';
 import type { Name, Slot } from '../codegen/code.js';
 import type { CompiledChain, Entry, EntryKind } from './entry.js';
 import { findMeeting } from './overcommit.js';
+import { entryOf } from './entries.js';
 
 export type NumericKind = 'int32' | 'number' | 'other';
 
@@ -42,7 +43,7 @@ export function resolve(r: Recipe, procs: readonly Process[], entry: Entry): unk
     case 'process': return procs[r.k];
     case 'param': return procs[r.k].params[r.name];
     case 'state': return procs[r.k].state;
-    case 'entry': return procs[r.k].entry(r.spec, r.kind);
+    case 'entry': return entryOf(procs[r.k], r.spec, r.kind);
     case 'retype': return entry.retype;
   }
 }
