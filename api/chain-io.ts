@@ -133,7 +133,7 @@ registerDriver(from, async (s) => {
   for (;;) {
     const outcome = pump(s);
     if (outcome !== 'blocked') return;
-    await s.whenWritable('out');
+    await s.whenWritableAgain('out');
   }
 });
 

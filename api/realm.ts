@@ -160,7 +160,7 @@ async function redeliver(g: Process, target: Process, element: unknown, run: Run
       target.entry('>in', 'flow').ready()(one, 0, 1);
       return;
     }
-    await g.whenWritable('out');
+    await g.whenWritableAgain('out');
   }
 }
 
@@ -173,7 +173,7 @@ async function release(g: Process, run: Run<unknown>): Promise<void> {
     const k = g.entry('>in', 'admittance').ready()(held.length - at);
     if (k === 0) {
       g.state.held = held.slice(at); // still paused while downstream is full
-      await g.whenWritable('out');
+      await g.whenWritableAgain('out');
       g.state.held = null;
       continue;
     }

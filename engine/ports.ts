@@ -575,6 +575,44 @@ export function destroy(p: Process): void {
   p.remove();
 }
 
+// ---------------------------------------------------------------- notices
+
+// A notice is the bare news that something happened on a port of a process:
+// it may write through it again (`Process.writableAgain` downstream), its peer
+// ended its stream, its connection went. `Process.whenWritableAgain` and
+// `Process.whenEnded` await one; the waits below are built on them (a writable
+// waiter re-checks on the "writable again" notice, through its bridge).
+
+export type NoticeKind = 'writable' | 'ended';
+
+/** Resolvers of pending notices, by process and `port * 2 + (ended ? 1 : 0)`. */
+const notices = new WeakMap<Process, Map<number, (() => void)[]>>();
+
+const noticeKey = (port: number, kind: NoticeKind): number => port * 2 + (kind === 'ended' ? 1 : 0);
+
+/** Resolves at the next notice of `kind` on port number `port` of `p`. */
+export function notice(p: Process, port: number, kind: NoticeKind): Promise<void> {
+  let waiting = notices.get(p);
+  if (waiting === undefined) notices.set(p, (waiting = new Map()));
+  const key = noticeKey(port, kind);
+  let list = waiting.get(key);
+  if (list === undefined) waiting.set(key, (list = []));
+  const resolvers = list;
+  return new Promise((resolve) => resolvers.push(resolve));
+}
+
+/** Delivers a notice to every waiter on it (all of them: none may be stranded); true if there were any. */
+export function notify(p: Process, port: number, kind: NoticeKind): boolean {
+  const waiting = notices.get(p);
+  if (waiting === undefined) return false;
+  const key = noticeKey(port, kind);
+  const list = waiting.get(key);
+  if (list === undefined) return false;
+  waiting.delete(key);
+  for (const resolve of list) resolve();
+  return true;
+}
+
 // ---------------------------------------------------------------- waits
 
 /** Resolves true once `port` is connected (at once if it is); false if it ceases to exist. */
@@ -708,7 +746,7 @@ function addWaiter(homes: [Process, number][], nonce: number, isPassive: boolean
 }
 
 /**
- * The process's own "writable again" notification (Process.whenWritable) wakes
+ * The process's own "writable again" notice (Process.whenWritableAgain) wakes
  * our writable waiters on that port. One bridge per port at a time.
  */
 function bridge(p: Process, n: number): void {
@@ -716,7 +754,7 @@ function bridge(p: Process, n: number): void {
   if (!ports) bridged.set(p, (ports = new Set()));
   if (ports.has(n)) return;
   ports.add(n);
-  void p.whenWritable(n).then(() => {
+  void notice(p, n, 'writable').then(() => {
     ports!.delete(n);
     poke(p, n);
     const list = lives.get(p)?.get(n);

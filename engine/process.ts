@@ -21,9 +21,6 @@ const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 const ENDED_BY_PEER = 1;
 const ENDED_BY_US = 2;
 
-// Keys of pending waits: two per port number.
-const writableKey = (port: number): number => port * 2;
-const endedKey = (port: number): number => port * 2 + 1;
 // Keys of unclean end-of-stream reasons: two per port number.
 const endKey = (port: number, ours: boolean): number => port * 2 + (ours ? 1 : 0);
 
@@ -186,7 +183,7 @@ export class Process {
   unlinked(port: number): void {
     if (this.ends !== undefined && this.ends[port]) this.ends[port] = 0;
     if (this.reasons !== undefined) this.clearReasons(port);
-    this.wake(writableKey(port));
+    lifecycle.notify(this, port, 'writable');
     if (this.inputs !== undefined && this.inputs[port] !== undefined) this.inputs[port] = undefined;
   }
 
@@ -304,8 +301,8 @@ export class Process {
     const port = this.portName(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);
-    this.wake(endedKey(n));
-    this.wake(writableKey(n));
+    lifecycle.notify(this, n, 'ended');
+    lifecycle.notify(this, n, 'writable');
   }
 
   /**
@@ -322,22 +319,23 @@ export class Process {
 
   // ------------------------------------------------------------ waits
 
-  /** Resolvers of pending waits, by `writableKey(port)` or `endedKey(port)`. */
-  private waiters?: Map<number, (() => void)[]>;
+  // The waits are the port lifecycle's (ports.ts): these two await its bare
+  // notices; `ports.whenWritable` and the other lifecycle waits re-check a
+  // condition and settle with true or false.
 
   /**
-   * Resolves when the far end of `port` may take more (someone downstream
+   * Resolves at the next "writable again" notice for `port` (someone downstream
    * called `writableAgain`), or when the port ends or is disconnected. A writer
    * whose admittance was 0 awaits this, then asks again.
    */
-  whenWritable(port: string | number): Promise<void> {
-    return this.wait(writableKey(this.portNumber(port)));
+  whenWritableAgain(port: string | number): Promise<void> {
+    return lifecycle.notice(this, this.portNumber(port), 'writable');
   }
 
   /** Resolves when the peer has ended its stream into `port` (at once if it has). */
   whenEnded(port: string | number): Promise<void> {
     const n = this.portNumber(port);
-    return this.isEnded(n) ? Promise.resolve() : this.wait(endedKey(n));
+    return this.isEnded(n) ? Promise.resolve() : lifecycle.notice(this, n, 'ended');
   }
 
   /**
@@ -357,29 +355,13 @@ export class Process {
   private farWritable(port: number, at: number): void {
     if (this.visited === at) return;
     this.visited = at;
-    if (this.wake(writableKey(port))) return;
+    if (lifecycle.notify(this, port, 'writable')) return;
     for (let n = 0; n < this.ports.length; n++) {
       const far = this.ports[n];
       if (!far || !this.def.isInput(n)) continue;
       const up = this.farProcess(n);
       if (up) up.farWritable(portOf(far), at);
     }
-  }
-
-  private wait(key: number): Promise<void> {
-    this.waiters ??= new Map();
-    const list = this.waiters.get(key) ?? [];
-    this.waiters.set(key, list);
-    return new Promise((resolve) => list.push(resolve));
-  }
-
-  /** Wakes every waiter on `key` (all of them: none may be stranded); true if there were any. */
-  private wake(key: number): boolean {
-    const list = this.waiters?.get(key);
-    if (!list) return false;
-    this.waiters!.delete(key);
-    for (const resolve of list) resolve();
-    return true;
   }
 
   /** Removes the process from its container after disconnecting every port. */
