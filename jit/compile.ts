@@ -25,14 +25,15 @@ import { portOf } from '../engine/address.js';
 import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
-import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from '../codegen/code.js';
+import { checkIdentifier, code, join, literal, Name, SlotTable, type Code } from '../codegen/code.js';
+import { names as fixed } from '../codegen/names.js';
 import { interpreted, type CompiledChain, type Entry, type EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from '../codegen/snippet.js';
 import { stats } from './stats.js';
 import { entryOf } from './entries.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
 import { broadcasts, findMeeting, meetingMessage, mend } from './overcommit.js';
-import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
+import { BoundChain, describe, forgetRecorded, numericKind, openMembers, record, replay, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -184,10 +185,10 @@ class Gen {
       // ever holds something else.
       if (kind === 'int32') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(xs, offset, n, stable);\nlet ${local} = ${loaded} | 0;`);
+        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(${fixed.xs}, ${fixed.offset}, ${fixed.n}, ${fixed.stable});\nlet ${local} = ${loaded} | 0;`);
       } else if (kind === 'number') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n, stable);\nlet ${local} = +${loaded};`);
+        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(${fixed.xs}, ${fixed.offset}, ${fixed.n}, ${fixed.stable});\nlet ${local} = +${loaded};`);
       } else {
         this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
       }
@@ -277,7 +278,7 @@ class Gen {
    * A snippet with its names rewritten for process P. `emit(v)` becomes
    * `{ const xK = v; <then(xK)> }`, and `admit('spec')` the inlined admittance.
    */
-  instantiate(p: Process, snippet: Snippet, names: {
+  instantiate(p: Process, snippet: Snippet, bound: {
     x?: Name; n?: Code; start?: Name; end?: Name;
     inFlow: boolean;
     then?: (x: Name) => Code;
@@ -286,33 +287,25 @@ class Gen {
     const k = this.proc(p);
     const node = snippet.instantiate({
       rewrite: (name) => {
-        if (p.def.params.includes(name)) return ast.id(this.param(p, name).text);
+        if (p.def.params.includes(name)) return ast.id(this.param(p, name));
         if (p.def.stateNames.includes(name)) {
-          return names.inFlow ? ast.id(this.stateLocal(p, name).text) : ast.member(this.stateObject(p).text, name);
+          return bound.inFlow ? ast.id(this.stateLocal(p, name)) : ast.member(this.stateObject(p), new Name(name));
         }
-        if (snippet.locals.has(name)) return ast.id(`${name}_${k}_`);
-        if (name === 'x' && names.x) return ast.id(names.x.text);
-        if (name === 'n' && names.n) return ast.raw(`(${names.n.text})`);
-        if (name === 'start' && names.start) return ast.id(names.start.text);
-        if (name === 'end' && names.end) return ast.id(names.end.text);
+        if (snippet.locals.has(name)) return ast.id(new Name(`${name}_${k}_`));
+        if (name === 'x' && bound.x) return ast.id(bound.x);
+        if (name === 'n' && bound.n) return ast.code(code`(${bound.n})`);
+        if (name === 'start' && bound.start) return ast.id(bound.start);
+        if (name === 'end' && bound.end) return ast.id(bound.end);
         return undefined;
       },
-      onEmit: names.then && ((value) => {
+      onEmit: bound.then && ((value) => {
         const x = this.fresh('x');
-        return ast.raw(`{\nconst ${x.text} = ${print(value)};\n${names.then!(x).text}\n}`);
+        return ast.code(code`{\nconst ${x} = ${print(value)};\n${bound.then!(x)}\n}`);
       }),
-      onAdmit: names.onAdmit && ((spec) => ast.raw(`(${names.onAdmit!(spec).text})`)),
+      onAdmit: bound.onAdmit && ((spec) => ast.code(code`(${bound.onAdmit!(spec)})`)),
     });
-    return Code.of(print(node));
+    return print(node);
   }
-}
-
-/** How a state field is loaded: as an int32 counter, as a number, or as it is. */
-function numericKind(p: Process, field: string): NumericKind {
-  const v = p.state[field];
-  if (typeof v !== 'number') return 'other';
-  if (p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0)) return 'int32';
-  return 'number';
 }
 
 // ---------------------------------------------------------------- admittance
@@ -453,7 +446,8 @@ function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
       case 'chunk': {
         // A barrier met inside a loop: collect the elements, hand them over once.
         const pending = gen.scratch(0, p, 'pending', 'elements pending for');
-        gen.finals.unshift(code`if (${pending}.length > 0) { const k = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`k`)} } finally { ${pending}.length = 0; } }`);
+        const k = fixed.pendingCount;
+        gen.finals.unshift(code`if (${pending}.length > 0) { const ${k} = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`${k}`)} } finally { ${pending}.length = 0; } }`);
         return code`${pending}.push(${x});`;
       }
       case 'jit': {
@@ -592,20 +586,21 @@ export function compileEntry(entry: Entry): Compiled {
   }
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
-  let params: string;
+  let params: Code;
   let body: Code;
+  const { xs, offset, n, stable, start, end } = fixed;
   if (entry.kind === 'admittance') {
-    params = 'n';
-    body = code`return ${admitExpr(gen, p, entry.spec.text, code`n`)};`;
+    params = code`${n}`;
+    body = code`return ${admitExpr(gen, p, entry.spec.text, code`${n}`)};`;
   } else {
-    params = 'xs, offset, n, stable';
-    const c: Chunk = { xs: new Name('xs'), start: new Name('start'), end: new Name('end') };
-    if (entry.spec.direction === 'write') c.stable = new Name('stable');
+    params = join([xs, offset, n, stable].map((name) => code`${name}`), ', ');
+    const c: Chunk = { xs, start, end };
+    if (entry.spec.direction === 'write') c.stable = stable;
     const work = entry.spec.direction === 'write' ? writeChunk(gen, p, entry.spec.text, c) : readAll(gen, p, entry.spec.text, c);
-    body = code`let start = offset, end = offset + n;\n${join(gen.hoist)}\ntry {\n${work}\n} finally {\n${join(gen.writeback)}\n${join(gen.finals)}\n}\nreturn n;`;
+    body = code`let ${start} = ${offset}, ${end} = ${offset} + ${n};\n${join(gen.hoist)}\ntry {\n${work}\n} finally {\n${join(gen.writeback)}\n${join(gen.finals)}\n}\nreturn ${n};`;
   }
   const names = gen.names.length > 0 ? gen.names.join('_') : entry.start.def.name;
-  const key = `${entry.kind}(${params})\n${gen.slots.prelude()}\n${body}`;
+  const key = `${entry.kind}(${params.text})\n${gen.slots.prelude(fixed.slots).text}\n${body.text}`;
   let factory = shapes.get(key);
   if (factory) {
     stats.cacheHits++;
@@ -648,14 +643,15 @@ function stagesCode(gen: Gen, stages: ReadPlan['stages'], x: Name, store: (v: Na
   return gen.instantiate(first.p, first.rule.snippet, { x, inFlow: true, then: (v) => stagesCode(gen, rest, v, store) });
 }
 
-function load(gen: Gen, params: string, body: Code, names: string, entry: Entry): Factory {
+function load(gen: Gen, params: Code, body: Code, names: string, entry: Entry): Factory {
   const shape = nextShape++;
-  const name = `chain_${shape}_${names}`.slice(0, 120);
-  const url = `pushback://chain/${shape}/${name}.js`;
+  // Process class names are identifiers, checked where they are defined; the cut keeps one.
+  const name = new Name(`chain_${shape}_${names}`.slice(0, 120));
+  const url = `pushback://chain/${shape}/${name.text}.js`;
   // One function per shape, shared by every chain of that shape: its values come
   // in as `$slots` on each call, so V8 optimises it once and every instance reuses
   // the optimised code instead of starting cold.
-  const raw = `return function ${name}($slots, ${params}) {\n${gen.slots.prelude()}\n${body}\n};`;
+  const raw = code`return function ${name}(${fixed.slots}, ${params}) {\n${gen.slots.prelude(fixed.slots)}\n${body}\n};`.text;
   let pretty: string;
   try {
     pretty = generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
@@ -673,9 +669,9 @@ function load(gen: Gen, params: string, body: Code, names: string, entry: Entry)
   const dir = process.env.PUSHBACK_JIT_DUMP;
   if (dir) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(joinPath(dir, `${name}.js`), source);
+    writeFileSync(joinPath(dir, `${name.text}.js`), source);
   }
-  return { shape, name, source, make };
+  return { shape, name: name.text, source, make };
 }
 
 function numbered(source: string): string {

@@ -134,10 +134,16 @@ export function openMembers(p: Process, members: readonly number[]): number[] {
   return members.filter((n) => !p.isEnded(n));
 }
 
-function kindOf(p: Process, field: string): NumericKind {
+/**
+ * How a state field is loaded into a flow function: as an int32 counter, as a
+ * number, or as it is. The compiler asks it and records the answer; replay asks
+ * it again, so both read this one function.
+ */
+export function numericKind(p: Process, field: string): NumericKind {
   const v = p.state[field];
   if (typeof v !== 'number') return 'other';
-  return p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0) ? 'int32' : 'number';
+  if (p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0)) return 'int32';
+  return 'number';
 }
 
 /** Replays a trace from `start`; the processes it reaches, numbered, or undefined at the first different answer. */
@@ -160,7 +166,7 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
       const members = p.members(step.range);
       const ports = step.op === 'open' ? openMembers(p, members) : members;
       if (ports.length !== step.ports.length || ports.some((n, i) => n !== step.ports[i])) return undefined;
-    } else if (kindOf(p, step.field) !== step.is) {
+    } else if (numericKind(p, step.field) !== step.is) {
       return undefined;
     }
   }
