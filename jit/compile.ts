@@ -308,60 +308,102 @@ class Gen {
   }
 }
 
-// ---------------------------------------------------------------- admittance
+// ---------------------------------------------------------------- the resolver
 
-function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
+/** A far end the resolver followed: the process there and the spec on its side. */
+interface Far {
+  proc: Process;
+  spec: string;
+}
+
+/**
+ * What one emitter (admittance, write a chunk, write an element, read a chunk)
+ * makes at each kind of place the resolver finds a spec leads to.
+ */
+interface Emitter<T> {
+  /** A whole range on the far side ('out[]>'): every open member. */
+  fanOut(spec: Spec): T;
+  /** A far-end spec on a port with nothing connected. */
+  unconnected(spec: Spec): T;
+  /** Unfused mode: the far process's own entry, called instead of inlined. */
+  callEntry(far: Far): T;
+  /** Fused: carry on at the far process, inlining it. */
+  inline(far: Far): T;
+  /** A spec of the process itself: its rule (a loop back to it is refused first). */
+  rule(spec: Spec): T;
+}
+
+/**
+ * Where `specText` of `p` leads, told to the emitter: across a connection
+ * (followed and watched), to a whole range, to nothing, or to a rule of `p`.
+ * The four emitters share this walk; each says only what it makes there.
+ */
+function resolve<T>(gen: Gen, p: Process, specText: string, emitter: Emitter<T>): T {
   const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
-    // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
-    const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
-    if (parts.length === 0) {
-      // Every reader has ended: the process ends its inputs, so its sources stop.
-      const ended = p.members(spec.range!).length > 0;
-      return ended ? code`${gen.constant(noReaderLeft, 'noReaderLeft', 'runtime noReaderLeft')}(${gen.process(p)})` : code`0`;
-    }
-    return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
-  }
+  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) return emitter.fanOut(spec);
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
-    if (!far) return code`0`;
-    if (!gen.fuse) return code`${gen.entryOf(far.proc, far.spec, 'admittance')}.fn(${n})`;
-    return admitExpr(gen, far.proc, far.spec, n);
+    if (!far) return emitter.unconnected(spec);
+    if (!gen.fuse) return emitter.callEntry(far);
+    return emitter.inline(far);
   }
   const leave = gen.enter(p, spec);
   try {
-    const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.ruleText);
-    gen.ran(p);
-    if (!rule) {
-      // Without an admittance rule, a spec admits what its flow rule's target admits.
-      const flow = p.def.flowRules.get(spec.ruleText);
-      const target = flow && (flow.kind === 'delegate' || flow.kind === 'each') ? flow.target : undefined;
-      if (!target) throw new CompileError(`${p.label} has no admittance rule for ${JSON.stringify(spec.text)}`);
-      return admitExpr(gen, p, target.text, n);
-    }
-    switch (rule.kind) {
-      case 'delegate':
-        return admitExpr(gen, p, rule.target.text, n);
-      case 'expression': {
-        const expr = gen.instantiate(p, rule.snippet, { n, inFlow: false, onAdmit: (s) => admitExpr(gen, p, s, n) });
-        return code`Math.max(0, Math.min(${n}, ${expr}))`;
-      }
-      case 'handler':
-        return code`Math.max(0, Math.min(${n}, ${gen.constant(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
-      case 'jit': {
-        const expr = rule.emit({
-          n,
-          constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
-          state: (field) => code`${gen.stateObject(p)}.${checkField(p, field)}`,
-          param: (name) => gen.param(p, checkParam(p, name)),
-          admit: (s) => admitExpr(gen, p, p.def.spec(s).text, n),
-        });
-        return code`Math.max(0, Math.min(${n}, ${expr}))`;
-      }
-    }
+    return emitter.rule(spec);
   } finally {
     leave();
   }
+}
+
+// ---------------------------------------------------------------- admittance
+
+function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
+  return resolve(gen, p, specText, {
+    fanOut: (spec) => {
+      // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
+      const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
+      if (parts.length === 0) {
+        // Every reader has ended: the process ends its inputs, so its sources stop.
+        const ended = p.members(spec.range!).length > 0;
+        return ended ? code`${gen.constant(noReaderLeft, 'noReaderLeft', 'runtime noReaderLeft')}(${gen.process(p)})` : code`0`;
+      }
+      return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
+    },
+    unconnected: () => code`0`,
+    callEntry: (far) => code`${gen.entryOf(far.proc, far.spec, 'admittance')}.fn(${n})`,
+    inline: (far) => admitExpr(gen, far.proc, far.spec, n),
+    rule: (spec) => {
+      const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.ruleText);
+      gen.ran(p);
+      if (!rule) {
+        // Without an admittance rule, a spec admits what its flow rule's target admits.
+        const flow = p.def.flowRules.get(spec.ruleText);
+        const target = flow && (flow.kind === 'delegate' || flow.kind === 'each') ? flow.target : undefined;
+        if (!target) throw new CompileError(`${p.label} has no admittance rule for ${JSON.stringify(spec.text)}`);
+        return admitExpr(gen, p, target.text, n);
+      }
+      switch (rule.kind) {
+        case 'delegate':
+          return admitExpr(gen, p, rule.target.text, n);
+        case 'expression': {
+          const expr = gen.instantiate(p, rule.snippet, { n, inFlow: false, onAdmit: (s) => admitExpr(gen, p, s, n) });
+          return code`Math.max(0, Math.min(${n}, ${expr}))`;
+        }
+        case 'handler':
+          return code`Math.max(0, Math.min(${n}, ${gen.constant(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
+        case 'jit': {
+          const expr = rule.emit({
+            n,
+            constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
+            state: (field) => code`${gen.stateObject(p)}.${checkField(p, field)}`,
+            param: (name) => gen.param(p, checkParam(p, name)),
+            admit: (s) => admitExpr(gen, p, p.def.spec(s).text, n),
+          });
+          return code`Math.max(0, Math.min(${n}, ${expr}))`;
+        }
+      }
+    },
+  });
 }
 
 // ---------------------------------------------------------------- writes
@@ -374,43 +416,36 @@ function flowRule(gen: Gen, p: Process, spec: Spec): FlowRule {
 }
 
 function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
+  return resolve(gen, p, specText, {
     // A broadcast: the same chunk to every member, in member order.
-    return join(gen.fanOut(p, spec, (member) => writeChunk(gen, p, member, c)));
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return notConnected(gen, p, spec, c);
-    if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`, c.stable);
-    return writeChunk(gen, far.proc, far.spec, c);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule = flowRule(gen, p, spec);
-    gen.ran(p);
-    switch (rule.kind) {
-      case 'delegate':
-        return writeChunk(gen, p, rule.target.text, c);
-      case 'chunk':
-        return callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`);
-      case 'jit':
-        return jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c));
-      case 'each': {
-        if (rule.range) {
-          const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
-          const rest = rule.target ? writeChunk(gen, p, rule.target.text, c) : code``;
-          return code`${range}\n${rest}`;
+    fanOut: (spec) => join(gen.fanOut(p, spec, (member) => writeChunk(gen, p, member, c))),
+    unconnected: (spec) => notConnected(gen, p, spec, c),
+    callEntry: (far) => callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`, c.stable),
+    inline: (far) => writeChunk(gen, far.proc, far.spec, c),
+    rule: (spec) => {
+      const rule = flowRule(gen, p, spec);
+      gen.ran(p);
+      switch (rule.kind) {
+        case 'delegate':
+          return writeChunk(gen, p, rule.target.text, c);
+        case 'chunk':
+          return callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`);
+        case 'jit':
+          return jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c));
+        case 'each': {
+          if (rule.range) {
+            const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
+            const rest = rule.target ? writeChunk(gen, p, rule.target.text, c) : code``;
+            return code`${range}\n${rest}`;
+          }
+          const i = gen.fresh('i');
+          const x = gen.fresh('x');
+          const body = eachElement(gen, p, rule, x);
+          return code`for (let ${i} = ${c.start}; ${i} < ${c.end}; ${i}++) {\nconst ${x} = ${c.xs}[${i}];\n${body}\n}`;
         }
-        const i = gen.fresh('i');
-        const x = gen.fresh('x');
-        const body = eachElement(gen, p, rule, x);
-        return code`for (let ${i} = ${c.start}; ${i} < ${c.end}; ${i}++) {\nconst ${x} = ${c.xs}[${i}];\n${body}\n}`;
       }
-    }
-  } finally {
-    leave();
-  }
+    },
+  });
 }
 
 /** One element through an element rule: the snippet, with emit continuing to the rule's target. */
@@ -423,45 +458,38 @@ function eachElement(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'each
 }
 
 function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
-    return join(gen.fanOut(p, spec, (member) => writeElement(gen, p, member, x)));
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return code`${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
-    if (!gen.fuse) {
+  return resolve(gen, p, specText, {
+    fanOut: (spec) => join(gen.fanOut(p, spec, (member) => writeElement(gen, p, member, x))),
+    unconnected: (spec) => code`${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`,
+    callEntry: (far) => {
       const one = gen.scratch(1, far.proc, 'one', 'one-element chunk for');
       return code`${one}[0] = ${x};\n${callEntry(gen, far.proc, far.spec, one, code`0`, code`1`)}`;
-    }
-    return writeElement(gen, far.proc, far.spec, x);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule = flowRule(gen, p, spec);
-    gen.ran(p);
-    switch (rule.kind) {
-      case 'delegate':
-        return writeElement(gen, p, rule.target.text, x);
-      case 'chunk': {
-        // A barrier met inside a loop: collect the elements, hand them over once.
-        const pending = gen.scratch(0, p, 'pending', 'elements pending for');
-        const k = fixed.pendingCount;
-        gen.finals.unshift(code`if (${pending}.length > 0) { const ${k} = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`${k}`)} } finally { ${pending}.length = 0; } }`);
-        return code`${pending}.push(${x});`;
+    },
+    inline: (far) => writeElement(gen, far.proc, far.spec, x),
+    rule: (spec) => {
+      const rule = flowRule(gen, p, spec);
+      gen.ran(p);
+      switch (rule.kind) {
+        case 'delegate':
+          return writeElement(gen, p, rule.target.text, x);
+        case 'chunk': {
+          // A barrier met inside a loop: collect the elements, hand them over once.
+          const pending = gen.scratch(0, p, 'pending', 'elements pending for');
+          const k = fixed.pendingCount;
+          gen.finals.unshift(code`if (${pending}.length > 0) { const ${k} = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`${k}`)} } finally { ${pending}.length = 0; } }`);
+          return code`${pending}.push(${x});`;
+        }
+        case 'jit': {
+          // A chunk-level rule met inside a loop runs on a one-element chunk.
+          const one = gen.scratch(1, p, 'one', 'one-element chunk for');
+          const c: Chunk = { xs: one, start: gen.fresh('start'), end: gen.fresh('end') };
+          return code`{ ${one}[0] = ${x}; let ${c.start} = 0, ${c.end} = 1;\n${jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c))} }`;
+        }
+        case 'each':
+          return eachElement(gen, p, rule, x);
       }
-      case 'jit': {
-        // A chunk-level rule met inside a loop runs on a one-element chunk.
-        const one = gen.scratch(1, p, 'one', 'one-element chunk for');
-        const c: Chunk = { xs: one, start: gen.fresh('start'), end: gen.fresh('end') };
-        return code`{ ${one}[0] = ${x}; let ${c.start} = 0, ${c.end} = 1;\n${jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c))} }`;
-      }
-      case 'each':
-        return eachElement(gen, p, rule, x);
-    }
-  } finally {
-    leave();
-  }
+    },
+  });
 }
 
 function callChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'chunk' }>, xs: Name, start: Code | Name, n: Code): Code {
@@ -525,45 +553,38 @@ interface ReadPlan {
 }
 
 function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
-    throw new CompileError(`${p.label} ${spec.text}: a read cannot fan out over a range; read one member, or use a chunk handler`);
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return { fill: notConnected(gen, p, spec, c), stages: [] };
-    if (!gen.fuse) return { fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
-    return readChunk(gen, far.proc, far.spec, c);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule = flowRule(gen, p, spec);
-    gen.ran(p);
-    switch (rule.kind) {
-      case 'delegate':
-        return readChunk(gen, p, rule.target.text, c);
-      case 'chunk':
-        return { fill: callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
-      case 'jit':
-        return { fill: jitChunk(gen, p, rule, c, (s) => readAll(gen, p, s, c)), stages: [] };
-      case 'each': {
-        if (!rule.oneToOne || !rule.target) {
-          throw new CompileError(`${p.label} ${spec.text}: a read rule must be one-to-one with a target, or a chunk handler`);
+  return resolve(gen, p, specText, {
+    fanOut: (spec) => {
+      throw new CompileError(`${p.label} ${spec.text}: a read cannot fan out over a range; read one member, or use a chunk handler`);
+    },
+    unconnected: (spec) => ({ fill: notConnected(gen, p, spec, c), stages: [] }),
+    callEntry: (far) => ({ fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] }),
+    inline: (far) => readChunk(gen, far.proc, far.spec, c),
+    rule: (spec) => {
+      const rule = flowRule(gen, p, spec);
+      gen.ran(p);
+      switch (rule.kind) {
+        case 'delegate':
+          return readChunk(gen, p, rule.target.text, c);
+        case 'chunk':
+          return { fill: callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
+        case 'jit':
+          return { fill: jitChunk(gen, p, rule, c, (s) => readAll(gen, p, s, c)), stages: [] };
+        case 'each': {
+          if (!rule.oneToOne || !rule.target) {
+            throw new CompileError(`${p.label} ${spec.text}: a read rule must be one-to-one with a target, or a chunk handler`);
+          }
+          const upstream = readChunk(gen, p, rule.target.text, c);
+          if (rule.range && upstream.stages.length === 0) {
+            const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
+            return { fill: code`${upstream.fill}\n${range}`, stages: [] };
+          }
+          return { fill: upstream.fill, stages: [...upstream.stages, { p, rule }] };
         }
-        const upstream = readChunk(gen, p, rule.target.text, c);
-        if (rule.range && upstream.stages.length === 0) {
-          const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
-          return { fill: code`${upstream.fill}\n${range}`, stages: [] };
-        }
-        return { fill: upstream.fill, stages: [...upstream.stages, { p, rule }] };
       }
-    }
-  } finally {
-    leave();
-  }
+    },
+  });
 }
-
-
 
 // ---------------------------------------------------------------- assembly
 
