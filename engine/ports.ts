@@ -61,9 +61,19 @@ export function errorOf(why: EndReason | undefined): unknown {
   return new PortError('the connection was reset');
 }
 
+/**
+ * What carries a connection: LOCAL when both ends are processes of this
+ * container (the JIT fuses across it), otherwise the name of the transport that
+ * links this container to another host (the JIT stops there: see
+ * docs/transports.md).
+ */
+export const LOCAL = 'local';
+
 /** What a port knows of its connection. */
 export interface ConnectionInfo {
   readonly nonce: number;
+  /** LOCAL, or the transport the connection travels over. */
+  readonly transport: string;
   /** This end has closed (ψx). */
   readonly closed: boolean;
   /** The other end has closed. */
@@ -89,6 +99,7 @@ export interface PortCounts {
 
 interface Connection {
   readonly nonce: number;
+  readonly transport: string;
   a: LocalAddress;
   b: LocalAddress;
   aClosed: boolean;
@@ -174,7 +185,29 @@ export function connectionOf(p: Process, port: string | number): ConnectionInfo 
   const c = table(p.io).byAddress.get(here);
   if (!c) return undefined;
   const isA = c.a === here;
-  return { nonce: c.nonce, closed: isA ? c.aClosed : c.bClosed, peerClosed: isA ? c.bClosed : c.aClosed };
+  return { nonce: c.nonce, transport: c.transport, closed: isA ? c.aClosed : c.bClosed, peerClosed: isA ? c.bClosed : c.aClosed };
+}
+
+/** What carries the connection on `port`: LOCAL or a transport's name; undefined when not connected. */
+export function transportOf(p: Process, port: string | number): string | undefined {
+  return recordAt(p, typeof port === 'number' ? port : p.portNumber(port))?.transport;
+}
+
+/** Stand-ins (see `standIn`) and the transport each stands in for. */
+const standInFor = new WeakMap<Process, string>();
+let standIns = 0;
+
+/**
+ * Marks `p` as the local stand-in of an endpoint on another host, reached over
+ * `transport`: every connection made to it from now on travels over that
+ * transport. A transport calls this on the proxies it makes (see
+ * IO.processFor and docs/transports.md); until one does, connecting costs
+ * nothing more.
+ */
+export function standIn(p: Process, transport: string): void {
+  if (transport === LOCAL) throw new PortError(`${p.label}: a stand-in needs a transport other than ${LOCAL}`);
+  if (!standInFor.has(p)) standIns++;
+  standInFor.set(p, transport);
 }
 
 /** This end of `port` has closed (ψx): it reads no more. */
@@ -251,7 +284,8 @@ function link(a: Process, here: number, b: Process, there: number): number {
   a.ports[here] = localAddress(b.id, there);
   b.ports[there] = localAddress(a.id, here);
   const t = table(a.io);
-  const c: Connection = { nonce: ++t.nonce, a: localAddress(a.id, here), b: localAddress(b.id, there), aClosed: false, bClosed: false };
+  const transport = standIns === 0 ? LOCAL : (standInFor.get(a) ?? standInFor.get(b) ?? LOCAL);
+  const c: Connection = { nonce: ++t.nonce, transport, a: localAddress(a.id, here), b: localAddress(b.id, there), aClosed: false, bClosed: false };
   t.byAddress.set(c.a, c);
   t.byAddress.set(c.b, c);
   t.records++;

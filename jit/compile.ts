@@ -33,7 +33,7 @@ import { stats } from './stats.js';
 import { entryOf } from './entries.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
 import { broadcasts, findMeeting, meetingMessage, mend } from './overcommit.js';
-import { BoundChain, describe, forgetRecorded, numericKind, openMembers, record, replay, type Recipe, type Step } from './replay.js';
+import { BoundChain, crossesTransport, describe, forgetRecorded, numericKind, openMembers, record, replay, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -212,7 +212,7 @@ class Gen {
   }
 
   /** Follows a far-end spec across its connection; registers P, whose connection is now inlined. */
-  follow(p: Process, spec: Spec): { proc: Process; spec: string } | undefined {
+  follow(p: Process, spec: Spec): Far | undefined {
     const port = p.portNumber(spec.port);
     this.watch(p, port);
     const k = this.proc(p);
@@ -223,8 +223,9 @@ class Gen {
     }
     const def = far.process.def;
     const farPort = portOf(p.ports[port]);
-    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: farPort, k: this.proc(far.process) } });
-    return { proc: far.process, spec: farSpec(spec, far.port) };
+    const barrier = crossesTransport(p, port);
+    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: farPort, k: this.proc(far.process), barrier } });
+    return { proc: far.process, spec: farSpec(spec, far.port), barrier };
   }
 
   /** The connected members of a range, as an observation of the topology. */
@@ -310,10 +311,11 @@ class Gen {
 
 // ---------------------------------------------------------------- the resolver
 
-/** A far end the resolver followed: the process there and the spec on its side. */
+/** A far end the resolver followed: the process there, the spec on its side, and whether a transport lies between. */
 interface Far {
   proc: Process;
   spec: string;
+  barrier: boolean;
 }
 
 /**
@@ -325,7 +327,7 @@ interface Emitter<T> {
   fanOut(spec: Spec): T;
   /** A far-end spec on a port with nothing connected. */
   unconnected(spec: Spec): T;
-  /** Unfused mode: the far process's own entry, called instead of inlined. */
+  /** Unfused mode, or a connection across a transport: the far process's own entry, called instead of inlined. */
   callEntry(far: Far): T;
   /** Fused: carry on at the far process, inlining it. */
   inline(far: Far): T;
@@ -344,7 +346,9 @@ function resolve<T>(gen: Gen, p: Process, specText: string, emitter: Emitter<T>)
   if (spec.frame === 'far') {
     const far = gen.follow(p, spec);
     if (!far) return emitter.unconnected(spec);
-    if (!gen.fuse) return emitter.callEntry(far);
+    // A connection that crosses a transport is a barrier: its far end is a
+    // stand-in (see docs/transports.md), called through its own entry.
+    if (!gen.fuse || far.barrier) return emitter.callEntry(far);
     return emitter.inline(far);
   }
   const leave = gen.enter(p, spec);
@@ -462,6 +466,13 @@ function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
     fanOut: (spec) => join(gen.fanOut(p, spec, (member) => writeElement(gen, p, member, x))),
     unconnected: (spec) => code`${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`,
     callEntry: (far) => {
+      if (far.barrier) {
+        // Across a transport: collect the elements, hand them to the stand-in once.
+        const pending = gen.scratch(0, far.proc, 'pending', 'elements pending for');
+        const k = fixed.pendingCount;
+        gen.finals.unshift(code`if (${pending}.length > 0) { const ${k} = ${pending}.length; try { ${callEntry(gen, far.proc, far.spec, pending, code`0`, code`${k}`)} } finally { ${pending}.length = 0; } }`);
+        return code`${pending}.push(${x});`;
+      }
       const one = gen.scratch(1, far.proc, 'one', 'one-element chunk for');
       return code`${one}[0] = ${x};\n${callEntry(gen, far.proc, far.spec, one, code`0`, code`1`)}`;
     },

@@ -10,6 +10,7 @@
 // compiled function is reused and only the slots are bound afresh.
 import { portOf } from '../engine/address.js';
 import type { Definition } from '../engine/definition.js';
+import { LOCAL, transportOf } from '../engine/ports.js';
 import type { Process } from '../engine/process.js';
 import type { Name, Slot } from '../codegen/code.js';
 import type { CompiledChain, Entry, EntryKind } from './entry.js';
@@ -19,7 +20,8 @@ import { entryOf } from './entries.js';
 export type NumericKind = 'int32' | 'number' | 'other';
 
 export type Step =
-  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number } }
+  /** `barrier`: the connection crosses a transport, so the far process is called, not inlined. */
+  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number; barrier: boolean } }
   | { op: 'members'; k: number; range: string; ports: number[] }
   | { op: 'open'; k: number; range: string; ports: number[] }
   /** The branches of the broadcast over `range` do not meet on one port (see overcommit.ts). */
@@ -129,6 +131,12 @@ export function replay<F>(entry: Entry): Replayed<F> | undefined {
   return undefined;
 }
 
+/** The connection on port number `port` of `p` crosses a transport: the JIT fuses up to it and no further. */
+export function crossesTransport(p: Process, port: number): boolean {
+  const transport = transportOf(p, port);
+  return transport !== undefined && transport !== LOCAL;
+}
+
 /** The members whose readers have not ended their stream. */
 export function openMembers(p: Process, members: readonly number[]): number[] {
   return members.filter((n) => !p.isEnded(n));
@@ -158,6 +166,7 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
         continue;
       }
       if (!far || far.def !== step.far.def || far.def.version !== step.far.version || portOf(p.ports[step.port]) !== step.far.port) return undefined;
+      if (crossesTransport(p, step.port) !== step.far.barrier) return undefined;
       if (step.far.k === procs.length) procs.push(far);
       else if (procs[step.far.k] !== far) return undefined;
     } else if (step.op === 'apart') {
