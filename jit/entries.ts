@@ -11,13 +11,6 @@ import { farSpec } from '../engine/spec.js';
 import { Entry } from './entry.js';
 import { admittance, flow, writable } from './negotiated.js';
 
-type EntryClass = Entry;
-declare module '../engine/hooks.js' {
-  interface Subsystems {
-    entry: EntryClass;
-  }
-}
-
 /**
  * The entries a spec was last found to lead to, one per kind. For a far-end
  * spec they are valid while `port` still holds the address `far` of the

@@ -12,6 +12,15 @@ import { adopt, unregister, watch } from './entries.js';
 import { stats } from './stats.js';
 
 export type { EntryKind };
+
+// The engine hands entries on without looking inside (engine/hooks.ts): this
+// tells it their type, wherever this module is part of the program.
+type EntryClass = Entry;
+declare module '../engine/hooks.js' {
+  interface Subsystems {
+    entry: EntryClass;
+  }
+}
 /**
  * Admittance: (n) => admitted magnitude. Flow: (xs, offset, n, stable?) => n.
  *

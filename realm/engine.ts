@@ -40,12 +40,6 @@ import { World } from './world.js';
 
 // The engine reaches realms through its hooks (engine/hooks.ts): the root realm
 // of a container, placing a process, the realm a process lives in.
-type RealmClass = Realm;
-declare module '../engine/hooks.js' {
-  interface Subsystems {
-    realm: RealmClass;
-  }
-}
 installRealms({ root: rootRealm, place: placeIn, of: realmOf });
 
 export const CONNECTED = 'connected';

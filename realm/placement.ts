@@ -114,7 +114,7 @@ function finished(p: Process): boolean {
 
 /** The realm `p` lives in. */
 export function realmOf(p: Process): Realm {
-  return placed.get(p) ?? (p.io.realm as Realm);
+  return placed.get(p) ?? p.io.realm;
 }
 
 /** The realm `p` was explicitly placed in, if any (processes made after it on a chain go there too). */
