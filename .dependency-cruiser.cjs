@@ -18,6 +18,9 @@ module.exports = {
   ],
   options: {
     exclude: { path: '(^|/)(node_modules|dist)/' },
+    // Only the project's own source files: Node's built-in modules are named like
+    // folders (`net`, `stream`) and would otherwise count as folders of ours.
+    includeOnly: { path: '\\.(ts|mts|js|mjs|cjs)$' },
     doNotFollow: { path: '(^|/)node_modules/' },
     // Counts `import type` and imports used only in types.
     tsPreCompilationDeps: true,

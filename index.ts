@@ -7,13 +7,21 @@
 //   const io = new IO();
 //   io.from([1, 2, 3]).map((x) => x * 2).collect().run();   // [2, 4, 6]
 
+// The engine reaches the JIT and the realms through hooks that those install
+// when they load (engine/hooks.ts): load both, whatever else is used.
+import './jit/entries.js';
+import './realm/engine.js';
+
 // The engine: addresses, definitions and their rule builders (define, each,
 // chunk, jit, ...), the container, Process, the port lifecycle as `ports`,
-// negotiated IO (Flowable, intersect, union, add), the JIT's diagnostics
-// (explain, stats) and the seeded Scheduler.
+// negotiated IO (Flowable, intersect, union, add) and the seeded Scheduler.
 export * from './engine/index.js';
 // The rule builders keep their names; the processes of the same names are `processes.each` and `processes.union`.
 export { each, union } from './engine/index.js';
+// The JIT's diagnostics: what a chain compiled to, and how often.
+export { CompileError, clearShapeCache } from './jit/compile.js';
+export { explain } from './jit/explain.js';
+export { stats, snapshot, since } from './jit/stats.js';
 
 // The user's container: the engine's IO with the sources (from, file, stdin,
 // read, fromReadable, fromWeb, fromAsync), merge and zip, graph and inspect.
@@ -33,7 +41,8 @@ export { tcpServer, tcpConnect, TcpServer, TimeoutError, socket, type TcpServerO
 
 // Realms: supervised chains (onError('realm'), within), sandboxed IO, and the
 // control plane itself, flat for its main names and whole as `realms`.
-export { sandbox, readOnlyIO, readOnlyCapabilities, supervise, gate, type SandboxIO, type SandboxOptions } from './api/realm.js';
+export { supervise, gate } from './api/realm.js';
+export { sandbox, readOnlyIO, readOnlyCapabilities, type SandboxIO, type SandboxOptions } from './sandbox/sandbox.js';
 export {
   World, Realm, Signal, Empty, isEmpty, Trace, Vassal, raiseError, ERROR_TOPIC,
   type WorldOptions, type RealmOptions, type ErrorReport, type ErrorDecision, type Match, type Pattern, type Tuple, type Rule, type RuleList,

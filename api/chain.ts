@@ -61,7 +61,7 @@ registerDriver(from, async (s) => {
   for (;;) {
     const outcome = pump(s);
     if (outcome !== 'blocked') return;
-    await s.whenWritable('out');
+    await s.whenWritableAgain('out');
   }
 });
 

@@ -4,7 +4,9 @@
 // builder or from printing a parsed AST) and value slots (user values, never
 // source text: they reach the generated function through `$slots`). The `code`
 // template tag accepts only Names, Code and integers, so a stray string cannot
-// slip into the source.
+// slip into the source. Code is made only in this module: by `code`, `join`,
+// `literal`, the slot prelude and `printed` (an AST printed by astring).
+import { generate, GENERATOR } from 'astring';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -40,11 +42,13 @@ export class Name {
   }
 }
 
+/** Makes Code from text this module vouches for; set once, by the class itself, and not exported. */
+let trusted: (text: string) => Code;
+
 export class Code {
-  // Only this module and `trusted` construct Code.
   private constructor(readonly text: string) {}
-  static of(text: string): Code {
-    return new Code(text);
+  static {
+    trusted = (text) => new Code(text);
   }
   toString(): string {
     return this.text;
@@ -58,7 +62,7 @@ export function code(strings: TemplateStringsArray, ...parts: Part[]): Code {
   parts.forEach((part, i) => {
     out += partText(part) + strings[i + 1];
   });
-  return Code.of(out);
+  return trusted(out);
 }
 
 function partText(part: Part): string {
@@ -68,7 +72,7 @@ function partText(part: Part): string {
 }
 
 export function join(parts: readonly Code[], separator = '\n'): Code {
-  return Code.of(parts.map((p) => p.text).join(separator));
+  return trusted(parts.map((p) => p.text).join(separator));
 }
 
 /**
@@ -76,16 +80,16 @@ export function join(parts: readonly Code[], separator = '\n'): Code {
  * two line separators that would end a `//` comment if a literal ever landed in one.
  */
 export function literal(value: string | number | boolean | null | undefined): Code {
-  if (value === undefined) return Code.of('undefined');
+  if (value === undefined) return trusted('undefined');
   if (typeof value === 'number') {
-    if (Number.isNaN(value)) return Code.of('NaN');
-    if (!Number.isFinite(value)) return Code.of(value > 0 ? 'Infinity' : '-Infinity');
-    return Code.of(Object.is(value, -0) ? '-0' : String(value));
+    if (Number.isNaN(value)) return trusted('NaN');
+    if (!Number.isFinite(value)) return trusted(value > 0 ? 'Infinity' : '-Infinity');
+    return trusted(Object.is(value, -0) ? '-0' : String(value));
   }
   if (typeof value === 'string') {
-    return Code.of(JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+    return trusted(JSON.stringify(value).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
   }
-  return Code.of(JSON.stringify(value));
+  return trusted(JSON.stringify(value));
 }
 
 export interface Slot {
@@ -108,8 +112,35 @@ export class SlotTable {
     return this.slots.map((s) => s.value);
   }
 
-  /** `const f$0 = $slots[0];` for every slot. */
-  prelude(): Code {
-    return join(this.slots.map((s, i) => code`const ${s.name} = $slots[${i}];`));
+  /** `const f$0 = $slots[0];` for every slot; `slots` is the name of the slot array. */
+  prelude(slots: Name): Code {
+    return join(this.slots.map((s, i) => code`const ${s.name} = ${slots}[${i}];`));
   }
+}
+
+// ---------------------------------------------------------------- printing an AST
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** An ESTree node (from acorn, or built by `ast` in snippet.ts). */
+export type Node = any;
+
+/** A node that prints as already generated Code (the target of an emit spliced into a snippet). */
+export function codeNode(c: Code): Node {
+  return { type: 'RawCode', code: c.text };
+}
+
+// RawCode nodes print their text as is; everything else prints as astring does.
+const printer = {
+  ...GENERATOR,
+  RawCode(node: Node, state: { write(text: string): void }) {
+    state.write(node.code);
+  },
+} as typeof GENERATOR;
+
+/**
+ * An AST printed as Code. The nodes come from parsing trusted snippets, from
+ * `ast` (Names only) and from `codeNode` (Code only), so the text is Code too.
+ */
+export function printed(node: Node): Code {
+  return trusted(generate(node, { indent: '  ', generator: printer }));
 }

@@ -9,10 +9,9 @@
 // Every other free name must be a declared state field, a parameter, or a
 // well-known global such as Math.
 import { parse } from 'acorn';
-import { generate, GENERATOR } from 'astring';
+import { codeNode, printed, type Code, type Name, type Node } from './code.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export type Node = any;
+export type { Node };
 
 const GLOBALS = new Set(['Math', 'Number', 'Infinity', 'NaN', 'undefined', 'Array', 'String', 'Object', 'Error', 'Uint8Array']);
 export const SNIPPET_NAMES = new Set(['x', 'n', 'emit', 'admit']);
@@ -173,25 +172,19 @@ function clone(node: Node): Node {
   return out;
 }
 
-// AST constructors for the few nodes the compiler builds itself.
+// AST constructors for the few nodes the compiler builds itself: from Names and
+// Code only, never from strings.
 export const ast = {
-  id: (name: string): Node => ({ type: 'Identifier', name }),
-  member: (object: string, property: string): Node => ({
-    type: 'MemberExpression', object: { type: 'Identifier', name: object },
-    property: { type: 'Identifier', name: property }, computed: false, optional: false,
+  id: (name: Name): Node => ({ type: 'Identifier', name: name.text }),
+  member: (object: Name, property: Name): Node => ({
+    type: 'MemberExpression', object: { type: 'Identifier', name: object.text },
+    property: { type: 'Identifier', name: property.text }, computed: false, optional: false,
   }),
-  /** Already generated, trusted code spliced into a snippet (the target of an emit). */
-  raw: (code: string): Node => ({ type: 'RawCode', code }),
+  /** Already generated Code spliced into a snippet (the target of an emit). */
+  code: (c: Code): Node => codeNode(c),
 };
 
-// RawCode nodes print their text as is; everything else prints as astring does.
-const printer = {
-  ...GENERATOR,
-  RawCode(node: Node, state: { write(text: string): void }) {
-    state.write(node.code);
-  },
-} as typeof GENERATOR;
-
-export function print(node: Node): string {
-  return generate(node, { indent: '  ', generator: printer });
+/** A snippet instance (or any node built by `ast`) printed as Code. */
+export function print(node: Node): Code {
+  return printed(node);
 }

@@ -11,13 +11,12 @@
 import { checkIdentifier, type Code, type Name } from '../codegen/code.js';
 import { reservedMeaning, Snippet, SnippetError } from '../codegen/snippet.js';
 import type { LocalAddress } from './address.js';
+import { DefinitionError } from './errors.js';
 import type { Elements } from './flowable.js';
 import type { Process } from './process.js';
 import { isSpecLike, parseSpec, Spec, SpecError } from './spec.js';
 
-export class DefinitionError extends Error {
-  override name = 'DefinitionError';
-}
+export { DefinitionError };
 
 // Port names never become identifiers in generated code (they appear only as
 // quoted literals), so reserved words such as `in` are fine; the shape is not.

@@ -8,9 +8,8 @@
 // ends of its ports are disconnected.
 import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, type ObjectId } from './address.js';
 import type { Process } from './process.js';
+import { realmHooks, type Realm } from './hooks.js';
 import { reclaimed } from './ports.js';
-import { rootRealm } from '../realm/engine.js';
-import type { Realm } from '../realm/realm.js';
 
 export interface IOOptions {
   /** This container's host id, in its final position (low 44 bits zero). */
@@ -52,7 +51,7 @@ export class IO {
     this.fuse = options.fuse ?? true;
     this.strict = options.strict ?? false;
     this.remote = options.remote;
-    if (options.realm !== undefined) this.rootRealm = rootRealm(this, options.realm);
+    if (options.realm !== undefined) this.rootRealm = realmHooks().root(this, options.realm);
   }
 
   /**
@@ -61,7 +60,7 @@ export class IO {
    * proclaimed there (see docs/realms.md). Made on first use.
    */
   get realm(): Realm {
-    return (this.rootRealm ??= rootRealm(this, undefined));
+    return (this.rootRealm ??= realmHooks().root(this, undefined));
   }
 
   /** The live processes of the container (for the realm integration and tools). */

@@ -1,5 +1,6 @@
 // The port lifecycle (Ψ). Every change of a port's state goes through this
-// module, which also marks stale the compiled entries that followed the port.
+// module, which also tells the JIT (through engineHooks.topologyChanged) so
+// that it marks stale the compiled entries that followed the port.
 //
 // A port is in one of three states:
 //
@@ -24,7 +25,9 @@
 // condition when it finally runs.
 import { localAddress, objectOf, portOf, type LocalAddress, type ObjectId } from './address.js';
 import type { IO } from './io.js';
-import { PortError, type Process } from './process.js';
+import { PortError } from './errors.js';
+import { engineHooks, negotiationHooks } from './hooks.js';
+import type { Process } from './process.js';
 import type { Scheduler } from './scheduler.js';
 
 export type PortState = 'absent' | 'free' | 'connected';
@@ -58,9 +61,19 @@ export function errorOf(why: EndReason | undefined): unknown {
   return new PortError('the connection was reset');
 }
 
+/**
+ * What carries a connection: LOCAL when both ends are processes of this
+ * container (the JIT fuses across it), otherwise the name of the transport that
+ * links this container to another host (the JIT stops there: see
+ * docs/transports.md).
+ */
+export const LOCAL = 'local';
+
 /** What a port knows of its connection. */
 export interface ConnectionInfo {
   readonly nonce: number;
+  /** LOCAL, or the transport the connection travels over. */
+  readonly transport: string;
   /** This end has closed (ψx). */
   readonly closed: boolean;
   /** The other end has closed. */
@@ -86,6 +99,7 @@ export interface PortCounts {
 
 interface Connection {
   readonly nonce: number;
+  readonly transport: string;
   a: LocalAddress;
   b: LocalAddress;
   aClosed: boolean;
@@ -171,7 +185,29 @@ export function connectionOf(p: Process, port: string | number): ConnectionInfo 
   const c = table(p.io).byAddress.get(here);
   if (!c) return undefined;
   const isA = c.a === here;
-  return { nonce: c.nonce, closed: isA ? c.aClosed : c.bClosed, peerClosed: isA ? c.bClosed : c.aClosed };
+  return { nonce: c.nonce, transport: c.transport, closed: isA ? c.aClosed : c.bClosed, peerClosed: isA ? c.bClosed : c.aClosed };
+}
+
+/** What carries the connection on `port`: LOCAL or a transport's name; undefined when not connected. */
+export function transportOf(p: Process, port: string | number): string | undefined {
+  return recordAt(p, typeof port === 'number' ? port : p.portNumber(port))?.transport;
+}
+
+/** Stand-ins (see `standIn`) and the transport each stands in for. */
+const standInFor = new WeakMap<Process, string>();
+let standIns = 0;
+
+/**
+ * Marks `p` as the local stand-in of an endpoint on another host, reached over
+ * `transport`: every connection made to it from now on travels over that
+ * transport. A transport calls this on the proxies it makes (see
+ * IO.processFor and docs/transports.md); until one does, connecting costs
+ * nothing more.
+ */
+export function standIn(p: Process, transport: string): void {
+  if (transport === LOCAL) throw new PortError(`${p.label}: a stand-in needs a transport other than ${LOCAL}`);
+  if (!standInFor.has(p)) standIns++;
+  standInFor.set(p, transport);
 }
 
 /** This end of `port` has closed (ψx): it reads no more. */
@@ -217,6 +253,11 @@ function emit(t: Table, e: PortEvent): void {
 
 // ---------------------------------------------------------------- connect and disconnect
 
+/** The connection on port `n` of `p` changed: the JIT marks stale the entries that followed it. */
+function topologyChanged(p: Process, n: number): void {
+  if (engineHooks.topologyChanged !== undefined) engineHooks.topologyChanged(p, n);
+}
+
 /** Connects `ap` of `a` to `bp` of `b`; throws a PortError if either port is absent or taken. Returns the nonce. */
 export function connect(a: Process, ap: string | number, b: Process, bp: string | number): number {
   const here = a.portNumber(ap);
@@ -243,14 +284,15 @@ function link(a: Process, here: number, b: Process, there: number): number {
   a.ports[here] = localAddress(b.id, there);
   b.ports[there] = localAddress(a.id, here);
   const t = table(a.io);
-  const c: Connection = { nonce: ++t.nonce, a: localAddress(a.id, here), b: localAddress(b.id, there), aClosed: false, bClosed: false };
+  const transport = standIns === 0 ? LOCAL : (standInFor.get(a) ?? standInFor.get(b) ?? LOCAL);
+  const c: Connection = { nonce: ++t.nonce, transport, a: localAddress(a.id, here), b: localAddress(b.id, there), aClosed: false, bClosed: false };
   t.byAddress.set(c.a, c);
   t.byAddress.set(c.b, c);
   t.records++;
   a.linked(here, b);
   b.linked(there, a);
-  a.invalidate(here);
-  b.invalidate(there);
+  topologyChanged(a, here);
+  topologyChanged(b, there);
   if (t.observers.size > 0) emit(t, { op: 'connect', nonce: c.nonce, a: c.a, b: c.b });
   poke(a, here);
   poke(b, there);
@@ -318,11 +360,11 @@ function unlink(p: Process, here: number, reason: 'disconnect' | 'closed'): void
   if (c) free(t, c);
   p.ports[here] = 0;
   p.unlinked(here);
-  p.invalidate(here);
+  topologyChanged(p, here);
   if (far) {
     far.ports[there] = 0;
     far.unlinked(there);
-    far.invalidate(there);
+    topologyChanged(far, there);
   }
   if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: farAddr, reason });
   poke(p, here);
@@ -437,9 +479,9 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   if (c.a === oldAddr) c.a = newAddr;
   else c.b = newAddr;
   t.byAddress.set(newAddr, c);
-  from.invalidate(f);
-  to.invalidate(d);
-  peer.invalidate(q);
+  topologyChanged(from, f);
+  topologyChanged(to, d);
+  topologyChanged(peer, q);
   rehome(t, from, f, to, d, c.nonce);
   if (t.observers.size > 0) emit(t, { op: 'move', nonce: c.nonce, from: oldAddr, to: newAddr, peer: farAddr });
   const dedication = t.dedicated.get(from.id);
@@ -499,7 +541,7 @@ export function peerVanished(p: Process, port: number): void {
   if (c) free(t, c);
   p.ports[port] = 0;
   p.unlinked(port);
-  p.invalidate(port);
+  topologyChanged(p, port);
   if (t.observers.size > 0) emit(t, { op: 'disconnect', nonce: c?.nonce ?? 0, a: addr, b: far, reason: 'vanished' });
   poke(p, port);
   release(p, port);
@@ -567,6 +609,44 @@ export function destroy(p: Process): void {
   p.remove();
 }
 
+// ---------------------------------------------------------------- notices
+
+// A notice is the bare news that something happened on a port of a process:
+// it may write through it again (`Process.writableAgain` downstream), its peer
+// ended its stream, its connection went. `Process.whenWritableAgain` and
+// `Process.whenEnded` await one; the waits below are built on them (a writable
+// waiter re-checks on the "writable again" notice, through its bridge).
+
+export type NoticeKind = 'writable' | 'ended';
+
+/** Resolvers of pending notices, by process and `port * 2 + (ended ? 1 : 0)`. */
+const notices = new WeakMap<Process, Map<number, (() => void)[]>>();
+
+const noticeKey = (port: number, kind: NoticeKind): number => port * 2 + (kind === 'ended' ? 1 : 0);
+
+/** Resolves at the next notice of `kind` on port number `port` of `p`. */
+export function notice(p: Process, port: number, kind: NoticeKind): Promise<void> {
+  let waiting = notices.get(p);
+  if (waiting === undefined) notices.set(p, (waiting = new Map()));
+  const key = noticeKey(port, kind);
+  let list = waiting.get(key);
+  if (list === undefined) waiting.set(key, (list = []));
+  const resolvers = list;
+  return new Promise((resolve) => resolvers.push(resolve));
+}
+
+/** Delivers a notice to every waiter on it (all of them: none may be stranded); true if there were any. */
+export function notify(p: Process, port: number, kind: NoticeKind): boolean {
+  const waiting = notices.get(p);
+  if (waiting === undefined) return false;
+  const key = noticeKey(port, kind);
+  const list = waiting.get(key);
+  if (list === undefined) return false;
+  waiting.delete(key);
+  for (const resolve of list) resolve();
+  return true;
+}
+
 // ---------------------------------------------------------------- waits
 
 /** Resolves true once `port` is connected (at once if it is); false if it ceases to exist. */
@@ -608,7 +688,7 @@ export function whenWritable(p: Process, port: string | number): Promise<boolean
   const verdict = (q: Process, m: number): unknown => {
     if (!exists(q) || nonceOf(q, m) !== nonce || nonce === 0) return false;
     if (q.endState(m)[1] || peerClosed(q, m)) return false;
-    return q.entry(`${q.portName(m)}>`, 'admittance').ready()(1) > 0 ? true : KEEP;
+    return negotiationHooks().writable(q, m, 1) > 0 ? true : KEEP;
   };
   const now = verdict(p, n);
   if (now !== KEEP) return Promise.resolve(now as boolean);
@@ -700,7 +780,7 @@ function addWaiter(homes: [Process, number][], nonce: number, isPassive: boolean
 }
 
 /**
- * The process's own "writable again" notification (Process.whenWritable) wakes
+ * The process's own "writable again" notice (Process.whenWritableAgain) wakes
  * our writable waiters on that port. One bridge per port at a time.
  */
 function bridge(p: Process, n: number): void {
@@ -708,7 +788,7 @@ function bridge(p: Process, n: number): void {
   if (!ports) bridged.set(p, (ports = new Set()));
   if (ports.has(n)) return;
   ports.add(n);
-  void p.whenWritable(n).then(() => {
+  void notice(p, n, 'writable').then(() => {
     ports!.delete(n);
     poke(p, n);
     const list = lives.get(p)?.get(n);

@@ -1,19 +1,19 @@
 // The process base: an object id, up to 65,536 ports, parameters and state,
-// and the compiled entries that move data through it.
+// and its name in messages. The compiled entries that move data through it
+// live on the JIT side (jit/entries.ts), keyed by the process; its realm lives
+// with the realms (realm/placement.ts). The engine reaches both through hooks
+// (engine/hooks.ts).
 //
 // A connection monopolises both ports. Connect and disconnect are symmetric
 // (both ends always agree) and connecting an occupied port throws a PortError:
 // a refused connection is a bug in the caller's topology, never a quiet no-op.
 import { objectIndex, localAddress, objectOf, portOf, type LocalAddress, type ObjectId } from './address.js';
 import type { Definition } from './definition.js';
-import { farSpec } from './spec.js';
-import { Flowable, type Elements } from './flowable.js';
+import { PortError } from './errors.js';
+import type { Elements, Flowable } from './flowable.js';
+import { engineHooks, negotiationHooks, realmHooks, type CompiledEntry, type EntryKind, type Realm } from './hooks.js';
 import type { IO } from './io.js';
-import { Entry, type EntryKind } from '../jit/entry.js';
-import { FlowError } from '../jit/runtime.js';
 import * as lifecycle from './ports.js';
-import { engineHooks, placeIn, realmOf } from '../realm/placement.js';
-import type { Realm } from '../realm/realm.js';
 
 const NONE: ReadonlySet<never> = new Set();
 const NO_PARAMS: Record<string, unknown> = Object.freeze({});
@@ -21,33 +21,13 @@ const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 const ENDED_BY_PEER = 1;
 const ENDED_BY_US = 2;
 
-// Keys of pending waits: two per port number.
-const writableKey = (port: number): number => port * 2;
-const endedKey = (port: number): number => port * 2 + 1;
 // Keys of unclean end-of-stream reasons: two per port number.
 const endKey = (port: number, ours: boolean): number => port * 2 + (ours ? 1 : 0);
 
 /** Marks the processes one "writable again" notification has visited. */
 let visit = 0;
 
-/**
- * The entries a spec was last found to lead to, one per kind. For a far-end
- * spec they are valid while `port` still holds the address `far` of the
- * process that starts them; `port` is -1 for a spec of this process itself.
- */
-interface Lookup {
-  port: number;
-  far: LocalAddress;
-  flow?: WeakRef<Entry>;
-  admittance?: WeakRef<Entry>;
-}
-
-/** Entries watching one port (or range), by weak reference: most ports have one, so no set until a second. */
-type Watching = WeakRef<Entry> | Set<WeakRef<Entry>>;
-
-export class PortError extends Error {
-  override name = 'PortError';
-}
+export { PortError };
 
 export class Process {
   readonly id: ObjectId;
@@ -63,15 +43,6 @@ export class Process {
   private inputs?: (Process | undefined)[];
   /** End of stream per port number: ENDED_BY_PEER and ENDED_BY_US bits (flags, not sets: they change on every connection). */
   private ends?: number[];
-  private entries?: Map<string, WeakRef<Entry> | Entry>;
-  /**
-   * Entries that followed a connection of this process, by what they followed:
-   * a port number, or `range:name` for an entry that iterated a whole range.
-   * A change on a port marks exactly these entries stale.
-   */
-  private watchers?: Map<number | string, Watching>;
-  /** Entries this process keeps alive. */
-  private kept?: Set<Entry>;
   /** Why a stream on a port ended, when not cleanly: by `endKey(port, ours)`. */
   private reasons?: Map<number, lifecycle.EndReason>;
   /**
@@ -99,12 +70,12 @@ export class Process {
     this.state = { ...def.stateTemplate };
     for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
     this.id = io.add(this);
-    if (realm !== undefined) placeIn(this, realm);
+    if (realm !== undefined) realmHooks().place(this, realm);
   }
 
   /** The realm this process lives in: where its `#error` signals start and its port states are proclaimed. */
   get realm(): Realm {
-    return realmOf(this);
+    return realmHooks().of(this);
   }
 
   /** Processes on our input ports, which this process keeps alive. */
@@ -212,7 +183,7 @@ export class Process {
   unlinked(port: number): void {
     if (this.ends !== undefined && this.ends[port]) this.ends[port] = 0;
     if (this.reasons !== undefined) this.clearReasons(port);
-    this.wake(writableKey(port));
+    lifecycle.notify(this, port, 'writable');
     if (this.inputs !== undefined && this.inputs[port] !== undefined) this.inputs[port] = undefined;
   }
 
@@ -247,80 +218,27 @@ export class Process {
   }
 
   // ------------------------------------------------------------ negotiated IO
+  // Carried out by the JIT (jit/entries.ts, jit/negotiated.ts), which keeps the
+  // entries by process; these forward to it for the callers that hold a process.
 
   /** The compiled entry for (this, spec, kind), created on first use and compiled on first call. */
-  entry(specText: string, kind: EntryKind): Entry {
-    // Sources and buffers ask for the same entry on every round: answer from a
-    // cache that holds entries weakly (nothing gets pinned by it) and is right as
-    // long as the port still leads to the same far end.
-    const hit = this.lookups?.get(specText);
-    if (hit) {
-      const e = hit[kind]?.deref();
-      // An id freed by remove() is handed out again at once, so the same far
-      // address may now be another process: check that it is still the entry's.
-      if (e && (hit.port < 0 || ((this.ports[hit.port] ?? 0) === hit.far && e.start.inContainer && objectOf(hit.far) === e.start.id))) return e;
-    }
-    const spec = this.def.spec(specText);
-    const wholeRange = spec.range !== undefined && spec.member === undefined;
-    if (spec.frame === 'far' && !wholeRange) {
-      // Writing to (or reading from) the far end of a port is exactly what the peer's
-      // own entry does: share it. A thousand sources feeding one merge then use one
-      // compiled function, and a source holds nothing that pins its downstream.
-      const port = this.portNumber(spec.port);
-      const far = this.peer(port);
-      if (far) {
-        const e = far.process.entry(farSpec(spec, far.port), kind);
-        this.remember(specText, port, this.ports[port], kind, e);
-        return e;
-      }
-    }
-    // Code never depends on which member of a range was written to: '>in[3]' uses '>in[]'.
-    const text = spec.frame === 'near' ? spec.ruleText : spec.text;
-    const key = `${kind} ${text}`;
-    const held = this.entries?.get(key);
-    let entry = held instanceof WeakRef ? held.deref() : held;
-    if (!entry) {
-      entry = new Entry(this, text === spec.text ? spec : this.def.spec(text), kind);
-      (this.entries ??= new Map()).set(key, entry);
-    }
-    // A far-end entry on an unconnected port must be looked up again once it connects.
-    if (spec.frame === 'near') this.remember(specText, -1, 0, kind, entry);
-    return entry;
-  }
-
-  private lookups?: Map<string, Lookup>;
-
-  private remember(specText: string, port: number, far: LocalAddress, kind: EntryKind, entry: Entry): void {
-    const lookups = (this.lookups ??= new Map());
-    let hit = lookups.get(specText);
-    if (!hit) lookups.set(specText, (hit = { port, far, flow: undefined, admittance: undefined }));
-    // The other kind's entry stays: it is checked against the far end when asked for.
-    hit.port = port;
-    hit.far = far;
-    hit[kind] = entry.ref;
+  entry(specText: string, kind: EntryKind): CompiledEntry {
+    return negotiationHooks().entry(this, specText, kind);
   }
 
   /** How much of `flowable` could move through `spec` now. */
   admittance<X extends Elements>(specText: string, flowable: Flowable<X>): Flowable<X> {
-    const spec = this.def.spec(specText);
-    checkDirection(this, spec.text, spec.direction, flowable);
-    return flowable.take(this.entry(specText, 'admittance').ready()(flowable.size));
+    return negotiationHooks().admittance(this, specText, flowable);
   }
 
   /** Commits `admitted` (the result of `admittance`) through `spec`; returns how much moved. */
   flow<X extends Elements>(specText: string, admitted: Flowable<X>): number {
-    const spec = this.def.spec(specText);
-    checkDirection(this, spec.text, spec.direction, admitted);
-    if (admitted.size === 0) return 0;
-    const allowed = this.entry(specText, 'admittance').ready()(admitted.size);
-    if (allowed < admitted.size) {
-      throw new FlowError(`${this.label} ${spec.text}: flow of ${admitted.size} exceeds the admittance of ${allowed}`);
-    }
-    const moved = this.entry(specText, 'flow').ready()(admitted.xs, admitted.offset, admitted.size);
-    if (moved !== admitted.size) {
-      throw new FlowError(`${this.label} ${spec.text}: committed ${moved} of ${admitted.size} admitted`);
-    }
-    return admitted.n < 0 ? -moved : moved;
+    return negotiationHooks().flow(this, specText, admitted);
+  }
+
+  /** The entries this process holds or keeps alive (for tools: the inspector finds fused chains here). */
+  compiledEntries(): CompiledEntry[] {
+    return negotiationHooks().compiledEntries(this);
   }
 
   // ------------------------------------------------------------ end of stream
@@ -375,7 +293,7 @@ export class Process {
   private peerEnded(n: number, why?: lifecycle.EndReason): void {
     if (!this.mark(n, ENDED_BY_PEER)) return;
     // A member of a range that ended leaves the fan-outs over the range (see openMembers in jit/compile.ts).
-    if (this.def.rangeOf(n) !== undefined) this.invalidate(n);
+    if (this.def.rangeOf(n) !== undefined) engineHooks.topologyChanged?.(this, n);
     if (why !== undefined && why.reason !== 'end') {
       this.keepReason(endKey(n, false), why);
       this.fault ??= why;
@@ -383,8 +301,8 @@ export class Process {
     const port = this.portName(n);
     if (this.def.onEnd) this.def.onEnd(this, port);
     else this.endOthers(port);
-    this.wake(endedKey(n));
-    this.wake(writableKey(n));
+    lifecycle.notify(this, n, 'ended');
+    lifecycle.notify(this, n, 'writable');
   }
 
   /**
@@ -401,22 +319,23 @@ export class Process {
 
   // ------------------------------------------------------------ waits
 
-  /** Resolvers of pending waits, by `writableKey(port)` or `endedKey(port)`. */
-  private waiters?: Map<number, (() => void)[]>;
+  // The waits are the port lifecycle's (ports.ts): these two await its bare
+  // notices; `ports.whenWritable` and the other lifecycle waits re-check a
+  // condition and settle with true or false.
 
   /**
-   * Resolves when the far end of `port` may take more (someone downstream
+   * Resolves at the next "writable again" notice for `port` (someone downstream
    * called `writableAgain`), or when the port ends or is disconnected. A writer
    * whose admittance was 0 awaits this, then asks again.
    */
-  whenWritable(port: string | number): Promise<void> {
-    return this.wait(writableKey(this.portNumber(port)));
+  whenWritableAgain(port: string | number): Promise<void> {
+    return lifecycle.notice(this, this.portNumber(port), 'writable');
   }
 
   /** Resolves when the peer has ended its stream into `port` (at once if it has). */
   whenEnded(port: string | number): Promise<void> {
     const n = this.portNumber(port);
-    return this.isEnded(n) ? Promise.resolve() : this.wait(endedKey(n));
+    return this.isEnded(n) ? Promise.resolve() : lifecycle.notice(this, n, 'ended');
   }
 
   /**
@@ -436,7 +355,7 @@ export class Process {
   private farWritable(port: number, at: number): void {
     if (this.visited === at) return;
     this.visited = at;
-    if (this.wake(writableKey(port))) return;
+    if (lifecycle.notify(this, port, 'writable')) return;
     for (let n = 0; n < this.ports.length; n++) {
       const far = this.ports[n];
       if (!far || !this.def.isInput(n)) continue;
@@ -444,82 +363,6 @@ export class Process {
       if (up) up.farWritable(portOf(far), at);
     }
   }
-
-  private wait(key: number): Promise<void> {
-    this.waiters ??= new Map();
-    const list = this.waiters.get(key) ?? [];
-    this.waiters.set(key, list);
-    return new Promise((resolve) => list.push(resolve));
-  }
-
-  /** Wakes every waiter on `key` (all of them: none may be stranded); true if there were any. */
-  private wake(key: number): boolean {
-    const list = this.waiters?.get(key);
-    if (!list) return false;
-    this.waiters!.delete(key);
-    for (const resolve of list) resolve();
-    return true;
-  }
-
-  // ------------------------------------------------------------ JIT bookkeeping
-
-  /**
-   * Marks stale the entries that followed `port` (and any that iterated its
-   * range); with no port, every entry that followed any connection of ours.
-   */
-  invalidate(port?: number): void {
-    if (this.watchers === undefined) return;
-    if (port === undefined) {
-      for (const watching of this.watchers.values()) invalidateAll(watching);
-      return;
-    }
-    const held = this.watchers.get(port);
-    if (held !== undefined) invalidateAll(held);
-    const range = this.def.rangeOf(port);
-    const ranged = range === undefined ? undefined : this.watchers.get(`range:${range}`);
-    if (ranged !== undefined) invalidateAll(ranged);
-  }
-
-  /** An entry inlined this process: `keep` says whether this process keeps it alive. */
-  adopt(entry: Entry, keep: boolean): void {
-    if (keep) (this.kept ??= new Set()).add(entry);
-    if (entry.start === this) {
-      // Held weakly when others keep it, so a pinned source does not pin its downstream.
-      (this.entries ??= new Map()).set(`${entry.kind} ${entry.spec.text}`, keep ? entry : entry.ref);
-    }
-  }
-
-  /** An entry followed the connection on a port (or, as `range:name`, a whole range): a change there marks it stale. */
-  watch(entry: Entry, key: number | string): void {
-    const watchers = (this.watchers ??= new Map());
-    const held = watchers.get(key);
-    if (held === undefined) watchers.set(key, entry.ref);
-    else if (held instanceof Set) held.add(entry.ref);
-    else if (held !== entry.ref) watchers.set(key, new Set([held, entry.ref]));
-  }
-
-  /** The entries this process holds or keeps alive (for tools: the inspector finds fused chains here). */
-  compiledEntries(): Entry[] {
-    const out = new Set<Entry>(this.kept);
-    if (this.entries) {
-      for (const held of this.entries.values()) {
-        const e = held instanceof WeakRef ? held.deref() : held;
-        if (e !== undefined) out.add(e);
-      }
-    }
-    return [...out];
-  }
-
-  unregister(entry: Entry): void {
-    if (this.watchers) {
-      for (const [key, held] of this.watchers) {
-        if (held === entry.ref) this.watchers.delete(key);
-        else if (held instanceof Set && held.delete(entry.ref) && held.size === 0) this.watchers.delete(key);
-      }
-    }
-    this.kept?.delete(entry);
-  }
-
 
   /** Removes the process from its container after disconnecting every port. */
   remove(): void {
@@ -530,15 +373,4 @@ export class Process {
 function isEmpty(o: object): boolean {
   for (const _ in o) return false;
   return true;
-}
-
-function invalidateAll(watching: Watching): void {
-  if (watching instanceof Set) for (const ref of watching) ref.deref()?.invalidate();
-  else watching.deref()?.invalidate();
-}
-
-function checkDirection(p: Process, spec: string, direction: 'write' | 'read', f: Flowable): void {
-  if (f.n !== 0 && (f.n > 0) !== (direction === 'write')) {
-    throw new FlowError(`${p.label} ${spec}: a ${direction} spec needs a flowable with n ${direction === 'write' ? '> 0' : '< 0'}, got ${f.n}`);
-  }
 }

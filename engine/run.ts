@@ -103,7 +103,7 @@ export function untilWritten(p: Process, port: string, attempt: () => boolean): 
       fault(p, error);
       return;
     }
-    if (!done) void p.whenWritable(port).then(step);
+    if (!done) void p.whenWritableAgain(port).then(step);
   };
   step();
 }

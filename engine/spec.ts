@@ -11,6 +11,9 @@
 // A port range (declared as 'out[]') names many ports that share rules: a rule
 // on 'out[]>' means "every connected member of out", a rule on '>in[]' applies
 // to a write into any member, and a concrete member is written 'out[3]'.
+import { SpecError } from './errors.js';
+
+export { SpecError };
 
 export type Direction = 'write' | 'read';
 export type Frame = 'near' | 'far'; // near: someone acts on us; far: we act on our peer
@@ -30,18 +33,6 @@ export interface Spec {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-export class SpecError extends Error {
-  constructor(
-    readonly processClass: string,
-    readonly spec: string,
-    readonly column: number,
-    reason: string,
-  ) {
-    super(`${processClass}: bad spec ${JSON.stringify(spec)} at column ${column}: ${reason}`);
-    this.name = 'SpecError';
-  }
-}
 
 /**
  * Parses a spec; `ports` is the set of declared fixed port names of

@@ -25,13 +25,15 @@ import { portOf } from '../engine/address.js';
 import type { AdmittanceRule, FlowRule } from '../engine/definition.js';
 import type { Process } from '../engine/process.js';
 import { farSpec, type Spec } from '../engine/spec.js';
-import { checkIdentifier, Code, code, join, literal, Name, SlotTable } from '../codegen/code.js';
+import { checkIdentifier, code, join, literal, Name, SlotTable, type Code } from '../codegen/code.js';
+import { names as fixed } from '../codegen/names.js';
 import { interpreted, type CompiledChain, type Entry, type EntryFunction } from './entry.js';
 import { ast, print, type Snippet } from '../codegen/snippet.js';
 import { stats } from './stats.js';
+import { entryOf } from './entries.js';
 import { noReaderLeft, shortfall, unconnected } from './runtime.js';
 import { broadcasts, findMeeting, meetingMessage, mend } from './overcommit.js';
-import { BoundChain, describe, forgetRecorded, openMembers, record, replay, type NumericKind, type Recipe, type Step } from './replay.js';
+import { BoundChain, crossesTransport, describe, forgetRecorded, numericKind, openMembers, record, replay, type Recipe, type Step } from './replay.js';
 import type { EntryKind } from './entry.js';
 
 export class CompileError extends Error {
@@ -141,7 +143,7 @@ class Gen {
   /** Another process's own entry, called instead of inlined (unfused mode). */
   entryOf(p: Process, spec: string, kind: EntryKind): Name {
     const k = this.proc(p);
-    return this.slot(p.entry(spec, kind), { of: 'entry', k, spec, kind }, 'e');
+    return this.slot(entryOf(p, spec, kind), { of: 'entry', k, spec, kind }, 'e');
   }
 
   param(p: Process, name: string): Name {
@@ -183,10 +185,10 @@ class Gen {
       // ever holds something else.
       if (kind === 'int32') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(xs, offset, n, stable);\nlet ${local} = ${loaded} | 0;`);
+        this.hoist.push(code`${load}\nif ((${loaded} | 0) !== ${loaded} || Object.is(${loaded}, -0)) return ${retype}(${fixed.xs}, ${fixed.offset}, ${fixed.n}, ${fixed.stable});\nlet ${local} = ${loaded} | 0;`);
       } else if (kind === 'number') {
         const retype = this.slot(this.entry.retype, { of: 'retype' }, 'retype');
-        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(xs, offset, n, stable);\nlet ${local} = +${loaded};`);
+        this.hoist.push(code`${load}\nif (typeof ${loaded} !== "number") return ${retype}(${fixed.xs}, ${fixed.offset}, ${fixed.n}, ${fixed.stable});\nlet ${local} = +${loaded};`);
       } else {
         this.hoist.push(code`let ${local} = ${obj}.${new Name(field)};`);
       }
@@ -210,7 +212,7 @@ class Gen {
   }
 
   /** Follows a far-end spec across its connection; registers P, whose connection is now inlined. */
-  follow(p: Process, spec: Spec): { proc: Process; spec: string } | undefined {
+  follow(p: Process, spec: Spec): Far | undefined {
     const port = p.portNumber(spec.port);
     this.watch(p, port);
     const k = this.proc(p);
@@ -221,8 +223,9 @@ class Gen {
     }
     const def = far.process.def;
     const farPort = portOf(p.ports[port]);
-    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: farPort, k: this.proc(far.process) } });
-    return { proc: far.process, spec: farSpec(spec, far.port) };
+    const barrier = crossesTransport(p, port);
+    this.trace.push({ op: 'follow', k, port, far: { def, version: def.version, port: farPort, k: this.proc(far.process), barrier } });
+    return { proc: far.process, spec: farSpec(spec, far.port), barrier };
   }
 
   /** The connected members of a range, as an observation of the topology. */
@@ -276,7 +279,7 @@ class Gen {
    * A snippet with its names rewritten for process P. `emit(v)` becomes
    * `{ const xK = v; <then(xK)> }`, and `admit('spec')` the inlined admittance.
    */
-  instantiate(p: Process, snippet: Snippet, names: {
+  instantiate(p: Process, snippet: Snippet, bound: {
     x?: Name; n?: Code; start?: Name; end?: Name;
     inFlow: boolean;
     then?: (x: Name) => Code;
@@ -285,89 +288,126 @@ class Gen {
     const k = this.proc(p);
     const node = snippet.instantiate({
       rewrite: (name) => {
-        if (p.def.params.includes(name)) return ast.id(this.param(p, name).text);
+        if (p.def.params.includes(name)) return ast.id(this.param(p, name));
         if (p.def.stateNames.includes(name)) {
-          return names.inFlow ? ast.id(this.stateLocal(p, name).text) : ast.member(this.stateObject(p).text, name);
+          return bound.inFlow ? ast.id(this.stateLocal(p, name)) : ast.member(this.stateObject(p), new Name(name));
         }
-        if (snippet.locals.has(name)) return ast.id(`${name}_${k}_`);
-        if (name === 'x' && names.x) return ast.id(names.x.text);
-        if (name === 'n' && names.n) return ast.raw(`(${names.n.text})`);
-        if (name === 'start' && names.start) return ast.id(names.start.text);
-        if (name === 'end' && names.end) return ast.id(names.end.text);
+        if (snippet.locals.has(name)) return ast.id(new Name(`${name}_${k}_`));
+        if (name === 'x' && bound.x) return ast.id(bound.x);
+        if (name === 'n' && bound.n) return ast.code(code`(${bound.n})`);
+        if (name === 'start' && bound.start) return ast.id(bound.start);
+        if (name === 'end' && bound.end) return ast.id(bound.end);
         return undefined;
       },
-      onEmit: names.then && ((value) => {
+      onEmit: bound.then && ((value) => {
         const x = this.fresh('x');
-        return ast.raw(`{\nconst ${x.text} = ${print(value)};\n${names.then!(x).text}\n}`);
+        return ast.code(code`{\nconst ${x} = ${print(value)};\n${bound.then!(x)}\n}`);
       }),
-      onAdmit: names.onAdmit && ((spec) => ast.raw(`(${names.onAdmit!(spec).text})`)),
+      onAdmit: bound.onAdmit && ((spec) => ast.code(code`(${bound.onAdmit!(spec)})`)),
     });
-    return Code.of(print(node));
+    return print(node);
   }
 }
 
-/** How a state field is loaded: as an int32 counter, as a number, or as it is. */
-function numericKind(p: Process, field: string): NumericKind {
-  const v = p.state[field];
-  if (typeof v !== 'number') return 'other';
-  if (p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0)) return 'int32';
-  return 'number';
+// ---------------------------------------------------------------- the resolver
+
+/** A far end the resolver followed: the process there, the spec on its side, and whether a transport lies between. */
+interface Far {
+  proc: Process;
+  spec: string;
+  barrier: boolean;
+}
+
+/**
+ * What one emitter (admittance, write a chunk, write an element, read a chunk)
+ * makes at each kind of place the resolver finds a spec leads to.
+ */
+interface Emitter<T> {
+  /** A whole range on the far side ('out[]>'): every open member. */
+  fanOut(spec: Spec): T;
+  /** A far-end spec on a port with nothing connected. */
+  unconnected(spec: Spec): T;
+  /** Unfused mode, or a connection across a transport: the far process's own entry, called instead of inlined. */
+  callEntry(far: Far): T;
+  /** Fused: carry on at the far process, inlining it. */
+  inline(far: Far): T;
+  /** A spec of the process itself: its rule (a loop back to it is refused first). */
+  rule(spec: Spec): T;
+}
+
+/**
+ * Where `specText` of `p` leads, told to the emitter: across a connection
+ * (followed and watched), to a whole range, to nothing, or to a rule of `p`.
+ * The four emitters share this walk; each says only what it makes there.
+ */
+function resolve<T>(gen: Gen, p: Process, specText: string, emitter: Emitter<T>): T {
+  const spec = p.def.spec(specText);
+  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) return emitter.fanOut(spec);
+  if (spec.frame === 'far') {
+    const far = gen.follow(p, spec);
+    if (!far) return emitter.unconnected(spec);
+    // A connection that crosses a transport is a barrier: its far end is a
+    // stand-in (see docs/transports.md), called through its own entry.
+    if (!gen.fuse || far.barrier) return emitter.callEntry(far);
+    return emitter.inline(far);
+  }
+  const leave = gen.enter(p, spec);
+  try {
+    return emitter.rule(spec);
+  } finally {
+    leave();
+  }
 }
 
 // ---------------------------------------------------------------- admittance
 
 function admitExpr(gen: Gen, p: Process, specText: string, n: Code): Code {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
-    // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
-    const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
-    if (parts.length === 0) {
-      // Every reader has ended: the process ends its inputs, so its sources stop.
-      const ended = p.members(spec.range!).length > 0;
-      return ended ? code`${gen.constant(noReaderLeft, 'noReaderLeft', 'runtime noReaderLeft')}(${gen.process(p)})` : code`0`;
-    }
-    return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return code`0`;
-    if (!gen.fuse) return code`${gen.entryOf(far.proc, far.spec, 'admittance')}.fn(${n})`;
-    return admitExpr(gen, far.proc, far.spec, n);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.ruleText);
-    gen.ran(p);
-    if (!rule) {
-      // Without an admittance rule, a spec admits what its flow rule's target admits.
-      const flow = p.def.flowRules.get(spec.ruleText);
-      const target = flow && (flow.kind === 'delegate' || flow.kind === 'each') ? flow.target : undefined;
-      if (!target) throw new CompileError(`${p.label} has no admittance rule for ${JSON.stringify(spec.text)}`);
-      return admitExpr(gen, p, target.text, n);
-    }
-    switch (rule.kind) {
-      case 'delegate':
-        return admitExpr(gen, p, rule.target.text, n);
-      case 'expression': {
-        const expr = gen.instantiate(p, rule.snippet, { n, inFlow: false, onAdmit: (s) => admitExpr(gen, p, s, n) });
-        return code`Math.max(0, Math.min(${n}, ${expr}))`;
+  return resolve(gen, p, specText, {
+    fanOut: (spec) => {
+      // Every member must accept (a broadcast): the smallest admittance; no members, nothing.
+      const parts = gen.fanOut(p, spec, (member) => admitExpr(gen, p, member, n));
+      if (parts.length === 0) {
+        // Every reader has ended: the process ends its inputs, so its sources stop.
+        const ended = p.members(spec.range!).length > 0;
+        return ended ? code`${gen.constant(noReaderLeft, 'noReaderLeft', 'runtime noReaderLeft')}(${gen.process(p)})` : code`0`;
       }
-      case 'handler':
-        return code`Math.max(0, Math.min(${n}, ${gen.constant(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
-      case 'jit': {
-        const expr = rule.emit({
-          n,
-          constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
-          state: (field) => code`${gen.stateObject(p)}.${checkField(p, field)}`,
-          param: (name) => gen.param(p, checkParam(p, name)),
-          admit: (s) => admitExpr(gen, p, p.def.spec(s).text, n),
-        });
-        return code`Math.max(0, Math.min(${n}, ${expr}))`;
+      return parts.reduce((a, b) => code`Math.min(${a}, ${b})`);
+    },
+    unconnected: () => code`0`,
+    callEntry: (far) => code`${gen.entryOf(far.proc, far.spec, 'admittance')}.fn(${n})`,
+    inline: (far) => admitExpr(gen, far.proc, far.spec, n),
+    rule: (spec) => {
+      const rule: AdmittanceRule | undefined = p.def.admittanceRules.get(spec.ruleText);
+      gen.ran(p);
+      if (!rule) {
+        // Without an admittance rule, a spec admits what its flow rule's target admits.
+        const flow = p.def.flowRules.get(spec.ruleText);
+        const target = flow && (flow.kind === 'delegate' || flow.kind === 'each') ? flow.target : undefined;
+        if (!target) throw new CompileError(`${p.label} has no admittance rule for ${JSON.stringify(spec.text)}`);
+        return admitExpr(gen, p, target.text, n);
       }
-    }
-  } finally {
-    leave();
-  }
+      switch (rule.kind) {
+        case 'delegate':
+          return admitExpr(gen, p, rule.target.text, n);
+        case 'expression': {
+          const expr = gen.instantiate(p, rule.snippet, { n, inFlow: false, onAdmit: (s) => admitExpr(gen, p, s, n) });
+          return code`Math.max(0, Math.min(${n}, ${expr}))`;
+        }
+        case 'handler':
+          return code`Math.max(0, Math.min(${n}, ${gen.constant(rule.handler, 'admit', `${p.def.name} admittance ${spec.text}`)}(${gen.process(p)}, ${n})))`;
+        case 'jit': {
+          const expr = rule.emit({
+            n,
+            constant: (v, label) => gen.constant(v, 'v', `${p.def.name} ${label}`),
+            state: (field) => code`${gen.stateObject(p)}.${checkField(p, field)}`,
+            param: (name) => gen.param(p, checkParam(p, name)),
+            admit: (s) => admitExpr(gen, p, p.def.spec(s).text, n),
+          });
+          return code`Math.max(0, Math.min(${n}, ${expr}))`;
+        }
+      }
+    },
+  });
 }
 
 // ---------------------------------------------------------------- writes
@@ -380,43 +420,36 @@ function flowRule(gen: Gen, p: Process, spec: Spec): FlowRule {
 }
 
 function writeChunk(gen: Gen, p: Process, specText: string, c: Chunk): Code {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
+  return resolve(gen, p, specText, {
     // A broadcast: the same chunk to every member, in member order.
-    return join(gen.fanOut(p, spec, (member) => writeChunk(gen, p, member, c)));
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return notConnected(gen, p, spec, c);
-    if (!gen.fuse) return callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`, c.stable);
-    return writeChunk(gen, far.proc, far.spec, c);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule = flowRule(gen, p, spec);
-    gen.ran(p);
-    switch (rule.kind) {
-      case 'delegate':
-        return writeChunk(gen, p, rule.target.text, c);
-      case 'chunk':
-        return callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`);
-      case 'jit':
-        return jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c));
-      case 'each': {
-        if (rule.range) {
-          const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
-          const rest = rule.target ? writeChunk(gen, p, rule.target.text, c) : code``;
-          return code`${range}\n${rest}`;
+    fanOut: (spec) => join(gen.fanOut(p, spec, (member) => writeChunk(gen, p, member, c))),
+    unconnected: (spec) => notConnected(gen, p, spec, c),
+    callEntry: (far) => callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`, c.stable),
+    inline: (far) => writeChunk(gen, far.proc, far.spec, c),
+    rule: (spec) => {
+      const rule = flowRule(gen, p, spec);
+      gen.ran(p);
+      switch (rule.kind) {
+        case 'delegate':
+          return writeChunk(gen, p, rule.target.text, c);
+        case 'chunk':
+          return callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`);
+        case 'jit':
+          return jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c));
+        case 'each': {
+          if (rule.range) {
+            const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
+            const rest = rule.target ? writeChunk(gen, p, rule.target.text, c) : code``;
+            return code`${range}\n${rest}`;
+          }
+          const i = gen.fresh('i');
+          const x = gen.fresh('x');
+          const body = eachElement(gen, p, rule, x);
+          return code`for (let ${i} = ${c.start}; ${i} < ${c.end}; ${i}++) {\nconst ${x} = ${c.xs}[${i}];\n${body}\n}`;
         }
-        const i = gen.fresh('i');
-        const x = gen.fresh('x');
-        const body = eachElement(gen, p, rule, x);
-        return code`for (let ${i} = ${c.start}; ${i} < ${c.end}; ${i}++) {\nconst ${x} = ${c.xs}[${i}];\n${body}\n}`;
       }
-    }
-  } finally {
-    leave();
-  }
+    },
+  });
 }
 
 /** One element through an element rule: the snippet, with emit continuing to the rule's target. */
@@ -429,44 +462,45 @@ function eachElement(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'each
 }
 
 function writeElement(gen: Gen, p: Process, specText: string, x: Name): Code {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
-    return join(gen.fanOut(p, spec, (member) => writeElement(gen, p, member, x)));
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return code`${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`;
-    if (!gen.fuse) {
-      const one = gen.scratch(1, far.proc, 'one', 'one-element chunk for');
-      return code`${one}[0] = ${x};\n${callEntry(gen, far.proc, far.spec, one, code`0`, code`1`)}`;
-    }
-    return writeElement(gen, far.proc, far.spec, x);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule = flowRule(gen, p, spec);
-    gen.ran(p);
-    switch (rule.kind) {
-      case 'delegate':
-        return writeElement(gen, p, rule.target.text, x);
-      case 'chunk': {
-        // A barrier met inside a loop: collect the elements, hand them over once.
-        const pending = gen.scratch(0, p, 'pending', 'elements pending for');
-        gen.finals.unshift(code`if (${pending}.length > 0) { const k = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`k`)} } finally { ${pending}.length = 0; } }`);
+  return resolve(gen, p, specText, {
+    fanOut: (spec) => join(gen.fanOut(p, spec, (member) => writeElement(gen, p, member, x))),
+    unconnected: (spec) => code`${gen.constant(unconnected, 'unconnected', 'runtime unconnected')}(${gen.process(p)}, ${literal(spec.port)});`,
+    callEntry: (far) => {
+      if (far.barrier) {
+        // Across a transport: collect the elements, hand them to the stand-in once.
+        const pending = gen.scratch(0, far.proc, 'pending', 'elements pending for');
+        const k = fixed.pendingCount;
+        gen.finals.unshift(code`if (${pending}.length > 0) { const ${k} = ${pending}.length; try { ${callEntry(gen, far.proc, far.spec, pending, code`0`, code`${k}`)} } finally { ${pending}.length = 0; } }`);
         return code`${pending}.push(${x});`;
       }
-      case 'jit': {
-        // A chunk-level rule met inside a loop runs on a one-element chunk.
-        const one = gen.scratch(1, p, 'one', 'one-element chunk for');
-        const c: Chunk = { xs: one, start: gen.fresh('start'), end: gen.fresh('end') };
-        return code`{ ${one}[0] = ${x}; let ${c.start} = 0, ${c.end} = 1;\n${jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c))} }`;
+      const one = gen.scratch(1, far.proc, 'one', 'one-element chunk for');
+      return code`${one}[0] = ${x};\n${callEntry(gen, far.proc, far.spec, one, code`0`, code`1`)}`;
+    },
+    inline: (far) => writeElement(gen, far.proc, far.spec, x),
+    rule: (spec) => {
+      const rule = flowRule(gen, p, spec);
+      gen.ran(p);
+      switch (rule.kind) {
+        case 'delegate':
+          return writeElement(gen, p, rule.target.text, x);
+        case 'chunk': {
+          // A barrier met inside a loop: collect the elements, hand them over once.
+          const pending = gen.scratch(0, p, 'pending', 'elements pending for');
+          const k = fixed.pendingCount;
+          gen.finals.unshift(code`if (${pending}.length > 0) { const ${k} = ${pending}.length; try { ${callChunk(gen, p, rule, pending, code`0`, code`${k}`)} } finally { ${pending}.length = 0; } }`);
+          return code`${pending}.push(${x});`;
+        }
+        case 'jit': {
+          // A chunk-level rule met inside a loop runs on a one-element chunk.
+          const one = gen.scratch(1, p, 'one', 'one-element chunk for');
+          const c: Chunk = { xs: one, start: gen.fresh('start'), end: gen.fresh('end') };
+          return code`{ ${one}[0] = ${x}; let ${c.start} = 0, ${c.end} = 1;\n${jitChunk(gen, p, rule, c, (s) => writeChunk(gen, p, s, c))} }`;
+        }
+        case 'each':
+          return eachElement(gen, p, rule, x);
       }
-      case 'each':
-        return eachElement(gen, p, rule, x);
-    }
-  } finally {
-    leave();
-  }
+    },
+  });
 }
 
 function callChunk(gen: Gen, p: Process, rule: Extract<FlowRule, { kind: 'chunk' }>, xs: Name, start: Code | Name, n: Code): Code {
@@ -530,45 +564,38 @@ interface ReadPlan {
 }
 
 function readChunk(gen: Gen, p: Process, specText: string, c: Chunk): ReadPlan {
-  const spec = p.def.spec(specText);
-  if (spec.frame === 'far' && spec.range !== undefined && spec.member === undefined) {
-    throw new CompileError(`${p.label} ${spec.text}: a read cannot fan out over a range; read one member, or use a chunk handler`);
-  }
-  if (spec.frame === 'far') {
-    const far = gen.follow(p, spec);
-    if (!far) return { fill: notConnected(gen, p, spec, c), stages: [] };
-    if (!gen.fuse) return { fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
-    return readChunk(gen, far.proc, far.spec, c);
-  }
-  const leave = gen.enter(p, spec);
-  try {
-    const rule = flowRule(gen, p, spec);
-    gen.ran(p);
-    switch (rule.kind) {
-      case 'delegate':
-        return readChunk(gen, p, rule.target.text, c);
-      case 'chunk':
-        return { fill: callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
-      case 'jit':
-        return { fill: jitChunk(gen, p, rule, c, (s) => readAll(gen, p, s, c)), stages: [] };
-      case 'each': {
-        if (!rule.oneToOne || !rule.target) {
-          throw new CompileError(`${p.label} ${spec.text}: a read rule must be one-to-one with a target, or a chunk handler`);
+  return resolve(gen, p, specText, {
+    fanOut: (spec) => {
+      throw new CompileError(`${p.label} ${spec.text}: a read cannot fan out over a range; read one member, or use a chunk handler`);
+    },
+    unconnected: (spec) => ({ fill: notConnected(gen, p, spec, c), stages: [] }),
+    callEntry: (far) => ({ fill: callEntry(gen, far.proc, far.spec, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] }),
+    inline: (far) => readChunk(gen, far.proc, far.spec, c),
+    rule: (spec) => {
+      const rule = flowRule(gen, p, spec);
+      gen.ran(p);
+      switch (rule.kind) {
+        case 'delegate':
+          return readChunk(gen, p, rule.target.text, c);
+        case 'chunk':
+          return { fill: callChunk(gen, p, rule, c.xs, c.start, code`${c.end} - ${c.start}`), stages: [] };
+        case 'jit':
+          return { fill: jitChunk(gen, p, rule, c, (s) => readAll(gen, p, s, c)), stages: [] };
+        case 'each': {
+          if (!rule.oneToOne || !rule.target) {
+            throw new CompileError(`${p.label} ${spec.text}: a read rule must be one-to-one with a target, or a chunk handler`);
+          }
+          const upstream = readChunk(gen, p, rule.target.text, c);
+          if (rule.range && upstream.stages.length === 0) {
+            const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
+            return { fill: code`${upstream.fill}\n${range}`, stages: [] };
+          }
+          return { fill: upstream.fill, stages: [...upstream.stages, { p, rule }] };
         }
-        const upstream = readChunk(gen, p, rule.target.text, c);
-        if (rule.range && upstream.stages.length === 0) {
-          const range = gen.instantiate(p, rule.range, { start: c.start, end: c.end, inFlow: true });
-          return { fill: code`${upstream.fill}\n${range}`, stages: [] };
-        }
-        return { fill: upstream.fill, stages: [...upstream.stages, { p, rule }] };
       }
-    }
-  } finally {
-    leave();
-  }
+    },
+  });
 }
-
-
 
 // ---------------------------------------------------------------- assembly
 
@@ -591,20 +618,21 @@ export function compileEntry(entry: Entry): Compiled {
   }
   const gen = new Gen(entry, entry.start.io.fuse);
   const p = entry.start;
-  let params: string;
+  let params: Code;
   let body: Code;
+  const { xs, offset, n, stable, start, end } = fixed;
   if (entry.kind === 'admittance') {
-    params = 'n';
-    body = code`return ${admitExpr(gen, p, entry.spec.text, code`n`)};`;
+    params = code`${n}`;
+    body = code`return ${admitExpr(gen, p, entry.spec.text, code`${n}`)};`;
   } else {
-    params = 'xs, offset, n, stable';
-    const c: Chunk = { xs: new Name('xs'), start: new Name('start'), end: new Name('end') };
-    if (entry.spec.direction === 'write') c.stable = new Name('stable');
+    params = join([xs, offset, n, stable].map((name) => code`${name}`), ', ');
+    const c: Chunk = { xs, start, end };
+    if (entry.spec.direction === 'write') c.stable = stable;
     const work = entry.spec.direction === 'write' ? writeChunk(gen, p, entry.spec.text, c) : readAll(gen, p, entry.spec.text, c);
-    body = code`let start = offset, end = offset + n;\n${join(gen.hoist)}\ntry {\n${work}\n} finally {\n${join(gen.writeback)}\n${join(gen.finals)}\n}\nreturn n;`;
+    body = code`let ${start} = ${offset}, ${end} = ${offset} + ${n};\n${join(gen.hoist)}\ntry {\n${work}\n} finally {\n${join(gen.writeback)}\n${join(gen.finals)}\n}\nreturn ${n};`;
   }
   const names = gen.names.length > 0 ? gen.names.join('_') : entry.start.def.name;
-  const key = `${entry.kind}(${params})\n${gen.slots.prelude()}\n${body}`;
+  const key = `${entry.kind}(${params.text})\n${gen.slots.prelude(fixed.slots).text}\n${body.text}`;
   let factory = shapes.get(key);
   if (factory) {
     stats.cacheHits++;
@@ -647,14 +675,15 @@ function stagesCode(gen: Gen, stages: ReadPlan['stages'], x: Name, store: (v: Na
   return gen.instantiate(first.p, first.rule.snippet, { x, inFlow: true, then: (v) => stagesCode(gen, rest, v, store) });
 }
 
-function load(gen: Gen, params: string, body: Code, names: string, entry: Entry): Factory {
+function load(gen: Gen, params: Code, body: Code, names: string, entry: Entry): Factory {
   const shape = nextShape++;
-  const name = `chain_${shape}_${names}`.slice(0, 120);
-  const url = `pushback://chain/${shape}/${name}.js`;
+  // Process class names are identifiers, checked where they are defined; the cut keeps one.
+  const name = new Name(`chain_${shape}_${names}`.slice(0, 120));
+  const url = `pushback://chain/${shape}/${name.text}.js`;
   // One function per shape, shared by every chain of that shape: its values come
   // in as `$slots` on each call, so V8 optimises it once and every instance reuses
   // the optimised code instead of starting cold.
-  const raw = `return function ${name}($slots, ${params}) {\n${gen.slots.prelude()}\n${body}\n};`;
+  const raw = code`return function ${name}(${fixed.slots}, ${params}) {\n${gen.slots.prelude(fixed.slots)}\n${body}\n};`.text;
   let pretty: string;
   try {
     pretty = generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
@@ -672,9 +701,9 @@ function load(gen: Gen, params: string, body: Code, names: string, entry: Entry)
   const dir = process.env.PUSHBACK_JIT_DUMP;
   if (dir) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(joinPath(dir, `${name}.js`), source);
+    writeFileSync(joinPath(dir, `${name.text}.js`), source);
   }
-  return { shape, name, source, make };
+  return { shape, name: name.text, source, make };
 }
 
 function numbered(source: string): string {

@@ -3,13 +3,24 @@
 // inlined; a topology change on any of them marks it stale, and a stale entry
 // recompiles on its next call. A flow already running keeps the function it
 // started with, so a rewire takes effect at the next entry, never mid-flow.
+import type { EntryKind } from '../engine/hooks.js';
 import type { Process } from '../engine/process.js';
 import type { Spec } from '../engine/spec.js';
 import type { Slot } from '../codegen/code.js';
 import { compileEntry } from './compile.js';
+import { adopt, unregister, watch } from './entries.js';
 import { stats } from './stats.js';
 
-export type EntryKind = 'admittance' | 'flow';
+export type { EntryKind };
+
+// The engine hands entries on without looking inside (engine/hooks.ts): this
+// tells it their type, wherever this module is part of the program.
+type EntryClass = Entry;
+declare module '../engine/hooks.js' {
+  interface Subsystems {
+    entry: EntryClass;
+  }
+}
 /**
  * Admittance: (n) => admitted magnitude. Flow: (xs, offset, n, stable?) => n.
  *
@@ -134,7 +145,7 @@ export class Entry {
   }
 
   private compile(): void {
-    for (const p of this.registeredWith) p.unregister(this);
+    for (const p of this.registeredWith) unregister(p, this);
     this.registeredWith = NONE;
     if (this.compiles > 0) stats.recompiles++;
     const { fn, chain, inlined, watched } = compileEntry(this);
@@ -146,8 +157,8 @@ export class Entry {
     // of its start, so a pinned source (stdin) does not pin a chain nobody uses; a
     // read entry (or one that inlined nothing else) by its start.
     const byStart = this.spec.direction !== 'write' || inlined.length === 1;
-    for (const p of inlined) p.adopt(this, byStart === (p === this.start));
-    for (const [k, key] of watched) inlined[k].watch(this, key);
+    for (const p of inlined) adopt(p, this, byStart === (p === this.start));
+    for (const [k, key] of watched) watch(inlined[k], this, key);
     this.registeredWith = inlined;
   }
 }

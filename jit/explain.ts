@@ -3,9 +3,10 @@
 import type { Process } from '../engine/process.js';
 import type { EntryKind } from './entry.js';
 import { insertedNote } from './overcommit.js';
+import { entryOf } from './entries.js';
 
 export function explain(process: Process, spec: string, kind: EntryKind = 'flow'): string {
-  const entry = process.entry(spec, kind);
+  const entry = entryOf(process, spec, kind);
   entry.ready();
   const chain = entry.chain!;
   const slots = chain.slots.map((s) => `//   ${s.name.text} = ${s.label}`);

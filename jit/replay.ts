@@ -10,15 +10,18 @@
 // compiled function is reused and only the slots are bound afresh.
 import { portOf } from '../engine/address.js';
 import type { Definition } from '../engine/definition.js';
+import { LOCAL, transportOf } from '../engine/ports.js';
 import type { Process } from '../engine/process.js';
 import type { Name, Slot } from '../codegen/code.js';
 import type { CompiledChain, Entry, EntryKind } from './entry.js';
 import { findMeeting } from './overcommit.js';
+import { entryOf } from './entries.js';
 
 export type NumericKind = 'int32' | 'number' | 'other';
 
 export type Step =
-  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number } }
+  /** `barrier`: the connection crosses a transport, so the far process is called, not inlined. */
+  | { op: 'follow'; k: number; port: number; far?: { def: Definition; version: number; port: number; k: number; barrier: boolean } }
   | { op: 'members'; k: number; range: string; ports: number[] }
   | { op: 'open'; k: number; range: string; ports: number[] }
   /** The branches of the broadcast over `range` do not meet on one port (see overcommit.ts). */
@@ -42,7 +45,7 @@ export function resolve(r: Recipe, procs: readonly Process[], entry: Entry): unk
     case 'process': return procs[r.k];
     case 'param': return procs[r.k].params[r.name];
     case 'state': return procs[r.k].state;
-    case 'entry': return procs[r.k].entry(r.spec, r.kind);
+    case 'entry': return entryOf(procs[r.k], r.spec, r.kind);
     case 'retype': return entry.retype;
   }
 }
@@ -128,15 +131,27 @@ export function replay<F>(entry: Entry): Replayed<F> | undefined {
   return undefined;
 }
 
+/** The connection on port number `port` of `p` crosses a transport: the JIT fuses up to it and no further. */
+export function crossesTransport(p: Process, port: number): boolean {
+  const transport = transportOf(p, port);
+  return transport !== undefined && transport !== LOCAL;
+}
+
 /** The members whose readers have not ended their stream. */
 export function openMembers(p: Process, members: readonly number[]): number[] {
   return members.filter((n) => !p.isEnded(n));
 }
 
-function kindOf(p: Process, field: string): NumericKind {
+/**
+ * How a state field is loaded into a flow function: as an int32 counter, as a
+ * number, or as it is. The compiler asks it and records the answer; replay asks
+ * it again, so both read this one function.
+ */
+export function numericKind(p: Process, field: string): NumericKind {
   const v = p.state[field];
   if (typeof v !== 'number') return 'other';
-  return p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0) ? 'int32' : 'number';
+  if (p.def.counters.has(field) && (v | 0) === v && !Object.is(v, -0)) return 'int32';
+  return 'number';
 }
 
 /** Replays a trace from `start`; the processes it reaches, numbered, or undefined at the first different answer. */
@@ -151,6 +166,7 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
         continue;
       }
       if (!far || far.def !== step.far.def || far.def.version !== step.far.version || portOf(p.ports[step.port]) !== step.far.port) return undefined;
+      if (crossesTransport(p, step.port) !== step.far.barrier) return undefined;
       if (step.far.k === procs.length) procs.push(far);
       else if (procs[step.far.k] !== far) return undefined;
     } else if (step.op === 'apart') {
@@ -159,7 +175,7 @@ function follow(start: Process, trace: readonly Step[]): Process[] | undefined {
       const members = p.members(step.range);
       const ports = step.op === 'open' ? openMembers(p, members) : members;
       if (ports.length !== step.ports.length || ports.some((n, i) => n !== step.ports[i])) return undefined;
-    } else if (kindOf(p, step.field) !== step.is) {
+    } else if (numericKind(p, step.field) !== step.is) {
       return undefined;
     }
   }

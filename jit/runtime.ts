@@ -1,10 +1,9 @@
 // Helpers the generated code calls on its rare paths. They reach the generated
 // functions as slot values, like every other value.
+import { FlowError } from '../engine/errors.js';
 import type { Process } from '../engine/process.js';
 
-export class FlowError extends Error {
-  override name = 'FlowError';
-}
+export { FlowError };
 
 /** A flow reached a port with nothing on the far end (its admittance was 0). */
 export function unconnected(process: Process, port: string): never {

@@ -275,7 +275,7 @@ async function retry(s: Process, failure: Failure): Promise<void> {
       // The process's own notice, not a lifecycle wait: it comes once per chunk
       // under backpressure. It also comes when the port ends, closes or is
       // disconnected, and then push() drops what nobody will read.
-      await s.whenWritable(0);
+      await s.whenWritableAgain(0);
       // The socket may have gone meanwhile, and dropped what was held.
       const chunk = state.pending;
       if (chunk === null) break;

@@ -26,16 +26,21 @@
  */
 import { localAddress, objectOf, portOf, type LocalAddress } from '../engine/address.js';
 import type { Definition } from '../engine/definition.js';
+import { installRealms } from '../engine/hooks.js';
 import type { IO } from '../engine/io.js';
 import { UserCodeError, describe as describeCause } from '../engine/policy.js';
 import { END, observe, type PortEvent } from '../engine/ports.js';
 import type { Process } from '../engine/process.js';
 import { coreOf } from './fields.js';
-import { listenForEnds } from './placement.js';
+import { listenForEnds, placeIn, realmOf } from './placement.js';
 import type { Proclamation } from './proclamations.js';
 import { raiseError, type ErrorDecision } from './protocols.js';
 import type { Realm } from './realm.js';
 import { World } from './world.js';
+
+// The engine reaches realms through its hooks (engine/hooks.ts): the root realm
+// of a container, placing a process, the realm a process lives in.
+installRealms({ root: rootRealm, place: placeIn, of: realmOf });
 
 export const CONNECTED = 'connected';
 export const ENDED = 'ended';

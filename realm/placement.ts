@@ -4,19 +4,14 @@
  * off the process object, so that creating a process costs nothing more when
  * it stays in the container's realm (a merge creates a thousand per run).
  */
+import { engineHooks } from '../engine/hooks.js';
 import type { Process } from '../engine/process.js';
 import type { Realm } from './realm.js';
 
-const placed = new WeakMap<Process, Realm>();
+// The engine's hook for ends of stream, re-exported where it used to live.
+export { engineHooks };
 
-/**
- * Hooks the engine calls on paths that must stay cheap when nobody listens:
- * each is undefined until the realm integration needs it.
- */
-export const engineHooks: {
-  /** `process` ended its stream on port number `port`. */
-  ended: ((process: Process, port: number) => void) | undefined;
-} = { ended: undefined };
+const placed = new WeakMap<Process, Realm>();
 
 type EndHook = (process: Process, port: number) => void;
 const endListeners = new Map<string, EndHook>();

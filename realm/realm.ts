@@ -35,6 +35,15 @@ export interface RealmOptions {
   readonly maxPendingSignals?: number;
 }
 
+// The engine hands realms on without looking inside (engine/hooks.ts): this
+// tells it their type, wherever this module is part of the program.
+type RealmClass = Realm;
+declare module '../engine/hooks.js' {
+  interface Subsystems {
+    realm: RealmClass;
+  }
+}
+
 export class Realm implements Space, Describable {
   /** @internal The state behind this facade. */
   readonly [coreOf]: RealmCore;

@@ -82,7 +82,7 @@ function nextTurn(c: Cursor): void {
 registerDriver(fromArrays, async (s) => {
   for (;;) {
     if (pump(s) !== 'blocked') return;
-    await s.whenWritable('out');
+    await s.whenWritableAgain('out');
   }
 });
 

@@ -3,7 +3,7 @@
 //
 // Its driver asks the chain how much it admits, reads at most that much (64 KiB
 // chunks by default), and pushes it through `out>`. When the chain admits
-// nothing it waits until the far side is writable again (`whenWritable`), so
+// nothing it waits until the far side is writable again (`whenWritableAgain`), so
 // however slow the sink, the source holds at most one chunk. What was read but
 // not yet admitted is kept and sent first. When `out` ends (a `take` is
 // satisfied, the output closed) the driver stops and closes the reader.
@@ -91,7 +91,7 @@ async function drive(s: Process): Promise<void> {
         if (!next) {
           const want = admit.ready()(size);
           if (want === 0) {
-            await s.whenWritable('out');
+            await s.whenWritableAgain('out');
             continue;
           }
           startRead(want);
@@ -117,7 +117,7 @@ async function drive(s: Process): Promise<void> {
       }
       const k = admit.ready()(held);
       if (k === 0) {
-        await s.whenWritable('out');
+        await s.whenWritableAgain('out');
         continue;
       }
       flow.ready()(pending, at, k);

@@ -28,7 +28,7 @@ export function drain(b: Process): void {
   if (size(b) === 0 && b.isEnded('in')) b.end('out');
   else if (size(b) > 0 && b.isConnected('out') && !b.isEnded('out') && b.state.waiting !== true) {
     b.state.waiting = true;
-    void b.whenWritable('out').then(() => {
+    void b.whenWritableAgain('out').then(() => {
       b.state.waiting = false;
       // Outside any flow call: an error here (user code after the buffer) goes to the run.
       try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkIdentifier, code, join, literal, Name, NameError, SlotTable } from '../../codegen/code.js';
+import { names } from '../../codegen/names.js';
 
 describe('the code builder', () => {
   it('builds code from names, code and integers only', () => {
@@ -33,7 +34,7 @@ describe('the code builder', () => {
     const s = slots.add({}, 's_2', 'take#3 state');
     expect(f.text).toBe('f_1$0');
     expect(s.text).toBe('s_2$1');
-    expect(slots.prelude().text).toBe('const f_1$0 = $slots[0];\nconst s_2$1 = $slots[1];');
+    expect(slots.prelude(names.slots).text).toBe('const f_1$0 = $slots[0];\nconst s_2$1 = $slots[1];');
     expect(slots.slots.map((x) => x.label)).toEqual(['map#2 parameter f', 'take#3 state']);
   });
 });

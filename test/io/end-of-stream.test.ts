@@ -75,13 +75,13 @@ describe('end of stream is a half-close propagated along the chain', () => {
     expect(c.isEnded('in')).toBe(true);
   });
 
-  it('whenEnded and whenWritable settle on end', async () => {
+  it('whenEnded and whenWritableAgain settle on end', async () => {
     const io = new IO();
     const a = new Process(io, map, { f: (x: number) => x });
     const b = new Process(io, map, { f: (x: number) => x });
     a.connect('out', b, 'in');
     const ended = b.whenEnded('in');
-    const writable = a.whenWritable('out');
+    const writable = a.whenWritableAgain('out');
     b.end('in'); // the reader goes away: the writer wakes and sees the end
     a.end('out');
     await Promise.all([ended, writable]);
@@ -96,7 +96,7 @@ describe('end of stream is a half-close propagated along the chain', () => {
     a.connect('out', b, 'in');
     b.connect('out', c, 'in');
     let woken = false;
-    const waiting = a.whenWritable('out').then(() => { woken = true; });
+    const waiting = a.whenWritableAgain('out').then(() => { woken = true; });
     await Promise.resolve();
     expect(woken).toBe(false);
     c.writableAgain('in');

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
+import { entryOf } from '../../jit/entries.js';
+import { admittance, flow } from '../../jit/negotiated.js';
 import { since, snapshot } from '../../jit/stats.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { map } from '../../processes/elements/map.js';
@@ -9,9 +11,9 @@ import { grep } from '../../processes/elements/grep.js';
 import { buffer } from '../../processes/topology/buffer.js';
 
 function write(p: Process, xs: unknown[]): void {
-  const admitted = p.admittance('>in', Flowable.write(xs));
+  const admitted = admittance(p, '>in', Flowable.write(xs));
   expect(admitted.n).toBe(xs.length);
-  p.flow('>in', admitted);
+  flow(p, '>in', admitted);
 }
 
 /** map -> grep -> collect, written into map's >in. */
@@ -31,8 +33,8 @@ describe('invalidation is exact and lazy', () => {
     const b = chain(io, 'b');
     write(a.m, [1]);
     write(b.m, [1]);
-    const entryA = a.m.entry('>in', 'flow');
-    const entryB = b.m.entry('>in', 'flow');
+    const entryA = entryOf(a.m, '>in', 'flow');
+    const entryB = entryOf(b.m, '>in', 'flow');
     expect(entryA.compiles).toBe(1);
     expect(entryB.compiles).toBe(1);
 
@@ -60,7 +62,7 @@ describe('invalidation is exact and lazy', () => {
     const { m, g, sink } = chain(io, 'x');
     write(m, [1, 2]);
     expect(sink.state.items).toEqual(['x1', 'x2']);
-    const entry = m.entry('>in', 'flow');
+    const entry = entryOf(m, '>in', 'flow');
     expect(entry.stale).toBe(false);
 
     // g is two hops downstream of the entry's start, inlined into it.
@@ -111,8 +113,8 @@ describe('invalidation is exact and lazy', () => {
     g.connect('out', sink, 'in');
     write(m, [1, 2]);
     expect(sink.state.items).toEqual([2, 3]);
-    const upstream = m.entry('>in', 'flow');
-    const downstream = b.entry('out>', 'flow');
+    const upstream = entryOf(m, '>in', 'flow');
+    const downstream = entryOf(b, 'out>', 'flow');
     const other = new Process(io, collect);
     g.disconnect('out');
     g.connect('out', other, 'in');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { define, jit } from '../../engine/definition.js';
 import { IO } from '../../engine/io.js';
 import { Process } from '../../engine/process.js';
+import { entryOf } from '../../jit/entries.js';
 import { code, literal } from '../../codegen/code.js';
 import { cat } from '../../processes/elements/cat.js';
 import { map } from '../../processes/elements/map.js';
@@ -19,8 +20,8 @@ const told = (p: Process) => p.state.told as unknown[];
 
 /** Writes xs through `head`'s '>in' entry, with the given fourth argument (or none). */
 function write(head: Process, xs: unknown[], ...stable: unknown[]): void {
-  const n = head.entry('>in', 'admittance').ready()(xs.length);
-  head.entry('>in', 'flow').ready()(xs, 0, n, ...stable);
+  const n = entryOf(head, '>in', 'admittance').ready()(xs.length);
+  entryOf(head, '>in', 'flow').ready()(xs, 0, n, ...stable);
 }
 
 describe('the stable argument of a write entry', () => {

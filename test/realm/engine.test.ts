@@ -26,7 +26,7 @@ import {
   type Signal,
 } from '../../realm/index.js';
 import { PUMP_CHUNK } from '../../processes/sources/from.js';
-import { readOnlyIO, sandbox } from '../../api/realm.js';
+import { readOnlyIO, sandbox } from '../../sandbox/sandbox.js';
 
 /** A user function that counts its calls per element and throws `failures.get(x)` times on x. */
 function flaky<X, Y>(fn: (x: X) => Y, failures: Map<X, number>) {

@@ -12,7 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { IO, Process } from '../../index.js';
 import { attenuate, CapabilityError, Realm, take } from '../../realm/index.js';
 import { Chain } from '../../api/chain.js';
-import { readOnlyIO, sandbox } from '../../api/realm.js';
+import { readOnlyIO, sandbox } from '../../sandbox/sandbox.js';
 
 // Whatever the membrane hands out, called or read further without the type system in the way.
 interface Any {

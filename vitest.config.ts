@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // The engine as the package entry assembles it (see test/support/assembled.ts).
+    setupFiles: ['test/support/assembled.ts'],
+  },
+});
