@@ -1,4 +1,4 @@
-// The port lifecycle (Ψ): states, connect/close/move, waits, the server
+// The port lifecycle: states, connect/close/move, waits, the server
 // pattern, and the seed's three scenarios. Deterministic throughout: the tests
 // that race run under the seeded scheduler (engine/scheduler.ts), driven one
 // task at a time, and replay identically for a seed.
@@ -117,14 +117,14 @@ describe('connect that waits', () => {
 describe('the seed scenarios', () => {
   it('a pipe connection: create, connect, half-close (the peer drains, then sees the end), full close', async () => {
     const io = new IO();
-    // ψc: the ports exist
+    // created: the ports exist
     const a = Port.create(io);
     const b = Port.create(io);
     expect([a.state, b.state]).toEqual(['free', 'free']);
-    // φc: connected
+    // the connection exists
     a.connect(b);
     expect(await a.send([1, 2, 3])).toBe(true);
-    // ψx on one port: half-open. The peer drains what was sent, then sees end of stream.
+    // one port closes: half-open. The peer drains what was sent, then sees end of stream.
     a.close();
     expect([a.state, b.state]).toEqual(['connected', 'connected']);
     expect(b.isEnded).toBe(true);
@@ -137,7 +137,7 @@ describe('the seed scenarios', () => {
     expect(await b.send([9])).toBe(false);
     expect(a.read()).toEqual([]);
     expect(life.counts(io).connections).toBe(1);
-    // ψx on the other: φx, full close. The record is freed; both ports exist, free.
+    // the other closes: the connection is closed. The record is freed; both ports exist, free.
     b.close();
     expect([a.state, b.state]).toEqual(['free', 'free']);
     expect(life.counts(io)).toEqual({ connections: 0, waiters: 0, processes: 2 });
@@ -145,12 +145,12 @@ describe('the seed scenarios', () => {
 
   it('a socket connection: listener, client, connect, move, replacement ready, both close, listener closes', async () => {
     const io = new IO();
-    const listen = Port.listen(io); // ψc on the server
-    const client = Port.create(io); // ψc on the client
-    client.connect(listen); // φc: the client claims the listener
+    const listen = Port.listen(io); // created on the server
+    const client = Port.create(io); // created on the client
+    client.connect(listen); // connected: the client claims the listener
     const k = client.nonce;
     expect(listen.nonce).toBe(k);
-    const p = listen.move(); // ψm: the connection moves to a dedicated port
+    const p = listen.move(); // moved: the connection moves to a dedicated port
     // The listener is still there, free, ready for the next client.
     expect(listen.state).toBe('free');
     expect(p.nonce).toBe(k);
@@ -160,7 +160,7 @@ describe('the seed scenarios', () => {
     expect(p.read()).toEqual(['ping']);
     await p.send(['pong']);
     expect(client.read()).toEqual(['pong']);
-    // ψx by the client, ψx by the server: φx on the client/server pipe.
+    // closed by the client, closed by the server: the client/server connection is closed.
     client.close();
     expect(life.counts(io).connections).toBe(1);
     p.close();
@@ -168,7 +168,7 @@ describe('the seed scenarios', () => {
     await tick();
     expect(p.state).toBe('absent'); // a dedicated port goes with its connection
     expect(client.state).toBe('free');
-    // ψx on the listener: a client waiting for it fails cleanly.
+    // the listener closes: a client waiting for it fails cleanly.
     const other = Port.create(io);
     other.connect(listen);
     const late = Port.create(io).connect(listen, { wait: true });
