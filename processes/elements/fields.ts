@@ -7,7 +7,7 @@
 // range ("5-") ends at the last field. A record kept as bytes (a line that is
 // not UTF-8) is picked as bytes and comes out as bytes.
 import { isUtf8 } from 'node:buffer';
-import { define, each } from '../../engine/definition.js';
+import { define, each, value } from '../../engine/definition.js';
 import { splitter } from './split.js';
 
 export type FieldList = { from: number; to: number }[];
@@ -45,7 +45,7 @@ export function picker(list: string, separator?: string): (x: unknown) => string
   };
 }
 
-export const fields = define('fields', { ports: ['in', 'out'], inputs: ['in'], params: ['pick'] })
+export const fields = define('fields', { ports: ['in', 'out'], inputs: ['in'], params: { pick: value<(x: unknown) => unknown>() } })
   .flow('>in', each('emit(pick(x))', 'out>', { oneToOne: true }))
   .flow('<out', each('emit(pick(x))', 'in<', { oneToOne: true }));
 

@@ -1,9 +1,9 @@
 // filterMap(f, skip): one element out for each element in, except where f
 // returns `skip`. The error policy 'skip' uses it in place of map, so that a
 // failing element is dropped instead of becoming a value.
-import { define, each } from '../../engine/definition.js';
+import { define, each, mapper, value } from '../../engine/definition.js';
 
-export const filterMap = define('filterMap', { ports: ['in', 'out'], inputs: ['in'], params: ['f', 'skip'] })
+export const filterMap = define('filterMap', { ports: ['in', 'out'], inputs: ['in'], params: { f: mapper(), skip: value<unknown>() } })
   .flow('>in', each('const y = f(x); if (y !== skip) emit(y);', 'out>'));
 
 /** Plain reference implementation. */

@@ -4,13 +4,14 @@
 // at most n come out, so that is always safe. Reads cannot know in advance how
 // many elements will pass, so they pull upstream into `pending` and admit
 // exactly what is pending; p runs once per element either way.
-import { admitWith, chunk, define, each } from '../../engine/definition.js';
-import type { Process } from '../../engine/process.js';
+import { admitWith, chunk, define, each, predicate, type Instance } from '../../engine/definition.js';
 import { pull } from './pull.js';
 
-function fill(g: Process, n: number): unknown[] {
-  const pending = g.state.pending as unknown[];
-  const p = g.params.p as (x: unknown) => boolean;
+type Grep = Instance<{ p: (x: unknown) => unknown }, { pending: unknown[] }>;
+
+function fill(g: Grep, n: number): unknown[] {
+  const { pending } = g.state;
+  const { p } = g.params;
   const scratch: unknown[] = [];
   while (pending.length < n) {
     scratch.length = 0;
@@ -24,8 +25,8 @@ function fill(g: Process, n: number): unknown[] {
 export const grep = define('grep', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['p'],
-  state: { pending: () => [] as unknown[] },
+  params: { p: predicate() },
+  state: { pending: (): unknown[] => [] },
 })
   .flow('>in', each('if (p(x)) emit(x)', 'out>'))
   .admittance('<out', admitWith((g, n) => fill(g, n).length))

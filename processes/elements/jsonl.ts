@@ -5,7 +5,7 @@
 // JSON is given to `parse`'s error handling: by default reported and skipped,
 // in strict mode a JsonlError that aborts the run. A UTF-8 byte order mark at
 // the start of the first line is passed over, as jq does.
-import { define, each } from '../../engine/definition.js';
+import { define, each, value } from '../../engine/definition.js';
 import { SKIP } from '../../engine/policy.js';
 
 export class JsonlError extends Error {
@@ -42,7 +42,7 @@ export function parser(options: JsonlOptions = {}): (text: string | Uint8Array, 
 export const jsonl = define('jsonl', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['parse', 'skip'],
+  params: { parse: value<(text: string | Uint8Array, line: number) => unknown>(), skip: value<unknown>() },
   state: { line: () => 0 },
 })
   .flow('>in', each('line++; const v = parse(x, line); if (v !== skip) emit(v);', 'out>'));

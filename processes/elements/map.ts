@@ -1,7 +1,7 @@
 // map(f): one element out for each element in.
-import { define, each } from '../../engine/definition.js';
+import { define, each, mapper } from '../../engine/definition.js';
 
-export const map = define('map', { ports: ['in', 'out'], inputs: ['in'], params: ['f'] })
+export const map = define('map', { ports: ['in', 'out'], inputs: ['in'], params: { f: mapper() } })
   .flow('>in', each('emit(f(x))', 'out>', { oneToOne: true }))
   .flow('<out', each('emit(f(x))', 'in<', { oneToOne: true }));
 

@@ -1,10 +1,10 @@
 // scan(f, seed): emits every intermediate accumulator.
-import { define, each } from '../../engine/definition.js';
+import { define, each, reducer, value } from '../../engine/definition.js';
 
 export const scan = define('scan', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['f', 'seed'],
+  params: { f: reducer(), seed: value<unknown>() },
   state: { acc: (p) => p.seed },
 })
   .flow('>in', each('acc = f(acc, x); emit(acc)', 'out>', { oneToOne: true }))

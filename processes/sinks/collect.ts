@@ -4,7 +4,7 @@ import { define, each } from '../../engine/definition.js';
 export const collect = define('collect', {
   ports: ['in'],
   inputs: ['in'],
-  state: { items: () => [] as unknown[], done: () => false },
+  state: { items: (): unknown[] => [], done: () => false },
   onEnd: (c) => {
     c.state.done = true;
   },

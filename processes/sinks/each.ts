@@ -1,10 +1,10 @@
 // each(f): calls f on everything written into `in`. A side effect: the chain API pins it.
-import { define, each as eachRule } from '../../engine/definition.js';
+import { define, each as eachRule, mapper } from '../../engine/definition.js';
 
 export const each = define('each', {
   ports: ['in'],
   inputs: ['in'],
-  params: ['f'],
+  params: { f: mapper() },
   state: { done: () => false },
   onEnd: (e) => {
     e.state.done = true;

@@ -1,13 +1,13 @@
 // fold(f, seed): a reducer that emits its result. Folds everything written into
 // `in`; when the input ends, the accumulator goes out through `out` as one
 // element (after an abort nothing is emitted: a partial result is not a result).
-import { define, each } from '../../engine/definition.js';
+import { define, each, reducer, value } from '../../engine/definition.js';
 import { endWhenFlushed, residualState } from '../bytes/residual.js';
 
 export const fold = define('fold', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['f', 'seed'],
+  params: { f: reducer(), seed: value<unknown>() },
   state: { acc: (p) => p.seed, done: () => false, ...residualState },
   onEnd: (r, port) => {
     if (port === 'out') {

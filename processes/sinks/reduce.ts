@@ -1,10 +1,10 @@
 // reduce(f, seed): folds everything written into `in`; the result is ready at end of stream.
-import { define, each } from '../../engine/definition.js';
+import { define, each, reducer, value } from '../../engine/definition.js';
 
 export const reduce = define('reduce', {
   ports: ['in'],
   inputs: ['in'],
-  params: ['f', 'seed'],
+  params: { f: reducer(), seed: value<unknown>() },
   state: { acc: (p) => p.seed, done: () => false },
   onEnd: (r) => {
     r.state.done = true;

@@ -6,7 +6,7 @@
 // A member whose reader has ended (a take that has all it wanted) holds nobody
 // back: its elements are dropped, the other members go on, and the input ends
 // once every member has ended (as for copy).
-import { define, jit } from '../../engine/definition.js';
+import { define, jit, value } from '../../engine/definition.js';
 import { code, join } from '../../codegen/code.js';
 import type { Process } from '../../engine/process.js';
 
@@ -21,7 +21,7 @@ function unrouted(r: Process, key: unknown): void {
 export const router = define('router', {
   ports: ['in', 'out[]'],
   inputs: ['in'],
-  params: ['key'],
+  params: { key: value<(x: unknown) => unknown>() },
   onEnd: (r, port) => {
     // The input ended: every member has everything. A member ended: the others go on.
     if (port === 'in') r.endOthers('in');

@@ -31,9 +31,8 @@ export const union = define('union', {
     }
     // Count ends instead of checking every input each time (a merge of n inputs
     // would be O(n²)); count the inputs again only when the ends catch up.
-    const ended = (u.state.ended as number) + 1;
-    u.state.ended = ended;
-    if (ended >= (u.state.inputs as number)) {
+    const ended = ++u.state.ended;
+    if (ended >= u.state.inputs) {
       const members = inputs(u);
       u.state.inputs = members.length;
       if (members.every((m) => u.isEnded(m))) u.end('out');
@@ -47,7 +46,7 @@ export const union = define('union', {
     const members = inputs(u);
     let moved = 0;
     for (let tries = 0; moved < n && tries < members.length; tries++) {
-      const i = (u.state.next as number) % members.length;
+      const i = u.state.next % members.length;
       u.state.next = i + 1;
       moved += pull(u, u.portName(members[i]), xs, offset + moved, n - moved);
     }
