@@ -24,6 +24,7 @@ import { bytesHeld } from '../../engine/bytes.js';
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type Residual, type ResidualState } from './residual.js';
+import { manifestOf, textChunks } from '../manifest.js';
 
 const NL = 10;
 const CR = 13;
@@ -198,3 +199,12 @@ export function reference(text: string): string[] {
   // "\r" is dropped only where a "\n" follows it.
   return parts.map((s, i) => (i < parts.length - 1 || text.endsWith('\n') ? stripCr(s) : s));
 }
+
+export const manifest = manifestOf(lines, {
+  reference,
+  cases: [{ harness: 'chain', input: textChunks, params: () => ({}), expected: (chunks) => reference(chunks.join('')) }],
+  stages: [{
+    name: 'lines', synopsis: 'lines', args: 'none',
+    help: ['split into lines ("\\n" or "\\r\\n"); implied before the', 'first record stage'],
+  }],
+});

@@ -10,6 +10,7 @@ import { isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
+import { bytes, manifestOf } from '../manifest.js';
 
 export type Case = 'upper' | 'lower';
 
@@ -226,3 +227,25 @@ export const tr = define('tr', {
 export function reference(bytes: number[], { table: t }: { table: Uint8Array }): number[] {
   return bytes.map((b) => t[b]);
 }
+
+export const manifest = manifestOf(tr, {
+  reference,
+  cases: [
+    { harness: 'chain', label: 'a-z A-Z', input: bytes, params: () => ({ table: tableOf('a-z', 'A-Z') }) },
+    { harness: 'chain', label: 'a-y b-z', input: bytes, params: () => ({ table: tableOf('a-y', 'b-z') }) },
+  ],
+  stages: [{
+    name: 'upper', synopsis: 'upper, lower', args: 'none', help: ['ASCII upper or lower case (other bytes unchanged)'],
+    build: (chain, _, c) => chain.map(c.asciiCase('upper')),
+  }, {
+    name: 'lower', synopsis: 'lower', args: 'none',
+    build: (chain, _, c) => chain.map(c.asciiCase('lower')),
+  }, {
+    name: 'tr', synopsis: 'tr SET1 SET2', args: 'sets',
+    help: [
+      'translate bytes like GNU tr: ranges (a-z), escapes',
+      '(\\n \\t \\\\ \\NNN octal), classes ([:lower:] [:digit:]',
+      '...); before any record stage',
+    ],
+  }],
+});

@@ -4,6 +4,7 @@
 // On a chunk straight from a source the skip moves the loop's start.
 import { admitWith, chunk, define, each, value, type Instance } from '../../engine/definition.js';
 import { pull } from './pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 type Drop = Instance<{ count: number }, { skip: number }>;
 
@@ -50,3 +51,9 @@ export const drop = define('drop', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { count }: { count: number }): unknown[] => xs.slice(count);
+
+export const manifest = manifestOf(drop, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => ({ count: int(r, 120) }) }],
+  stages: [{ name: 'drop', synopsis: 'drop N', args: 'count', help: ['all but the first N records'], build: (chain, [n]) => chain.drop(Number(n)) }],
+});

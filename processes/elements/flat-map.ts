@@ -11,6 +11,7 @@
 import { admitWith, chunk, define, each, mapper, type Instance } from '../../engine/definition.js';
 import { untilWritten } from '../../engine/run.js';
 import { admitOut, pull } from './pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 type FlatMap = Instance<{ f: (x: unknown) => Iterable<unknown> }, { residual: unknown[]; budget: number }>;
 
@@ -34,7 +35,8 @@ function expand(p: FlatMap, x: unknown): unknown[] {
 export const flatMap = define('flatMap', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: { f: mapper<(x: unknown) => Iterable<unknown>>() },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  params: { f: mapper<(x: any) => Iterable<unknown>>() },
   state: { residual: (): unknown[] => [], budget: () => 0 },
   onEnd: (p, port) => {
     if (port === 'out') {
@@ -79,3 +81,11 @@ export const flatMap = define('flatMap', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { f }: { f: (x: unknown) => Iterable<unknown> }): unknown[] => xs.flatMap((x) => [...f(x)]);
+
+export const manifest = manifestOf(flatMap, {
+  reference,
+  cases: [{
+    harness: 'element', readable: true,
+    params: (r) => { const k = 1 + int(r, 4); return { f: (x: number) => Array.from({ length: x % k }, (_, i) => x + i) }; },
+  }],
+});

@@ -6,6 +6,7 @@
 // exactly what is pending; p runs once per element either way.
 import { admitWith, chunk, define, each, predicate, type Instance } from '../../engine/definition.js';
 import { pull } from './pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 type Grep = Instance<{ p: (x: unknown) => unknown }, { pending: unknown[] }>;
 
@@ -40,3 +41,32 @@ export const grep = define('grep', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { p }: { p: (x: unknown) => boolean }): unknown[] => xs.filter((x) => p(x));
+
+export const manifest = manifestOf(grep, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => { const m = 2 + int(r, 3); return { p: (x: number) => x % m === 0 }; } }],
+  stages: [{
+    name: 'grep', synopsis: 'grep [-vixwcF] PATTERN', args: 'grep',
+    help: [
+      'keep the records that match a JavaScript regular',
+      'expression (plain text matches as it is); /RE/FLAGS',
+      'adds JavaScript flags (d i m s u v); -F a fixed',
+      'string, -e PATTERN one more pattern (or one that starts',
+      'with "-"; so does -- PATTERN), -v those that do not',
+      'match, -i ignore case, -x whole line, -w whole word,',
+      '-c count them. grep never runs code: see filter',
+    ],
+    build: (chain, _, c) => chain.grep(c.matcher()),
+  }, {
+    name: 'filter', synopsis: 'filter EXPR', args: 'expression',
+    help: [
+      'keep the records for which the JavaScript EXPR is',
+      "true: a function such as 'x => x.length > 80' or an",
+      "expression in x such as 'x.length > 80'",
+    ],
+    build: (chain, [expression], c) => {
+      const p = c.compile(expression);
+      return chain.grep((x) => p(c.text(x)));
+    },
+  }],
+});

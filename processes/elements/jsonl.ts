@@ -7,6 +7,7 @@
 // the start of the first line is passed over, as jq does.
 import { define, each, value } from '../../engine/definition.js';
 import { SKIP } from '../../engine/policy.js';
+import { manifestOf, records } from '../manifest.js';
 
 export class JsonlError extends Error {
   override name = 'JsonlError';
@@ -57,3 +58,13 @@ export function reference(xs: string[]): unknown[] {
     }
   });
 }
+
+export const manifest = manifestOf(jsonl, {
+  reference,
+  cases: [{ harness: 'chain', input: records, params: () => ({ parse: parser(), skip: SKIP }) }],
+  stages: [{
+    name: 'jsonl', synopsis: 'jsonl', args: 'none',
+    help: ['parse each record as JSON; a bad line is reported on', 'stderr with its line number and skipped (see --strict)'],
+    build: (chain, _, c) => chain.jsonl({ strict: c.strict, report: (error) => c.report(`jsonl: ${error.message}`) }),
+  }],
+});

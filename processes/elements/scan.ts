@@ -1,5 +1,6 @@
 // scan(f, seed): emits every intermediate accumulator.
 import { define, each, reducer, value } from '../../engine/definition.js';
+import { int, manifestOf } from '../manifest.js';
 
 export const scan = define('scan', {
   ports: ['in', 'out'],
@@ -15,3 +16,8 @@ export function reference(xs: unknown[], { f, seed }: { f: (a: unknown, x: unkno
   let acc = seed;
   return xs.map((x) => (acc = f(acc, x)));
 }
+
+export const manifest = manifestOf(scan, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => ({ f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: int(r, 10) }) }],
+});

@@ -3,6 +3,7 @@
 // with leading and trailing space ignored, as awk does. White space is what it
 // is to awk: space, tab and newline, not form feed, NBSP or a byte order mark.
 import { define, each, value } from '../../engine/definition.js';
+import { manifestOf, records } from '../manifest.js';
 
 const AWK_SPACE = /[ \t\n]+/;
 const AWK_TRIM = /^[ \t\n]+|[ \t\n]+$/g;
@@ -26,3 +27,11 @@ export const split = define('split', { ports: ['in', 'out'], inputs: ['in'], par
 export function reference(xs: unknown[], { split: s }: { split: (x: unknown) => string[] }): string[][] {
   return xs.map((x) => s(x));
 }
+
+export const manifest = manifestOf(split, {
+  reference,
+  cases: [
+    { harness: 'chain', label: 'awk', input: records, params: () => ({ split: splitter() }) },
+    { harness: 'chain', label: ',', input: records, params: () => ({ split: splitter(',') }), expected: (xs) => xs.map((x) => String(x).split(',')) },
+  ],
+});

@@ -6,6 +6,7 @@
 // output when the run starts: no flow would ever come to end it, and the
 // source must not wait for one.
 import { define, each, value, type Instance } from '../../engine/definition.js';
+import { int, manifestOf } from '../manifest.js';
 
 type Take = Instance<{ limit: number }, { remaining: number }>;
 
@@ -42,3 +43,9 @@ export const take = define('take', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { limit }: { limit: number }): unknown[] => xs.slice(0, limit);
+
+export const manifest = manifestOf(take, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => ({ limit: int(r, 120) }) }],
+  stages: [{ name: 'take', synopsis: 'take N', args: 'count', help: ['the first N records, then stop reading'], build: (chain, [n]) => chain.take(Number(n)) }],
+});

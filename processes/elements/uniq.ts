@@ -3,6 +3,7 @@
 // JSON-like arrays and objects with equal members (objects in any key order,
 // as jq compares them), so `jsonl uniq` drops a repeated object.
 import { define, each, value } from '../../engine/definition.js';
+import { manifestOf, records } from '../manifest.js';
 
 /** Equality by value, for strings, numbers, bytes and JSON-like values. */
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -45,3 +46,13 @@ export const uniq = define('uniq', {
 export function reference(xs: unknown[]): unknown[] {
   return xs.filter((x, i) => i === 0 || !sameValue(x, xs[i - 1]));
 }
+
+export const manifest = manifestOf(uniq, {
+  reference,
+  cases: [{ harness: 'chain', input: records, params: () => ({ same: sameValue }) }],
+  stages: [{
+    name: 'uniq', synopsis: 'uniq', args: 'none',
+    help: ['drop a record equal to the one just before it (the', 'same bytes; JSON values by value)'],
+    build: (chain) => chain.uniq(),
+  }],
+});

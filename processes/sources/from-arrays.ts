@@ -6,6 +6,7 @@
 import { chunk, define, value, type Instance } from '../../engine/definition.js';
 import { registerDriver } from '../../engine/run.js';
 import { pump } from './from.js';
+import { int, manifestOf } from '../manifest.js';
 
 interface Cursor {
   /** Indices of the arrays in turn order; -1 where an array has run out. */
@@ -101,3 +102,5 @@ export function reference(_: unknown[], { arrays, chunk: size }: { arrays: unkno
   }
   return out;
 }
+
+export const manifest = manifestOf(fromArrays, { reference, cases: [{ harness: 'arrays', params: (r) => ({ arrays: [], parts: 1 + int(r, 6) }) }] });

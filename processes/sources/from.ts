@@ -10,6 +10,7 @@
 import { chunk, define, value, type InstanceOf } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { advance, fromArrays, turn } from './from-arrays.js';
+import { manifestOf } from '../manifest.js';
 
 export const from = define('from', {
   ports: ['out'],
@@ -124,3 +125,5 @@ export function arraySources(sink: Process): Process[] {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (_: unknown[], { xs }: { xs: unknown[] }): unknown[] => xs.slice();
+
+export const manifest = manifestOf(from, { reference, cases: [{ harness: 'source', params: () => ({ xs: [] }) }] });

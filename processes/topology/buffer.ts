@@ -6,6 +6,7 @@ import { chunk, define, value, type Instance } from '../../engine/definition.js'
 import type { Process } from '../../engine/process.js';
 import { fault } from '../../engine/run.js';
 import { admitOut } from '../elements/pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 /** A buffer process, as its helpers see it. */
 type Held = Instance<{ capacity: number }, { items: unknown[]; head: number; waiting: boolean }>;
@@ -93,3 +94,5 @@ export function buffered(b: Process): number {
 
 /** Plain reference implementation, for the equivalence test: a buffer changes timing, never data. */
 export const reference = (xs: unknown[]): unknown[] => xs.slice();
+
+export const manifest = manifestOf(buffer, { reference, cases: [{ harness: 'element', params: (r) => ({ capacity: 1 + int(r, 50) }) }] });

@@ -9,6 +9,7 @@
 import { define, jit, value } from '../../engine/definition.js';
 import { code, join } from '../../codegen/code.js';
 import type { Process } from '../../engine/process.js';
+import { int, manifestOf } from '../manifest.js';
 
 /** The rare path: a key with no open member. Dropped if its member has ended; an error if there is none. */
 function unrouted(r: Process, key: unknown): void {
@@ -45,3 +46,12 @@ export function reference(xs: unknown[], { key, members }: { key: (x: unknown) =
   for (const x of xs) out[key(x)].push(x);
   return out;
 }
+
+export const manifest = manifestOf(router, {
+  reference,
+  cases: [{
+    harness: 'fan-out',
+    params: (r) => { const k = 1 + int(r, 4); return { key: (x: unknown) => (x as number) % k, members: k }; },
+    members: (p) => Number(p.members),
+  }],
+});

@@ -5,6 +5,7 @@
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { pull } from '../elements/pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 function inputs(u: Process): number[] {
   return u.members('in');
@@ -55,3 +56,5 @@ export const union = define('union', {
 
 /** Plain reference implementation: the inputs one after another (the order a round-robin read preserves per input). */
 export const reference = (inputsXs: unknown[][]): unknown[] => inputsXs.flat();
+
+export const manifest = manifestOf(union, { reference, cases: [{ harness: 'fan-in', params: (r) => ({ inputs: 1 + int(r, 5) }) }] });

@@ -20,6 +20,7 @@ import { admitWith, define, jit, value, type Instance, type JitContext } from '.
 import type { Process } from '../../engine/process.js';
 import { code } from '../../codegen/code.js';
 import { admitOut } from '../elements/pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 type Side = 'left' | 'right';
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
@@ -154,3 +155,8 @@ export const pair = (a: unknown, b: unknown): [unknown, unknown] => [a, b];
 export function reference([a, b]: [unknown[], unknown[]], { f }: { f: (a: unknown, b: unknown) => unknown }): unknown[] {
   return Array.from({ length: Math.min(a.length, b.length) }, (_, i) => f(a[i], b[i]));
 }
+
+export const manifest = manifestOf(zip, {
+  reference,
+  cases: [{ harness: 'zip', params: (r) => ({ f: (a: unknown, b: unknown) => (a as number) * 1000 + (b as number), bound: 1 + int(r, 30) }) }],
+});
