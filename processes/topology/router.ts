@@ -51,7 +51,7 @@ export const manifest = manifestOf(router, {
   reference,
   cases: [{
     harness: 'fan-out',
-    params: (r) => { const k = 1 + int(r, 4); return { key: (x: unknown) => (x as number) % k, members: k }; },
+    params: (r) => { const k = 1 + int(r, 4); return { key: (x: unknown) => Number(x) % k, members: k }; },
     members: (p) => Number(p.members),
   }],
 });

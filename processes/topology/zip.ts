@@ -158,5 +158,5 @@ export function reference([a, b]: [unknown[], unknown[]], { f }: { f: (a: unknow
 
 export const manifest = manifestOf(zip, {
   reference,
-  cases: [{ harness: 'zip', params: (r) => ({ f: (a: unknown, b: unknown) => (a as number) * 1000 + (b as number), bound: 1 + int(r, 30) }) }],
+  cases: [{ harness: 'zip', params: (r) => ({ f: (a: unknown, b: unknown) => Number(a) * 1000 + Number(b), bound: 1 + int(r, 30) }) }],
 });
