@@ -5,6 +5,7 @@
 import { admitWith, chunk, define, mapper } from '../../engine/definition.js';
 import { SKIP } from '../../engine/policy.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
+import { bytes, manifestOf } from '../manifest.js';
 
 export const mapBytes = define('mapBytes', {
   ports: ['in', 'out'],
@@ -28,3 +29,9 @@ export const mapBytes = define('mapBytes', {
 export function reference(bytes: number[], { f }: { f: (b: Uint8Array) => Uint8Array }): number[] {
   return [...f(Uint8Array.from(bytes))];
 }
+
+// f must not depend on where chunks are cut: a byte-wise transform.
+export const manifest = manifestOf(mapBytes, {
+  reference,
+  cases: [{ harness: 'chain', input: bytes, params: () => ({ f: (b: Uint8Array) => b.map((x) => x ^ 0x5a) }) }],
+});
