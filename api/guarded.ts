@@ -1,7 +1,8 @@
 // Error policies on chains: which user functions are guarded, and how.
 //
-// User functions reach processes as the parameters `f` and `p`. A chain whose
-// source is an IO source (a file, stdin, a stream) guards them by default with
+// User functions reach processes as parameters that their definitions declare
+// as callbacks (`mapper()`, `predicate()`, `reducer()` in engine/definition.ts),
+// and only those are guarded. A chain whose source is an IO source (a file, stdin, a stream) guards them by default with
 // the 'abort' policy, so an exception names the process and the element index;
 // `onError(policy)` sets the policy for the steps that follow, on any chain.
 // In-memory chains (`io.from(array)`) are not guarded unless asked: a guard is
@@ -12,10 +13,7 @@ import { guard, SKIP, type ErrorPolicy, type ErrorReporter, type SkipValue } fro
 import type { Process } from '../engine/process.js';
 import { placeIn, placement } from '../realm/placement.js';
 import { filterMap } from '../processes/elements/filter-map.js';
-import { fold } from '../processes/sinks/fold.js';
 import { map } from '../processes/elements/map.js';
-import { reduce } from '../processes/sinks/reduce.js';
-import { scan } from '../processes/elements/scan.js';
 
 interface Config {
   policy: ErrorPolicy;
@@ -24,8 +22,6 @@ interface Config {
 
 const policies = new WeakMap<Process, Config>();
 const guardedSources = new Set<Definition>();
-/** Reducers: a skipped element leaves the accumulator as it was. */
-const reducers = new Set<Definition>([scan, reduce, fold]);
 
 /** Chains from sources of `def` are guarded ('abort') by default. */
 export function guardByDefault(def: Definition): void {
@@ -65,7 +61,7 @@ export function guardUserCode(source: Process, def: Definition, params: Record<s
   // A chain placed in a realm (Chain.within) keeps its later steps there too.
   const realm = placement(source);
   const place = realm === undefined ? () => undefined : (p: Process) => placeIn(p, realm);
-  const names = ['f', 'p'].filter((k) => typeof params[k] === 'function');
+  const names = [...def.callbacks.keys()].filter((k) => typeof params[k] === 'function');
   if (!config || names.length === 0) return { def, params, bind: place };
   if (config.policy === 'realm') {
     const step = realmSteps!(def, params);
@@ -77,8 +73,10 @@ export function guardUserCode(source: Process, def: Definition, params: Record<s
   const out = { ...params };
   let step = def;
   for (const k of names) {
-    const arity = reducers.has(def) && k === 'f' ? 2 : 1;
-    const skip: SkipValue = k === 'p' ? 'false' : arity === 2 ? 'accumulator' : 'skip';
+    // A skipped reducer call leaves the accumulator as it was; a skipped predicate keeps nothing.
+    const role = def.callbacks.get(k);
+    const arity = role === 'reducer' ? 2 : 1;
+    const skip: SkipValue = role === 'predicate' ? 'false' : role === 'reducer' ? 'accumulator' : 'skip';
     const g = guard(params[k] as (...a: never[]) => unknown, arity, config.policy, skip, report);
     out[k] = g.fn;
     binds.push(g.bind);

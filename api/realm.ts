@@ -273,9 +273,9 @@ guardRealmStepsWith((def, params) => {
   // No snippet form: each user function is wrapped (one closure per step).
   const out = { ...params };
   const binds: ((p: Process) => void)[] = [];
-  for (const k of ['f', 'p']) {
+  for (const [k, role] of def.callbacks) {
     if (typeof params[k] !== 'function') continue;
-    const g = supervisedGuard(params[k] as (...a: never[]) => unknown, 1, def);
+    const g = supervisedGuard(params[k] as (...a: never[]) => unknown, role === 'reducer' ? 2 : 1, def);
     out[k] = g.fn;
     binds.push(g.bind);
   }

@@ -3,6 +3,7 @@
 // that holds it (`fields: "1," is not a list of field numbers`), before
 // anything is opened or run.
 import { printable } from './printable.js';
+import { STAGE_TABLE } from './stages.js';
 
 /** A mistake in the command line itself. */
 export class UsageError extends Error {
@@ -55,7 +56,8 @@ export interface Command {
   stages: Stage[];
 }
 
-export const STAGES = new Set(['lines', 'map', 'filter', 'grep', 'take', 'drop', 'count', 'sum', 'uniq', 'jsonl', 'fields', 'upper', 'lower', 'tr']);
+/** The words that name stages (see stages.ts). */
+export const STAGES: ReadonlySet<string> = new Set(STAGE_TABLE.keys());
 
 /** The stage as a shell word, for messages. */
 function quote(s: string): string {
@@ -213,22 +215,21 @@ export function parse(argv: string[]): Command {
     }
     i++;
     const stage: Stage = { name: arg, args: [], text: '' };
-    switch (arg) {
-      case 'map':
-      case 'filter':
+    // What arguments a stage takes is said by its manifest; how they are read is said here.
+    switch (STAGE_TABLE.get(arg)!.args) {
+      case 'expression':
         stage.args.push(need(arg, 'an expression'));
         break;
       case 'grep':
         i = grepArgs(argv, i, stage);
         break;
-      case 'take':
-      case 'drop': {
+      case 'count': {
         const n = need(arg, 'a count');
         if (!/^\d+$/.test(n) || !Number.isSafeInteger(Number(n))) throw new UsageError(`${arg}: expected a whole number, got ${printable(JSON.stringify(n))}`);
         stage.args.push(n);
         break;
       }
-      case 'tr':
+      case 'sets':
         stage.args.push(need(arg, 'SET1'), need(arg, 'SET2'));
         break;
       case 'fields':
@@ -245,7 +246,7 @@ export function parse(argv: string[]): Command {
           stage.args.push(list);
         }
         break;
-      default:
+      case 'none':
         break;
     }
     stage.text = [arg, ...stage.args].map(quote).join(' ');

@@ -29,17 +29,15 @@ import { byteStages, describePlan, type BytePlan } from '../processes/bytes/byte
 import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
 import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
+import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
+import type { StageContext } from '../processes/manifest.js';
 
 export { parse, UsageError, USAGE };
 export type { Command, Options, Stage } from './args.js';
 
 /** Compiles user expressions; its module (and the parser) is loaded only when a stage has one. */
 type Compile = (source: string, stage: string) => (...args: unknown[]) => unknown;
-
-function countArg(stage: Stage): number {
-  return Number(stage.args[0]);
-}
 
 // ---------------------------------------------------------------- records
 
@@ -235,55 +233,38 @@ function showsProgress(asked: boolean | undefined, streams: Streams, reader: Rea
   return asked === true || reader.size !== undefined;
 }
 
+/** fields' arguments as its builder takes them: the list ('' for none) and the separator, checked. */
+function fieldsArgs(s: Stage): string[] {
+  const given = s.args[0] === '-d' ? s.args[1] : undefined;
+  const list = s.args[0] === '-d' ? s.args[2] : s.args[0];
+  let separator: string | undefined;
+  try {
+    separator = given === undefined ? undefined : unescape(given);
+    if (list !== undefined) parseFieldList(list);
+  } catch (error) {
+    throw new UsageError(`fields: ${(error as Error).message.replace(/^(fields|tr): /, '')}`);
+  }
+  if (separator === '') throw new UsageError('fields: the separator after -d is empty');
+  return separator === undefined ? [list ?? ''] : [list ?? '', separator];
+}
+
+/** Appends a record stage to the chain, as its manifest builds it (see stages.ts). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function stage(chain: Chain<any>, s: Stage, command: Command, report: (message: string) => void, compile: Compile | undefined): Chain<any> {
-  switch (s.name) {
-    case 'lines':
-      throw new UsageError('lines: only as the first record stage (the input is split into lines once)');
-    case 'tr':
-      throw new UsageError(`${s.text}: tr works on bytes; put it before the record stages`);
-    case 'map': {
-      const f = compile!(s.args[0], s.text);
-      return chain.map((x: unknown) => f(asText(x)));
-    }
-    case 'filter': {
-      const p = compile!(s.args[0], s.text);
-      return chain.grep((x: unknown) => p(asText(x)));
-    }
-    case 'grep':
-      return chain.grep(predicate(compileMatcher(s.grep!)));
-    case 'take':
-      return chain.take(countArg(s));
-    case 'drop':
-      return chain.drop(countArg(s));
-    case 'count':
-      return chain.count();
-    case 'sum':
-      return chain.sum();
-    case 'uniq':
-      return chain.uniq();
-    case 'jsonl':
-      return chain.jsonl({ strict: command.options.strict, report: (error) => report(`jsonl: ${error.message}`) });
-    case 'upper':
-    case 'lower':
-      return chain.map(asciiCase(s.name));
-    case 'fields': {
-      const given = s.args[0] === '-d' ? s.args[1] : undefined;
-      const list = s.args[0] === '-d' ? s.args[2] : s.args[0];
-      let separator: string | undefined;
-      try {
-        separator = given === undefined ? undefined : unescape(given);
-        if (list !== undefined) parseFieldList(list);
-      } catch (error) {
-        throw new UsageError(`fields: ${(error as Error).message.replace(/^(fields|tr): /, '')}`);
-      }
-      if (separator === '') throw new UsageError('fields: the separator after -d is empty');
-      if (list === undefined) return chain.split(separator);
-      return chain.fields(list, separator);
-    }
-    default:
-      throw new UsageError(`unknown stage ${JSON.stringify(s.name)}`);
-  }
+  if (s.name === 'lines') throw new UsageError('lines: only as the first record stage (the input is split into lines once)');
+  const described = STAGE_TABLE.get(s.name);
+  if (described?.args === 'sets') throw new UsageError(`${s.text}: ${s.name} works on bytes; put it before the record stages`);
+  if (!described?.build) throw new UsageError(`unknown stage ${JSON.stringify(s.name)}`);
+  const context: StageContext = {
+    compile: (source) => compile!(source, s.text),
+    matcher: () => predicate(compileMatcher(s.grep!)),
+    text: asText,
+    asciiCase,
+    strict: command.options.strict,
+    report,
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return described.build(chain, described.args === 'fields' ? fieldsArgs(s) : s.args, context) as Chain<any>;
 }
 
 /** An error as one line, naming the stage as it was typed. */

@@ -1,5 +1,6 @@
 // The text of `pushback --help` (a module of its own, so that --help loads
-// nothing else).
+// nothing else). Its "Stages:" section is what the processes' manifests say,
+// in alphabetical order (see bin/stages.ts; test/cli/stages.test.ts checks it).
 export const USAGE = `Usage: pushback [OPTION]... [FILE]... [STAGE]...
 
 Reads the FILEs one after the other (standard input without FILEs or with "-",
@@ -9,8 +10,16 @@ its own (text as it is, other values as JSON). A line that goes through
 unchanged comes out as the exact bytes that came in, UTF-8 or not.
 
 Stages:
-  lines                  split into lines ("\\n" or "\\r\\n"); implied before the
-                         first record stage
+  count                  the number of records
+  drop N                 all but the first N records
+  fields [-d SEP] [LIST] split on white space (space, tab, newline, as awk does)
+                         or on SEP (escapes as in tr: -d '\\t' is a tab); with
+                         LIST (numbers and ranges from 1: 2  1,3  2-4  5-) keep
+                         those fields, joined by SEP or a space; a missing
+                         field is empty, as in awk
+  filter EXPR            keep the records for which the JavaScript EXPR is
+                         true: a function such as 'x => x.length > 80' or an
+                         expression in x such as 'x.length > 80'
   grep [-vixwcF] PATTERN keep the records that match a JavaScript regular
                          expression (plain text matches as it is); /RE/FLAGS
                          adds JavaScript flags (d i m s u v); -F a fixed
@@ -18,28 +27,20 @@ Stages:
                          with "-"; so does -- PATTERN), -v those that do not
                          match, -i ignore case, -x whole line, -w whole word,
                          -c count them. grep never runs code: see filter
-  filter EXPR            keep the records for which the JavaScript EXPR is
-                         true: a function such as 'x => x.length > 80' or an
-                         expression in x such as 'x.length > 80'
-  map EXPR               replace each record x by EXPR (as for filter), e.g.
-                         'l => l.slice(0, 80)' or 'x.toUpperCase()'
-  take N                 the first N records, then stop reading
-  drop N                 all but the first N records
-  count                  the number of records
-  sum                    the sum of the records as numbers (see Numbers)
-  uniq                   drop a record equal to the one just before it (the
-                         same bytes; JSON values by value)
   jsonl                  parse each record as JSON; a bad line is reported on
                          stderr with its line number and skipped (see --strict)
-  fields [-d SEP] [LIST] split on white space (space, tab, newline, as awk does)
-                         or on SEP (escapes as in tr: -d '\\t' is a tab); with
-                         LIST (numbers and ranges from 1: 2  1,3  2-4  5-) keep
-                         those fields, joined by SEP or a space; a missing
-                         field is empty, as in awk
-  upper, lower           ASCII upper or lower case (other bytes unchanged)
+  lines                  split into lines ("\\n" or "\\r\\n"); implied before the
+                         first record stage
+  map EXPR               replace each record x by EXPR (as for filter), e.g.
+                         'l => l.slice(0, 80)' or 'x.toUpperCase()'
+  sum                    the sum of the records as numbers (see Numbers)
+  take N                 the first N records, then stop reading
   tr SET1 SET2           translate bytes like GNU tr: ranges (a-z), escapes
                          (\\n \\t \\\\ \\NNN octal), classes ([:lower:] [:digit:]
                          ...); before any record stage
+  uniq                   drop a record equal to the one just before it (the
+                         same bytes; JSON values by value)
+  upper, lower           ASCII upper or lower case (other bytes unchanged)
 
 Numbers: sum reads a record as JavaScript's Number() does once white space is
 trimmed (12, -3.5, 1e3, 0x1f); an empty or other record is an error that names

@@ -1,13 +1,19 @@
 // Process definitions: ports, parameters, state and rules, declared in the
 // seed's style and checked when they are declared.
 //
-//   define('take', { ports: ['in', 'out'], inputs: ['in'], params: ['limit'], state: { remaining: ... } })
+//   define('take', { ports: ['in', 'out'], inputs: ['in'], params: { limit: value<number>() }, state: { remaining: (p) => p.limit } })
 //     .admittance('>in', 'Math.min(remaining, admit("out>"))')
 //     .flow('>in', each('remaining--; emit(x)', 'out>', { range: 'remaining -= end - start' }))
 //
 // A rule is (1) a delegation to another spec, (2) an expression over the
 // state (admittance), an element snippet or a chunk handler (flow), or (3) a
 // JIT handler that emits code.
+//
+// Parameters are declared by descriptor (`value<number>()`, `mapper()`, ...)
+// and state by its initialisers, so TypeScript knows both: a handler reads
+// `b.state.items` and `b.params.capacity` with their types, without a cast.
+// The descriptors also say which parameters are user code (callbacks), which
+// the chaining API guards under a chain's error policy.
 import { checkIdentifier, type Code, type Name } from '../codegen/code.js';
 import { reservedMeaning, Snippet, SnippetError } from '../codegen/snippet.js';
 import type { LocalAddress } from './address.js';
@@ -41,10 +47,63 @@ function checkField(processClass: string, kind: 'parameter' | 'state', field: un
   return field as string;
 }
 
+/** Parameters and state as the engine sees them: any definition's fit. */
+export type Params = Record<string, unknown>;
+export type State = Record<string, unknown>;
+
+/**
+ * A process of a definition with parameters P and state S: what its handlers
+ * and hooks receive. (Only a type: every process is a `Process`.)
+ */
+export type Instance<P = Params, S = State> = Process & { readonly params: Readonly<P>; readonly state: S };
+
+/** The process type of a definition, for helpers declared apart from it. */
+export type InstanceOf<D> = D extends Definition<infer P, infer S> ? Instance<P, S> : never;
+
+/**
+ * How a user function given as a parameter is called, and what a call that
+ * failed stands for when the error policy skips it: a mapper `f(x)` (the
+ * element is dropped), a predicate `p(x)` (false) or a reducer `f(acc, x)` (the
+ * accumulator as it was).
+ */
+export type CallbackRole = 'mapper' | 'predicate' | 'reducer';
+
+/** A parameter's descriptor: its type (for TypeScript only) and, for user code, its role. */
+export interface Param<T> {
+  readonly callback?: CallbackRole;
+  /** Never set: it carries the parameter's type. */
+  readonly type?: T;
+}
+
+/** A plain value fixed when the process is created (a limit, a table, a helper function). */
+export function value<T>(): Param<T> {
+  return {};
+}
+
+/** A user function called once per element, `f(x)`; its result goes on. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function mapper<F extends (x: any) => unknown = (x: any) => unknown>(): Param<F> {
+  return { callback: 'mapper' };
+}
+
+/** A user function `p(x)` that keeps an element when it returns true. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function predicate<F extends (x: any) => unknown = (x: any) => boolean>(): Param<F> {
+  return { callback: 'predicate' };
+}
+
+/** A user function `f(acc, x)` that folds an element into the accumulator. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function reducer<F extends (acc: any, x: any) => unknown = (acc: any, x: any) => unknown>(): Param<F> {
+  return { callback: 'reducer' };
+}
+
 /** A chunk handler moves a whole chunk and returns how many elements it committed. */
-export type ChunkHandler = (process: Process, xs: Elements, offset: number, n: number) => number;
+export type ChunkHandler<P = Params, S = State> = (process: Instance<P, S>, xs: Elements, offset: number, n: number) => number;
 /** An admittance handler answers for a whole request of magnitude n. */
-export type AdmitHandler = (process: Process, n: number) => number;
+export type AdmitHandler<P = Params, S = State> = (process: Instance<P, S>, n: number) => number;
+/** Called with the port concerned (onEnd, onConnect). */
+export type PortHook<P = Params, S = State> = (process: Instance<P, S>, port: string) => void;
 
 export interface EachOptions {
   /** True when every element in produces exactly one element out (map, scan). */
@@ -117,18 +176,18 @@ export function jitAdmit(emit: (ctx: JitAdmitContext) => Code): JitAdmitRuleSour
 }
 
 export interface EachRuleSource { kind: 'each'; snippet: string; target?: string; options: EachOptions }
-export interface ChunkRuleSource { kind: 'chunk'; handler: ChunkHandler }
-export interface AdmitRuleSource { kind: 'admit-handler'; handler: AdmitHandler }
+export interface ChunkRuleSource<P = Params, S = State> { kind: 'chunk'; handler: ChunkHandler<P, S> }
+export interface AdmitRuleSource<P = Params, S = State> { kind: 'admit-handler'; handler: AdmitHandler<P, S> }
 
 export function each(snippet: string, target?: string, options: EachOptions = {}): EachRuleSource {
   return { kind: 'each', snippet, target, options };
 }
 
-export function chunk(handler: ChunkHandler): ChunkRuleSource {
+export function chunk<P = Params, S = State>(handler: ChunkHandler<P, S>): ChunkRuleSource<P, S> {
   return { kind: 'chunk', handler };
 }
 
-export function admitWith(handler: AdmitHandler): AdmitRuleSource {
+export function admitWith<P = Params, S = State>(handler: AdmitHandler<P, S>): AdmitRuleSource<P, S> {
   return { kind: 'admit-handler', handler };
 }
 
@@ -144,7 +203,7 @@ export type FlowRule =
   | { kind: 'chunk'; spec: Spec; handler: ChunkHandler }
   | { kind: 'jit'; spec: Spec; emit: (ctx: JitContext) => Code };
 
-export interface DefinitionOptions<P extends string = string> {
+export interface DefinitionOptions<P = Params, S = State> {
   /**
    * Port names, in port-number order (port 0 is the first). The last may be a
    * range, written 'out[]': its members 'out[0]', 'out[1]', ... take every port
@@ -153,28 +212,31 @@ export interface DefinitionOptions<P extends string = string> {
   ports: readonly string[];
   /** Input-like ports (or 'in[]' for a whole range): a process pins whatever is connected to them. */
   inputs?: readonly string[];
-  /** Values fixed when the process is created (functions, limits). */
-  params?: readonly P[];
+  /**
+   * Values fixed when the process is created, each with its descriptor
+   * (`{ limit: value<number>(), f: mapper() }`); or just their names, untyped.
+   */
+  params?: { readonly [K in keyof P]: Param<P[K]> } | readonly string[];
   /** Mutable state and how to initialise it from the params. */
-  state?: Record<string, (params: Record<P, unknown>) => unknown>;
+  state?: { readonly [K in keyof S]: (params: Readonly<P>) => S[K] };
   /**
    * State fields that hold small whole numbers (positions, sizes, counts left):
    * fused code loads them as int32 while they are, so they index arrays cheaply.
    */
-  counters?: readonly string[];
+  counters?: readonly (keyof S & string)[];
   /** Called when the peer of `port` ends its stream into this process. */
-  onEnd?: (process: Process, port: string) => void;
+  onEnd?: PortHook<P, S>;
   /**
    * Called when `port` is connected, once both ends know each other: a process
    * that is finished before any data arrives (take(0)) ends its input at once,
    * so the source stops.
    */
-  onConnect?: (process: Process, port: string) => void;
+  onConnect?: PortHook<P, S>;
   /**
    * Called after every flow through the process, outside the hot loop, and
    * once when a run that includes it starts (a take(0) ends there).
    */
-  settle?: (process: Process) => void;
+  settle?: (process: Instance<P, S>) => void;
   /**
    * True for a process that takes a write into its own room and hands it on
    * only as far as its output admits when asked (a buffer): branches of a copy
@@ -183,7 +245,9 @@ export interface DefinitionOptions<P extends string = string> {
   slack?: boolean;
 }
 
-export class Definition {
+// P and S type the handlers' view of a process; the engine stores every rule
+// and hook for a plain Process (it made the process from this definition).
+export class Definition<P = Params, S = State> {
   /** The fixed ports, in port-number order. */
   readonly ports: readonly string[];
   readonly portSet: ReadonlySet<string>;
@@ -192,6 +256,8 @@ export class Definition {
   readonly rangeSet: ReadonlySet<string>;
   readonly inputs: ReadonlySet<string>;
   readonly params: readonly string[];
+  /** The parameters that are user code, with their roles: the chaining API guards exactly these. */
+  readonly callbacks: ReadonlyMap<string, CallbackRole>;
   readonly stateInit: Record<string, (params: Record<string, unknown>) => unknown>;
   readonly stateNames: readonly string[];
   /** A 0 (not connected) per fixed port: a process's ports start as a copy. */
@@ -211,7 +277,8 @@ export class Definition {
   private readonly inputFlags: readonly boolean[];
   private readonly rangeIsInput: boolean;
 
-  constructor(readonly name: string, options: DefinitionOptions) {
+  constructor(readonly name: string, given: DefinitionOptions<P, S>) {
+    const options = given as DefinitionOptions;
     checkIdentifier(name, 'process class name');
     if (options.ports.length > 65536) throw new DefinitionError(`${name}: at most 65,536 ports`);
     const fixed: string[] = [];
@@ -242,7 +309,10 @@ export class Definition {
     // Asked on every connect and disconnect: answered from flags, not by building names.
     this.inputFlags = fixed.map((port) => this.inputs.has(port));
     this.rangeIsInput = this.range !== undefined && this.inputs.has(`${this.range}[]`);
-    this.params = (options.params ?? []).map((p) => checkField(name, 'parameter', p));
+    const params = options.params ?? [];
+    const descriptors: [string, Param<unknown>][] = isNames(params) ? params.map((p) => [p, {}]) : Object.entries(params);
+    this.params = descriptors.map(([p]) => checkField(name, 'parameter', p));
+    this.callbacks = new Map(descriptors.flatMap(([p, d]) => (d.callback === undefined ? [] : [[p, d.callback]])));
     this.stateInit = { ...(options.state ?? {}) };
     this.stateNames = Object.keys(this.stateInit).map((s) => checkField(name, 'state', s));
     this.portTemplate = fixed.map(() => 0);
@@ -259,6 +329,12 @@ export class Definition {
     this.onConnect = options.onConnect;
     this.slack = options.slack ?? false;
     this.settle = options.settle;
+  }
+
+  /** True when `p` is a process of this class: then its params and state have this class's types. */
+  is(p: Process): p is Instance<P, S> {
+    const def: unknown = p.def;
+    return def === this;
   }
 
   /** How many port numbers the process uses: the fixed ports, or all 65,536 with a range. */
@@ -304,13 +380,13 @@ export class Definition {
   private readonly specs = new Map<string, Spec>();
 
   /** Declares how much a transfer on `spec` admits. */
-  admittance(specText: string, rule: string | AdmitRuleSource | JitAdmitRuleSource): this {
+  admittance(specText: string, rule: string | AdmitRuleSource<P, S> | JitAdmitRuleSource): this {
     const spec = this.spec(specText);
     this.checkNew(this.admittanceRules, spec);
     if (typeof rule !== 'string' && rule.kind === 'jit-admit') {
       this.admittanceRules.set(spec.text, { kind: 'jit', spec, emit: rule.emit });
     } else if (typeof rule !== 'string') {
-      this.admittanceRules.set(spec.text, { kind: 'handler', spec, handler: rule.handler });
+      this.admittanceRules.set(spec.text, { kind: 'handler', spec, handler: rule.handler as AdmitHandler });
     } else if (isSpecLike(rule.trim())) {
       this.admittanceRules.set(spec.text, { kind: 'delegate', spec, target: this.target(spec, rule.trim()) });
     } else {
@@ -323,7 +399,7 @@ export class Definition {
   }
 
   /** Declares what a transfer on `spec` does. */
-  flow(specText: string, rule: string | EachRuleSource | ChunkRuleSource | JitRuleSource): this {
+  flow(specText: string, rule: string | EachRuleSource | ChunkRuleSource<P, S> | JitRuleSource): this {
     const spec = this.spec(specText);
     this.checkNew(this.flowRules, spec);
     if (typeof rule === 'string') {
@@ -332,7 +408,7 @@ export class Definition {
       }
       this.flowRules.set(spec.text, { kind: 'delegate', spec, target: this.target(spec, rule.trim()) });
     } else if (rule.kind === 'chunk') {
-      this.flowRules.set(spec.text, { kind: 'chunk', spec, handler: rule.handler });
+      this.flowRules.set(spec.text, { kind: 'chunk', spec, handler: rule.handler as ChunkHandler });
     } else if (rule.kind === 'jit') {
       this.flowRules.set(spec.text, { kind: 'jit', spec, emit: rule.emit });
     } else {
@@ -376,6 +452,14 @@ export class Definition {
   }
 }
 
-export function define<P extends string>(name: string, options: DefinitionOptions<P>): Definition {
-  return new Definition(name, options as DefinitionOptions);
+function isNames(params: NonNullable<DefinitionOptions['params']>): params is readonly string[] {
+  return Array.isArray(params);
+}
+
+/**
+ * Declares a process class. Its parameters' and state's types are inferred
+ * from the descriptors and initialisers in `options` (or given as P and S).
+ */
+export function define<P extends Params = Params, S extends State = State>(name: string, options: DefinitionOptions<P, S>): Definition<P, S> {
+  return new Definition<P, S>(name, options);
 }

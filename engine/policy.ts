@@ -10,8 +10,8 @@
 //                      retry, skip or abort (see realm/engine.ts and
 //                      api/realm.ts)
 //
-// User functions reach processes as the parameters `f` (mappers, reducers) and
-// `p` (predicates). A guard wraps each one and counts the elements it sees, so
+// User functions reach processes as the parameters their definitions declare
+// as callbacks (mappers, predicates, reducers). A guard wraps each one and counts the elements it sees, so
 // the index is the element's position in that process's input. Elements before
 // the failing one have gone through exactly once; the failing one is either
 // retried, dropped, or not delivered at all.

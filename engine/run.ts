@@ -9,7 +9,7 @@
 // it was given before the error (nothing admitted is lost, nothing is sent
 // twice). Processes ask `aborted(p)` so that an aborted end is not mistaken for
 // a complete stream (a counter does not emit a partial count).
-import type { Definition } from './definition.js';
+import type { Definition, Instance } from './definition.js';
 import { errorEnd, errorOf } from './ports.js';
 import type { Process } from './process.js';
 
@@ -20,9 +20,9 @@ const drivers = new Map<Definition, Driver>();
 const finishes = new WeakMap<Process, Promise<void>>();
 const runs = new WeakMap<Process, Run<unknown>>();
 
-/** Declares how sources of `def` are driven. */
-export function registerDriver(def: Definition, driver: Driver): void {
-  drivers.set(def, driver);
+/** Declares how sources of `def` are driven (the driver gets only processes of `def`). */
+export function registerDriver<P, S>(def: Definition<P, S>, driver: (source: Instance<P, S>) => Promise<void>): void {
+  drivers.set(def, driver as Driver);
 }
 
 /** Declares that sink `p` finishes when `promise` settles (after its input ended). */

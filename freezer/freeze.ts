@@ -5,6 +5,7 @@
 // be saved as it was is a note saying what restore will do instead.
 import type { IO } from '../engine/io.js';
 import type { Process } from '../engine/process.js';
+import { SKIP } from '../engine/policy.js';
 import { checkCarriable, UncarriableValueError } from '../transport/codec.js';
 import { input } from '../processes/sources/input.js';
 import { output } from '../processes/sinks/output.js';
@@ -42,6 +43,7 @@ function freezeParam(p: Process, name: string, value: unknown, notes: SnapshotNo
   // The positions come from the process's state (see devices.ts).
   if (p.def === input && isReader(value)) return device(p, freezeReader(value, p.state.read as number), notes);
   if (p.def === output && isWriter(value)) return device(p, freezeWriter(value, p.state.written as number), notes);
+  if (value === SKIP) return { kind: 'engine-symbol', name: 'skip' };
   if (isCarriable(value, name)) return { kind: 'value', value };
   const what = `its parameter '${name}' (${describe(value)})`;
   notes.push({ process: p.label, what: `${what} is a local resource a snapshot cannot reopen`, restore: 'ends its streams with the reason not-restored' });

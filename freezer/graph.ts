@@ -18,6 +18,8 @@ export type FrozenParam =
   | { readonly kind: 'file-reader'; readonly path: string; readonly offset: number; readonly size: number; readonly mtimeMs: number }
   /** Rehydration instruction: write this file from this offset on (what the file holds past it is cut). */
   | { readonly kind: 'file-writer'; readonly path: string; readonly offset: number }
+  /** One of the engine's own sentinels (the `SKIP` of error policies), restored as the same value. */
+  | { readonly kind: 'engine-symbol'; readonly name: 'skip' }
   /** A local resource a snapshot cannot reopen (a socket, stdin, a stream): its process ends with `not-restored`. */
   | { readonly kind: 'gone'; readonly what: string };
 

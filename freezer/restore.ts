@@ -9,6 +9,7 @@ import { IO, type IOOptions } from '../engine/io.js';
 import { define, type Definition } from '../engine/definition.js';
 import { resetEnd } from '../engine/ports.js';
 import { Process } from '../engine/process.js';
+import { SKIP } from '../engine/policy.js';
 import { Run } from '../engine/run.js';
 import type { Reader } from '../processes/sources/readers.js';
 import type { Writer } from '../processes/sinks/writers.js';
@@ -182,6 +183,8 @@ async function reviveParam(record: FrozenProcess, label: string, name: string, p
       const pending = await rehydrateWriter(param);
       return pending instanceof NotRestoredError ? pending : new Opening(pending);
     }
+    case 'engine-symbol':
+      return SKIP;
     case 'gone':
       if (options.resources !== undefined && functionKey(label, name) in options.resources) return options.resources[functionKey(label, name)];
       return new NotRestoredError(`${label}: ${param.what} was a local resource a snapshot cannot reopen`);

@@ -7,7 +7,7 @@ import type { Process } from '../engine/process.js';
 import { buffer, drain } from '../processes/topology/buffer.js';
 import { attach, output } from '../processes/sinks/output.js';
 import { flatMap } from '../processes/elements/flat-map.js';
-import { endWhenFlushed } from '../processes/bytes/residual.js';
+import { endWhenFlushed, type Residual } from '../processes/bytes/residual.js';
 
 interface Finish {
   resolve: () => void;
@@ -30,7 +30,7 @@ export function reattach(p: Process): void {
 /** Starts again what `p` was waiting for when it was frozen. */
 export function resume(p: Process): void {
   if (!p.inContainer) return;
-  if (p.def === buffer && p.state.waiting === true) {
+  if (buffer.is(p) && p.state.waiting) {
     p.state.waiting = false;
     drain(p);
     return;
@@ -40,8 +40,8 @@ export function resume(p: Process): void {
   // downstream. The wait is started again; what is to be sent is in the saved
   // state, so nothing is sent twice (an end-of-stream rule is not run again:
   // a count would emit its total a second time).
-  if ('kept' in p.state) endWhenFlushed(p);
-  else if (p.def === buffer) drain(p);
+  if ('kept' in p.state) endWhenFlushed(p as Residual);
+  else if (buffer.is(p)) drain(p);
   else if (p.def === flatMap) p.def.onEnd!(p, 'in');
   else if (p.def.onEnd === undefined) p.endOthers(p.portName(firstInput(p)));
 }

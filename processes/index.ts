@@ -10,7 +10,7 @@ export { map } from './elements/map.js';
 export { reduce } from './sinks/reduce.js';
 export { scan } from './elements/scan.js';
 export { take } from './elements/take.js';
-export { registry, register, type Registered } from './registry.js';
+export { registry, type Registered } from './registry.js';
 // Real IO: byte sources and sinks, framing, reducers that emit, and the IO chaining API.
 export { input, CHUNK_SIZE } from './sources/input.js';
 export { output, HIGH_WATER } from './sinks/output.js';

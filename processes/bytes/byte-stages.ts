@@ -25,11 +25,10 @@
 // like lines.ts.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld, isFresh } from '../../engine/bytes.js';
-import { admitWith, chunk, define } from '../../engine/definition.js';
+import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
-import type { Process } from '../../engine/process.js';
 import { NotANumber } from './numbers.js';
-import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send } from './residual.js';
+import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
 import { translate, type Case } from './tr.js';
 
 const NL = 10;
@@ -193,8 +192,18 @@ interface Runner {
   (line: Line): boolean;
 }
 
+/** The byte-stages process, as its helpers see it. */
+type ByteStages = Instance<{ plan: BytePlan }, ResidualState & {
+  carry: Uint8Array[];
+  carryBytes: number;
+  total: number;
+  seen: number;
+  last: Buffer | null;
+  work: Work | null;
+}>;
+
 /** The stages after the first fixed-string grep (or all of them) as one function over a line. */
-function runner(p: Process, stages: ByteStage[], ascii: () => boolean): Runner {
+function runner(p: ByteStages, stages: ByteStage[], ascii: () => boolean): Runner {
   const bounds: number[] = [];
   const steps = stages.map((st, index): Runner => {
     switch (st.kind) {
@@ -274,7 +283,7 @@ function runner(p: Process, stages: ByteStage[], ascii: () => boolean): Runner {
       }
       case 'uniq':
         return (l) => {
-          const last = p.state.last as Buffer | null;
+          const last = p.state.last;
           const b = l.b.subarray(l.s, l.e);
           if (last !== null && last.equals(b)) return false;
           p.state.last = b;
@@ -311,10 +320,10 @@ interface Work {
   line: Line;
 }
 
-function work(p: Process): Work {
-  let w = p.state.work as Work | null;
+function work(p: ByteStages): Work {
+  let w = p.state.work;
   if (!w) {
-    const plan = p.params.plan as BytePlan;
+    const plan = p.params.plan;
     const searched = plan.stages[0]?.kind === 'grep' && plan.stages[0].fixed && !plan.stages[0].invert;
     const text = (plan.emit === 'records' && !plan.total) || plan.stages.some((st) => st.kind === 'grep' && !st.fixed);
     const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true } };
@@ -334,21 +343,21 @@ function flushRun(w: Work): void {
 }
 
 /** A line that survived every stage: counted, summed, or kept for output. */
-function keep(p: Process, w: Work, l: Line, withNewline: boolean): void {
+function keep(p: ByteStages, w: Work, l: Line, withNewline: boolean): void {
   const plan = w.plan;
   if (plan.total === 'count') {
-    p.state.total = (p.state.total as number) + 1;
+    p.state.total += 1;
     return;
   }
   if (plan.total === 'sum') {
-    const index = p.state.seen as number;
+    const index = p.state.seen;
     p.state.seen = index + 1;
     const v = numberOf(l.b, l.s, l.e);
     if (Number.isNaN(v)) {
       plan.notANumber?.(index, new NotANumber(l.b.toString('utf8', l.s, l.e)));
       return;
     }
-    p.state.total = (p.state.total as number) + v;
+    p.state.total += v;
     return;
   }
   if (plan.emit === 'records') {
@@ -378,7 +387,7 @@ function recordOf(l: Line): string | Buffer {
 }
 
 /** One complete line b[s, e) (e at its "\n", or the end of a last line without one). */
-function line(p: Process, w: Work, run: Runner, b: Buffer, s: number, e: number, hasNewline: boolean): void {
+function line(p: ByteStages, w: Work, run: Runner, b: Buffer, s: number, e: number, hasNewline: boolean): void {
   let end = e;
   if (hasNewline && end > s && b[end - 1] === CR) end--;
   // One line object, reused: a line is done with before the next one starts.
@@ -391,13 +400,13 @@ function line(p: Process, w: Work, run: Runner, b: Buffer, s: number, e: number,
 }
 
 /** Lines of b[s, last] where b[last] is the last newline; the fast paths first. */
-function region(p: Process, w: Work, b: Buffer, s: number, last: number): void {
+function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): void {
   const plan = w.plan;
   const first = plan.stages[0];
   if (plan.stages.length === 0 && plan.total === 'count') {
     let n = 0;
     for (let i = b.indexOf(NL, s); i !== -1 && i <= last; i = b.indexOf(NL, i + 1)) n++;
-    p.state.total = (p.state.total as number) + n;
+    p.state.total += n;
     return;
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) {
@@ -429,25 +438,25 @@ function ownChunk(bytes: Uint8Array, needsOwn: boolean): Buffer {
   return needsOwn && !isFresh(bytes) ? Buffer.from(b) : b;
 }
 
-function carry(p: Process, piece: Uint8Array): void {
+function carry(p: ByteStages, piece: Uint8Array): void {
   if (piece.length === 0) return;
-  (p.state.carry as Uint8Array[]).push(piece);
-  p.state.carryBytes = (p.state.carryBytes as number) + piece.length;
+  p.state.carry.push(piece);
+  p.state.carryBytes += piece.length;
   bytesHeld(p.io).hold(piece.length);
 }
 
-function takeCarry(p: Process): Buffer | null {
-  const pieces = p.state.carry as Uint8Array[];
+function takeCarry(p: ByteStages): Buffer | null {
+  const pieces = p.state.carry;
   if (pieces.length === 0) return null;
   const joined = concatBytes(pieces);
-  bytesHeld(p.io).release(p.state.carryBytes as number);
+  bytesHeld(p.io).release(p.state.carryBytes);
   p.state.carry = [];
   p.state.carryBytes = 0;
   // A joined carry is new memory; a single piece is a view of an input chunk.
   return pieces.length === 1 ? Buffer.from(joined) : Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
 }
 
-function output(p: Process, w: Work): void {
+function output(p: ByteStages, w: Work): void {
   if (w.plan.total) return;
   if (w.plan.emit === 'records') {
     if (w.records.length > 0) {
@@ -465,7 +474,7 @@ function output(p: Process, w: Work): void {
   }
 }
 
-function frame(p: Process, bytes: Uint8Array): void {
+function frame(p: ByteStages, bytes: Uint8Array): void {
   const w = work(p);
   const needsOwn = w.plan.stages.some((s) => s.kind === 'case');
   const b = ownChunk(bytes, needsOwn);
@@ -507,14 +516,14 @@ function chunks(xs: Elements, offset: number, n: number): Uint8Array[] {
 export const byteStages = define('byteStages', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['plan'],
+  params: { plan: value<BytePlan>() },
   state: {
-    carry: () => [] as Uint8Array[],
+    carry: (): Uint8Array[] => [],
     carryBytes: () => 0,
     total: () => 0,
     seen: () => 0,
-    last: () => null as Buffer | null,
-    work: () => null as Work | null,
+    last: (): Buffer | null => null,
+    work: (): Work | null => null,
     ...residualState,
   },
   onEnd: (p, port) => {
@@ -530,7 +539,7 @@ export const byteStages = define('byteStages', {
       output(p, w);
     }
     if (w.plan.total) {
-      const total = p.state.total as number;
+      const total = p.state.total;
       endWhenFlushed(p, w.plan.emit === 'bytes' ? Buffer.from(`${total}\n`) : [total]);
       return;
     }

@@ -23,8 +23,8 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld } from '../../engine/bytes.js';
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
-import type { Process } from '../../engine/process.js';
-import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send } from './residual.js';
+import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type Residual, type ResidualState } from './residual.js';
+import { manifestOf, textChunks } from '../manifest.js';
 
 const NL = 10;
 const CR = 13;
@@ -91,18 +91,21 @@ function region(b: Buffer, start: number, end: number, keep: boolean): (string |
   return out;
 }
 
-function carry(l: Process, piece: Uint8Array): void {
+/** A line framer: the start of a line that goes on is carried over to the next chunk. */
+type Framer = Residual<ResidualState & { carry: Uint8Array[]; carryBytes: number }>;
+
+function carry(l: Framer, piece: Uint8Array): void {
   if (piece.length === 0) return;
-  (l.state.carry as Uint8Array[]).push(piece);
-  l.state.carryBytes = (l.state.carryBytes as number) + piece.length;
+  l.state.carry.push(piece);
+  l.state.carryBytes += piece.length;
   bytesHeld(l.io).hold(piece.length);
 }
 
-function takeCarry(l: Process): Buffer | null {
-  const pieces = l.state.carry as Uint8Array[];
+function takeCarry(l: Framer): Buffer | null {
+  const pieces = l.state.carry;
   if (pieces.length === 0) return null;
   const joined = view(concatBytes(pieces));
-  bytesHeld(l.io).release(l.state.carryBytes as number);
+  bytesHeld(l.io).release(l.state.carryBytes);
   l.state.carry = [];
   l.state.carryBytes = 0;
   return joined;
@@ -117,7 +120,7 @@ function stripCr(s: string): string {
  * from the carry first, then the lines of the chunk, as they came out of one
  * split (not copied).
  */
-function frame(l: Process, bytes: Uint8Array, keep: boolean): void {
+function frame(l: Framer, bytes: Uint8Array, keep: boolean): void {
   const b = view(bytes);
   const end = b.length;
   const first = b.indexOf(NL);
@@ -164,7 +167,7 @@ function framer(name: string, keep: boolean) {
   return define(name, {
     ports: ['in', 'out'],
     inputs: ['in'],
-    state: { carry: () => [] as Uint8Array[], carryBytes: () => 0, ...residualState },
+    state: { carry: (): Uint8Array[] => [], carryBytes: () => 0, ...residualState },
     onEnd: (l, port) => {
       if (port === 'in') {
         const rest = takeCarry(l);
@@ -196,3 +199,12 @@ export function reference(text: string): string[] {
   // "\r" is dropped only where a "\n" follows it.
   return parts.map((s, i) => (i < parts.length - 1 || text.endsWith('\n') ? stripCr(s) : s));
 }
+
+export const manifest = manifestOf(lines, {
+  reference,
+  cases: [{ harness: 'chain', input: textChunks, params: () => ({}), expected: (chunks) => reference(chunks.join('')) }],
+  stages: [{
+    name: 'lines', synopsis: 'lines', args: 'none',
+    help: ['split into lines ("\\n" or "\\r\\n"); implied before the', 'first record stage'],
+  }],
+});

@@ -5,16 +5,26 @@
 //
 // A process using these helpers declares `...residualState` in its state.
 import { bytesHeld } from '../../engine/bytes.js';
+import type { Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import type { Process } from '../../engine/process.js';
 import type { Entry } from '../../jit/entry.js';
 import { aborted, untilWritten } from '../../engine/run.js';
 
 export const residualState = {
-  kept: () => null as Elements | null,
+  kept: (): Elements | null => null,
   keptAt: () => 0,
   keptBytes: () => 0,
 };
+
+export interface ResidualState { kept: Elements | null; keptAt: number; keptBytes: number }
+
+/**
+ * A process whose state includes `residualState`. The hooks below are generic
+ * in the rest of the state, so that passing one to `define` leaves the state's
+ * type to the state's initialisers.
+ */
+export type Residual<S extends ResidualState = ResidualState> = Instance<object, S>;
 
 /** Bytes of memory a stretch of output stands for (strings: their length). */
 function weigh(xs: Elements, from: number, to: number): number {
@@ -27,7 +37,7 @@ function weigh(xs: Elements, from: number, to: number): number {
   return n;
 }
 
-function keep(p: Process, xs: Elements, at: number): void {
+function keep(p: Residual, xs: Elements, at: number): void {
   const bytes = weigh(xs, at, xs.length);
   p.state.kept = xs;
   p.state.keptAt = at;
@@ -35,8 +45,8 @@ function keep(p: Process, xs: Elements, at: number): void {
   bytesHeld(p.io).hold(bytes);
 }
 
-function forget(p: Process): void {
-  bytesHeld(p.io).release(p.state.keptBytes as number);
+function forget(p: Residual): void {
+  bytesHeld(p.io).release(p.state.keptBytes);
   p.state.kept = null;
   p.state.keptAt = 0;
   p.state.keptBytes = 0;
@@ -46,7 +56,7 @@ function forget(p: Process): void {
  * Moves xs[at..] out through `out>` for as long as it admits anything (a `take`
  * or a `grep` before it may admit a little at a time); returns where it stopped.
  */
-function move(p: Process, xs: Elements, at: number): number {
+function move(p: Residual, xs: Elements, at: number): number {
   const { admit, flow } = outEntries(p);
   while (at < xs.length && !p.isEnded('out')) {
     const k = admit.ready()(xs.length - at);
@@ -58,12 +68,12 @@ function move(p: Process, xs: Elements, at: number): number {
 }
 
 /** Hands xs on, keeping what `out` does not admit. Output for an ended `out` is dropped. */
-export function send(p: Process, xs: Elements): void {
+export function send(p: Residual, xs: Elements): void {
   if (p.isEnded('out') || xs.length === 0) return;
-  if (p.state.kept) {
+  const before = p.state.kept;
+  if (before) {
     // Only reached when a flow arrives while output is kept (admittance said 0): keep both.
-    const before = p.state.kept as Elements;
-    const rest = before.slice(p.state.keptAt as number);
+    const rest = before.slice(p.state.keptAt);
     forget(p);
     const merged = rest instanceof Uint8Array ? concatBytes([rest, xs as Uint8Array]) : (rest as unknown[]).concat(xs as unknown[]);
     keep(p, merged, 0);
@@ -75,14 +85,14 @@ export function send(p: Process, xs: Elements): void {
 }
 
 /** Sends what is kept; true when nothing is left. */
-export function flush(p: Process): boolean {
-  const xs = p.state.kept as Elements | null;
+export function flush(p: Residual): boolean {
+  const xs = p.state.kept;
   if (!xs) return true;
   if (p.isEnded('out') || !p.isConnected('out')) {
     forget(p);
     return true;
   }
-  const start = p.state.keptAt as number;
+  const start = p.state.keptAt;
   const at = move(p, xs, start);
   if (at >= xs.length) {
     forget(p);
@@ -91,12 +101,12 @@ export function flush(p: Process): boolean {
   const released = weigh(xs, start, at);
   bytesHeld(p.io).release(released);
   p.state.keptAt = at;
-  p.state.keptBytes = (p.state.keptBytes as number) - released;
+  p.state.keptBytes -= released;
   return false;
 }
 
 /** The honest admittance of a writer into such a process: 0 while it keeps output, else n if `out` takes anything. */
-export function admitIfFlushed(p: Process, n: number): number {
+export function admitIfFlushed<S extends ResidualState>(p: Residual<S>, n: number): number {
   if (!flush(p) || p.isEnded('out')) return 0;
   return outEntries(p).admit.ready()(1) > 0 ? n : 0;
 }
@@ -128,7 +138,7 @@ function outEntries(p: Process): OutEntries {
  * `out` to become writable as often as needed, then ends `out`. After an abort
  * nothing more is sent.
  */
-export function endWhenFlushed(p: Process, last?: Elements): void {
+export function endWhenFlushed(p: Residual, last?: Elements): void {
   if (aborted(p)) {
     forget(p);
     p.end('out');
@@ -161,7 +171,7 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 }
 
 /** The end-of-stream rule of a process that may hold residual output: input ended, flush then end; output ended, stop the input. */
-export function endWhenFlushedOrCancel(p: Process, port: string): void {
+export function endWhenFlushedOrCancel<S extends ResidualState>(p: Residual<S>, port: string): void {
   if (port === 'in') endWhenFlushed(p);
   else p.end('in');
 }

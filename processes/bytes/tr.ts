@@ -7,9 +7,10 @@
 // and h + 0x05 when b > 'z'; where b is a lowercase ASCII letter (top bit clear,
 // >= 'a', <= 'z') bit 5 is flipped.
 import { isFresh } from '../../engine/bytes.js';
-import { admitWith, chunk, define } from '../../engine/definition.js';
+import { admitWith, chunk, define, value } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
+import { bytes, manifestOf } from '../manifest.js';
 
 export type Case = 'upper' | 'lower';
 
@@ -209,8 +210,8 @@ export function translate(t: Uint8Array, c: Case | undefined, src: Uint8Array, i
 export const tr = define('tr', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['table'],
-  state: { ...residualState, mode: (p) => caseOf(p.table as Uint8Array) },
+  params: { table: value<Uint8Array>() },
+  state: { ...residualState, mode: (p: { table: Uint8Array }) => caseOf(p.table) },
   onEnd: endWhenFlushedOrCancel,
 })
   .admittance('>in', admitWith(admitIfFlushed))
@@ -218,7 +219,7 @@ export const tr = define('tr', {
     if (n === 0) return 0;
     const src = bytesOf(xs, offset, n);
     // Memory a reader allocated and handed over is ours to change; anything else is copied.
-    send(p, translate(p.params.table as Uint8Array, p.state.mode as Case | undefined, src, !(xs instanceof Uint8Array) || isFresh(src)));
+    send(p, translate(p.params.table, p.state.mode, src, !(xs instanceof Uint8Array) || isFresh(src)));
     return n;
   }));
 
@@ -226,3 +227,25 @@ export const tr = define('tr', {
 export function reference(bytes: number[], { table: t }: { table: Uint8Array }): number[] {
   return bytes.map((b) => t[b]);
 }
+
+export const manifest = manifestOf(tr, {
+  reference,
+  cases: [
+    { harness: 'chain', label: 'a-z A-Z', input: bytes, params: () => ({ table: tableOf('a-z', 'A-Z') }) },
+    { harness: 'chain', label: 'a-y b-z', input: bytes, params: () => ({ table: tableOf('a-y', 'b-z') }) },
+  ],
+  stages: [{
+    name: 'upper', synopsis: 'upper, lower', args: 'none', help: ['ASCII upper or lower case (other bytes unchanged)'],
+    build: (chain, _, c) => chain.map(c.asciiCase('upper')),
+  }, {
+    name: 'lower', synopsis: 'lower', args: 'none',
+    build: (chain, _, c) => chain.map(c.asciiCase('lower')),
+  }, {
+    name: 'tr', synopsis: 'tr SET1 SET2', args: 'sets',
+    help: [
+      'translate bytes like GNU tr: ranges (a-z), escapes',
+      '(\\n \\t \\\\ \\NNN octal), classes ([:lower:] [:digit:]',
+      '...); before any record stage',
+    ],
+  }],
+});

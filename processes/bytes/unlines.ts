@@ -7,6 +7,7 @@
 // strings as String(x) (null and undefined as empty lines).
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
+import { manifestOf, records } from '../manifest.js';
 
 /** The bytes of xs[offset, offset + n), one line each. */
 export function encodeLines(xs: ArrayLike<unknown>, offset: number, n: number): Buffer {
@@ -46,3 +47,9 @@ export const unlines = define('unlines', {
 export function reference(xs: unknown[]): string {
   return xs.map((x) => `${x === null || x === undefined ? '' : x instanceof Uint8Array ? Buffer.from(x).toString('latin1') : String(x)}\n`).join('');
 }
+
+// A byte flowable reaches the collector byte by byte.
+export const manifest = manifestOf(unlines, {
+  reference,
+  cases: [{ harness: 'chain', input: records, params: () => ({}), expected: (xs) => [...Buffer.from(reference(xs), 'utf8')] }],
+});

@@ -2,23 +2,25 @@
 //
 // A write admits the elements still to be skipped plus what the target admits.
 // On a chunk straight from a source the skip moves the loop's start.
-import { admitWith, chunk, define, each } from '../../engine/definition.js';
-import type { Process } from '../../engine/process.js';
+import { admitWith, chunk, define, each, value, type Instance } from '../../engine/definition.js';
 import { pull } from './pull.js';
+import { int, manifestOf } from '../manifest.js';
+
+type Drop = Instance<{ count: number }, { skip: number }>;
 
 /** Reads pull and discard what is still to be skipped before admitting anything. */
-function skipUpstream(d: Process): boolean {
+function skipUpstream(d: Drop): boolean {
   const scratch: unknown[] = [];
-  while ((d.state.skip as number) > 0) {
+  while (d.state.skip > 0) {
     scratch.length = 0;
-    const got = pull(d, 'in', scratch, 0, Math.min(d.state.skip as number, 4096));
+    const got = pull(d, 'in', scratch, 0, Math.min(d.state.skip, 4096));
     if (got === 0) return false;
-    d.state.skip = (d.state.skip as number) - got;
+    d.state.skip -= got;
   }
   return true;
 }
 
-function upstreamAdmits(d: Process, n: number): number {
+function upstreamAdmits(d: Drop, n: number): number {
   const far = d.peer('in');
   if (!far) return 0;
   return far.process.entry(`<${far.port}`, 'admittance').ready()(n);
@@ -27,7 +29,7 @@ function upstreamAdmits(d: Process, n: number): number {
 export const drop = define('drop', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['count'],
+  params: { count: value<number>() },
   state: { skip: (p) => Math.max(0, Number(p.count)) },
   counters: ['skip'],
 })
@@ -49,3 +51,9 @@ export const drop = define('drop', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { count }: { count: number }): unknown[] => xs.slice(count);
+
+export const manifest = manifestOf(drop, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => ({ count: int(r, 120) }) }],
+  stages: [{ name: 'drop', synopsis: 'drop N', args: 'count', help: ['all but the first N records'], build: (chain, [n]) => chain.drop(Number(n)) }],
+});

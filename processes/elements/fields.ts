@@ -7,8 +7,9 @@
 // range ("5-") ends at the last field. A record kept as bytes (a line that is
 // not UTF-8) is picked as bytes and comes out as bytes.
 import { isUtf8 } from 'node:buffer';
-import { define, each } from '../../engine/definition.js';
+import { define, each, value } from '../../engine/definition.js';
 import { splitter } from './split.js';
+import { manifestOf, records } from '../manifest.js';
 
 export type FieldList = { from: number; to: number }[];
 
@@ -45,7 +46,7 @@ export function picker(list: string, separator?: string): (x: unknown) => string
   };
 }
 
-export const fields = define('fields', { ports: ['in', 'out'], inputs: ['in'], params: ['pick'] })
+export const fields = define('fields', { ports: ['in', 'out'], inputs: ['in'], params: { pick: value<(x: unknown) => unknown>() } })
   .flow('>in', each('emit(pick(x))', 'out>', { oneToOne: true }))
   .flow('<out', each('emit(pick(x))', 'in<', { oneToOne: true }));
 
@@ -53,3 +54,29 @@ export const fields = define('fields', { ports: ['in', 'out'], inputs: ['in'], p
 export function reference(xs: unknown[], { pick }: { pick: (x: unknown) => string }): string[] {
   return xs.map((x) => pick(x));
 }
+
+const words = (x: unknown): string[] => (String(x).trim() === '' ? [] : String(x).trim().split(/\s+/));
+
+export const manifest = manifestOf(fields, {
+  reference,
+  cases: [
+    { harness: 'chain', label: '2', input: records, params: () => ({ pick: picker('2') }), expected: (xs) => xs.map((x) => words(x)[1] ?? '') },
+    {
+      harness: 'chain', label: '1,3 -d ,', input: records, params: () => ({ pick: picker('1,3', ',') }),
+      expected: (xs) => xs.map((x) => { const f = String(x).split(','); return `${f[0] ?? ''},${f[2] ?? ''}`; }),
+    },
+    { harness: 'chain', label: '2-', input: records, params: () => ({ pick: picker('2-') }), expected: (xs) => xs.map((x) => words(x).slice(1).join(' ')) },
+  ],
+  stages: [{
+    name: 'fields', synopsis: 'fields [-d SEP] [LIST]', args: 'fields',
+    help: [
+      'split on white space (space, tab, newline, as awk does)',
+      "or on SEP (escapes as in tr: -d '\\t' is a tab); with",
+      'LIST (numbers and ranges from 1: 2  1,3  2-4  5-) keep',
+      'those fields, joined by SEP or a space; a missing',
+      'field is empty, as in awk',
+    ],
+    // args: the list (or '') and the separator, already checked and unescaped.
+    build: (chain, [list, separator]) => (list === '' ? chain.split(separator) : chain.fields(list, separator)),
+  }],
+});

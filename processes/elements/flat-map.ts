@@ -8,18 +8,16 @@
 // when it is bounded it admits one element at a time, and what the budget
 // cannot take waits in `residual`, which is delivered before anything new is
 // admitted. Readers pull one element at a time into the residual.
-import { admitWith, chunk, define, each } from '../../engine/definition.js';
-import type { Process } from '../../engine/process.js';
+import { admitWith, chunk, define, each, mapper, type Instance } from '../../engine/definition.js';
 import { untilWritten } from '../../engine/run.js';
 import { admitOut, pull } from './pull.js';
+import { int, manifestOf } from '../manifest.js';
 
-function residual(p: Process): unknown[] {
-  return p.state.residual as unknown[];
-}
+type FlatMap = Instance<{ f: (x: unknown) => Iterable<unknown> }, { residual: unknown[]; budget: number }>;
 
 /** Delivers as much of the residual as `out` admits; true when none is left. */
-function flush(p: Process): boolean {
-  const rest = residual(p);
+function flush(p: FlatMap): boolean {
+  const rest = p.state.residual;
   while (rest.length > 0) {
     const k = admitOut(p, 'out', rest.length);
     if (k === 0) return false;
@@ -29,16 +27,17 @@ function flush(p: Process): boolean {
   return true;
 }
 
-function expand(p: Process, x: unknown): unknown[] {
-  const ys = (p.params.f as (x: unknown) => Iterable<unknown>)(x);
+function expand(p: FlatMap, x: unknown): unknown[] {
+  const ys = p.params.f(x);
   return Array.isArray(ys) ? ys : Array.from(ys);
 }
 
 export const flatMap = define('flatMap', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['f'],
-  state: { residual: () => [] as unknown[], budget: () => 0 },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  params: { f: mapper<(x: any) => Iterable<unknown>>() },
+  state: { residual: (): unknown[] => [], budget: () => 0 },
   onEnd: (p, port) => {
     if (port === 'out') {
       p.end('in');
@@ -63,7 +62,7 @@ export const flatMap = define('flatMap', {
     'out>',
   ))
   .admittance('<out', admitWith((p, n) => {
-    const rest = residual(p);
+    const rest = p.state.residual;
     const one: unknown[] = [];
     while (rest.length < n) {
       one.length = 0;
@@ -73,7 +72,7 @@ export const flatMap = define('flatMap', {
     return Math.min(n, rest.length);
   }))
   .flow('<out', chunk((p, xs, offset, n) => {
-    const rest = residual(p);
+    const rest = p.state.residual;
     const k = Math.min(n, rest.length);
     for (let i = 0; i < k; i++) (xs as unknown[])[offset + i] = rest[i];
     rest.splice(0, k);
@@ -82,3 +81,11 @@ export const flatMap = define('flatMap', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { f }: { f: (x: unknown) => Iterable<unknown> }): unknown[] => xs.flatMap((x) => [...f(x)]);
+
+export const manifest = manifestOf(flatMap, {
+  reference,
+  cases: [{
+    harness: 'element', readable: true,
+    params: (r) => { const k = 1 + int(r, 4); return { f: (x: number) => Array.from({ length: x % k }, (_, i) => x + i) }; },
+  }],
+});

@@ -5,8 +5,9 @@
 // JSON is given to `parse`'s error handling: by default reported and skipped,
 // in strict mode a JsonlError that aborts the run. A UTF-8 byte order mark at
 // the start of the first line is passed over, as jq does.
-import { define, each } from '../../engine/definition.js';
+import { define, each, value } from '../../engine/definition.js';
 import { SKIP } from '../../engine/policy.js';
+import { manifestOf, records } from '../manifest.js';
 
 export class JsonlError extends Error {
   override name = 'JsonlError';
@@ -42,7 +43,7 @@ export function parser(options: JsonlOptions = {}): (text: string | Uint8Array, 
 export const jsonl = define('jsonl', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['parse', 'skip'],
+  params: { parse: value<(text: string | Uint8Array, line: number) => unknown>(), skip: value<unknown>() },
   state: { line: () => 0 },
 })
   .flow('>in', each('line++; const v = parse(x, line); if (v !== skip) emit(v);', 'out>'));
@@ -57,3 +58,13 @@ export function reference(xs: string[]): unknown[] {
     }
   });
 }
+
+export const manifest = manifestOf(jsonl, {
+  reference,
+  cases: [{ harness: 'chain', input: records, params: () => ({ parse: parser(), skip: SKIP }) }],
+  stages: [{
+    name: 'jsonl', synopsis: 'jsonl', args: 'none',
+    help: ['parse each record as JSON; a bad line is reported on', 'stderr with its line number and skipped (see --strict)'],
+    build: (chain, _, c) => chain.jsonl({ strict: c.strict, report: (error) => c.report(`jsonl: ${error.message}`) }),
+  }],
+});

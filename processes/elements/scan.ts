@@ -1,10 +1,11 @@
 // scan(f, seed): emits every intermediate accumulator.
-import { define, each } from '../../engine/definition.js';
+import { define, each, reducer, value } from '../../engine/definition.js';
+import { int, manifestOf } from '../manifest.js';
 
 export const scan = define('scan', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['f', 'seed'],
+  params: { f: reducer(), seed: value<unknown>() },
   state: { acc: (p) => p.seed },
 })
   .flow('>in', each('acc = f(acc, x); emit(acc)', 'out>', { oneToOne: true }))
@@ -15,3 +16,8 @@ export function reference(xs: unknown[], { f, seed }: { f: (a: unknown, x: unkno
   let acc = seed;
   return xs.map((x) => (acc = f(acc, x)));
 }
+
+export const manifest = manifestOf(scan, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => ({ f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: int(r, 10) }) }],
+});

@@ -1,8 +1,9 @@
 // stringify(stringify): one string out per value in (JSON Lines output, or the
 // command line's record format). One-to-one, so it fuses on reads too.
-import { define, each } from '../../engine/definition.js';
+import { define, each, value } from '../../engine/definition.js';
+import { manifestOf, records } from '../manifest.js';
 
-export const stringify = define('stringify', { ports: ['in', 'out'], inputs: ['in'], params: ['stringify'] })
+export const stringify = define('stringify', { ports: ['in', 'out'], inputs: ['in'], params: { stringify: value<(x: unknown) => string>() } })
   .flow('>in', each('emit(stringify(x))', 'out>', { oneToOne: true }))
   .flow('<out', each('emit(stringify(x))', 'in<', { oneToOne: true }));
 
@@ -18,3 +19,5 @@ export function record(x: unknown): string {
 export function reference(xs: unknown[], { stringify: s }: { stringify: (x: unknown) => string }): string[] {
   return xs.map((x) => s(x));
 }
+
+export const manifest = manifestOf(stringify, { reference, cases: [{ harness: 'chain', input: records, params: () => ({ stringify: record }) }] });

@@ -5,11 +5,13 @@
 // A take with nothing left (take(0)) ends its input as it is connected and its
 // output when the run starts: no flow would ever come to end it, and the
 // source must not wait for one.
-import { define, each } from '../../engine/definition.js';
-import type { Process } from '../../engine/process.js';
+import { define, each, value, type Instance } from '../../engine/definition.js';
+import { int, manifestOf } from '../manifest.js';
 
-function finishWhenDone(t: Process): void {
-  if ((t.state.remaining as number) <= 0) {
+type Take = Instance<{ limit: number }, { remaining: number }>;
+
+function finishWhenDone(t: Take): void {
+  if (t.state.remaining <= 0) {
     t.end('out');
     t.end('in');
   }
@@ -21,14 +23,14 @@ function finishWhenDone(t: Process): void {
  * `settle`), once whatever reads it is connected too: a count after it still
  * gets to say 0.
  */
-function stopSourceIfDone(t: Process, port: string): void {
-  if (port === 'in' && (t.state.remaining as number) <= 0) t.end('in');
+function stopSourceIfDone(t: Take, port: string): void {
+  if (port === 'in' && t.state.remaining <= 0) t.end('in');
 }
 
 export const take = define('take', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['limit'],
+  params: { limit: value<number>() },
   state: { remaining: (p) => Math.max(0, Number(p.limit)) },
   counters: ['remaining'],
   settle: finishWhenDone,
@@ -41,3 +43,9 @@ export const take = define('take', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[], { limit }: { limit: number }): unknown[] => xs.slice(0, limit);
+
+export const manifest = manifestOf(take, {
+  reference,
+  cases: [{ harness: 'element', readable: true, params: (r) => ({ limit: int(r, 120) }) }],
+  stages: [{ name: 'take', synopsis: 'take N', args: 'count', help: ['the first N records, then stop reading'], build: (chain, [n]) => chain.take(Number(n)) }],
+});

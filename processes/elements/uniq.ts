@@ -2,7 +2,8 @@
 // Equal means equal by value: the same string or number, the same bytes, or
 // JSON-like arrays and objects with equal members (objects in any key order,
 // as jq compares them), so `jsonl uniq` drops a repeated object.
-import { define, each } from '../../engine/definition.js';
+import { define, each, value } from '../../engine/definition.js';
+import { manifestOf, records } from '../manifest.js';
 
 /** Equality by value, for strings, numbers, bytes and JSON-like values. */
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -35,8 +36,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
 export const uniq = define('uniq', {
   ports: ['in', 'out'],
   inputs: ['in'],
-  params: ['same'],
-  state: { last: () => undefined as unknown, seen: () => false },
+  params: { same: value<(a: unknown, b: unknown) => boolean>() },
+  state: { last: (): unknown => undefined, seen: () => false },
 })
   // `same` is only asked when the two are not the very same value.
   .flow('>in', each('if (!seen || (x !== last && !same(x, last))) { seen = true; last = x; emit(x); }', 'out>'));
@@ -45,3 +46,13 @@ export const uniq = define('uniq', {
 export function reference(xs: unknown[]): unknown[] {
   return xs.filter((x, i) => i === 0 || !sameValue(x, xs[i - 1]));
 }
+
+export const manifest = manifestOf(uniq, {
+  reference,
+  cases: [{ harness: 'chain', input: records, params: () => ({ same: sameValue }) }],
+  stages: [{
+    name: 'uniq', synopsis: 'uniq', args: 'none',
+    help: ['drop a record equal to the one just before it (the', 'same bytes; JSON values by value)'],
+    build: (chain) => chain.uniq(),
+  }],
+});

@@ -1,10 +1,11 @@
 // collect: keeps everything written into `in`, in order.
 import { define, each } from '../../engine/definition.js';
+import { manifestOf } from '../manifest.js';
 
 export const collect = define('collect', {
   ports: ['in'],
   inputs: ['in'],
-  state: { items: () => [] as unknown[], done: () => false },
+  state: { items: (): unknown[] => [], done: () => false },
   onEnd: (c) => {
     c.state.done = true;
   },
@@ -14,3 +15,5 @@ export const collect = define('collect', {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (xs: unknown[]): unknown[] => xs.slice();
+
+export const manifest = manifestOf(collect, { reference, cases: [{ harness: 'sink', params: () => ({}), result: (p) => p.state.items }] });

@@ -4,6 +4,7 @@
 import { define, each } from '../../engine/definition.js';
 import { endWhenFlushed } from '../bytes/residual.js';
 import { residualState } from '../bytes/residual.js';
+import { manifestOf, records } from '../manifest.js';
 
 export const count = define('count', {
   ports: ['in', 'out'],
@@ -25,3 +26,9 @@ export const count = define('count', {
 export function reference(xs: unknown[]): number[] {
   return [xs.length];
 }
+
+export const manifest = manifestOf(count, {
+  reference,
+  cases: [{ harness: 'chain', input: records, params: () => ({}) }],
+  stages: [{ name: 'count', synopsis: 'count', args: 'none', help: ['the number of records'], build: (chain) => chain.count() }],
+});

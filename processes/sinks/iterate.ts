@@ -3,7 +3,7 @@
 // until the consumer takes some; each take calls `writableAgain('in')`. A
 // consumer that stops early (`break`) ends the input, so the sources stop.
 import { bytesHeld } from '../../engine/bytes.js';
-import { admitWith, chunk, define } from '../../engine/definition.js';
+import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { finishesWhen, Run } from '../../engine/run.js';
 
@@ -16,57 +16,61 @@ interface Item {
   bytes: boolean;
 }
 
+type Iterate = Instance<{ capacity: number }, { items: (Item | undefined)[]; head: number; queued: number; wake: (() => void) | null }>;
+
 export const iterate = define('iterate', {
   ports: ['in'],
   inputs: ['in'],
-  params: ['capacity'],
+  params: { capacity: value<number>() },
   state: {
-    items: () => [] as Item[],
+    items: (): (Item | undefined)[] => [],
     head: () => 0,
     queued: () => 0,
-    wake: () => null as (() => void) | null,
+    wake: (): (() => void) | null => null,
   },
   onEnd: (it) => notify(it),
 })
-  .admittance('>in', admitWith((it, n) => Math.max(0, Math.min(n, (it.params.capacity as number) - (it.state.queued as number)))))
+  .admittance('>in', admitWith((it, n) => Math.max(0, Math.min(n, it.params.capacity - it.state.queued))))
   .flow('>in', chunk((it, xs, offset, n) => {
-    const items = it.state.items as Item[];
+    const { items } = it.state;
     if (xs instanceof Uint8Array) {
       items.push({ value: xs.subarray(offset, offset + n), size: n, bytes: true });
       bytesHeld(it.io).hold(n);
     } else {
       for (let i = 0; i < n; i++) items.push({ value: xs[offset + i], size: 1, bytes: false });
     }
-    it.state.queued = (it.state.queued as number) + n;
+    it.state.queued += n;
     notify(it);
     return n;
   }));
 
-function notify(it: Process): void {
-  const wake = it.state.wake as (() => void) | null;
+function notify(it: Iterate): void {
+  const { wake } = it.state;
   it.state.wake = null;
   wake?.();
 }
 
-function take(it: Process): Item | undefined {
-  const items = it.state.items as Item[];
-  const head = it.state.head as number;
-  if (head >= items.length) return undefined;
+function take(it: Iterate): Item | undefined {
+  const { items, head } = it.state;
   const item = items[head];
-  items[head] = undefined as unknown as Item;
+  if (item === undefined) return undefined;
+  // The slot is cleared at once: a taken value is the consumer's, not the queue's.
+  items[head] = undefined;
   if (head + 1 === items.length) {
     items.length = 0;
     it.state.head = 0;
   } else {
     it.state.head = head + 1;
   }
-  it.state.queued = (it.state.queued as number) - item.size;
+  it.state.queued -= item.size;
   if (item.bytes) bytesHeld(it.io).release(item.size);
   return item;
 }
 
 /** The async iterator over sink `it`, whose run is started on the first `next()`. */
-export function iterator<X>(it: Process): AsyncIterableIterator<X> {
+export function iterator<X>(sink: Process): AsyncIterableIterator<X> {
+  if (!iterate.is(sink)) throw new TypeError(`${sink.label}: not an iterate sink`);
+  const it = sink;
   let finish!: () => void;
   finishesWhen(it, new Promise<void>((resolve) => { finish = resolve; }));
   const run = Run.of(it, () => undefined);

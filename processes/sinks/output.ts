@@ -9,7 +9,7 @@
 // destroyed stream) it ends its input so the sources stop, and completes
 // cleanly: that is not an error, as with grep.
 import { bytesHeld } from '../../engine/bytes.js';
-import { admitWith, chunk, define } from '../../engine/definition.js';
+import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import type { Process } from '../../engine/process.js';
 import { fault, finishesWhen } from '../../engine/run.js';
@@ -33,10 +33,14 @@ function deferred(): Finish {
   return { promise, resolve, reject };
 }
 
+type Output = Instance<{ writer: Writer; highWater: number }, {
+  queued: number; written: number; closed: boolean; finishing: boolean; done: boolean; finish: Finish;
+}>;
+
 export const output = define('output', {
   ports: ['in'],
   inputs: ['in'],
-  params: ['writer', 'highWater'],
+  params: { writer: value<Writer>(), highWater: value<number>() },
   state: {
     /** Bytes (values) written but not yet confirmed by the device. */
     queued: () => 0,
@@ -50,11 +54,11 @@ export const output = define('output', {
   },
   onEnd: (o) => maybeFinish(o),
 })
-  .admittance('>in', admitWith((o, n) => (o.state.closed ? n : Math.max(0, (o.params.highWater as number) - (o.state.queued as number)))))
+  .admittance('>in', admitWith((o, n) => (o.state.closed ? n : Math.max(0, o.params.highWater - o.state.queued))))
   .flow('>in', chunk((o, xs, offset, n) => {
     // After an early close the data has nowhere to go: it is taken and dropped.
     if (o.state.closed || n === 0) return n;
-    const writer = o.params.writer as Writer;
+    const { writer } = o.params;
     if (!writer.bytes) {
       for (let i = 0; i < n; i++) write(o, writer, (xs as unknown[])[offset + i], 1);
     } else if (xs instanceof Uint8Array) {
@@ -75,24 +79,24 @@ function byteChunks(xs: unknown[], offset: number, n: number): Uint8Array[] {
   });
 }
 
-function write(o: Process, writer: Writer, chunk: unknown, size: number): void {
-  o.state.queued = (o.state.queued as number) + size;
+function write(o: Output, writer: Writer, chunk: unknown, size: number): void {
+  o.state.queued += size;
   if (writer.bytes) bytesHeld(o.io).hold(size);
   writer.write(chunk, (error) => {
-    o.state.queued = (o.state.queued as number) - size;
+    o.state.queued -= size;
     if (writer.bytes) bytesHeld(o.io).release(size);
     if (error) {
       failed(o, error);
       maybeFinish(o);
       return;
     }
-    o.state.written = (o.state.written as number) + size;
+    o.state.written += size;
     if (!o.state.closed) o.writableAgain('in');
     maybeFinish(o);
   });
 }
 
-function failed(o: Process, error: Error): void {
+function failed(o: Output, error: Error): void {
   if (o.state.closed || o.state.done) return;
   if (isEarlyClose(error)) {
     o.state.closed = true;
@@ -102,21 +106,21 @@ function failed(o: Process, error: Error): void {
   }
   o.state.closed = true;
   fault(o, error);
-  (o.state.finish as Finish).reject(error);
+  o.state.finish.reject(error);
 }
 
 /** Finishes once the input has ended (or the device closed) and nothing is in flight. */
-function maybeFinish(o: Process): void {
-  if (o.state.finishing || (o.state.queued as number) > 0) return;
+function maybeFinish(o: Output): void {
+  if (o.state.finishing || o.state.queued > 0) return;
   if (!o.state.closed && !o.isEnded('in')) return;
   o.state.finishing = true;
-  const finish = o.state.finish as Finish;
+  const { finish } = o.state;
   if (o.state.closed) {
     o.state.done = true;
     finish.resolve();
     return;
   }
-  (o.params.writer as Writer).end((error) => {
+  o.params.writer.end((error) => {
     o.state.done = true;
     if (error && !isEarlyClose(error)) finish.reject(error);
     else finish.resolve();
@@ -129,9 +133,11 @@ function maybeFinish(o: Process): void {
  * chain feeding it) until it has finished. A service (stdout) is pinned as a
  * service instead, for the container's life.
  */
-export function attach(o: Process, options: { pin?: boolean } = {}): Process {
-  (o.params.writer as Writer).onError((error) => failed(o, error));
-  const finished = (o.state.finish as Finish).promise;
+export function attach(sink: Process, options: { pin?: boolean } = {}): Process {
+  if (!output.is(sink)) throw new TypeError(`${sink.label}: not an output`);
+  const o = sink;
+  o.params.writer.onError((error) => failed(o, error));
+  const finished = o.state.finish.promise;
   finishesWhen(o, finished);
   if (options.pin !== false) {
     o.io.pin(o);

@@ -3,10 +3,10 @@
 // is exactly what a merge of separate array sources does when they are pumped
 // round-robin, so io.merge rewrites a merge of untouched array sources into
 // one of these: a thousand sources then cost one process, not a thousand.
-import { chunk, define } from '../../engine/definition.js';
-import type { Process } from '../../engine/process.js';
+import { chunk, define, value, type Instance } from '../../engine/definition.js';
 import { registerDriver } from '../../engine/run.js';
 import { pump } from './from.js';
+import { int, manifestOf } from '../manifest.js';
 
 interface Cursor {
   /** Indices of the arrays in turn order; -1 where an array has run out. */
@@ -19,15 +19,17 @@ interface Cursor {
   pos: number[];
 }
 
+type FromArrays = Instance<{ arrays: unknown[][] }, { cursor: Cursor; left: number }>;
+
 export const fromArrays = define('fromArrays', {
   ports: ['out'],
-  params: ['arrays'],
+  params: { arrays: value<unknown[][]>() },
   state: {
     cursor: (p): Cursor => {
-      const arrays = p.arrays as unknown[][];
+      const { arrays } = p;
       return { live: arrays.flatMap((a, i) => (a.length > 0 ? [i] : [])), holes: 0, turn: 0, pos: arrays.map(() => 0) };
     },
-    left: (p) => (p.arrays as unknown[][]).reduce((n, a) => n + a.length, 0),
+    left: (p) => p.arrays.reduce((n, a) => n + a.length, 0),
   },
 })
   .admittance('<out', 'left')
@@ -39,25 +41,25 @@ export const fromArrays = define('fromArrays', {
       advance(s, k);
       moved += k;
     }
-    if ((s.state.left as number) === 0) s.end('out');
+    if (s.state.left === 0) s.end('out');
     return moved;
   }));
 
 /** The array whose turn it is, where it stands, and how much of it to propose (at most `max`). */
-export function turn(s: Process, max: number): [unknown[], number, number] {
-  const c = s.state.cursor as Cursor;
+export function turn(s: FromArrays, max: number): [unknown[], number, number] {
+  const c = s.state.cursor;
   const i = c.live[c.turn];
-  const xs = (s.params.arrays as unknown[][])[i];
+  const xs = s.params.arrays[i];
   return [xs, c.pos[i], Math.min(max, xs.length - c.pos[i])];
 }
 
 /** Records that k elements of the current turn moved, and passes the turn on. */
-export function advance(s: Process, k: number): void {
-  const c = s.state.cursor as Cursor;
+export function advance(s: FromArrays, k: number): void {
+  const c = s.state.cursor;
   const i = c.live[c.turn];
   c.pos[i] += k;
-  s.state.left = (s.state.left as number) - k;
-  if (c.pos[i] >= (s.params.arrays as unknown[][])[i].length) {
+  s.state.left -= k;
+  if (c.pos[i] >= s.params.arrays[i].length) {
     // Removing from the middle each time would cost O(arrays²) over a run:
     // leave a hole, skip holes, and compact once they are half the list.
     c.live[c.turn] = -1;
@@ -100,3 +102,5 @@ export function reference(_: unknown[], { arrays, chunk: size }: { arrays: unkno
   }
   return out;
 }
+
+export const manifest = manifestOf(fromArrays, { reference, cases: [{ harness: 'arrays', params: (r) => ({ arrays: [], parts: 1 + int(r, 6) }) }] });

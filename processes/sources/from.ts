@@ -7,19 +7,20 @@
 // EntryFunction in jit/entry.ts): a zip may keep a window on one instead of
 // copying it. The array must not change while the source runs, which reading
 // it in place already requires.
-import { chunk, define } from '../../engine/definition.js';
+import { chunk, define, value, type InstanceOf } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { advance, fromArrays, turn } from './from-arrays.js';
+import { manifestOf } from '../manifest.js';
 
 export const from = define('from', {
   ports: ['out'],
-  params: ['xs'],
+  params: { xs: value<unknown[]>() },
   state: { pos: () => 0 },
 })
   .admittance('<out', 'xs.length - pos')
   .flow('<out', chunk((s, dest, offset, n) => {
-    const xs = s.params.xs as unknown[];
-    const pos = s.state.pos as number;
+    const { xs } = s.params;
+    const { pos } = s.state;
     const out = dest as unknown[];
     for (let i = 0; i < n; i++) out[offset + i] = xs[pos + i];
     s.state.pos = pos + n;
@@ -40,9 +41,10 @@ export const PUMP_CHUNK = 4096;
 
 /** Pushes one round (at most PUMP_CHUNK elements) downstream. */
 export function pumpOnce(s: Process): PumpResult | 'moved' {
-  if (s.def === fromArrays) return pumpArraysOnce(s);
-  const xs = s.params.xs as unknown[];
-  const pos = s.state.pos as number;
+  if (fromArrays.is(s)) return pumpArraysOnce(s);
+  if (!from.is(s)) throw new TypeError(`${s.label}: only array sources are pumped`);
+  const xs = s.params.xs;
+  const pos = s.state.pos;
   if (pos >= xs.length) {
     s.end('out');
     return 'done';
@@ -55,8 +57,8 @@ export function pumpOnce(s: Process): PumpResult | 'moved' {
   return 'moved';
 }
 
-function pumpArraysOnce(s: Process): PumpResult | 'moved' {
-  if ((s.state.left as number) === 0) {
+function pumpArraysOnce(s: InstanceOf<typeof fromArrays>): PumpResult | 'moved' {
+  if (s.state.left === 0) {
     s.end('out');
     return 'done';
   }
@@ -123,3 +125,5 @@ export function arraySources(sink: Process): Process[] {
 
 /** Plain reference implementation, for the equivalence test. */
 export const reference = (_: unknown[], { xs }: { xs: unknown[] }): unknown[] => xs.slice();
+
+export const manifest = manifestOf(from, { reference, cases: [{ harness: 'source', params: () => ({ xs: [] }) }] });

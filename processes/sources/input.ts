@@ -8,9 +8,8 @@
 // not yet admitted is kept and sent first. When `out` ends (a `take` is
 // satisfied, the output closed) the driver stops and closes the reader.
 import { bytesHeld } from '../../engine/bytes.js';
-import { chunk, define } from '../../engine/definition.js';
+import { chunk, define, value, type InstanceOf } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
-import type { Process } from '../../engine/process.js';
 import { registerDriver } from '../../engine/run.js';
 import type { Reader } from './readers.js';
 
@@ -18,10 +17,10 @@ export const CHUNK_SIZE = 64 * 1024;
 
 export const input = define('input', {
   ports: ['out'],
-  params: ['reader', 'chunkSize'],
+  params: { reader: value<Reader>(), chunkSize: value<number>() },
   state: {
     /** Read but not yet sent. */
-    pending: () => null as Elements | null,
+    pending: (): Elements | null => null,
     at: () => 0,
     /** Bytes (or values) read so far. */
     read: () => 0,
@@ -29,25 +28,28 @@ export const input = define('input', {
   },
   onEnd: (s) => {
     // The reader went away: stop reading (a pending read settles and is dropped).
-    void (s.params.reader as Reader).close();
+    void s.params.reader.close();
   },
 })
   // Reads take only what was already read (a pull does not wait for the device).
   .admittance('<out', 'pending === null ? 0 : pending.length - at')
   .flow('<out', chunk((s, dest, offset, n) => {
-    const pending = s.state.pending as Elements;
-    const at = s.state.at as number;
+    // Admitted, so something is pending.
+    const pending = s.state.pending!;
+    const { at } = s.state;
     if (dest instanceof Uint8Array && pending instanceof Uint8Array) dest.set(pending.subarray(at, at + n), offset);
     else for (let i = 0; i < n; i++) (dest as unknown[])[offset + i] = pending[at + i];
     advance(s, pending, at + n);
     return n;
   }));
 
+type Input = InstanceOf<typeof input>;
+
 function weight(xs: Elements): number {
   return xs instanceof Uint8Array ? xs.length : 0;
 }
 
-function advance(s: Process, pending: Elements, at: number): void {
+function advance(s: Input, pending: Elements, at: number): void {
   if (at < pending.length) {
     s.state.at = at;
     return;
@@ -63,9 +65,8 @@ function advance(s: Process, pending: Elements, at: number): void {
  * admit(held + size) - held. So the source holds at most two chunks, and
  * never reads what the chain has not admitted.
  */
-async function drive(s: Process): Promise<void> {
-  const reader = s.params.reader as Reader;
-  const size = s.params.chunkSize as number;
+async function drive(s: Input): Promise<void> {
+  const { reader, chunkSize: size } = s.params;
   const admit = s.entry('out>', 'admittance');
   const flow = s.entry('out>', 'flow');
   let next: Promise<Elements | null> | null = null;
@@ -81,7 +82,7 @@ async function drive(s: Process): Promise<void> {
   try {
     for (;;) {
       if (s.isEnded('out')) return;
-      const pending = s.state.pending as Elements | null;
+      const { pending } = s.state;
       if (pending === null) {
         if (eof) {
           s.state.done = true;
@@ -103,13 +104,13 @@ async function drive(s: Process): Promise<void> {
           continue;
         }
         if (got.length === 0) continue;
-        s.state.read = (s.state.read as number) + got.length;
+        s.state.read += got.length;
         account.hold(weight(got));
         s.state.pending = got;
         s.state.at = 0;
         continue;
       }
-      const at = s.state.at as number;
+      const { at } = s.state;
       const held = pending.length - at;
       if (!next && !eof) {
         const extra = admit.ready()(held + size) - held;
@@ -124,7 +125,7 @@ async function drive(s: Process): Promise<void> {
       advance(s, pending, at + k);
     }
   } finally {
-    const pending = s.state.pending as Elements | null;
+    const { pending } = s.state;
     if (pending) bytesHeld(s.io).release(weight(pending));
     s.state.pending = null;
     await reader.close();

@@ -14,6 +14,7 @@ import { joinRunOf } from '../../engine/run.js';
 import { mendWith } from '../../jit/overcommit.js';
 import { buffer } from './buffer.js';
 import { PUMP_CHUNK } from '../sources/from.js';
+import { int, manifestOf } from '../manifest.js';
 
 export const copy = define('copy', {
   ports: ['in', 'out[]'],
@@ -41,4 +42,9 @@ mendWith((c, member) => {
   c.connect(member, slack, 'in');
   if (far) slack.connect('out', far.process, far.port);
   return slack;
+});
+
+export const manifest = manifestOf(copy, {
+  reference,
+  cases: [{ harness: 'fan-out', params: (r) => ({ members: 1 + int(r, 4) }), members: (p) => Number(p.members) }],
 });

@@ -6,9 +6,10 @@
 // A member whose reader has ended (a take that has all it wanted) holds nobody
 // back: its elements are dropped, the other members go on, and the input ends
 // once every member has ended (as for copy).
-import { define, jit } from '../../engine/definition.js';
+import { define, jit, value } from '../../engine/definition.js';
 import { code, join } from '../../codegen/code.js';
 import type { Process } from '../../engine/process.js';
+import { int, manifestOf } from '../manifest.js';
 
 /** The rare path: a key with no open member. Dropped if its member has ended; an error if there is none. */
 function unrouted(r: Process, key: unknown): void {
@@ -21,7 +22,7 @@ function unrouted(r: Process, key: unknown): void {
 export const router = define('router', {
   ports: ['in', 'out[]'],
   inputs: ['in'],
-  params: ['key'],
+  params: { key: value<(x: unknown) => unknown>() },
   onEnd: (r, port) => {
     // The input ended: every member has everything. A member ended: the others go on.
     if (port === 'in') r.endOthers('in');
@@ -45,3 +46,12 @@ export function reference(xs: unknown[], { key, members }: { key: (x: unknown) =
   for (const x of xs) out[key(x)].push(x);
   return out;
 }
+
+export const manifest = manifestOf(router, {
+  reference,
+  cases: [{
+    harness: 'fan-out',
+    params: (r) => { const k = 1 + int(r, 4); return { key: (x: unknown) => Number(x) % k, members: k }; },
+    members: (p) => Number(p.members),
+  }],
+});

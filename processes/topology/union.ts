@@ -5,6 +5,7 @@
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { pull } from '../elements/pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 function inputs(u: Process): number[] {
   return u.members('in');
@@ -31,9 +32,8 @@ export const union = define('union', {
     }
     // Count ends instead of checking every input each time (a merge of n inputs
     // would be O(n²)); count the inputs again only when the ends catch up.
-    const ended = (u.state.ended as number) + 1;
-    u.state.ended = ended;
-    if (ended >= (u.state.inputs as number)) {
+    const ended = ++u.state.ended;
+    if (ended >= u.state.inputs) {
       const members = inputs(u);
       u.state.inputs = members.length;
       if (members.every((m) => u.isEnded(m))) u.end('out');
@@ -47,7 +47,7 @@ export const union = define('union', {
     const members = inputs(u);
     let moved = 0;
     for (let tries = 0; moved < n && tries < members.length; tries++) {
-      const i = (u.state.next as number) % members.length;
+      const i = u.state.next % members.length;
       u.state.next = i + 1;
       moved += pull(u, u.portName(members[i]), xs, offset + moved, n - moved);
     }
@@ -56,3 +56,5 @@ export const union = define('union', {
 
 /** Plain reference implementation: the inputs one after another (the order a round-robin read preserves per input). */
 export const reference = (inputsXs: unknown[][]): unknown[] => inputsXs.flat();
+
+export const manifest = manifestOf(union, { reference, cases: [{ harness: 'fan-in', params: (r) => ({ inputs: 1 + int(r, 5) }) }] });

@@ -16,10 +16,11 @@
 // the same side first copies that window into the side's own array (copy on
 // write), unless it simply continues the window in the same stable array. Once
 // the other side has paired the window away, the queue is its own array again.
-import { admitWith, define, jit, type JitContext } from '../../engine/definition.js';
+import { admitWith, define, jit, value, type Instance, type JitContext } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { code } from '../../codegen/code.js';
 import { admitOut } from '../elements/pull.js';
+import { int, manifestOf } from '../manifest.js';
 
 type Side = 'left' | 'right';
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');
@@ -27,15 +28,26 @@ const head = (side: Side) => (side === 'left' ? 'leftHead' : 'rightHead');
 const size = (side: Side) => (side === 'left' ? 'leftSize' : 'rightSize');
 const borrowed = (side: Side) => (side === 'left' ? 'leftBorrowed' : 'rightBorrowed');
 
-/** What a side has queued and not yet paired. */
-export function queued(z: Process, side: Side): number {
-  return (z.state[size(side)] as number) - (z.state[head(side)] as number);
+type Zip = Instance<{ f: (a: unknown, b: unknown) => unknown; bound: number }, {
+  left: unknown[]; right: unknown[];
+  leftBorrowed: unknown[] | null; rightBorrowed: unknown[] | null;
+  leftHead: number; rightHead: number; leftSize: number; rightSize: number;
+}>;
+
+function held(z: Zip, side: Side): number {
+  return z.state[size(side)] - z.state[head(side)];
 }
 
-function admit(z: Process, side: Side, n: number): number {
+/** What a side of zip process `z` has queued and not yet paired. */
+export function queued(z: Process, side: Side): number {
+  if (!zip.is(z)) throw new TypeError(`${z.label}: not a zip`);
+  return held(z, side);
+}
+
+function admit(z: Zip, side: Side, n: number): number {
   if (z.isEnded('out')) return 0;
-  const waiting = queued(z, other(side));
-  const room = Math.max(0, (z.params.bound as number) - queued(z, side));
+  const waiting = held(z, other(side));
+  const room = Math.max(0, z.params.bound - held(z, side));
   // With nothing to pair, a side queues no more than `out` could take now: when
   // a copy feeds both sides, the other side pairs this write away in the same
   // flow, with an admittance asked before this write was queued.
@@ -102,9 +114,9 @@ ${queueRest}
   };
 }
 
-function finishIfDone(z: Process): void {
+function finishIfDone(z: Zip): void {
   for (const side of ['left', 'right'] as const) {
-    if (z.isEnded(side) && queued(z, side) === 0) {
+    if (z.isEnded(side) && held(z, side) === 0) {
       z.end('out');
       z.end(other(side));
       return;
@@ -115,10 +127,10 @@ function finishIfDone(z: Process): void {
 export const zip = define('zip', {
   ports: ['left', 'right', 'out'],
   inputs: ['left', 'right'],
-  params: ['f', 'bound'],
+  params: { f: value<(a: unknown, b: unknown) => unknown>(), bound: value<number>() },
   state: {
-    left: () => [] as unknown[], right: () => [] as unknown[],
-    leftBorrowed: () => null as unknown[] | null, rightBorrowed: () => null as unknown[] | null,
+    left: (): unknown[] => [], right: (): unknown[] => [],
+    leftBorrowed: (): unknown[] | null => null, rightBorrowed: (): unknown[] | null => null,
     leftHead: () => 0, rightHead: () => 0, leftSize: () => 0, rightSize: () => 0,
   },
   counters: ['leftHead', 'rightHead', 'leftSize', 'rightSize'],
@@ -143,3 +155,8 @@ export const pair = (a: unknown, b: unknown): [unknown, unknown] => [a, b];
 export function reference([a, b]: [unknown[], unknown[]], { f }: { f: (a: unknown, b: unknown) => unknown }): unknown[] {
   return Array.from({ length: Math.min(a.length, b.length) }, (_, i) => f(a[i], b[i]));
 }
+
+export const manifest = manifestOf(zip, {
+  reference,
+  cases: [{ harness: 'zip', params: (r) => ({ f: (a: unknown, b: unknown) => Number(a) * 1000 + Number(b), bound: 1 + int(r, 30) }) }],
+});

@@ -1,78 +1,17 @@
-// The framing and record processes against their plain references, fused and
-// interpreted, on generated inputs in random chunkings.
+// The framing and record processes beyond their equivalence cases (which are
+// in their manifests, run by test/processes/equivalence.test.ts): round trips,
+// bad input, and the pieces they are built from.
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../index.js';
 import { Process } from '../../engine/process.js';
-import { SKIP } from '../../engine/policy.js';
 import * as count from '../../processes/sinks/count.js';
 import * as fields from '../../processes/elements/fields.js';
-import * as filterMap from '../../processes/elements/filter-map.js';
-import * as fold from '../../processes/sinks/fold.js';
 import { from, pump } from '../../processes/sources/from.js';
 import * as jsonl from '../../processes/elements/jsonl.js';
-import * as split from '../../processes/elements/split.js';
-import * as stringify from '../../processes/elements/stringify.js';
-import * as tap from '../../processes/elements/tap.js';
 import * as tr from '../../processes/bytes/tr.js';
-import * as uniq from '../../processes/elements/uniq.js';
-import * as unlines from '../../processes/bytes/unlines.js';
 import { int, rng } from './helpers.js';
 
-const words = ['alpha', 'beta', 'gamma', 'zoë', '', '42', '7', 'x y', ' lead', 'trail ', '{"a":1}', '[1,2]', 'null', '{bad'];
-
-function records(r: () => number, n = 200): string[] {
-  return Array.from({ length: int(r, n) }, () => {
-    const k = 1 + int(r, 4);
-    return Array.from({ length: k }, () => words[int(r, words.length)]).join(r() < 0.3 ? ',' : ' ');
-  });
-}
-
-/** Runs xs through one process of `def` (from an array source, collected), fused or not. */
-async function through(def: import('../../engine/definition.js').Definition, params: Record<string, unknown>, xs: unknown[], fuse: boolean): Promise<unknown[]> {
-  const io = new IO({ fuse });
-  const chain = io.from(xs).pipe(def, params);
-  return chain.collect().completion();
-}
-
-const elementCases: [string, import('../../engine/definition.js').Definition, Record<string, unknown>, (xs: string[]) => unknown[]][] = [
-  ['uniq', uniq.uniq, { same: uniq.sameValue }, (xs) => uniq.reference(xs)],
-  ['split (awk)', split.split, { split: split.splitter() }, (xs) => split.reference(xs, { split: split.splitter() })],
-  ['split (,)', split.split, { split: split.splitter(',') }, (xs) => xs.map((x) => x.split(','))],
-  ['fields 2', fields.fields, { pick: fields.picker('2') }, (xs) => xs.map((x) => x.trim().split(/\s+/)[1] ?? '')],
-  ['fields 1,3 -d ,', fields.fields, { pick: fields.picker('1,3', ',') }, (xs) => xs.map((x) => { const f = x.split(','); return `${f[0] ?? ''},${f[2] ?? ''}`; })],
-  ['fields 2-', fields.fields, { pick: fields.picker('2-') }, (xs) => xs.map((x) => (x.trim() === '' ? [] : x.trim().split(/\s+/)).slice(1).join(' '))],
-  ['stringify', stringify.stringify, { stringify: stringify.record }, (xs) => stringify.reference(xs, { stringify: stringify.record })],
-  ['tap', tap.tap, {}, (xs) => tap.reference(xs)],
-  ['filterMap', filterMap.filterMap, { f: (x: string) => (x.length > 3 ? x.length : SKIP), skip: SKIP }, (xs) => xs.filter((x) => x.length > 3).map((x) => x.length)],
-  ['jsonl', jsonl.jsonl, { parse: jsonl.parser(), skip: SKIP }, (xs) => jsonl.reference(xs)],
-  ['count', count.count, {}, (xs) => count.reference(xs)],
-  ['fold', fold.fold, { f: (a: number, x: string) => a + x.length, seed: 0 }, (xs) => fold.reference(xs, { f: (a, x) => (a as number) + (x as string).length, seed: 0 })],
-];
-
-describe('record processes match their references, fused and interpreted', () => {
-  for (const [name, def, params, ref] of elementCases) {
-    for (const fuse of [true, false]) {
-      it(`${name} (${fuse ? 'fused' : 'interpreted'})`, async () => {
-        for (let seed = 1; seed <= 8; seed++) {
-          const xs = records(rng(seed * 31 + name.length));
-          expect(await through(def, params, xs, fuse)).toEqual(ref(xs));
-        }
-      });
-    }
-  }
-});
-
 describe('unlines', () => {
-  it('writes one line per element, as bytes', async () => {
-    for (let seed = 1; seed <= 5; seed++) {
-      const xs = records(rng(seed));
-      const io = new IO();
-      const chunks = await io.from(xs).unlines().collect().completion() as unknown as number[];
-      // A byte flowable reaches collect byte by byte.
-      expect(Buffer.from(chunks).toString('utf8')).toBe(unlines.reference(xs));
-    }
-  });
-
   it('round-trips with lines', async () => {
     const xs = ['a', '', 'zoë', 'x'.repeat(100_000), 'end'];
     const io = new IO();

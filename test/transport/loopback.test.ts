@@ -12,34 +12,13 @@ import { Process } from '../../engine/process.js';
 import { explain } from '../../jit/explain.js';
 import { map } from '../../processes/elements/map.js';
 import { take } from '../../processes/elements/take.js';
+import type { Case } from '../../processes/manifest.js';
 import { registry } from '../../processes/registry.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from, pumpOnce } from '../../processes/sources/from.js';
 import { Loopback, LOOPBACK } from '../../transport/loopback.js';
 
-type Params = Record<string, unknown>;
 const int = (r: () => number, n: number) => Math.floor(r() * n);
-
-/** Parameters per registered process; a process registered without an entry fails. */
-const params: Record<string, (r: () => number, seen: unknown[]) => Params> = {
-  cat: () => ({}),
-  map: (r) => { const k = int(r, 7); return { f: (x: number) => x * 3 + k }; },
-  grep: (r) => { const m = 2 + int(r, 3); return { p: (x: number) => x % m === 0 }; },
-  take: (r) => ({ limit: int(r, 120) }),
-  drop: (r) => ({ count: int(r, 120) }),
-  scan: (r) => ({ f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: int(r, 10) }),
-  buffer: (r) => ({ capacity: 1 + int(r, 50) }),
-  reduce: (r) => ({ f: (a: number, x: number) => (a * 7 + x) % 999983, seed: int(r, 5) }),
-  collect: () => ({}),
-  each: (_r, seen) => ({ f: (x: unknown) => seen.push(x) }),
-  from: () => ({}),
-  flatMap: (r) => { const k = 1 + int(r, 4); return { f: (x: number) => Array.from({ length: x % k }, (_, i) => x + i) }; },
-  copy: () => ({}),
-  router: (r) => { const k = 1 + int(r, 4); return { key: (x: number) => x % k, members: k }; },
-  union: () => ({}),
-  zip: (r) => ({ f: (a: number, b: number) => a * 1000 + b, bound: 1 + int(r, 30) }),
-  fromArrays: () => ({}),
-};
 
 /** Where the processes of one run live: one container, or two hosts linked by the loopback. */
 interface Hosts {
@@ -92,12 +71,24 @@ async function drive(sources: Process[]): Promise<void> {
 /** Waits until `sink` has seen the end of its input. */
 const ended = (sink: Process, port = 'in'): Promise<void> => sink.whenEnded(port);
 
-/** Builds the topology for process `name` across `hosts`, runs it, and returns what came out. */
-async function run(name: string, hosts: Hosts, xs: number[], seed: number): Promise<unknown> {
+/**
+ * Builds the topology for one equivalence case of process `name` (from its
+ * manifest: parameters and input drawn from the seed) across `hosts`, runs it,
+ * and returns what came out.
+ */
+async function run(name: string, c: Case<Record<string, unknown>>, hosts: Hosts, seed: number): Promise<unknown> {
   const r = mulberry32(seed);
   const def = registry.get(name)!.definition;
   const seen: unknown[] = [];
-  const given = params[name](r, seen);
+  const given = { ...c.params(r) };
+  const xs = c.input ? c.input(r) : Array.from({ length: int(r, 300) }, () => int(r, 1000));
+  // A sink's callbacks also record what they are called with, so what a sink did is compared too.
+  if (c.harness === 'sink') {
+    for (const key of Object.keys(def.callbacks)) {
+      const f = given[key] as (...args: unknown[]) => unknown;
+      given[key] = (...args: unknown[]) => { seen.push(args.length === 1 ? args[0] : args); return f(...args); };
+    }
+  }
   const { a, b, connect } = hosts;
   if (name === 'from' || name === 'fromArrays') {
     const cuts = [int(r, xs.length + 1), int(r, xs.length + 1)].sort((p, q) => p - q);
@@ -112,7 +103,7 @@ async function run(name: string, hosts: Hosts, xs: number[], seed: number): Prom
   const ports = def.ports;
   if (ports.includes('left')) {
     // zip: both sides from host A, the pairs back to host A.
-    const other = xs.slice(int(r, xs.length + 1)).map((x) => x + 1);
+    const other = xs.slice(int(r, xs.length + 1)).map((x) => Number(x) + 1);
     const sources = [xs, other].map((data) => new Process(a, from, { xs: data }));
     connect(sources[0], 'out', p, 'left');
     connect(sources[1], 'out', p, 'right');
@@ -135,7 +126,7 @@ async function run(name: string, hosts: Hosts, xs: number[], seed: number): Prom
   connect(s, 'out', p, 'in');
   if (def.range === 'out') {
     // copy, router: every member back to host A.
-    const members = (given.members as number | undefined) ?? 1 + int(r, 3);
+    const members = c.members?.(given) ?? (given.members as number | undefined) ?? 1 + int(r, 3);
     const sinks = Array.from({ length: members }, (_, i) => {
       const sink = new Process(a, collect);
       connect(p, `out[${i}]`, sink, 'in');
@@ -156,20 +147,17 @@ async function run(name: string, hosts: Hosts, xs: number[], seed: number): Prom
 }
 
 describe('the loopback transport', () => {
-  it('every registered process has parameters here', () => {
-    expect([...registry.keys()].filter((name) => !(name in params))).toEqual([]);
-  });
-
-  for (const name of registry.keys()) {
-    it(`${name}: across the loopback, as in one container`, async () => {
-      for (let seed = 1; seed <= 6; seed++) {
-        const r = mulberry32(seed * 7919);
-        const xs = Array.from({ length: int(r, 300) }, () => int(r, 1000));
-        const direct = await run(name, oneContainer(), xs, seed);
-        const across = await run(name, linked(1 + int(r, 40)), xs, seed);
-        expect(across, `${name}, seed ${seed}`).toEqual(direct);
-      }
-    });
+  for (const [name, manifest] of registry) {
+    for (const c of manifest.cases) {
+      it(`${name}${c.label ? ` (${c.label})` : ''}: across the loopback, as in one container`, async () => {
+        for (let seed = 1; seed <= 6; seed++) {
+          const r = mulberry32(seed * 7919);
+          const direct = await run(name, c, oneContainer(), seed);
+          const across = await run(name, c, linked(1 + int(r, 40)), seed);
+          expect(across, `${name}, seed ${seed}`).toEqual(direct);
+        }
+      });
+    }
   }
 
   it('fuses up to the stand-in and starts a new fused chain on the far side', async () => {
