@@ -1,5 +1,5 @@
 // Process definitions: ports, parameters, state and rules, declared in the
-// seed's style and checked when they are declared.
+// port grammar ('>in' => 'out>') and checked when they are declared.
 //
 //   define('take', { ports: ['in', 'out'], inputs: ['in'], params: { limit: value<number>() }, state: { remaining: (p) => p.limit } })
 //     .admittance('>in', 'Math.min(remaining, admit("out>"))')
