@@ -200,6 +200,10 @@ export function concatReaders(readers: Reader[], name = readers.map((r) => r.nam
       }
       return null;
     },
+    reuse(chunk) {
+      // The reader that made the chunk may have ended; a reader takes back only its own memory.
+      readers[Math.min(i, readers.length - 1)]?.reuse?.(chunk);
+    },
     async close() {
       for (const r of readers) await r.close();
     },

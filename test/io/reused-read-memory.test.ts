@@ -87,6 +87,19 @@ describe('reads into reused memory', () => {
     });
   }
 
+  it('two files one after the other give what their bytes give on standard input', async () => {
+    const twice = Buffer.concat([data, Buffer.from('\n'), data]);
+    const second = join(dir, 'second.log');
+    writeFileSync(second, Buffer.concat([Buffer.from('\n'), data]));
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < twice.length; at += 64 << 10) pieces.push(twice.subarray(at, at + (64 << 10)));
+    for (const stages of [['count'], ['grep', 'ERROR'], ['uniq', 'count']]) {
+      const fromFiles = await run([file, second, ...stages]);
+      const fromStdin = await run(stages, pieces);
+      expect(fromFiles.bytes.equals(fromStdin.bytes)).toBe(true);
+    }
+  });
+
   /** A file reader that counts the chunks it is given back. */
   async function counted(): Promise<{ reader: Reader; reused: () => number }> {
     const inner = await openFile(file, { sync: true });
