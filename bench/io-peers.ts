@@ -11,7 +11,8 @@ import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 const NEEDLE = 'ERROR';
-const CHUNK = 64 * 1024;
+/** The hand loops read 1 MiB at a time into one buffer, as a person tuning for speed would. */
+const CHUNK = 1 << 20;
 
 /** Bytes to lines, one object per line (the usual line-splitting Transform). */
 class SplitLines extends Transform {
@@ -46,11 +47,11 @@ class Upper extends Transform {
   }
 }
 
-/** Blocking reads of the whole file, chunk by chunk. */
+/** Blocking reads of the whole file, chunk by chunk, into one reused buffer (`f` keeps no view of it). */
 function eachChunk(file: string, f: (b: Buffer) => void): void {
   const fd = openSync(file, 'r');
+  const b = Buffer.allocUnsafe(CHUNK);
   for (;;) {
-    const b = Buffer.allocUnsafe(CHUNK);
     const n = readSync(fd, b, 0, CHUNK, null);
     if (n === 0) break;
     f(n < CHUNK ? b.subarray(0, n) : b);
@@ -65,10 +66,10 @@ const peers: Record<string, (file: string) => Promise<void> | void> = {
   'Transform toUpperCase': (file) => pipeline(createReadStream(file), new Upper(), process.stdout),
   'hand loop (byte table)': (file) => {
     const t = new Uint8Array(256).map((_, i) => (i >= 97 && i <= 122 ? i - 32 : i));
+    const out = Buffer.allocUnsafe(CHUNK);
     eachChunk(file, (b) => {
-      const out = Buffer.allocUnsafe(b.length);
       for (let i = 0; i < b.length; i++) out[i] = t[b[i]];
-      writeSync(1, out);
+      writeSync(1, out, 0, b.length);
     });
   },
   // lines + literal grep
@@ -100,6 +101,22 @@ const peers: Record<string, (file: string) => Promise<void> | void> = {
         callback();
       },
     }));
+    writeSync(1, `${n}\n`);
+  },
+  // lines with a word, counted
+  'hand loop (indexOf of the word)': (file) => {
+    // What one pass of Buffer.indexOf costs, the limit of the row: a word cut by
+    // a read would be missed (on the bench data the count is exact).
+    const needle = Buffer.from(NEEDLE);
+    let n = 0;
+    eachChunk(file, (b) => {
+      for (let i = b.indexOf(needle); i !== -1; i = b.indexOf(needle, i + needle.length)) {
+        n++;
+        const nl = b.indexOf(10, i);
+        if (nl === -1) break;
+        i = nl + 1 - needle.length;
+      }
+    });
     writeSync(1, `${n}\n`);
   },
   'hand loop (indexOf)': (file) => {

@@ -129,7 +129,11 @@ const workloads: Workload[] = [
     name: 'grep WORD count',
     data: 'log',
     tool: 'grep -c ERROR',
-    contenders: { 'grep -c ERROR': sh('grep -c ERROR FILE'), 'pushback FILE grep ERROR count': cli('grep', 'ERROR', 'count') },
+    contenders: {
+      'grep -c ERROR': sh('grep -c ERROR FILE'),
+      'Node hand loop (indexOf of the word)': nodePeer('hand loop (indexOf of the word)'),
+      'pushback FILE grep ERROR count': cli('grep', 'ERROR', 'count'),
+    },
     bar: { contender: 'pushback FILE grep ERROR count', atLeast: 1 / 3.5, text: '≤ 3.5× grep -c' },
   },
   {

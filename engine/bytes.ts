@@ -53,3 +53,23 @@ export function markFresh(bytes: Uint8Array): Uint8Array {
 export function isFresh(bytes: Uint8Array): boolean {
   return fresh.has(bytes.buffer);
 }
+
+// Memory handed back. A receiver of fresh memory that keeps no view of it once
+// its flow returns (it copied the little it keeps) may hand it back; the source
+// that made it may then read into it again, which spares a new allocation and
+// its page faults on every read. A source takes memory back only from the one
+// process it sent it to, and only when every piece it sent came back, so memory
+// that went on further (a copy to branches) is never reused.
+const handedBack = new WeakMap<ArrayBufferLike, object>();
+
+/** Says that `by` received `bytes` and keeps no view of their memory. */
+export function handBack(bytes: Uint8Array, by: object): void {
+  if (fresh.has(bytes.buffer)) handedBack.set(bytes.buffer, by);
+}
+
+/** Who handed the memory of `bytes` back since the last call, if anyone (and forgets it). */
+export function takeHandedBack(bytes: Uint8Array): object | undefined {
+  const by = handedBack.get(bytes.buffer);
+  if (by !== undefined) handedBack.delete(bytes.buffer);
+  return by;
+}

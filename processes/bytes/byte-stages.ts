@@ -24,7 +24,7 @@
 // when the input ends (a number record). A chunk barrier with residual output,
 // like lines.ts.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { bytesHeld, isFresh } from '../../engine/bytes.js';
+import { bytesHeld, handBack, isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { NotANumber } from './numbers.js';
@@ -318,6 +318,8 @@ interface Work {
   runBuffer: Buffer | null;
   ascii: boolean;
   line: Line;
+  /** Whether a stage keeps a view of a line after the chunk (uniq's last line). */
+  keepsLines: boolean;
 }
 
 function work(p: ByteStages): Work {
@@ -326,7 +328,7 @@ function work(p: ByteStages): Work {
     const plan = p.params.plan;
     const searched = plan.stages[0]?.kind === 'grep' && plan.stages[0].fixed && !plan.stages[0].invert;
     const text = (plan.emit === 'records' && !plan.total) || plan.stages.some((st) => st.kind === 'grep' && !st.fixed);
-    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true } };
+    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq') };
     self.all = runner(p, plan.stages, () => self.ascii);
     self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
     p.state.work = self;
@@ -456,32 +458,45 @@ function takeCarry(p: ByteStages): Buffer | null {
   return pieces.length === 1 ? Buffer.from(joined) : Buffer.from(joined.buffer, joined.byteOffset, joined.byteLength);
 }
 
-function output(p: ByteStages, w: Work): void {
-  if (w.plan.total) return;
+/**
+ * Sends what the chunk gave. True when what was sent holds no view of `input`
+ * (counts and sums send nothing, records are strings or copies, several pieces
+ * are joined into new memory, and one small piece is copied).
+ */
+function output(p: ByteStages, w: Work, input: Uint8Array | null): boolean {
+  if (w.plan.total) return true;
   if (w.plan.emit === 'records') {
     if (w.records.length > 0) {
       const records = w.records;
       w.records = [];
       send(p, records);
     }
-    return;
+    return true;
   }
   flushRun(w);
-  if (w.bytes.length > 0) {
-    const out = concatBytes(w.bytes);
-    w.bytes = [];
-    send(p, out);
+  if (w.bytes.length === 0) return true;
+  const pieces = w.bytes.length;
+  let out = concatBytes(w.bytes);
+  w.bytes = [];
+  let free = pieces !== 1 || input === null || out.buffer !== input.buffer;
+  // A few lines of a large chunk: copying them lets the chunk's memory be read into again.
+  if (!free && input !== null && out.length * 8 <= input.length) {
+    out = Buffer.from(out);
+    free = true;
   }
+  send(p, out);
+  return free;
 }
 
-function frame(p: ByteStages, bytes: Uint8Array): void {
+/** Frames one chunk; true when nothing of its memory is held after (the carried line is a copy). */
+function frame(p: ByteStages, bytes: Uint8Array): boolean {
   const w = work(p);
   const needsOwn = w.plan.stages.some((s) => s.kind === 'case');
   const b = ownChunk(bytes, needsOwn);
   const first = b.indexOf(NL);
   if (first === -1) {
     carry(p, b);
-    return;
+    return false;
   }
   const before = takeCarry(p);
   let s = 0;
@@ -496,8 +511,10 @@ function frame(p: ByteStages, bytes: Uint8Array): void {
     w.ascii = w.text && isAscii(b.subarray(s, last));
     region(p, w, b, s, last);
   }
-  carry(p, b.subarray(last + 1));
-  output(p, w);
+  // The partial line at the end is copied (it is short) unless a view of the chunk is kept anyway.
+  const tail = b.subarray(last + 1);
+  carry(p, w.keepsLines || tail.length === 0 ? tail : Buffer.from(tail));
+  return output(p, w, bytes) && !w.keepsLines;
 }
 
 /** The input as byte chunks. */
@@ -536,7 +553,7 @@ export const byteStages = define('byteStages', {
     if (rest) {
       w.ascii = w.text && isAscii(rest);
       line(p, w, w.all, rest, 0, rest.length, false);
-      output(p, w);
+      output(p, w, null);
     }
     if (w.plan.total) {
       const total = p.state.total;
@@ -548,6 +565,11 @@ export const byteStages = define('byteStages', {
 })
   .admittance('>in', admitWith(admitIfFlushed))
   .flow('>in', chunk((p, xs, offset, n) => {
+    if (xs instanceof Uint8Array) {
+      // Nothing of the chunk is kept: its source may read into its memory again.
+      if (frame(p, xs.subarray(offset, offset + n))) handBack(xs, p);
+      return n;
+    }
     for (const c of chunks(xs, offset, n)) frame(p, c);
     return n;
   }));

@@ -7,7 +7,7 @@
 // however slow the sink, the source holds at most one chunk. What was read but
 // not yet admitted is kept and sent first. When `out` ends (a `take` is
 // satisfied, the output closed) the driver stops and closes the reader.
-import { bytesHeld } from '../../engine/bytes.js';
+import { bytesHeld, takeHandedBack } from '../../engine/bytes.js';
 import { chunk, define, value, type InstanceOf } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { registerDriver } from '../../engine/run.js';
@@ -71,6 +71,10 @@ async function drive(s: Input): Promise<void> {
   const flow = s.entry('out>', 'flow');
   let next: Promise<Elements | null> | null = null;
   let eof = false;
+  // Whether every piece of the pending chunk pushed so far came back from the
+  // process it went to (engine/bytes.ts, handBack): then, once all of it has
+  // gone, the reader may read into its memory again.
+  let allHandedBack = true;
   const account = bytesHeld(s.io);
   const startRead = (want: number): void => {
     // The memory a read may fill counts from the moment it is asked for.
@@ -108,6 +112,7 @@ async function drive(s: Input): Promise<void> {
         account.hold(weight(got));
         s.state.pending = got;
         s.state.at = 0;
+        allHandedBack = true;
         continue;
       }
       const { at } = s.state;
@@ -121,8 +126,15 @@ async function drive(s: Input): Promise<void> {
         await s.whenWritableAgain('out');
         continue;
       }
+      const reusable = reader.reuse !== undefined && pending instanceof Uint8Array;
+      if (reusable) takeHandedBack(pending);
       flow.ready()(pending, at, k);
+      if (reusable) {
+        const by = takeHandedBack(pending);
+        allHandedBack = allHandedBack && by !== undefined && by === s.peer('out')?.process;
+      }
       advance(s, pending, at + k);
+      if (reusable && allHandedBack && at + k === pending.length) reader.reuse!(pending as Uint8Array);
     }
   } finally {
     const { pending } = s.state;

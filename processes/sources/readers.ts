@@ -22,6 +22,12 @@ export interface Reader {
   readonly name: string;
   /** The file it reads from its first byte on, when it reads one (a snapshot reopens it: freezer/devices.ts). */
   readonly path?: string;
+  /**
+   * Takes back a chunk this reader gave, whose memory nobody holds any more
+   * (engine/bytes.ts, handBack), to read into it again. Optional: a reader
+   * without it allocates every chunk.
+   */
+  reuse?(chunk: Uint8Array): void;
 }
 
 export class ReadError extends Error {
@@ -74,9 +80,27 @@ export async function openFile(path: string, options: FileOptions = {}): Promise
 /** Yield to the event loop after this many bytes of blocking reads. */
 const YIELD_EVERY = 1 << 20;
 
+/** Reads at least this large get memory of their own, which may be handed back and reused. */
+const REUSE_FROM = 64 * 1024;
+/** At most this many chunks are kept for reuse (the driver holds one while the next is read). */
+const SPARES = 2;
+
 function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
   let closed = false;
   let sinceYield = 0;
+  // Memory taken back for reuse: the same pages again, already mapped, instead of
+  // a new allocation per read (which costs about as much as the read itself).
+  const spares: ArrayBuffer[] = [];
+  const made = new WeakSet<ArrayBufferLike>();
+  const memory = (max: number): Buffer => {
+    if (max < REUSE_FROM) return Buffer.allocUnsafe(max);
+    const spare = spares.pop();
+    // A new view each time: a view's identity never stands for contents that have changed.
+    if (spare !== undefined && spare.byteLength === max) return Buffer.from(spare, 0, max);
+    const own = Buffer.allocUnsafeSlow(max);
+    made.add(own.buffer);
+    return own;
+  };
   return {
     bytes: true,
     name,
@@ -89,7 +113,7 @@ function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (closed) return null;
       }
-      const buf = markFresh(Buffer.allocUnsafe(max)) as Buffer;
+      const buf = markFresh(memory(max)) as Buffer;
       let bytesRead: number;
       try {
         bytesRead = readSync(fh.fd, buf, 0, max, null);
@@ -100,9 +124,16 @@ function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
       if (bytesRead === 0) return null;
       return bytesRead < max ? buf.subarray(0, bytesRead) : buf;
     },
+    reuse(chunk) {
+      const memory = chunk.buffer;
+      // Only memory this reader made for itself (never the shared pool of small reads).
+      if (!made.has(memory) || spares.length >= SPARES || spares.includes(memory as ArrayBuffer)) return;
+      spares.push(memory as ArrayBuffer);
+    },
     async close() {
       if (closed) return;
       closed = true;
+      spares.length = 0;
       await fh.close().catch(() => undefined);
     },
   };
@@ -168,6 +199,10 @@ export function concatReaders(readers: Reader[], name = readers.map((r) => r.nam
         i++;
       }
       return null;
+    },
+    reuse(chunk) {
+      // The reader that made the chunk may have ended; a reader takes back only its own memory.
+      readers[Math.min(i, readers.length - 1)]?.reuse?.(chunk);
     },
     async close() {
       for (const r of readers) await r.close();
