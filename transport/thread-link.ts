@@ -320,6 +320,11 @@ export class ThreadReader {
   get holding(): boolean {
     return this.buffered.length > 0;
   }
+
+  /** Delivered its end of stream, or its downstream stopped reading. */
+  get finished(): boolean {
+    return this.closed || this.process.sentReason('out') !== undefined;
+  }
 }
 
 /**
@@ -327,10 +332,14 @@ export class ThreadReader {
  * another delivered, without telling the first: after a delivery, each reader
  * that holds elements offers them again, until nothing moves.
  */
-export function offerAgain(readers: Iterable<ThreadReader>): void {
+export function offerAgain(readers: Set<ThreadReader>): void {
   for (let moved = true; moved;) {
     moved = false;
-    for (const r of readers) if (r.holding && r.drain() > 0) moved = true;
+    for (const r of readers) {
+      // A reader that delivered its end, or whose downstream stopped, offers nothing more.
+      if (r.finished) readers.delete(r);
+      else if (r.holding && r.drain() > 0) moved = true;
+    }
   }
 }
 

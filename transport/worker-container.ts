@@ -48,7 +48,16 @@ function place(m: PlaceRequest): void {
   if (m.outputs.length === 0) {
     // A sink: its state is what it did; send it back once every input ended.
     void Promise.all(m.inputs.map((i) => p.whenEnded(i.port))).then(() => {
-      reply({ kind: 'state', request: m.request, state: encodeValues([{ ...p.state }]) });
+      let state: Uint8Array;
+      try {
+        state = encodeValues([{ ...p.state }]);
+      } catch (e) {
+        // A state the codec cannot carry stays here; the other thread hears why.
+        const error = e instanceof Error ? e : new Error(String(e));
+        reply({ kind: 'refused', request: m.request, name: error.name, message: `${p.label}: its state cannot be sent back: ${error.message}` });
+        return;
+      }
+      reply({ kind: 'state', request: m.request, state });
     });
   }
   if (m.inputs.length === 0) void drive(p);

@@ -170,11 +170,18 @@ export class WorkerHost {
   }
 
   private received(m: WorkerReply): void {
-    const waiting = m.kind === 'state' ? this.sinkStates : this.pending;
+    // A refusal answers the placement while it is pending, and afterwards a sink's state that cannot be sent back.
+    const waiting = m.kind === 'state' || (m.kind === 'refused' && !this.pending.has(m.request)) ? this.sinkStates : this.pending;
     const p = waiting.get(m.request);
     if (p === undefined) return;
     waiting.delete(m.request);
-    p.resolve(m);
+    if (waiting === this.sinkStates && m.kind === 'refused') {
+      const error = new Error(m.message);
+      error.name = m.name;
+      p.reject(error);
+    } else {
+      p.resolve(m);
+    }
   }
 
   private gone(detail: string): void {
