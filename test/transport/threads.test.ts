@@ -14,6 +14,7 @@ import { IO } from '../../engine/io.js';
 import { transportOf } from '../../engine/ports.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { Process } from '../../engine/process.js';
+import { explain } from '../../jit/explain.js';
 import { map } from '../../processes/elements/map.js';
 import type { Case } from '../../processes/manifest.js';
 import { registry } from '../../processes/registry.js';
@@ -236,6 +237,22 @@ describe('the thread transport', () => {
     // Every skip is a refusal of the parameters, never a failure of the transport.
     for (const s of skipped) expect(s.why).toMatch(/not portable|cannot carry/);
     expect(ran.length).toBeGreaterThan(skipped.length);
+  });
+
+  it('fuses up to the writer stand-in and no further', async () => {
+    const a = new IO({ host: hostId(1), remote: shared.route() });
+    const far = await shared.place(a, map, { f: (x: number) => x * 2 }, { inputs: ['in'], outputs: ['out'] });
+    const s = new Process(a, from, { xs: [1, 2, 3] });
+    const plusOne = new Process(a, map, { f: (x: number) => x + 1 });
+    s.connect('out', plusOne, 'in');
+    plusOne.connect('out', a.processFor(far.address('in'))!, 'in');
+    const sink = new Process(a, collect);
+    far.output('out').connect('out', sink, 'in');
+    const near = explain(s, 'out>');
+    expect(near).toMatch(/chain_\d+_map: /); // this thread's chain: the local map, inlined
+    expect(near).toMatch(/= entry threadWriter#\d+ >in flow/); // the stand-in is called, not inlined
+    await Promise.all([drive([s]), sink.whenEnded('in')]);
+    expect(sink.state.items).toEqual([4, 6, 8]);
   });
 
   it('refuses a function that is not portable, naming the function, the process and the free name', async () => {
