@@ -1,12 +1,34 @@
 // Every ```ts example in docs/workers.md runs here and must print exactly the
 // ```text block that follows it, so the guide cannot drift from the code.
-import { describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { docExamples, runDocExample } from '../support/doc-examples.js';
+import * as address from '../../engine/address.js';
+import * as io from '../../engine/io.js';
+import * as ports from '../../engine/ports.js';
+import * as process from '../../engine/process.js';
+import * as map from '../../processes/elements/map.js';
+import * as collect from '../../processes/sinks/collect.js';
+import * as from from '../../processes/sources/from.js';
 import * as codec from '../../transport/codec.js';
 import * as portable from '../../transport/portable.js';
 import * as layout from '../../transport/ring-layout.js';
 import * as reader from '../../transport/ring-reader.js';
 import * as writer from '../../transport/ring-writer.js';
+import * as workerHost from '../../transport/worker-host.js';
+import { buildForWorkers } from './build.js';
+
+// The worker runs the built worker container; the examples import its path from './worker-script.js'.
+let built: { dir: string; remove: () => void } | undefined;
+beforeAll(() => {
+  built = buildForWorkers(['transport/worker-container.ts']);
+}, 180_000);
+afterAll(() => built?.remove());
+const workerScript = {
+  get script(): string {
+    return join(built!.dir, 'transport/worker-container.js');
+  },
+};
 
 /** The modules the examples may import, by the path they use (relative to docs/). */
 const modules: Record<string, unknown> = {
@@ -15,6 +37,15 @@ const modules: Record<string, unknown> = {
   '../transport/ring-layout.js': layout,
   '../transport/ring-reader.js': reader,
   '../transport/ring-writer.js': writer,
+  '../transport/worker-host.js': workerHost,
+  './worker-script.js': workerScript,
+  '../engine/address.js': address,
+  '../engine/io.js': io,
+  '../engine/ports.js': ports,
+  '../engine/process.js': process,
+  '../processes/elements/map.js': map,
+  '../processes/sinks/collect.js': collect,
+  '../processes/sources/from.js': from,
 };
 
 const examples = docExamples(new URL('../../docs/workers.md', import.meta.url));

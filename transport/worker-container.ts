@@ -1,0 +1,82 @@
+// The entry of a worker thread that is a host: its own IO container with its
+// own host id and JIT. It runs processes it resolves by name from the registry,
+// with parameters it checks itself (portable functions only, see
+// transport/portable-params.ts), connected to the other thread through
+// thread links. Start it with WorkerHost (transport/worker-host.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { hostId } from '../engine/address.js';
+import { IO } from '../engine/io.js';
+import { Process } from '../engine/process.js';
+import { registry } from '../processes/registry.js';
+import { pumpOnce } from '../processes/sources/from.js';
+import { encodeValues } from './codec.js';
+import { unpackParams } from './portable-params.js';
+import { offerAgain, ThreadReader, ThreadWriter } from './thread-link.js';
+import type { PlaceRequest, WorkerReply, WorkerStart } from './worker-messages.js';
+
+const start = workerData as WorkerStart;
+const io = new IO({ host: hostId(start.host) });
+const readers = new Set<ThreadReader>();
+const port = parentPort!;
+
+function reply(message: WorkerReply): void {
+  port.postMessage(message);
+}
+
+function place(m: PlaceRequest): void {
+  const manifest = registry.get(m.name);
+  if (manifest === undefined) throw new RangeError(`host ${start.host}: no registered process named ${JSON.stringify(m.name)}`);
+  const params = unpackParams(m.params, m.name, `${m.name} on host ${start.host}`);
+  const p = new Process(io, manifest.definition, params);
+  const mine: ThreadReader[] = [];
+  for (const { port: name, wire } of m.inputs) {
+    const reader = new ThreadReader(io, wire, m.window, () => offerAgain(readers));
+    reader.process.connect('out', p, name);
+    mine.push(reader);
+  }
+  for (const { port: name, wire } of m.outputs) {
+    const writer = new ThreadWriter(io, wire);
+    p.connect(name, writer.process, 'in');
+  }
+  const ports: Record<string, number> = {};
+  for (const { port: name } of [...m.inputs, ...m.outputs]) ports[name] = p.portNumber(name);
+  reply({ kind: 'placed', request: m.request, id: p.id, label: p.label, ports });
+  for (const r of mine) {
+    readers.add(r);
+    r.start();
+  }
+  if (m.outputs.length === 0) {
+    // A sink: its state is what it did; send it back once every input ended.
+    void Promise.all(m.inputs.map((i) => p.whenEnded(i.port))).then(() => {
+      let state: Uint8Array;
+      try {
+        state = encodeValues([{ ...p.state }]);
+      } catch (e) {
+        // A state the codec cannot carry stays here; the other thread hears why.
+        const error = e instanceof Error ? e : new Error(String(e));
+        reply({ kind: 'refused', request: m.request, name: error.name, message: `${p.label}: its state cannot be sent back: ${error.message}` });
+        return;
+      }
+      reply({ kind: 'state', request: m.request, state });
+    });
+  }
+  if (m.inputs.length === 0) void drive(p);
+}
+
+/** A source runs where it lives: pushed until it is done, waiting for credit when it is blocked. */
+async function drive(source: Process): Promise<void> {
+  for (;;) {
+    const r = pumpOnce(source);
+    if (r === 'done' || r === 'cancelled') return;
+    if (r !== 'moved') await source.whenWritableAgain('out');
+  }
+}
+
+port.on('message', (m: PlaceRequest) => {
+  try {
+    place(m);
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    reply({ kind: 'refused', request: m.request, name: error.name, message: error.message });
+  }
+});

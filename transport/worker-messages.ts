@@ -1,0 +1,38 @@
+// What the thread that starts a worker host and the worker say to each other
+// through postMessage. Only the setting up of work goes this way (which
+// process, its parameters, its connections); the data of a connection goes
+// through its ring (transport/thread-link.ts).
+import type { PackedParams } from './portable-params.js';
+import type { Wire } from './thread-link.js';
+
+/** One port of the placed process and the wire that connects it to the other thread. */
+export interface PortWire {
+  readonly port: string;
+  readonly wire: Wire;
+}
+
+/** Run the registered process `name` with these parameters, its ports connected by these wires. */
+export interface PlaceRequest {
+  readonly kind: 'place';
+  readonly request: number;
+  readonly name: string;
+  readonly params: PackedParams;
+  /** Ports the process reads: a reader stand-in on the worker feeds each. */
+  readonly inputs: readonly PortWire[];
+  /** Ports the process writes: each goes into a writer stand-in on the worker. */
+  readonly outputs: readonly PortWire[];
+  /** The credit each reader on the worker grants, in elements. */
+  readonly window: number;
+}
+
+export type WorkerReply =
+  | { readonly kind: 'placed'; readonly request: number; readonly id: number; readonly label: string; readonly ports: Readonly<Record<string, number>> }
+  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string }
+  /** A placed process with no outputs (a sink) saw every input end: its state, through the value codec. */
+  | { readonly kind: 'state'; readonly request: number; readonly state: Uint8Array };
+
+/** What the worker is started with (workerData). */
+export interface WorkerStart {
+  /** The worker container's host index (engine/address.ts hostId). */
+  readonly host: number;
+}
