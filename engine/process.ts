@@ -1,6 +1,7 @@
 // The process base: an object id, up to 65,536 ports, parameters and state,
 // and its name in messages. The compiled entries that move data through it
-// live on the JIT side (jit/entries.ts), keyed by the process; its realm lives
+// are the JIT's (jit/entries.ts), which keeps its table of them in a field the
+// engine never reads (`entryTable`); its realm lives
 // with the realms (realm/placement.ts). The engine reaches both through hooks
 // (engine/hooks.ts).
 //
@@ -51,6 +52,12 @@ export class Process {
    * truncated input never becomes a clean-looking output.
    */
   fault: lifecycle.EndReason | undefined = undefined;
+  /**
+   * @internal The JIT's table of this process's entries (jit/entries.ts), opaque
+   * to the engine. A field rather than a WeakMap keyed by the process: a server
+   * makes processes per connection, and every weak map entry costs the collector.
+   */
+  entryTable: unknown = undefined;
 
   constructor(
     readonly io: IO,
