@@ -52,7 +52,6 @@ export class IO {
   private readonly refs: (WeakRef<Process> | Process | undefined)[] = [undefined];
   /** Processes added in this job, to be watched weakly once its microtasks have run (unless removed or held by then). */
   private nursery: Process[] = [];
-  private readonly held = new Set<Process>();
   private readonly freeIds = new MinHeap();
   private readonly pinned = new Set<Process>();
   private readonly services = new Map<string, Process>();
@@ -101,7 +100,7 @@ export class IO {
   private readonly watchNew = (): void => {
     const added = this.nursery;
     this.nursery = [];
-    for (const p of added) if (p.inContainer && !this.held.has(p)) this.watch(p);
+    for (const p of added) if (p.inContainer && !p.heldByContainer) this.watch(p);
   };
 
   private watch(process: Process): void {
@@ -116,21 +115,22 @@ export class IO {
    * refer to it). Call `letGo` when that resource no longer does.
    */
   hold(process: Process): void {
-    if (!process.inContainer || this.held.has(process)) return;
+    if (!process.inContainer || process.heldByContainer) return;
     const index = objectIndex(process.id);
     if (this.refs[index] instanceof WeakRef) this.collected.unregister(process);
     this.refs[index] = process;
-    this.held.add(process);
+    process.heldByContainer = true;
   }
 
   /** Ends `hold`: a process still in the container is watched weakly from now on. */
   letGo(process: Process): void {
-    if (!this.held.delete(process)) return;
+    if (!process.heldByContainer) return;
+    process.heldByContainer = false;
     if (process.inContainer) this.watch(process);
   }
 
   isHeld(process: Process): boolean {
-    return this.held.has(process);
+    return process.heldByContainer;
   }
 
   /** Removes a process explicitly; its id becomes free at once. */
@@ -139,7 +139,7 @@ export class IO {
     process.inContainer = false;
     const index = objectIndex(process.id);
     if (this.refs[index] instanceof WeakRef) this.collected.unregister(process);
-    this.held.delete(process);
+    process.heldByContainer = false;
     this.pinned.delete(process);
     for (const [name, p] of this.services) if (p === process) this.services.delete(name);
     this.release(index);

@@ -34,6 +34,8 @@ export class Process {
   readonly id: ObjectId;
   /** @internal Set by the container: true from `add` until `remove` (a collected process is never asked). */
   inContainer = false;
+  /** @internal Set by the container: held strongly (`IO.hold`) until `letGo` or `remove`. */
+  heldByContainer = false;
   /** Far-end local address per port number; 0 means not connected. */
   readonly ports: LocalAddress[];
   readonly params: Record<string, unknown>;
