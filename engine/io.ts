@@ -6,6 +6,16 @@
 // unpinned, or (3) a dependency of a live process: every process holds its
 // inputs strongly. When a process is collected its id is freed and the far
 // ends of its ports are disconnected.
+//
+// Watching a process weakly (a WeakRef and a finalizer) is not free, and most
+// of a server's per-connection processes never need it: they leave by
+// `remove` while something else holds them anyway. So a new process is held
+// strongly until the current job's microtasks have run (a WeakRef keeps its
+// target that long too, so nothing can tell the difference), and only those
+// still in the container then are watched weakly. A process that an outside
+// resource keeps alive anyway (a socket process, through its socket's
+// listeners) is held strongly with `hold` until `letGo`, and watched weakly
+// only if it is still in the container then.
 import { HostId, objectId, objectIndex, objectOf, hostIndex, splitAddress, type ObjectId } from './address.js';
 import type { Process } from './process.js';
 import { realmHooks, type Realm } from './hooks.js';
@@ -38,7 +48,10 @@ export class IO {
   readonly fuse: boolean;
   readonly strict: boolean;
   private readonly remote?: (address: bigint) => Process | undefined;
-  private readonly refs: (WeakRef<Process> | undefined)[] = [undefined];
+  /** By object index: a WeakRef, or the process itself while held strongly (new, or held by `hold`). */
+  private readonly refs: (WeakRef<Process> | Process | undefined)[] = [undefined];
+  /** Processes added in this job, to be watched weakly once its microtasks have run (unless removed or held by then). */
+  private nursery: Process[] = [];
   private readonly freeIds = new MinHeap();
   private readonly pinned = new Set<Process>();
   private readonly services = new Map<string, Process>();
@@ -66,7 +79,7 @@ export class IO {
   /** The live processes of the container (for the realm integration and tools). */
   *processes(): IterableIterator<Process> {
     for (const ref of this.refs) {
-      const p = ref?.deref();
+      const p = ref instanceof WeakRef ? ref.deref() : ref;
       if (p !== undefined) yield p;
     }
   }
@@ -75,11 +88,49 @@ export class IO {
   add(process: Process): ObjectId {
     const index = this.freeIds.size > 0 ? this.freeIds.pop() : this.refs.length;
     const id = objectId(index);
-    this.refs[index] = new WeakRef(process);
+    this.refs[index] = process;
     process.inContainer = true;
     this.live++;
-    this.collected.register(process, { index, ports: process.ports }, process);
+    if (this.nursery.length === 0) queueMicrotask(this.watchNew);
+    this.nursery.push(process);
     return id;
+  }
+
+  /** Watches weakly the processes added in the job that has ended, if still here and not held. */
+  private readonly watchNew = (): void => {
+    const added = this.nursery;
+    this.nursery = [];
+    for (const p of added) if (p.inContainer && !p.heldByContainer) this.watch(p);
+  };
+
+  private watch(process: Process): void {
+    const index = objectIndex(process.id);
+    this.refs[index] = new WeakRef(process);
+    this.collected.register(process, { index, ports: process.ports }, process);
+  }
+
+  /**
+   * Holds `process` strongly, without watching it weakly, while an outside
+   * resource keeps it alive anyway (a socket process: its socket's listeners
+   * refer to it). Call `letGo` when that resource no longer does.
+   */
+  hold(process: Process): void {
+    if (!process.inContainer || process.heldByContainer) return;
+    const index = objectIndex(process.id);
+    if (this.refs[index] instanceof WeakRef) this.collected.unregister(process);
+    this.refs[index] = process;
+    process.heldByContainer = true;
+  }
+
+  /** Ends `hold`: a process still in the container is watched weakly from now on. */
+  letGo(process: Process): void {
+    if (!process.heldByContainer) return;
+    process.heldByContainer = false;
+    if (process.inContainer) this.watch(process);
+  }
+
+  isHeld(process: Process): boolean {
+    return process.heldByContainer;
   }
 
   /** Removes a process explicitly; its id becomes free at once. */
@@ -87,7 +138,8 @@ export class IO {
     if (!process.inContainer) return;
     process.inContainer = false;
     const index = objectIndex(process.id);
-    this.collected.unregister(process);
+    if (this.refs[index] instanceof WeakRef) this.collected.unregister(process);
+    process.heldByContainer = false;
     this.pinned.delete(process);
     for (const [name, p] of this.services) if (p === process) this.services.delete(name);
     this.release(index);
@@ -107,7 +159,8 @@ export class IO {
       }
       address = parts.object;
     }
-    return this.refs[objectIndex(objectOf(address))]?.deref();
+    const ref = this.refs[objectIndex(objectOf(address))];
+    return ref instanceof WeakRef ? ref.deref() : ref;
   }
 
   /** Keeps a side effect alive (and, through its inputs, everything feeding it). */

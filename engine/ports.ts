@@ -860,8 +860,8 @@ function settle(t: Table, w: Waiter, ok: boolean, value: unknown): void {
   t.waiting--;
   attribute(t, w.homes[0][0], undefined);
   w.onSettle?.();
-  const deliver = ok ? () => w.resolve(value) : () => w.reject(value);
   // A passive waiter resuming under a scheduler is already a scheduler task.
-  if (!w.passive && t.scheduler) t.scheduler.schedule(deliver);
-  else deliver();
+  if (!w.passive && t.scheduler) t.scheduler.schedule(ok ? () => w.resolve(value) : () => w.reject(value));
+  else if (ok) w.resolve(value);
+  else w.reject(value);
 }

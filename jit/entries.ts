@@ -1,4 +1,4 @@
-// The JIT's bookkeeping per process, kept off the process: the entries that
+// The JIT's bookkeeping per process, in a table the engine never reads: the entries that
 // start at it, the entries that followed its connections (to mark stale when
 // one changes), the entries it keeps alive, and a cache of what each spec was
 // last found to lead to. The engine's port lifecycle tells us of every
@@ -45,12 +45,13 @@ class EntryTable {
   lookups?: Map<string, Lookup>;
 }
 
-const tables = new WeakMap<Process, EntryTable>();
-
+/** The table kept on the process (`Process.entryTable`, which the engine never reads), made on first use. */
 function tableOf(p: Process): EntryTable {
-  let t = tables.get(p);
-  if (t === undefined) tables.set(p, (t = new EntryTable()));
-  return t;
+  return (p.entryTable ??= new EntryTable()) as EntryTable;
+}
+
+function existingTable(p: Process): EntryTable | undefined {
+  return p.entryTable as EntryTable | undefined;
 }
 
 /** The compiled entry for (p, spec, kind), created on first use and compiled on first call. */
@@ -109,7 +110,7 @@ function remember(t: EntryTable, specText: string, port: number, far: LocalAddre
  * its range); with no port, every entry that followed any connection of `p`.
  */
 export function invalidate(p: Process, port?: number): void {
-  const watchers = tables.get(p)?.watchers;
+  const watchers = existingTable(p)?.watchers;
   if (watchers === undefined) return;
   if (port === undefined) {
     for (const watching of watchers.values()) invalidateAll(watching);
@@ -149,7 +150,7 @@ export function watch(p: Process, entry: Entry, key: number | string): void {
 
 /** `entry` no longer follows nor is kept by `p` (it is about to recompile). */
 export function unregister(p: Process, entry: Entry): void {
-  const t = tables.get(p);
+  const t = existingTable(p);
   if (t === undefined) return;
   if (t.watchers) {
     for (const [key, held] of t.watchers) {
@@ -162,7 +163,7 @@ export function unregister(p: Process, entry: Entry): void {
 
 /** The entries `p` holds or keeps alive (for tools: the inspector finds fused chains here). */
 export function compiledEntries(p: Process): Entry[] {
-  const t = tables.get(p);
+  const t = existingTable(p);
   if (t === undefined) return [];
   const out = new Set<Entry>(t.kept);
   if (t.entries) {

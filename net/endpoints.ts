@@ -287,6 +287,7 @@ export class Port {
         else abandon(r, error);
         throw error;
       }
+      holdAlong(r);
       return new Port(r);
     }
     const capacity = options.capacity ?? (this.process.def === endpoint ? (this.process.params.capacity as number) : INBOX_CAPACITY);
@@ -297,6 +298,7 @@ export class Port {
       d.remove();
       throw error;
     }
+    holdAlong(d);
     return new Port(d);
   }
 
@@ -423,6 +425,7 @@ export class Port {
     if (this.isConnected && st(d).held === 0 && !d.isEnded(PEER) && !life.isClosed(d, PEER)) {
       const r = relayWith(this.io, build as Pipeline, onError);
       life.move(d, PEER, r, PEER, { dedicate: {} }); // a dedication moves along (its `gone` with it)
+      holdAlong(r);
       this.process = r;
       return;
     }
@@ -452,6 +455,16 @@ function relayWith(io: IO, build: Pipeline, onError?: (error: unknown) => void):
   if (onError) guard(r, (error) => fail(r, error, onError));
   build(new Chain<unknown>(io, r, r)).tail.connect('out', r, 'in');
   return r;
+}
+
+/**
+ * A dedicated port serving a peer the container holds strongly (a socket
+ * process, which its socket keeps alive) is held along with it: the peer keeps
+ * it alive anyway, and whoever lets go of the peer lets go of it too.
+ */
+function holdAlong(p: Process): void {
+  const peer = p.peer(PEER)?.process;
+  if (peer !== undefined && p.io.isHeld(peer) && life.exists(p)) p.io.hold(p);
 }
 
 function fail(p: Process, error: unknown, onError: (error: unknown) => void): void {

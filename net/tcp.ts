@@ -325,6 +325,13 @@ function gone(s: Process, failure: Failure): void {
   });
   // The process goes once the other end has closed too (it is dedicated to its connection).
   if (life.exists(s)) life.close(s, 'net');
+  // Its socket no longer keeps it (nor the port serving it) alive: if they are
+  // still here, the container watches them as it watches any process.
+  if (life.exists(s)) {
+    const far = s.peer('net')?.process;
+    if (far !== undefined) s.io.letGo(far);
+    s.io.letGo(s);
+  }
 }
 
 /**
@@ -501,6 +508,8 @@ export class TcpServer {
       return;
     }
     const s = socketProcess(this.io, k, this.highWater, this.failure, this.clock);
+    // Its socket's listeners keep it alive until the socket closes (then `gone` lets go of it).
+    this.io.hold(s);
     this.sockets.add(s);
     k.once('close', () => this.sockets.delete(s));
     const connected = (): void => {
