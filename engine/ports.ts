@@ -1,4 +1,4 @@
-// The port lifecycle (Ψ). Every change of a port's state goes through this
+// The port lifecycle. Every change of a port's state goes through this
 // module, which also tells the JIT (through engineHooks.topologyChanged) so
 // that it marks stale the compiled entries that followed the port.
 //
@@ -10,7 +10,7 @@
 //
 // A connection has a record with a nonce, unique within the container. The
 // record lives from connect to full close: a disconnect, or both ends having
-// closed (ψx). Closing one end is a half-close: the peer drains what was sent,
+// closed. Closing one end is a half-close: the peer drains what was sent,
 // then sees end of stream, and may no longer write into the closed end (its
 // admittance there is 0 and `whenWritable` answers false). A move hands a
 // connection from one port to another in one synchronous step; the record, its
@@ -74,7 +74,7 @@ export interface ConnectionInfo {
   readonly nonce: number;
   /** LOCAL, or the transport the connection travels over. */
   readonly transport: string;
-  /** This end has closed (ψx). */
+  /** This end has closed. */
   readonly closed: boolean;
   /** The other end has closed. */
   readonly peerClosed: boolean;
@@ -210,7 +210,7 @@ export function standIn(p: Process, transport: string): void {
   standInFor.set(p, transport);
 }
 
-/** This end of `port` has closed (ψx): it reads no more. */
+/** This end of `port` has closed: it reads no more. */
 export function isClosed(p: Process, port: string | number): boolean {
   return closedEnd(p, port, true);
 }
@@ -400,7 +400,7 @@ function free(t: Table, c: Connection): void {
 // ---------------------------------------------------------------- close and move
 
 /**
- * Closes this end of the connection on `port` (ψx). The peer drains what was
+ * Closes this end of the connection on `port`. The peer drains what was
  * sent and then sees end of stream; it may no longer write into this end. When
  * both ends have closed the connection is over: its record is freed and both
  * ports are free. Closing a port that is not connected does nothing.

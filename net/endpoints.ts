@@ -313,7 +313,7 @@ export class Port {
   }
 
   /**
-   * Closes this end (ψx): ends our stream, and we read no more (what waits in the
+   * Closes this end: ends our stream, and we read no more (what waits in the
    * inbox is dropped and the peer's writes are refused). The connection is over
    * once the peer has closed too.
    */

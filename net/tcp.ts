@@ -10,7 +10,7 @@
 // Half-close maps both ways: the remote end's FIN ends the stream into the
 // engine (`end`), and the engine ending its stream into the socket sends FIN
 // (`socket.end()`, after the queued data). The socket closing for good closes
-// the port (ψx); once both ends have closed, the connection is over and the
+// the port; once both ends have closed, the connection is over and the
 // socket process leaves the container.
 //
 // A server serves its connections one of two ways. On the server pattern (a
