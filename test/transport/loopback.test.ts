@@ -16,6 +16,7 @@ import type { Case } from '../../processes/manifest.js';
 import { registry } from '../../processes/registry.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from, pumpOnce } from '../../processes/sources/from.js';
+import { drive as driveSources } from '../support/drive.js';
 import { Loopback, LOOPBACK } from '../../transport/loopback.js';
 
 const int = (r: () => number, n: number) => Math.floor(r() * n);
@@ -48,25 +49,8 @@ function linked(window: number): Hosts & { loop: Loopback } {
   };
 }
 
-/**
- * Pushes the sources round-robin until each is done. When none can move, it
- * lets the records in flight arrive (one macrotask) and tries again; a run that
- * never finishes fails by the test's timeout, not by a guess at timing.
- */
-async function drive(sources: Process[]): Promise<void> {
-  let active = [...sources];
-  while (active.length > 0) {
-    let moved = false;
-    const next: Process[] = [];
-    for (const s of active) {
-      const r = pumpOnce(s);
-      if (r === 'moved') moved = true;
-      if (r === 'moved' || r === 'blocked') next.push(s);
-    }
-    active = next;
-    if (!moved && active.length > 0) await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+/** Lets the records in flight arrive (one macrotask). */
+const drive = (sources: Process[]): Promise<void> => driveSources(sources, () => new Promise((resolve) => setImmediate(resolve)));
 
 /** Waits until `sink` has seen the end of its input. */
 const ended = (sink: Process, port = 'in'): Promise<void> => sink.whenEnded(port);

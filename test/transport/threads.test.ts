@@ -19,7 +19,8 @@ import { map } from '../../processes/elements/map.js';
 import type { Case } from '../../processes/manifest.js';
 import { registry } from '../../processes/registry.js';
 import { collect } from '../../processes/sinks/collect.js';
-import { from, pumpOnce } from '../../processes/sources/from.js';
+import { from } from '../../processes/sources/from.js';
+import { drive as driveSources } from '../support/drive.js';
 import { packParams } from '../../transport/portable-params.js';
 import { NotPortableError } from '../../transport/portable.js';
 import { THREADS } from '../../transport/thread-link.js';
@@ -98,25 +99,8 @@ function onWorker(host: WorkerHost): Placement {
   };
 }
 
-/**
- * Pushes the sources round-robin until each is done; when none can move, waits
- * until one of the blocked ones may write again (credit arrived, or its
- * connection ended). Nothing here decides by time.
- */
-async function drive(sources: Process[]): Promise<void> {
-  let active = [...sources];
-  while (active.length > 0) {
-    let moved = false;
-    const next: Process[] = [];
-    for (const s of active) {
-      const r = pumpOnce(s);
-      if (r === 'moved') moved = true;
-      if (r === 'moved' || r === 'blocked') next.push(s);
-    }
-    active = next;
-    if (!moved && active.length > 0) await Promise.race(active.map((s) => s.whenWritableAgain('out')));
-  }
-}
+/** Waits until one of the blocked sources may write again (credit arrived, or its connection ended). */
+const drive = (sources: Process[]): Promise<void> => driveSources(sources, (blocked) => Promise.race(blocked.map((s) => s.whenWritableAgain('out'))));
 
 /**
  * Builds the topology for one case of process `name` (parameters and input
