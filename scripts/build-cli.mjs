@@ -7,11 +7,38 @@
 // V8 flags) that ran this build; any other Node rejects it and compiles the
 // bundle from its source.
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundleFile = `${root}dist/bin/cli.cjs`;
+
+// Node's built-in modules that only some commands use (the freezer's zlib and v8,
+// the inspector's http and crypto, workers): modules that the engine imports at
+// its top level, so they would load with every command. In the bundle each is
+// required on the first use of one of its members instead. That holds where the
+// bundle reaches the module only through member accesses (`import_node_v8.serialize`,
+// how esbuild writes named imports); anywhere else it stays an ordinary require.
+const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector'];
+const lazyBuiltin = 'const lazyBuiltin = (name) => { let loaded; const load = () => (loaded ??= require(name)); '
+  + 'return new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() }); };';
+
+function makeBuiltinsLazy() {
+  let code = readFileSync(bundleFile, 'utf8');
+  for (const name of LAZY_BUILTINS) {
+    const assignment = new RegExp(`\\b(import_[A-Za-z0-9_$]+) = require\\("${name}"\\);`, 'g');
+    const bindings = [...code.matchAll(assignment)].map((m) => m[1]);
+    const requires = code.split(`require("${name}")`).length - 1;
+    const onlyMembers = bindings.every((b) => {
+      const uses = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\b`)).length - 1;
+      const members = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\.`)).length - 1;
+      return uses === members + 2; // the declaration, the assignment, and member accesses
+    });
+    if (bindings.length === 0 || bindings.length !== requires || !onlyMembers) continue;
+    code = code.replace(assignment, `$1 = lazyBuiltin("${name}");`);
+  }
+  writeFileSync(bundleFile, code);
+}
 
 await build({
   entryPoints: [`${root}bin/cli.ts`],
@@ -24,7 +51,7 @@ await build({
   // The sources are ES modules, strict by definition; as CommonJS they say so.
   // import.meta.url has no CommonJS form: the bundle's own file URL stands in,
   // as it did for the modules inside an ES module bundle.
-  banner: { js: '"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}` },
   define: { 'import.meta.url': 'importMetaUrl' },
   // Only for building the inspector's page in memory when dist/inspect/page.js is
   // missing (a development fallback): not part of the command.
@@ -32,6 +59,8 @@ await build({
   // and loaded with require(): node:vm runs a script's import() only behind a flag.
   supported: { 'dynamic-import': false },
 });
+
+makeBuiltinsLazy();
 
 // tsc has compiled bin/code-cache.ts to dist/bin/code-cache.js by now.
 const { loadBundle } = await import(new URL('../dist/bin/code-cache.js', import.meta.url).href);
