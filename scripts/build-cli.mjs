@@ -7,7 +7,10 @@
 // V8 flags) that ran this build; any other Node rejects it and compiles the
 // bundle from its source.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,5 +67,21 @@ makeBuiltinsLazy();
 
 // tsc has compiled bin/code-cache.ts to dist/bin/code-cache.js by now.
 const { loadBundle } = await import(new URL('../dist/bin/code-cache.js', import.meta.url).href);
-const { script } = loadBundle(bundleFile, `${bundleFile}.cache-none`);
+const { exports: cli, script } = loadBundle(bundleFile, `${bundleFile}.cache-none`);
+
+// V8 compiles a function when it first runs, and the cache holds only compiled
+// functions: a few common commands run first (on a small file, their output
+// dropped), so that the code that reads, frames and counts is in the cache too.
+const scratch = mkdtempSync(join(tmpdir(), 'pushback-build-'));
+try {
+  const sample = join(scratch, 'sample.log');
+  writeFileSync(sample, '2026-01-01T00:00:00.000Z ERROR api GET /a 500 12ms user=ann\n2026-01-01T00:00:01.000Z INFO web GET /b 200 3ms user=bob\n');
+  const drop = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+  for (const stages of [['count'], ['grep', 'ERROR', 'count'], ['upper'], ['grep', '-v', 'heartbeat', 'fields', '6', 'sum']]) {
+    const status = await cli.main([sample, ...stages], { stdin: Readable.from([]), stdout: drop(), stderr: drop(), stderrIsTTY: false, services: false });
+    if (status !== 0) throw new Error(`pushback ${stages.join(' ')} ended with status ${status} while the code cache was made`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 writeFileSync(`${bundleFile}.cache`, script.createCachedData());
