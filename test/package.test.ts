@@ -41,10 +41,13 @@ describe('the installable package', () => {
     expect(packed).toContain('dist/engine/index.js');
     expect(packed).toContain('dist/engine/index.d.ts');
     expect(packed).toContain('dist/bin/pushback.cjs');
+    expect(packed).toContain('dist/bin/cli.cjs');
+    expect(packed).toContain('dist/bin/cli.cjs.cache');
     expect(packed).toContain('dist/inspect/page.js');
     expect(packed).toContain('README.md');
     expect(packed).toContain('LICENSE');
-    const stray = packed.filter((p) => !(p.startsWith('dist/') && /\.(js|cjs|d\.ts)$/.test(p)) && !['package.json', 'README.md', 'LICENSE'].includes(p));
+    // Besides code and types, only the command line bundle's V8 code cache (bin/code-cache.ts).
+    const stray = packed.filter((p) => !(p.startsWith('dist/') && /\.(js|cjs|d\.ts)$/.test(p)) && !['package.json', 'README.md', 'LICENSE', 'dist/bin/cli.cjs.cache'].includes(p));
     expect(stray).toEqual([]);
     expect(packed.filter((p) => /^(test|bench|docs)\/|^dist\/(test|bench)\/|\.map$/.test(p))).toEqual([]);
   });

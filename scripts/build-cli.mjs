@@ -1,0 +1,87 @@
+// Builds the command line's bundle and its V8 code cache (run by `npm run build`,
+// after tsc). bin/cli.ts and everything it imports become one CommonJS file,
+// dist/bin/cli.cjs: CommonJS because only a classic script can be compiled with a
+// code cache (node:vm's Script); bin/code-cache.ts loads it. The cache is made
+// here, by loading the bundle the way the bin does, so it holds the code of every
+// function that ran while the bundle loaded. It fits only the Node version (and
+// V8 flags) that ran this build; any other Node rejects it and compiles the
+// bundle from its source.
+import { build } from 'esbuild';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bundleFile = `${root}dist/bin/cli.cjs`;
+
+// Node's built-in modules that only some commands use (the freezer's zlib and v8,
+// the inspector's http and crypto, workers): modules that the engine imports at
+// its top level, so they would load with every command. In the bundle each is
+// required on the first use of one of its members instead. That holds where the
+// bundle reaches the module only through member accesses (`import_node_v8.serialize`,
+// how esbuild writes named imports); anywhere else it stays an ordinary require.
+const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector'];
+const lazyBuiltin = 'const lazyBuiltin = (name) => { let loaded; const load = () => (loaded ??= require(name)); '
+  + 'return new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() }); };';
+
+function makeBuiltinsLazy() {
+  let code = readFileSync(bundleFile, 'utf8');
+  for (const name of LAZY_BUILTINS) {
+    const assignment = new RegExp(`\\b(import_[A-Za-z0-9_$]+) = require\\("${name}"\\);`, 'g');
+    const bindings = [...code.matchAll(assignment)].map((m) => m[1]);
+    const requires = code.split(`require("${name}")`).length - 1;
+    const onlyMembers = bindings.every((b) => {
+      const uses = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\b`)).length - 1;
+      const members = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\.`)).length - 1;
+      return uses === members + 2; // the declaration, the assignment, and member accesses
+    });
+    if (bindings.length === 0 || bindings.length !== requires || !onlyMembers) continue;
+    code = code.replace(assignment, `$1 = lazyBuiltin("${name}");`);
+  }
+  writeFileSync(bundleFile, code);
+}
+
+await build({
+  entryPoints: [`${root}bin/cli.ts`],
+  outfile: bundleFile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  // The sources are ES modules, strict by definition; as CommonJS they say so.
+  // import.meta.url has no CommonJS form: the bundle's own file URL stands in,
+  // as it did for the modules inside an ES module bundle.
+  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}` },
+  define: { 'import.meta.url': 'importMetaUrl' },
+  // Only for building the inspector's page in memory when dist/inspect/page.js is
+  // missing (a development fallback): not part of the command.
+  external: ['esbuild'],
+  // and loaded with require(): node:vm runs a script's import() only behind a flag.
+  supported: { 'dynamic-import': false },
+});
+
+makeBuiltinsLazy();
+
+// tsc has compiled bin/code-cache.ts to dist/bin/code-cache.js by now.
+const { loadBundle } = await import(new URL('../dist/bin/code-cache.js', import.meta.url).href);
+const { exports: cli, script } = loadBundle(bundleFile, `${bundleFile}.cache-none`);
+
+// V8 compiles a function when it first runs, and the cache holds only compiled
+// functions: a few common commands run first (on a small file, their output
+// dropped), so that the code that reads, frames and counts is in the cache too.
+const scratch = mkdtempSync(join(tmpdir(), 'pushback-build-'));
+try {
+  const sample = join(scratch, 'sample.log');
+  writeFileSync(sample, '2026-01-01T00:00:00.000Z ERROR api GET /a 500 12ms user=ann\n2026-01-01T00:00:01.000Z INFO web GET /b 200 3ms user=bob\n');
+  const drop = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+  for (const stages of [['count'], ['grep', 'ERROR', 'count'], ['upper'], ['grep', '-v', 'heartbeat', 'fields', '6', 'sum']]) {
+    const status = await cli.main([sample, ...stages], { stdin: Readable.from([]), stdout: drop(), stderr: drop(), stderrIsTTY: false, services: false });
+    if (status !== 0) throw new Error(`pushback ${stages.join(' ')} ended with status ${status} while the code cache was made`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+writeFileSync(`${bundleFile}.cache`, script.createCachedData());
