@@ -31,7 +31,7 @@ import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
-import type { StageContext } from '../processes/manifest.js';
+import type { StageContext } from '../processes/manifest/manifest.js';
 
 export { parse, UsageError, USAGE };
 export type { Command, Options, Stage } from './args.js';

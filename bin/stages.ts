@@ -2,7 +2,7 @@
 // are stages, what arguments each takes (parsed in args.ts), its help lines
 // (usage.ts holds the help text, checked against these by test/cli/stages.test.ts)
 // and how it is added to a chain (cli.ts).
-import type { Stage as StageDescription } from '../processes/manifest.js';
+import type { Stage as StageDescription } from '../processes/manifest/manifest.js';
 import { registry } from '../processes/registry.js';
 
 export type { StageDescription };

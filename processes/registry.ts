@@ -7,4 +7,4 @@
 // processes' index here loads them all, so this map is complete.
 import './index.js';
 
-export { manifests as registry, type Manifest as Registered } from './manifest.js';
+export { manifests as registry, type Manifest as Registered } from './manifest/manifest.js';

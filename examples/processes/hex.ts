@@ -5,7 +5,7 @@
 // admits nothing until that is gone: it never over-commits.
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from '../../processes/bytes/residual.js';
-import { bytes, manifestOf } from '../../processes/manifest.js';
+import { bytes, manifestOf } from '../../processes/manifest/manifest.js';
 
 export const hex = define('hex', {
   ports: ['in', 'out'],

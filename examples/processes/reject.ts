@@ -1,6 +1,6 @@
 // reject(p): keeps the elements for which p(x) is false (grep's opposite).
 import { define, each, predicate } from '../../engine/definition.js';
-import { int, manifestOf } from '../../processes/manifest.js';
+import { int, manifestOf } from '../../processes/manifest/manifest.js';
 
 export const reject = define('reject', { ports: ['in', 'out'], inputs: ['in'], params: { p: predicate() } })
   .flow('>in', each('if (!p(x)) emit(x)', 'out>'));

@@ -24,7 +24,7 @@ import { bytesHeld } from '../../engine/bytes.js';
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type Residual, type ResidualState } from './residual.js';
-import { manifestOf, textChunks } from '../manifest.js';
+import { manifestOf, textChunks } from '../manifest/manifest.js';
 
 const NL = 10;
 const CR = 13;

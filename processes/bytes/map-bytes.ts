@@ -5,7 +5,7 @@
 import { admitWith, chunk, define, mapper } from '../../engine/definition.js';
 import { SKIP } from '../../engine/policy.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
-import { bytes, manifestOf } from '../manifest.js';
+import { bytes, manifestOf } from '../manifest/manifest.js';
 
 export const mapBytes = define('mapBytes', {
   ports: ['in', 'out'],

@@ -10,7 +10,7 @@ import { isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
-import { bytes, manifestOf } from '../manifest.js';
+import { bytes, manifestOf } from '../manifest/manifest.js';
 
 export type Case = 'upper' | 'lower';
 

@@ -7,7 +7,7 @@
 // strings as String(x) (null and undefined as empty lines).
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import { admitIfFlushed, endWhenFlushedOrCancel, residualState, send } from './residual.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 /** The bytes of xs[offset, offset + n), one line each. */
 export function encodeLines(xs: ArrayLike<unknown>, offset: number, n: number): Buffer {

@@ -1,6 +1,6 @@
 // cat: passes data from `in` to `out`, for writes into `in` and reads from `out`.
 import { define } from '../../engine/definition.js';
-import { manifestOf } from '../manifest.js';
+import { manifestOf } from '../manifest/manifest.js';
 
 export const cat = define('cat', { ports: ['in', 'out'], inputs: ['in'] })
   .flow('>in', 'out>')

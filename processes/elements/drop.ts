@@ -4,7 +4,7 @@
 // On a chunk straight from a source the skip moves the loop's start.
 import { admitWith, chunk, define, each, value, type Instance } from '../../engine/definition.js';
 import { pull } from './pull.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 type Drop = Instance<{ count: number }, { skip: number }>;
 

@@ -9,7 +9,7 @@
 import { isUtf8 } from 'node:buffer';
 import { define, each, value } from '../../engine/definition.js';
 import { splitter } from './split.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export type FieldList = { from: number; to: number }[];
 

@@ -2,7 +2,7 @@
 // returns `skip`. The error policy 'skip' uses it in place of map, so that a
 // failing element is dropped instead of becoming a value.
 import { define, each, mapper, value } from '../../engine/definition.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export const filterMap = define('filterMap', { ports: ['in', 'out'], inputs: ['in'], params: { f: mapper(), skip: value<unknown>() } })
   .flow('>in', each('const y = f(x); if (y !== skip) emit(y);', 'out>'));

@@ -11,7 +11,7 @@
 import { admitWith, chunk, define, each, mapper, type Instance } from '../../engine/definition.js';
 import { untilWritten } from '../../engine/run.js';
 import { admitOut, pull } from './pull.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 type FlatMap = Instance<{ f: (x: unknown) => Iterable<unknown> }, { residual: unknown[]; budget: number }>;
 

@@ -6,7 +6,7 @@
 // exactly what is pending; p runs once per element either way.
 import { admitWith, chunk, define, each, predicate, type Instance } from '../../engine/definition.js';
 import { pull } from './pull.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 type Grep = Instance<{ p: (x: unknown) => unknown }, { pending: unknown[] }>;
 

@@ -7,7 +7,7 @@
 // the start of the first line is passed over, as jq does.
 import { define, each, value } from '../../engine/definition.js';
 import { SKIP } from '../../engine/policy.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export class JsonlError extends Error {
   override name = 'JsonlError';

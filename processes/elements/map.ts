@@ -1,6 +1,6 @@
 // map(f): one element out for each element in.
 import { define, each, mapper } from '../../engine/definition.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 export const map = define('map', { ports: ['in', 'out'], inputs: ['in'], params: { f: mapper() } })
   .flow('>in', each('emit(f(x))', 'out>', { oneToOne: true }))

@@ -1,6 +1,6 @@
 // scan(f, seed): emits every intermediate accumulator.
 import { define, each, reducer, value } from '../../engine/definition.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 export const scan = define('scan', {
   ports: ['in', 'out'],

@@ -3,7 +3,7 @@
 // with leading and trailing space ignored, as awk does. White space is what it
 // is to awk: space, tab and newline, not form feed, NBSP or a byte order mark.
 import { define, each, value } from '../../engine/definition.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 const AWK_SPACE = /[ \t\n]+/;
 const AWK_TRIM = /^[ \t\n]+|[ \t\n]+$/g;

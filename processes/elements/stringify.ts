@@ -1,7 +1,7 @@
 // stringify(stringify): one string out per value in (JSON Lines output, or the
 // command line's record format). One-to-one, so it fuses on reads too.
 import { define, each, value } from '../../engine/definition.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export const stringify = define('stringify', { ports: ['in', 'out'], inputs: ['in'], params: { stringify: value<(x: unknown) => string>() } })
   .flow('>in', each('emit(stringify(x))', 'out>', { oneToOne: true }))

@@ -6,7 +6,7 @@
 // output when the run starts: no flow would ever come to end it, and the
 // source must not wait for one.
 import { define, each, value, type Instance } from '../../engine/definition.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 type Take = Instance<{ limit: number }, { remaining: number }>;
 

@@ -1,6 +1,6 @@
 // tap: passes everything on and counts it in `seen` (progress reports).
 import { define, each } from '../../engine/definition.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export const tap = define('tap', { ports: ['in', 'out'], inputs: ['in'], state: { seen: () => 0 } })
   .flow('>in', each('seen++; emit(x)', 'out>', { oneToOne: true, range: 'seen += end - start;' }));

@@ -3,7 +3,7 @@
 // JSON-like arrays and objects with equal members (objects in any key order,
 // as jq compares them), so `jsonl uniq` drops a repeated object.
 import { define, each, value } from '../../engine/definition.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 /** Equality by value, for strings, numbers, bytes and JSON-like values. */
 export function sameValue(a: unknown, b: unknown): boolean {

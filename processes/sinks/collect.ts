@@ -1,6 +1,6 @@
 // collect: keeps everything written into `in`, in order.
 import { define, each } from '../../engine/definition.js';
-import { manifestOf } from '../manifest.js';
+import { manifestOf } from '../manifest/manifest.js';
 
 export const collect = define('collect', {
   ports: ['in'],

@@ -4,7 +4,7 @@
 import { define, each } from '../../engine/definition.js';
 import { endWhenFlushed } from '../bytes/residual.js';
 import { residualState } from '../bytes/residual.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export const count = define('count', {
   ports: ['in', 'out'],

@@ -1,6 +1,6 @@
 // each(f): calls f on everything written into `in`. A side effect: the chain API pins it.
 import { define, each as eachRule, mapper } from '../../engine/definition.js';
-import { manifestOf } from '../manifest.js';
+import { manifestOf } from '../manifest/manifest.js';
 
 export const each = define('each', {
   ports: ['in'],

@@ -3,7 +3,7 @@
 // element (after an abort nothing is emitted: a partial result is not a result).
 import { define, each, reducer, value } from '../../engine/definition.js';
 import { endWhenFlushed, residualState } from '../bytes/residual.js';
-import { manifestOf, records } from '../manifest.js';
+import { manifestOf, records } from '../manifest/manifest.js';
 
 export const fold = define('fold', {
   ports: ['in', 'out'],

@@ -1,6 +1,6 @@
 // reduce(f, seed): folds everything written into `in`; the result is ready at end of stream.
 import { define, each, reducer, value } from '../../engine/definition.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 export const reduce = define('reduce', {
   ports: ['in'],

@@ -6,7 +6,7 @@
 import { chunk, define, value, type Instance } from '../../engine/definition.js';
 import { registerDriver } from '../../engine/run.js';
 import { pump } from './from.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 interface Cursor {
   /** Indices of the arrays in turn order; -1 where an array has run out. */

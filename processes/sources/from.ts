@@ -10,7 +10,7 @@
 import { chunk, define, value, type InstanceOf } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { advance, fromArrays, turn } from './from-arrays.js';
-import { manifestOf } from '../manifest.js';
+import { manifestOf } from '../manifest/manifest.js';
 
 export const from = define('from', {
   ports: ['out'],

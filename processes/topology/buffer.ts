@@ -6,7 +6,7 @@ import { chunk, define, value, type Instance } from '../../engine/definition.js'
 import type { Process } from '../../engine/process.js';
 import { fault } from '../../engine/run.js';
 import { admitOut } from '../elements/pull.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 /** A buffer process, as its helpers see it. */
 type Held = Instance<{ capacity: number }, { items: unknown[]; head: number; waiting: boolean }>;

@@ -14,7 +14,7 @@ import { joinRunOf } from '../../engine/run.js';
 import { mendWith } from '../../jit/overcommit.js';
 import { buffer } from './buffer.js';
 import { PUMP_CHUNK } from '../sources/from.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 export const copy = define('copy', {
   ports: ['in', 'out[]'],

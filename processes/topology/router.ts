@@ -9,7 +9,7 @@
 import { define, jit, value } from '../../engine/definition.js';
 import { code, join } from '../../codegen/code.js';
 import type { Process } from '../../engine/process.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 /** The rare path: a key with no open member. Dropped if its member has ended; an error if there is none. */
 function unrouted(r: Process, key: unknown): void {

@@ -5,7 +5,7 @@
 import { admitWith, chunk, define } from '../../engine/definition.js';
 import type { Process } from '../../engine/process.js';
 import { pull } from '../elements/pull.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 function inputs(u: Process): number[] {
   return u.members('in');

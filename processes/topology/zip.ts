@@ -20,7 +20,7 @@ import { admitWith, define, jit, value, type Instance, type JitContext } from '.
 import type { Process } from '../../engine/process.js';
 import { code } from '../../codegen/code.js';
 import { admitOut } from '../elements/pull.js';
-import { int, manifestOf } from '../manifest.js';
+import { int, manifestOf } from '../manifest/manifest.js';
 
 type Side = 'left' | 'right';
 const other = (side: Side): Side => (side === 'left' ? 'right' : 'left');

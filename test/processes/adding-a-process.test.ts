@@ -21,14 +21,14 @@ function asInProcesses(path: string, paths: Record<string, string>): string {
 
 describe('docs/adding-a-process.md', () => {
   it('shows the element example file exactly, and its line in the index', () => {
-    const file = asInProcesses('examples/processes/reject.ts', { '../../processes/manifest.js': '../manifest.js' });
+    const file = asInProcesses('examples/processes/reject.ts', { '../../processes/manifest/manifest.js': '../manifest/manifest.js' });
     expect(doc).toContain(`\`processes/elements/reject.ts\`:\n\n\`\`\`ts\n${file}\`\`\``);
     expect(doc).toContain("export { reject } from './elements/reject.js';");
   });
 
   it('shows the chunk-level example file exactly, and its line in the index', () => {
     const file = asInProcesses('examples/processes/hex.ts', {
-      '../../processes/manifest.js': '../manifest.js',
+      '../../processes/manifest/manifest.js': '../manifest/manifest.js',
       '../../processes/bytes/residual.js': './residual.js',
     });
     expect(doc).toContain(`\`processes/bytes/hex.ts\`:\n\n\`\`\`ts\n${file}\`\`\``);

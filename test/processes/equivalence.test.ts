@@ -1,7 +1,7 @@
 // Every registered process, run interpreted (fuse: false) and fused, on
 // generated inputs cut into random chunks, must give what its plain reference
 // implementation gives. The cases come from the processes' manifests (see
-// processes/manifest.ts for the harnesses); a manifest needs at least one.
+// processes/manifest/manifest.ts for the harnesses); a manifest needs at least one.
 import { describe, expect, it } from 'vitest';
 import { Flowable } from '../../engine/flowable.js';
 import { IO } from '../../api/io.js';
@@ -14,7 +14,7 @@ import { registry, type Registered } from '../../processes/registry.js';
 // The examples of docs/adding-a-process.md are run like any registered process.
 import '../../examples/processes/hex.js';
 import '../../examples/processes/reject.js';
-import type { Case, Harness } from '../../processes/manifest.js';
+import type { Case, Harness } from '../../processes/manifest/manifest.js';
 
 // A seeded generator (mulberry32), so every failure can be replayed.
 const rng = mulberry32;

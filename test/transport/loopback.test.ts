@@ -12,7 +12,7 @@ import { Process } from '../../engine/process.js';
 import { explain } from '../../jit/explain.js';
 import { map } from '../../processes/elements/map.js';
 import { take } from '../../processes/elements/take.js';
-import type { Case } from '../../processes/manifest.js';
+import type { Case } from '../../processes/manifest/manifest.js';
 import { registry } from '../../processes/registry.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from, pumpOnce } from '../../processes/sources/from.js';

@@ -16,7 +16,7 @@ import { mulberry32 } from '../../engine/scheduler.js';
 import { Process } from '../../engine/process.js';
 import { explain } from '../../jit/explain.js';
 import { map } from '../../processes/elements/map.js';
-import type { Case } from '../../processes/manifest.js';
+import type { Case } from '../../processes/manifest/manifest.js';
 import { registry } from '../../processes/registry.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from } from '../../processes/sources/from.js';

@@ -3,8 +3,8 @@
 // (test/processes/equivalence.test.ts) and the command line's stages
 // (bin/stages.ts) are all read from the manifests, so a new process is one file
 // that exports its manifest and one line in processes/index.ts.
-import type { Definition, Params, State } from '../engine/definition.js';
-import type { Process } from '../engine/process.js';
+import type { Definition, Params, State } from '../../engine/definition.js';
+import type { Process } from '../../engine/process.js';
 
 /** A seeded source of numbers in [0, 1): every case is replayable from its seed. */
 export type Random = () => number;
