@@ -60,6 +60,20 @@ function write(head: Process, port: string, xs: unknown[], pos: number, r: () =>
 
 const data = (r: () => number): number[] => Array.from({ length: 50 + int(r, 250) }, () => int(r, 1000));
 
+/** The steps of a harness whose input is written into cat#1: one random chunk a step, then its end. */
+function fedByCat(input: () => number[]): Pick<Harness, 'step' | 'finish'> {
+  return {
+    step(g, world, r) {
+      const k = write(g.get('cat#1'), '>in', input(), world.pos[0], r);
+      world.pos[0] += k;
+      return k > 0;
+    },
+    finish(g) {
+      g.get('cat#1').end('out');
+    },
+  };
+}
+
 /** cat#1 -> p#2 -> collect#3 .. collect#(2+sinks) */
 function pipeline(def: string, sinks = 1, port = (i: number) => (sinks === 1 ? 'out' : `out[${i}]`)): Harness {
   let xs: number[] = [];
@@ -72,14 +86,7 @@ function pipeline(def: string, sinks = 1, port = (i: number) => (sinks === 1 ? '
       for (let i = 0; i < count; i++) p.connect(count === 1 && sinks === 1 ? 'out' : port(i), new Process(io, collect), 'in');
       xs = (params as { xs?: number[] }).xs ?? xs;
     },
-    step(g, world, r) {
-      const k = write(g.get('cat#1'), '>in', xs, world.pos[0], r);
-      world.pos[0] += k;
-      return k > 0;
-    },
-    finish(g) {
-      g.get('cat#1').end('out');
-    },
+    ...fedByCat(() => xs),
     result(g) {
       const out: unknown[] = [];
       for (let i = 3; ; i++) {
@@ -103,14 +110,7 @@ function sink(def: string, result: (p: Process, world: World) => unknown): Harne
       xs = data;
       head.connect('out', new Process(io, registry.get(def)!.definition, rest), 'in');
     },
-    step(g, world, r) {
-      const k = write(g.get('cat#1'), '>in', xs, world.pos[0], r);
-      world.pos[0] += k;
-      return k > 0;
-    },
-    finish(g) {
-      g.get('cat#1').end('out');
-    },
+    ...fedByCat(() => xs),
     result: (g, world) => result(g.get(`${def}#2`), world),
   };
 }
