@@ -76,9 +76,11 @@ export async function bindRealm(realm: Realm, host: ClusterHost, options: Networ
   return bound;
 }
 
+/** What another host asserted, shown here: owned by a child realm standing for that host. */
 interface Mirror {
   readonly realm: Realm;
-  readonly handles: Map<number, Proclamation[]>;
+  /** By the host's sequence: the assertion as stored, and the handles showing it here. */
+  readonly shown: Map<number, { readonly text: string; readonly handles: Proclamation[] }>;
 }
 
 export class NetworkedRealm {
@@ -102,6 +104,8 @@ export class NetworkedRealm {
   private readonly cleanups: (() => void)[] = [];
   private closed = false;
   private kicked = false;
+  /** The rewrite of this host's proclamations after a reconnect, while it runs. */
+  private syncing: Promise<void> = Promise.resolve();
   status: ConnectionStatus = 'connected';
 
   /** @internal Use bindRealm. */
@@ -168,6 +172,7 @@ export class NetworkedRealm {
    */
   async flush(): Promise<void> {
     await new Promise<void>((resolve) => queueMicrotask(resolve)); // handlers installed meanwhile are served
+    await this.syncing;
     await this.store?.settled();
     await this.host.connection.flush();
   }
@@ -262,20 +267,23 @@ export class NetworkedRealm {
       return;
     }
     let mirror = this.mirrors.get(change.host);
-    const existing = mirror?.handles.get(change.sequence);
+    const existing = mirror?.shown.get(change.sequence);
+    const text = change.type === 'put' ? JSON.stringify([change.topic, change.args]) : undefined;
+    // The same assertion again (a replay after a reconnect, a rewrite by sync): nothing changes.
+    if (existing !== undefined && existing.text === text) return;
     if (existing !== undefined) {
-      // Replaced or deleted: withdraw what was shown (a replay after a reconnect shows it again).
-      mirror!.handles.delete(change.sequence);
-      for (const h of existing) h.retract();
+      mirror!.shown.delete(change.sequence);
+      for (const h of existing.handles) h.retract();
     }
     if (change.type === 'put') {
       if (mirror === undefined) {
-        mirror = { realm: this.realm.child({ name: `host-${change.host}` }), handles: new Map() };
+        mirror = { realm: this.realm.child({ name: `host-${change.host}` }), shown: new Map() };
         this.mirrors.set(change.host, mirror);
       }
       const target = mirror;
-      const shown = this.visible({ kind: '$', topic: change.topic, args: change.args }, 'egress');
-      target.handles.set(change.sequence, target.realm.act(() => shown.map((t) => this.realm.proclaim(t.topic, ...t.args))));
+      const tuples = this.visible({ kind: '$', topic: change.topic, args: change.args }, 'egress');
+      const handles = target.realm.act(() => tuples.map((t) => this.realm.proclaim(t.topic, ...t.args)));
+      target.shown.set(change.sequence, { text: text!, handles });
     }
     this.kick();
   }
@@ -311,7 +319,7 @@ export class NetworkedRealm {
       if (status.type === 'disconnect') this.setStatus('disconnected');
       if (status.type === 'reconnect') {
         this.setStatus('connected');
-        void this.store!.sync(this.name).catch((error: Error) => this.onError(error));
+        this.syncing = this.store!.sync(this.name).catch((error: Error) => this.onError(error));
         void this.watch().catch((error: Error) => this.onError(error));
       }
     }

@@ -237,3 +237,52 @@ describeNats('networked realms across hosts', () => {
     expect(bound.signals.pendingCount).toBe(0);
   }, 60_000);
 });
+
+describeNats('networked realms when the server is lost', () => {
+  let server: PrivateServer;
+  let out: string;
+  const bucket = 'proclamations_outage';
+
+  beforeAll(async () => {
+    server = await startServer();
+    out = transpile(withImports(HOST));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (out !== undefined) removeTranspiled(out);
+  });
+
+  it('the realm reports the outage; what was proclaimed meanwhile reaches the other hosts once the server is back', async () => {
+    const observer = runChild(out, HOST, [server.url, 'hosts', String(LOST_AFTER_MS), bucket, 'observer']);
+    const seen = linesOf(observer);
+    const host = await joinCluster({ servers: server.url, bucket: 'hosts', lostAfterMs: LOST_AFTER_MS, name: 'test' });
+    const errors: string[] = [];
+    const world = new World();
+    const shop = world.child({ name: 'shop' });
+    const bound = await bindRealm(shop, host, { bucket, onError: (e) => errors.push(e.message) });
+    try {
+      await seen.until((l) => l.startsWith('ready '));
+      shop.proclaim('before', 1);
+      world.run();
+      await seen.until((l) => l === 'added before 1');
+      await proclaimed(shop, ['$cluster', 'connected'], true);
+
+      await server.kill9();
+      await proclaimed(shop, ['$cluster', 'disconnected'], true);
+      expect(bound.status).toBe('disconnected');
+      shop.proclaim('during', 'outage');
+      world.run();
+
+      await server.restart();
+      await proclaimed(shop, ['$cluster', 'connected'], true);
+      await seen.until((l) => l === 'added during "outage"');
+      await bound.flush();
+      expect(shop.count('before', 1)).toBe(1);
+      expect(seen.lines).toEqual([expect.stringMatching(/^ready /), 'added before 1', 'added during "outage"']);
+    } finally {
+      await observer.kill9();
+      await bound.unbind();
+      await host.leave();
+    }
+  }, 60_000);
+});
