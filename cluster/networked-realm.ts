@@ -254,10 +254,12 @@ export class NetworkedRealm {
 
   private async watch(): Promise<void> {
     if (this.closed || this.stopWatch !== undefined) return;
-    this.stopWatch = await this.store!.watch(this.name, (change) => this.changed(change), () => {
+    const { stop, replayed } = await this.store!.watch(this.name, (change) => this.changed(change), () => {
       this.stopWatch = undefined;
       if (!this.closed && this.status === 'connected') void this.watch().catch((error: Error) => this.onError(error));
     });
+    this.stopWatch = stop;
+    await replayed;
   }
 
   private changed(change: ProclamationChange): void {

@@ -84,23 +84,36 @@ export class ProclamationStore {
 
   /**
    * Replays the assertions in `realm` (every host's, this host's included),
-   * then follows changes, until the returned stop function is called or the
-   * watch fails (the server went away: `ended` is called; watch again).
+   * then follows changes, until `stop` is called or the watch fails (the
+   * server went away: `ended` is called; watch again). `replayed` resolves
+   * once what was there when the watch started has been passed to `onChange`.
    */
-  async watch(realm: string, onChange: (change: ProclamationChange) => void, ended: () => void): Promise<() => void> {
+  async watch(realm: string, onChange: (change: ProclamationChange) => void, ended: () => void): Promise<{ stop: () => void; replayed: Promise<void> }> {
+    let done!: () => void;
+    const replayed = new Promise<void>((resolve) => (done = resolve));
+    // Nothing asserted: there is no last entry to wait for.
+    if ((await this.keysOf(realm, '*')).length === 0) done();
     const entries = await this.kv.watch({ key: `${realm}.>` });
     let stopped = false;
     void (async () => {
       try {
-        for await (const entry of entries) this.observe(realm, entry, onChange);
+        for await (const entry of entries) {
+          this.observe(realm, entry, onChange);
+          // The server counts what is left of the replay: none left, it is complete.
+          if (entry.delta === 0) done();
+        }
       } catch {
         // The consumer behind the watch failed: the caller watches again when the server is back.
       }
+      done();
       if (!stopped) ended();
     })();
-    return () => {
-      stopped = true;
-      entries.stop();
+    return {
+      stop: () => {
+        stopped = true;
+        entries.stop();
+      },
+      replayed,
     };
   }
 
@@ -128,7 +141,7 @@ export class ProclamationStore {
     onChange({ type: 'put', host, sequence, topic: stored.topic, args: stored.args });
   }
 
-  private async keysOf(realm: string, index: number): Promise<string[]> {
+  private async keysOf(realm: string, index: number | '*'): Promise<string[]> {
     const keys: string[] = [];
     for await (const key of await this.kv.keys(`${realm}.${index}.*`)) keys.push(key);
     return keys;

@@ -125,6 +125,8 @@ describeNats('networked realms across hosts', () => {
   });
 
   it('a signal handled on another host resumes its sender; an unhandled one resumes with Empty', async () => {
+    // Bound after the owner proclaimed: bindRealm resolved with what was there shown.
+    expect(shop.count('open', 'owner')).toBe(1);
     const worker = shop.child({ name: 'worker' });
     const price = worker.signal('price', 'tea');
     const nobody = worker.signal('no-such-topic');
