@@ -318,8 +318,12 @@ export class NetworkedRealm {
   private async followStatus(): Promise<void> {
     for await (const status of this.host.connection.status()) {
       if (this.closed) return;
-      if (status.type === 'disconnect') this.setStatus('disconnected');
+      if (status.type === 'disconnect') {
+        this.store!.online = false;
+        this.setStatus('disconnected');
+      }
       if (status.type === 'reconnect') {
+        this.store!.online = true;
         this.setStatus('connected');
         this.syncing = this.store!.sync(this.name).catch((error: Error) => this.onError(error));
         void this.watch().catch((error: Error) => this.onError(error));

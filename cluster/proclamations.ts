@@ -33,6 +33,12 @@ export class ProclamationStore {
   /** What this host asserted, by realm and sequence: written again by sync(). */
   private readonly own = new Map<string, Map<number, Uint8Array>>();
   private writes: Promise<void> = Promise.resolve();
+  /**
+   * False while the connection is down: writes are skipped rather than each
+   * waiting for its timeout in turn (a backlog that would hold up the sync);
+   * what this host asserts is remembered, and sync() writes it when it is back.
+   */
+  online = true;
 
   private constructor(
     private readonly kv: KV,
@@ -158,6 +164,7 @@ export class ProclamationStore {
   }
 
   private async writeNow(key: string, value: Uint8Array | undefined): Promise<void> {
+    if (!this.online) return;
     try {
       if (value === undefined) await this.kv.delete(key);
       else await this.kv.put(key, value);
