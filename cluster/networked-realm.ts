@@ -150,6 +150,10 @@ export class NetworkedRealm {
 
   /** Stops carrying the realm: its own proclamations are deleted from the bucket, other hosts' withdrawn here. */
   async unbind(): Promise<void> {
+    await this.detach(true);
+  }
+
+  private async detach(deleteOwnKeys: boolean): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const stop of this.serving.values()) stop();
@@ -163,7 +167,7 @@ export class NetworkedRealm {
     }
     this.mirrors.clear();
     this.kick();
-    await this.store?.purgeHost(this.name, this.host.index).catch((error: Error) => this.onError(error));
+    if (deleteOwnKeys) await this.store?.purgeHost(this.name, this.host.index).catch((error: Error) => this.onError(error));
   }
 
   /**
@@ -295,6 +299,13 @@ export class NetworkedRealm {
   private membership(event: MembershipEvent): void {
     if (event.type === 'joined') {
       this.gone.delete(event.host.index);
+      return;
+    }
+    if (event.type === 'claim-lost') {
+      // Another host holds this host's index now: the keys under it are no
+      // longer this host's to write or delete. Stop carrying the realm.
+      this.onError(new Error(`networked realm ${this.name}: host index ${event.index} was taken by another host; the realm is no longer bound`));
+      void this.detach(false);
       return;
     }
     if (event.type !== 'lost' && event.type !== 'left') return;

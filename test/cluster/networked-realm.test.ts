@@ -288,4 +288,45 @@ describeNats('networked realms when the server is lost', () => {
       await host.leave();
     }
   }, 60_000);
+
+  it("a host whose index was taken by another stops carrying the realm and leaves the new holder's keys alone", async () => {
+    const host = await joinCluster({ servers: server.url, bucket: 'hosts', lostAfterMs: LOST_AFTER_MS, name: 'test' });
+    const errors: string[] = [];
+    let told!: () => void;
+    const detached = new Promise<void>((resolve) => (told = resolve));
+    const world = new World();
+    const shop = world.child({ name: 'shop' });
+    shop.on('price', () => 'mine');
+    shop.proclaim('stock', 3);
+    world.run();
+    const bound = await bindRealm(shop, host, {
+      bucket,
+      onError: (e) => {
+        errors.push(e.message);
+        if (e.message.includes('no longer bound')) told();
+      },
+    });
+    const admin = await connect({ servers: server.url, noAsyncTraces: true });
+    try {
+      await bound.flush();
+      const kv = await new Kvm(admin).open('hosts');
+      await kv.put(`host.${host.index}`, JSON.stringify({ ...host.record, name: 'intruder', owner: 'someone-else' }));
+      await detached;
+      expect(errors).toEqual([`networked realm shop: host index ${host.index} was taken by another host; the realm is no longer bound`]);
+      // No longer served from here: nobody answers.
+      const reply = await admin.request('pushback.signal.shop.price', new TextEncoder().encode('[]'), { timeout: 10_000, noMux: true }).then(
+        () => 'answered',
+        () => 'no responders',
+      );
+      expect(reply).toBe('no responders');
+      // Its key, which the new holder of the index may own now, is left as it was.
+      const proclamations = await new Kvm(admin).open(bucket);
+      const keys: string[] = [];
+      for await (const key of await proclamations.keys(`shop.${host.index}.*`)) keys.push(key);
+      expect(keys.length).toBe(1);
+    } finally {
+      await admin.close();
+      await host.abandon();
+    }
+  }, 60_000);
 });
