@@ -187,7 +187,12 @@ export class NetworkedRealm {
     // A remote caller's signal that no handler here took is not sent out again:
     // it was routed to this host for a topic served here.
     if (this.closed || signal.origin === this.callers) return Promise.resolve(Empty);
-    return this.signals.signal(this.name, signal.topic, ...signal.args);
+    // A topic that is no subject token, or arguments that do not encode, cannot
+    // cross: reported, and the sender resumes with Empty as for any unanswered signal.
+    return this.signals.signal(this.name, signal.topic, ...signal.args).catch((error: Error) => {
+      this.onError(new Error(`networked realm ${this.name}: #${signal.topic} cannot cross to other hosts: ${error.message}`));
+      return Empty;
+    });
   }
 
   /** Answer `topic` for other hosts while this host has handlers for it on the realm. */

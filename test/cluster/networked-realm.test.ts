@@ -329,4 +329,30 @@ describeNats('networked realms when the server is lost', () => {
       await host.abandon();
     }
   }, 60_000);
+
+  it('what cannot cross (a topic that is no subject token, values JSON cannot carry) is reported and stays on the host', async () => {
+    const host = await joinCluster({ servers: server.url, bucket: 'hosts', lostAfterMs: LOST_AFTER_MS, name: 'test' });
+    const errors: string[] = [];
+    const world = new World();
+    const shop = world.child({ name: 'shop' });
+    const bound = await bindRealm(shop, host, { bucket, onError: (e) => errors.push(e.message) });
+    try {
+      const dotted = shop.signal('a.b');
+      const big = shop.signal('price', 1n);
+      shop.proclaim('size', 2n);
+      world.run();
+      expect(await dotted).toBe(Empty);
+      expect(await big).toBe(Empty);
+      expect(shop.count('size', 2n)).toBe(1); // still proclaimed here
+      expect(errors).toEqual([
+        'networked realm shop: $size stays on this host: its arguments do not encode (Do not know how to serialize a BigInt)',
+        'networked realm shop: #a.b cannot cross to other hosts: remote signal: topic name "a.b" must be 1..128 of A-Z a-z 0-9 _ -',
+        'networked realm shop: #price cannot cross to other hosts: Do not know how to serialize a BigInt',
+      ]);
+      expect(world.stats().pendingSignals).toBe(0);
+    } finally {
+      await bound.unbind();
+      await host.leave();
+    }
+  }, 60_000);
 });
