@@ -89,7 +89,7 @@ export class NetworkedRealm {
   private store: ProclamationStore | undefined;
   private readonly onError: (error: Error) => void;
   private readonly rules: readonly Rule[] | undefined;
-  /** Signals from other hosts are raised from here (through the rules), so their own sender is never the network. */
+  /** Signals from other hosts are raised from here, through the rules; the boundary knows them by this origin and never sends them out again. */
   private readonly callers: Realm;
   private readonly access: Pick<Realm, 'signal'>;
   private readonly serving = new Map<string, () => void>();
