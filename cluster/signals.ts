@@ -1,15 +1,24 @@
 // Networked realm signals: a signal raised on one host and handled on another
 // travels as a NATS request and its reply. As in a local realm, a signal nobody
 // answers resumes its sender with Empty: no responder on the subject, a reply
-// that does not come within the timeout, a handler that fails, and a reply that
-// does not decode all end that way, so a sender never waits for ever.
+// that does not come within the timeout, a handler that fails, a reply that
+// does not decode, and a handling host that is lost while it holds the signal
+// all end that way, so a sender never waits for ever.
 //
 // Subjects are "<prefix>.<realm>.<topic>". Realm and topic names are checked
 // once, where they enter (handle / signal), to be plain subject tokens: a dot,
 // a space or a wildcard in a name would change which handlers a subject reaches.
 // Values travel as JSON for now (the value codec replaces it), Empty as a
 // marker of its own, so that `null` and `undefined`-free values stay values.
-import type { NatsConnection, Msg, Subscription } from '@nats-io/transport-node';
+//
+// A handling host that knows its host index first answers "accepted by host
+// <index>", then the reply. The sender keeps its pending signals by the host
+// that accepted them, so when membership reports that host lost, they resume
+// with Empty at once instead of at the timeout. Replies come to one inbox
+// subscription per RemoteSignals (not one per request), and a request nobody
+// subscribes to is answered by the server itself with a "no responders"
+// status, so an unroutable signal resumes at once too.
+import { createInbox, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
 import { Empty } from '../realm/empty.js';
 
 export interface RemoteSignalOptions {
@@ -19,21 +28,36 @@ export interface RemoteSignalOptions {
   timeoutMs?: number;
   /** Told about handler failures and requests that do not decode; the sender gets Empty either way. */
   onError?: (error: Error) => void;
+  /** This host's index: handlers then say which host accepted a signal, so that its loss can answer it (see hostLost). */
+  host?: number;
 }
 
 export type RemoteHandler = (...args: unknown[]) => unknown;
 
 const NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
-function checkName(kind: string, name: string): string {
+/** Refuses a name that is not a plain subject token (a dot or a wildcard would reach other handlers). */
+export function checkName(kind: string, name: string): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new RangeError(`remote signal: ${kind} name ${JSON.stringify(name)} must be 1..128 of A-Z a-z 0-9 _ -`);
   }
   return name;
 }
 
-/** Reply bodies: a value, undefined (which JSON cannot carry as a value), or Empty. */
+/** Reply bodies: a value, undefined (which JSON cannot carry as a value), or Empty; before it, maybe an acceptance. */
 type Reply = { value: unknown } | { undefined: true } | { empty: true };
+type Accepted = { accepted: number };
+
+interface Pending {
+  readonly subject: string;
+  readonly resolve: (value: unknown) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+  /** The host that accepted the signal, once it said so. */
+  host: number | undefined;
+}
+
+/** A "no responders" status from the server: nobody subscribes to the subject. */
+const NO_RESPONDERS = 503;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -43,6 +67,10 @@ export class RemoteSignals {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly onError: (error: Error) => void;
+  private readonly host: number | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private inbox: { prefix: string; subscription: Subscription } | undefined;
+  private nextToken = 0;
 
   constructor(
     private readonly connection: NatsConnection,
@@ -52,6 +80,12 @@ export class RemoteSignals {
     for (const part of this.prefix.split('.')) checkName('prefix', part);
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.onError = options.onError ?? (() => undefined);
+    this.host = options.host;
+  }
+
+  /** Signals sent and not answered yet. */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   private subject(realm: string, topic: string): string {
@@ -78,6 +112,7 @@ export class RemoteSignals {
 
   private async answer(subject: string, msg: Msg, handler: RemoteHandler): Promise<void> {
     let reply: Reply = { empty: true };
+    if (this.host !== undefined) msg.respond(encode({ accepted: this.host } satisfies Accepted));
     try {
       let args: unknown;
       try {
@@ -106,20 +141,78 @@ export class RemoteSignals {
   async signal(realm: string, topic: string, ...args: unknown[]): Promise<unknown> {
     const subject = this.subject(realm, topic);
     const body = encode(args);
-    let msg: Msg;
-    try {
-      msg = await this.connection.request(subject, body, { timeout: this.timeoutMs });
-    } catch {
-      // No responder, a timeout, or the connection gone: unanswered, as locally.
-      return Empty;
+    const inbox = this.openInbox();
+    const token = String(this.nextToken++);
+    return new Promise<unknown>((resolve) => {
+      // No reply within the timeout (or the connection gone meanwhile): unanswered, as locally.
+      const timer = setTimeout(() => this.finish(token, Empty), this.timeoutMs);
+      this.pending.set(token, { subject, resolve, timer, host: undefined });
+      try {
+        this.connection.publish(subject, body, { reply: `${inbox.prefix}.${token}` });
+      } catch {
+        this.finish(token, Empty); // the connection is closed
+      }
+    });
+  }
+
+  /**
+   * The host with this index is lost: every signal it accepted and has not
+   * answered resumes with Empty now. Returns how many did.
+   */
+  hostLost(index: number): number {
+    let count = 0;
+    for (const [token, pending] of [...this.pending]) {
+      if (pending.host !== index) continue;
+      this.finish(token, Empty);
+      count++;
     }
+    return count;
+  }
+
+  /** Stops receiving replies; every pending signal resumes with Empty. */
+  close(): void {
+    for (const token of [...this.pending.keys()]) this.finish(token, Empty);
+    this.inbox?.subscription.unsubscribe();
+    this.inbox = undefined;
+  }
+
+  private finish(token: string, value: unknown): void {
+    const pending = this.pending.get(token);
+    if (pending === undefined) return;
+    this.pending.delete(token);
+    clearTimeout(pending.timer);
+    pending.resolve(value);
+  }
+
+  private openInbox(): { prefix: string; subscription: Subscription } {
+    if (this.inbox !== undefined) return this.inbox;
+    const prefix = createInbox();
+    const subscription = this.connection.subscribe(`${prefix}.*`, {
+      callback: (error, msg) => {
+        if (error !== null) return this.onError(error);
+        this.received(msg.subject.slice(prefix.length + 1), msg);
+      },
+    });
+    return (this.inbox = { prefix, subscription });
+  }
+
+  private received(token: string, msg: Msg): void {
+    const pending = this.pending.get(token);
+    if (pending === undefined) return; // answered already (timeout, loss): a late reply is dropped
+    if (msg.headers?.code === NO_RESPONDERS) return this.finish(token, Empty);
+    let reply: Reply | Accepted;
     try {
-      const reply = JSON.parse(decoder.decode(msg.data)) as Reply;
-      if ('value' in reply) return reply.value;
-      return 'undefined' in reply ? undefined : Empty;
+      reply = JSON.parse(decoder.decode(msg.data)) as Reply | Accepted;
+      if (typeof reply !== 'object' || reply === null) throw new TypeError('not an object');
     } catch {
-      this.onError(new Error(`remote signal on ${subject}: reply does not decode`));
-      return Empty;
+      this.onError(new Error(`remote signal on ${pending.subject}: reply does not decode`));
+      return this.finish(token, Empty);
     }
+    if ('accepted' in reply) {
+      pending.host = reply.accepted;
+      return;
+    }
+    if ('value' in reply) return this.finish(token, reply.value);
+    this.finish(token, 'undefined' in reply ? undefined : Empty);
   }
 }

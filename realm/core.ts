@@ -9,6 +9,7 @@ import type { PendingSignal, Trap } from './signals.js';
 import type { Subscription } from './subscriptions.js';
 import type { FieldSource } from './fields.js';
 import type { Realm } from './realm.js';
+import type { RealmBoundary } from './boundary.js';
 
 export class RealmCore {
   readonly label: string;
@@ -47,6 +48,8 @@ export class RealmCore {
   raising = 0;
   /** How many signals this realm may have pending; undefined: the World's bound. */
   maxPendingSignals: number | undefined = undefined;
+  /** Where this realm meets the outside of its World (realm/boundary.ts), if it is bound. */
+  boundary: RealmBoundary | undefined = undefined;
 
   constructor(
     readonly kernel: Kernel,

@@ -13,6 +13,7 @@ import type { Kernel } from './kernel.js';
 import type { Tuple } from './pattern.js';
 import { notifyAdded, notifyRemoved, type Instance } from './subscriptions.js';
 import { describeTuple, tupleKey } from './values.js';
+import { noteProclamation } from './boundary.js';
 
 export interface Proclamation {
   readonly topic: string;
@@ -113,6 +114,7 @@ function assertNow(kernel: Kernel, h: ProclamationHandle): void {
   entry.handles.add(h);
   owner.owned.add(h);
   h.live = true;
+  if (store.boundary !== undefined) noteProclamation(store, owner, h.topic, h.args, h, true);
   if (kernel.tracing) kernel.note(`assert ${describeTuple('$', h.topic, h.args)} in ${store.label} (count ${entry.count})`);
   if (entry.count === 1) notifyAdded(kernel, store, entry);
 }
@@ -125,6 +127,7 @@ export function retractNow(kernel: Kernel, h: ProclamationHandle): void {
   const store = h.store;
   const entry = store.store.get(h.key);
   if (entry === undefined || !entry.handles.delete(h)) return;
+  if (store.boundary !== undefined) noteProclamation(store, h.owner, h.topic, h.args, h, false);
   entry.count--;
   if (kernel.tracing) kernel.note(`retract ${describeTuple('$', h.topic, h.args)} from ${store.label} (count ${entry.count})`);
   if (entry.count > 0) return;

@@ -19,6 +19,7 @@ import { endInstance, newInstance, scheduleBody, type Instance } from './subscri
 import { describe, describeTuple } from './values.js';
 import { SignalOverflowError } from './errors.js';
 import type { Effect } from './turn.js';
+import { noteHandlers } from './boundary.js';
 
 /** Receives a trapped signal; a returned value other than undefined is the reply. */
 export type SignalHandler = (s: Signal) => unknown;
@@ -47,7 +48,8 @@ export interface Trap {
 }
 
 export class PendingSignal {
-  state: 'new' | 'travelling' | 'trapped' | 'settled' = 'new';
+  /** 'forwarded': handed to the boundary of a bound realm (realm/boundary.ts), which answers it. */
+  state: 'new' | 'travelling' | 'trapped' | 'forwarded' | 'settled' = 'new';
   trap: Trap | null = null;
   /** The realm where the current trap sits (bubbling resumes above it on pass). */
   at: RealmCore | null = null;
@@ -249,6 +251,13 @@ function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cau
       }
       return runTrap(kernel, sig, r, trap, taken, cause);
     }
+    if (r.boundary !== undefined) {
+      // A bound realm is one realm spread over every place bound to it: what
+      // its traps here did not take is the other side's to answer.
+      if (peeks !== null) runPeeks(kernel, sig, peeks, cause);
+      if (sig.state !== 'travelling') return;
+      return forwardAcross(kernel, sig, r);
+    }
   }
   if (peeks !== null) runPeeks(kernel, sig, peeks, cause);
   if (sig.state !== 'travelling') return;
@@ -267,6 +276,34 @@ function deliver(kernel: Kernel, sig: PendingSignal, from: RealmCore | null, cau
     () => kernel.perform(world, answerEffect(kernel, sig, Empty, 'unhandled')),
     'throw',
   );
+}
+
+/**
+ * Hand a signal to the boundary of the bound realm `at`. Its answer resumes
+ * the sender in a turn of the World; a boundary that throws or rejects is
+ * reported and the sender resumes with Empty, so no sender waits for ever on
+ * a broken boundary. A sender that stops meanwhile has been answered already.
+ */
+function forwardAcross(kernel: Kernel, sig: PendingSignal, at: RealmCore): void {
+  sig.state = 'forwarded';
+  if (kernel.tracing) kernel.note(`forward s${sig.id} across ${at.label}`);
+  const world = rootOf(at);
+  const finish = (value: unknown, why: string): void => {
+    if (sig.state !== 'forwarded') return;
+    kernel.runTurn(world, 'signal', () => `s${sig.id} answered across ${at.label}`, null,
+      () => kernel.perform(world, answerEffect(kernel, sig, value, why)), 'report');
+    kernel.wake();
+  };
+  const failed = (error: unknown): void => {
+    kernel.fail(error, at, 'signal');
+    finish(Empty, 'boundary failed');
+  };
+  try {
+    const answer = at.boundary!.forward({ id: sig.id, topic: sig.tuple.topic, args: sig.tuple.args, origin: sig.origin.facade });
+    Promise.resolve(answer).then((value) => finish(value, 'across boundary'), failed);
+  } catch (error) {
+    failed(error);
+  }
 }
 
 interface Peek {
@@ -420,6 +457,7 @@ export function installTrap(
       }
       at.traps.push(trap);
       owner.ownedTraps.add(trap);
+      if (at.boundary !== undefined) noteHandlers(at, topic);
       if (kernel.tracing) kernel.note(`trap ${topic !== undefined ? '#' + topic : 'view'} on ${at.label}`);
     },
     discard() {
@@ -437,6 +475,7 @@ export function removeTrapNow(kernel: Kernel, trap: Trap): void {
   const i = trap.at.traps.indexOf(trap);
   if (i !== -1) trap.at.traps.splice(i, 1);
   trap.owner.ownedTraps.delete(trap);
+  if (trap.at.boundary !== undefined) noteHandlers(trap.at, trap.topic);
   if (kernel.tracing) kernel.note(`untrap ${trap.topic !== undefined ? '#' + trap.topic : 'view'} on ${trap.at.label}`);
 }
 

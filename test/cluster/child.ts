@@ -25,6 +25,22 @@ export function transpile(files: string[]): string {
   return out;
 }
 
+/** `entry` and every module it imports through relative paths, transitively (paths from the repository root). */
+export function withImports(entry: string): string[] {
+  const found = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (found.has(file)) continue;
+    found.add(file);
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const m of source.matchAll(/(?:from|import)\s+'(\.{1,2}\/[^']+)\.js'/g)) {
+      queue.push(relative(root, resolve(root, dirname(file), `${m[1]}.ts`)));
+    }
+  }
+  return [...found];
+}
+
 export function removeTranspiled(out: string): void {
   if (relative(join(root, 'node_modules', '.cache'), out).startsWith('..')) throw new Error(`refusing to remove ${out}`);
   rmSync(out, { recursive: true, force: true });

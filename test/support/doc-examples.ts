@@ -15,7 +15,8 @@ export interface DocExample {
 /** The examples of the markdown file at `url`, each named after the heading above it. */
 export function docExamples(url: URL): DocExample[] {
   const guide = readFileSync(url, 'utf8');
-  return [...guide.matchAll(/```ts\n([\s\S]*?)```\n\n```text\n([\s\S]*?)```/g)].map((m, i) => {
+  // A ```ts block with no output after it is not an example, and must not run on into the next block.
+  return [...guide.matchAll(/```ts\n((?:(?!```)[\s\S])*?)```\n\n```text\n([\s\S]*?)```/g)].map((m, i) => {
     const headings = [...guide.slice(0, m.index).matchAll(/^#{2,3} (.*)$/gm)];
     return { name: `example ${i + 1} (${headings.at(-1)?.[1] ?? 'intro'})`, source: m[1], output: m[2] };
   });

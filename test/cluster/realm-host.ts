@@ -1,0 +1,58 @@
+// A host in an OS process of its own with the realm "shop" bound to the
+// cluster, for the networked realm tests. It says what it sees on stdout, one
+// line per event, and runs until it is killed. Arguments: servers, hosts
+// bucket, lostAfterMs, proclamations bucket, role.
+//
+//   owner     handles #price and #close (which retracts its $open), holds every
+//             #hold signal without answering, and proclaims $open('owner') and
+//             $secret-plan(1). Other hosts may raise #price and #close, see
+//             $open, and nothing else: its rules are enforced here.
+//   observer  prints "added <topic> <args>" and "removed <topic> <args>" for
+//             every proclamation it sees in the realm.
+import { joinCluster } from '../../cluster/membership.js';
+import { bindRealm } from '../../cluster/networked-realm.js';
+import { Rest, World, egress, ingress, take, type Signal } from '../../realm/index.js';
+
+const [servers, hostsBucket, lostAfterMs, bucket, role] = process.argv.slice(2);
+const host = await joinCluster({ servers: servers!, bucket: hostsBucket, lostAfterMs: Number(lostAfterMs), name: role });
+const world = new World({ onError: (f) => process.stdout.write(`error ${String(f.error)}\n`) });
+const shop = world.child({ name: 'shop' });
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const text = (args: readonly unknown[]): string => args.map((a) => JSON.stringify(a)).join(' ');
+
+if (role === 'owner') {
+  const held: Signal[] = [];
+  shop.on('price', (s) => `price of ${String(s.args[0])}`);
+  shop.on('secret', () => 'the secret');
+  shop.on('hold', (s) => {
+    held.push(s);
+    say(`holding ${String(s.args[0])}`);
+  });
+  let open = shop.proclaim('open', 'owner');
+  shop.proclaim('secret-plan', 1);
+  shop.on('close', () => {
+    open.retract();
+    return 'closed';
+  });
+  shop.on('reopen', () => {
+    open = shop.proclaim('open', 'owner');
+    return 'reopened';
+  });
+  world.run();
+  const bound = await bindRealm(shop, host, {
+    bucket,
+    rules: [egress(take(['#price', Rest]), take(['#close']), take(['#reopen']), take(['#hold', Rest])), ingress(take(['$open', Rest]))],
+    onError: (e) => say(`error ${e.message}`),
+  });
+  await bound.flush();
+} else {
+  shop.subscribe(['$', Rest], (m) => {
+    if (m.topic === 'cluster') return undefined;
+    say(`added ${m.topic} ${text(m.args)}`);
+    return () => say(`removed ${m.topic} ${text(m.args)}`);
+  });
+  world.run();
+  const bound = await bindRealm(shop, host, { bucket, onError: (e) => say(`error ${e.message}`) });
+  await bound.flush();
+}
+say(`ready ${host.index}`);
