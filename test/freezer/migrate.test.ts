@@ -1,0 +1,236 @@
+// Migration mode: running processes move to a worker thread and go on there
+// with their state. Every test counts the records the sink got at the end:
+// each exactly once, in order. Also the strict refusals (nothing moves) and
+// the dependency check (the host refuses, listing everything it lacks; the
+// processes run on where they were).
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostId } from '../../engine/address.js';
+import { define, each } from '../../engine/definition.js';
+import { IO } from '../../engine/io.js';
+import { transportOf } from '../../engine/ports.js';
+import { Process } from '../../engine/process.js';
+import { mulberry32 } from '../../engine/scheduler.js';
+import { IO as UserIO } from '../../api/io.js';
+import { map } from '../../processes/elements/map.js';
+import { grep } from '../../processes/elements/grep.js';
+import { scan } from '../../processes/elements/scan.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { output } from '../../processes/sinks/output.js';
+import { fileWriter, nodeWriter } from '../../processes/sinks/writers.js';
+import { from, pumpOnce } from '../../processes/sources/from.js';
+import { migrate, MigrationRefusedError } from '../../freezer/migrate.js';
+import { byReference } from '../../freezer/references.js';
+import { MissingDependenciesError } from '../../transport/modules.js';
+import { THREADS } from '../../transport/thread-link.js';
+import { WorkerHost } from '../../transport/worker-host.js';
+import { buildForWorkers } from '../transport/build.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const root = new URL('../..', import.meta.url).pathname;
+let built: { dir: string; remove: () => void };
+let host: WorkerHost;
+
+beforeAll(() => {
+  built = buildForWorkers(['transport/worker-container.ts']);
+  host = new WorkerHost({ script: join(built.dir, 'transport/worker-container.js'), host: hostId(2), window: 16, ringBytes: 4096, root });
+}, 180_000);
+
+afterAll(async () => {
+  await host?.close();
+  built?.remove();
+});
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Pushes `source` until it is done, a turn between chunks; `at(chunk)` runs before each chunk. */
+async function drive(source: Process, at: (chunk: number) => void = () => undefined): Promise<void> {
+  for (let chunk = 0; ; chunk++) {
+    at(chunk);
+    await turn();
+    const r = pumpOnce(source);
+    if (r === 'done' || r === 'cancelled') return;
+    if (r === 'blocked') await source.whenWritableAgain('out');
+  }
+}
+
+/** from -> map -> grep -> scan -> collect: a running sum shows any record lost, doubled or reordered, and that the state moved. */
+function pipeline(io: IO, n: number) {
+  const xs = Array.from({ length: n }, (_, i) => i);
+  const source = new Process(io, from, { xs });
+  const doubled = new Process(io, map, { f: (x: number) => x * 2 + 1 });
+  const kept = new Process(io, grep, { p: (x: number) => x % 3 !== 0 });
+  const sums = new Process(io, scan, { f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: 7 });
+  const sink = new Process(io, collect);
+  source.connect('out', doubled, 'in');
+  doubled.connect('out', kept, 'in');
+  kept.connect('out', sums, 'in');
+  sums.connect('out', sink, 'in');
+  let acc = 7;
+  const expected = xs.map((x) => x * 2 + 1).filter((x) => x % 3 !== 0).map((x) => (acc = (acc * 31 + x) % 1000003));
+  return { source, steps: [doubled, kept, sums], sink, expected };
+}
+
+describe('migrate: running processes move to a worker thread', () => {
+  it('a chain migrated at seeded cut points: the sink gets every record once, in order', async () => {
+    const rand = mulberry32(16);
+    for (let round = 0; round < 12; round++) {
+      const io = new IO({ host: hostId(1), remote: host.route() });
+      const { source, steps, sink, expected } = pipeline(io, 40_000);
+      // The source moves 4,096 elements a chunk: cut before one of the first nine.
+      const cut = Math.floor(rand() * 9);
+      // Which steps move: all three, or a run of them in the middle (both ends then cross threads).
+      const moving = round % 3 === 0 ? [steps[1]!] : round % 3 === 1 ? steps.slice(0, 2) : steps;
+      let migration: Promise<unknown> | undefined;
+      await drive(source, (chunk) => {
+        if (chunk === cut) migration = migrate(moving, host);
+      });
+      const migrated = (await migration) as { labels: string[] };
+      await sink.whenEnded('in');
+      expect(migrated.labels).toHaveLength(moving.length);
+      expect(moving.every((p) => !p.inContainer)).toBe(true);
+      expect(transportOf(source, 'out')).toBe(round % 3 === 0 ? 'local' : THREADS);
+      expect(transportOf(sink, 'in')).toBe(round % 3 === 2 ? THREADS : 'local');
+      expect(sink.endReason('in')).toEqual({ reason: 'end' });
+      const items = sink.state.items as number[];
+      expect(items.length).toBe(expected.length);
+      expect(items).toEqual(expected);
+    }
+  }, 120_000);
+
+  it('chain.migrate moves the steps of a chain read with for await', async () => {
+    const io = new UserIO({ host: hostId(1), remote: host.route() });
+    const xs = Array.from({ length: 5_000 }, (_, i) => i);
+    const chain = io.from(xs).map((x: number) => x + 1).scan((a: number, x: number) => a + x, 0);
+    const got: number[] = [];
+    let labels: readonly string[] = [];
+    for await (const x of chain) {
+      got.push(x);
+      if (got.length === 1_000) ({ labels } = await chain.migrate(host));
+    }
+    let acc = 0;
+    expect(got).toEqual(xs.map((x) => (acc += x + 1)));
+    expect(labels.map((l) => l.replace(/#\d+$/, ''))).toEqual(['map', 'scan']);
+  }, 60_000);
+
+  it('a function marked as a module export goes by reference and runs on the host', async () => {
+    const io = new IO({ host: hostId(1), remote: host.route() });
+    const { halve } = (await import(new URL('./fixtures/halve.mjs', import.meta.url).href)) as { halve: (x: number) => number };
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const source = new Process(io, from, { xs });
+    const step = new Process(io, map, { f: byReference(halve, { module: './test/freezer/fixtures/halve.mjs', export: 'halve' }) });
+    const sink = new Process(io, collect);
+    source.connect('out', step, 'in');
+    step.connect('out', sink, 'in');
+    let migration: Promise<unknown> | undefined;
+    await drive(source, (chunk) => {
+      if (chunk === 1) migration = migrate(step, host);
+    });
+    await migration;
+    await sink.whenEnded('in');
+    expect(transportOf(sink, 'in')).toBe(THREADS);
+    expect(sink.state.items).toEqual(xs.map((x) => x / 2));
+  }, 60_000);
+});
+
+describe('migrate: strict refusals, before anything moves', () => {
+  it('a function that is not portable: refused, naming it and its process; the chain runs on here', async () => {
+    const io = new IO({ host: hostId(1), remote: host.route() });
+    const k = 5;
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const source = new Process(io, from, { xs });
+    const step = new Process(io, map, { f: (x: number) => x + k });
+    const sink = new Process(io, collect);
+    source.connect('out', step, 'in');
+    step.connect('out', sink, 'in');
+    let refusal: Promise<unknown> | undefined;
+    await drive(source, (chunk) => {
+      if (chunk === 1) refusal = migrate(step, host).catch((e: unknown) => e);
+    });
+    const e = (await refusal) as MigrationRefusedError;
+    expect(e).toBeInstanceOf(MigrationRefusedError);
+    expect(e.problems).toEqual([expect.objectContaining({ process: step.label, resource: "parameter 'f'" })]);
+    expect(e.message).toContain(`${step.label} parameter 'f': a function that is not portable`);
+    expect(e.message).toContain('`k`');
+    await sink.whenEnded('in');
+    expect(step.inContainer).toBe(true);
+    expect(transportOf(sink, 'in')).toBe('local');
+    expect(sink.state.items).toEqual(xs.map((x) => x + k));
+  });
+
+  it('an open file and a socket: every resource named with its process, at once', async () => {
+    const io = new IO({ host: hostId(1), remote: host.route() });
+    const file = join(mkdtempSync(join(tmpdir(), 'migrate-')), 'out.txt');
+    const toFile = new Process(io, output, { writer: fileWriter(file), highWater: 4 });
+    const socket = new Socket();
+    const toSocket = new Process(io, output, { writer: nodeWriter(socket, { name: 'a socket' }), highWater: 4 });
+    const holder = new Process(io, map, { f: (x: number) => x });
+    const source = new Process(io, from, { xs: ['a'] });
+    source.connect('out', holder, 'in');
+    let e: unknown;
+    try {
+      await migrate([toFile, toSocket, source], host);
+    } catch (error) {
+      e = error;
+    }
+    expect(e).toBeInstanceOf(MigrationRefusedError);
+    const problems = (e as MigrationRefusedError).problems;
+    const named = (process: Process, resource: string) => problems.find((p) => p.process === process.label && p.resource === resource)?.why;
+    expect(named(toFile, "parameter 'writer'")).toContain(`an open file writer (${file})`);
+    expect(named(toSocket, "parameter 'writer'")).toContain('a writer to a socket');
+    expect(named(source, 'itself')).toContain('it is a source');
+    // An output's state holds the callback that finishes its run: a local function too.
+    expect(named(toFile, "state field 'finish'")).toContain('cannot be sent');
+    expect([toFile, toSocket, source].every((p) => p.inContainer)).toBe(true);
+    expect(transportOf(source, 'out')).toBe('local');
+    socket.destroy();
+  });
+
+  it('a parameter the codec cannot carry (a local object) is refused by name', async () => {
+    const io = new IO({ host: hostId(1), remote: host.route() });
+    const step = new Process(io, scan, { f: (a: number, x: number) => a + x, seed: new (class Handle {})() });
+    const e = await migrate(step, host).catch((error: unknown) => error);
+    expect(e).toBeInstanceOf(MigrationRefusedError);
+    expect((e as Error).message).toContain(`${step.label} parameter 'seed': an instance of Handle`);
+    expect((e as Error).message).toContain(`${step.label} state field 'acc': an instance of Handle`);
+  });
+});
+
+describe('the dependency check: the host refuses what it lacks, listing all of it', () => {
+  it('a definition it does not have, a wrong version and a missing module: one refusal; everything moves back and runs on', async () => {
+    const io = new IO({ host: hostId(1), remote: host.route() });
+    // A definition of the caller's: the host's registry does not have it.
+    const twice = define('twice', { ports: ['in', 'out'], inputs: ['in'] }).flow('>in', each('emit(x); emit(x)', 'out>'));
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const source = new Process(io, from, { xs });
+    const doubled = new Process(io, twice);
+    const step = new Process(io, map, { f: byReference((x: number) => x + 1, { module: 'no-such-package-xyz', export: 'inc', version: '1.0.0' }) });
+    const sink = new Process(io, collect);
+    source.connect('out', doubled, 'in');
+    doubled.connect('out', step, 'in');
+    step.connect('out', sink, 'in');
+    let refusal: Promise<unknown> | undefined;
+    await drive(source, (chunk) => {
+      if (chunk === 1) {
+        refusal = migrate([doubled, step], host, {
+          // As a sender with another engine version would say it.
+          headers: (h) => ({ ...h, definitions: h.definitions.map((d) => (d.name === 'map' ? { ...d, package: 'pushback-ts@0.0.1' } : d)) }),
+        }).catch((e: unknown) => e);
+      }
+    });
+    const e = (await refusal) as MissingDependenciesError;
+    expect(e).toBeInstanceOf(MissingDependenciesError);
+    expect(e.missing).toEqual([
+      "definition 'twice' (from the sender's own code) is not registered on this host",
+      expect.stringMatching(/^definition 'map' needs pushback-ts@0\.0\.1, but this host runs pushback-ts@/),
+      "module 'no-such-package-xyz' (package no-such-package-xyz@1.0.0) is not installed",
+    ]);
+    expect(e.message).toContain(`migration of ${doubled.label}, ${step.label} to host 2`);
+    await sink.whenEnded('in');
+    expect([doubled, step].every((p) => p.inContainer)).toBe(true);
+    expect(transportOf(sink, 'in')).toBe('local');
+    expect(sink.state.items).toEqual(xs.flatMap((x) => [x + 1, x + 1]));
+  });
+});
