@@ -135,6 +135,33 @@ describe('migrate: running processes move to a worker thread', () => {
   }, 60_000);
 });
 
+describe('migrate: a host lost after it adopted', () => {
+  it('a worker terminated mid-stream: the sink has a prefix of the stream, each record once, and ends with the host-lost error', async () => {
+    const lost = new WorkerHost({ script: join(built.dir, 'transport/worker-container.js'), host: hostId(3), window: 16, ringBytes: 4096 });
+    const io = new IO({ host: hostId(1), remote: lost.route() });
+    const { source, steps, sink, expected } = pipeline(io, 40_000);
+    let migration: Promise<unknown> | undefined;
+    void drive(source, (chunk) => {
+      if (chunk === 1) migration = migrate(steps, lost);
+    });
+    while (migration === undefined) await turn();
+    await migration;
+    const before = (sink.state.items as number[]).length;
+    // Records arrive from the worker now: terminate it once some have.
+    while ((sink.state.items as number[]).length < before + 100) await turn();
+    await lost.worker.terminate();
+    await sink.whenEnded('in');
+    const items = sink.state.items as number[];
+    expect(items.length).toBeGreaterThanOrEqual(before + 100);
+    expect(items.length).toBeLessThan(expected.length);
+    expect(items).toEqual(expected.slice(0, items.length));
+    const why = sink.endReason('in');
+    expect(why?.reason).toBe('error');
+    expect(String((why as { error?: Error }).error?.message)).toMatch(/^host lost: host 3 \(worker thread \d+\) exited with code 1/);
+    expect(source.isEnded('out')).toBe(true);
+  }, 60_000);
+});
+
 describe('migrate: strict refusals, before anything moves', () => {
   it('a function that is not portable: refused, naming it and its process; the chain runs on here', async () => {
     const io = new IO({ host: hostId(1), remote: host.route() });
