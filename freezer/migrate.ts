@@ -246,6 +246,10 @@ export async function migrate(processes: Process | readonly Process[], host: Wor
   // The host runs them now: the readers here grant their first credit, the old processes go.
   for (const end of ends) end.reader?.start();
   for (const p of list) p.remove();
+  // A writer upstream that was refused before the move waits for "writable
+  // again" from a downstream that is now on the host: it hears it here, and
+  // asks the stand-in (which answers with the host's credit, or watches for it).
+  for (const end of ends) if (end.writer?.process.isConnected('in')) end.writer.process.writableAgain('in');
   return { labels: reply.labels, stateBytes: frozen.stateBytes };
 }
 
@@ -279,6 +283,8 @@ function moveBack(
     reader?.close();
     standIn.io.unpin(standIn);
     standIn.remove();
+    // A writer upstream refused by the stand-in meanwhile may write again.
+    if (writer && list[process]!.isConnected(port)) list[process]!.writableAgain(port);
   }
 }
 

@@ -16,6 +16,8 @@ import { IO as UserIO } from '../../api/io.js';
 import { map } from '../../processes/elements/map.js';
 import { grep } from '../../processes/elements/grep.js';
 import { scan } from '../../processes/elements/scan.js';
+import { union } from '../../processes/topology/union.js';
+import { pair, zip } from '../../processes/topology/zip.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { output } from '../../processes/sinks/output.js';
 import { fileWriter, nodeWriter } from '../../processes/sinks/writers.js';
@@ -132,6 +134,99 @@ describe('migrate: running processes move to a worker thread', () => {
     await sink.whenEnded('in');
     expect(transportOf(sink, 'in')).toBe(THREADS);
     expect(sink.state.items).toEqual(xs.map((x) => x / 2));
+  }, 60_000);
+});
+
+describe('migrate: processes with several inputs, and a migration asked for inside a flow', () => {
+  it('a zip (two inputs, each through its own link) at seeded cut points: every pair once, in order', async () => {
+    const rand = mulberry32(61);
+    for (let round = 0; round < 4; round++) {
+      const io = new IO({ host: hostId(1), remote: host.route() });
+      const n = 20_000;
+      const left = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => i) });
+      const right = new Process(io, from, { xs: Array.from({ length: n + 7 }, (_, i) => `r${i}`) });
+      const pairs = new Process(io, zip, { f: pair, bound: 64 });
+      const sink = new Process(io, collect);
+      left.connect('out', pairs, 'left');
+      right.connect('out', pairs, 'right');
+      pairs.connect('out', sink, 'in');
+      const cut = Math.floor(rand() * 4);
+      let migration: Promise<unknown> | undefined;
+      await Promise.all([
+        drive(left, (chunk) => {
+          if (chunk === cut) migration = migrate(pairs, host);
+        }),
+        drive(right),
+      ]);
+      await migration;
+      await sink.whenEnded('in');
+      expect(transportOf(left, 'out')).toBe(THREADS);
+      expect(sink.state.items).toEqual(Array.from({ length: n }, (_, i) => [i, `r${i}`]));
+    }
+  }, 60_000);
+
+  it('a union (a range of inputs, in[0] and in[1]): every record once, each input in its order', async () => {
+    const io = new IO({ host: hostId(1), remote: host.route() });
+    const a = new Process(io, from, { xs: Array.from({ length: 15_000 }, (_, i) => `a${i}`) });
+    const b = new Process(io, from, { xs: Array.from({ length: 12_000 }, (_, i) => `b${i}`) });
+    const both = new Process(io, union);
+    const sink = new Process(io, collect);
+    a.connect('out', both, 'in[0]');
+    b.connect('out', both, 'in[1]');
+    both.connect('out', sink, 'in');
+    let migration: Promise<unknown> | undefined;
+    await Promise.all([
+      drive(a, (chunk) => {
+        if (chunk === 1) migration = migrate(both, host);
+      }),
+      drive(b),
+    ]);
+    await migration;
+    await sink.whenEnded('in');
+    expect(transportOf(b, 'out')).toBe(THREADS);
+    const items = sink.state.items as string[];
+    expect(items.length).toBe(27_000);
+    expect(items.filter((x) => x.startsWith('a'))).toEqual(Array.from({ length: 15_000 }, (_, i) => `a${i}`));
+    expect(items.filter((x) => x.startsWith('b'))).toEqual(Array.from({ length: 12_000 }, (_, i) => `b${i}`));
+  }, 60_000);
+
+  it('asked for inside a flow (from a map\'s function), it starts once that flow committed', async () => {
+    const rand = mulberry32(7);
+    for (let round = 0; round < 4; round++) {
+      const io = new UserIO({ host: hostId(1), remote: host.route() });
+      const xs = Array.from({ length: 8_000 }, (_, i) => i);
+      const cut = Math.floor(rand() * 6_000);
+      let moving: Promise<unknown> | undefined;
+      const stepped = io.from(xs).map((x: number) => {
+        // This map stays (its function is a closure); the scan after it moves.
+        if (x === cut) moving = migrate(sums.tail, host);
+        return x * 3;
+      });
+      const sums = stepped.scan((a: number, x: number) => (a + x) % 65521, 1);
+      const got: number[] = [];
+      for await (const s of sums) got.push(s);
+      expect(((await moving) as { labels: string[] }).labels).toEqual([expect.stringMatching(/^scan#\d+$/)]);
+      let acc = 1;
+      expect(got).toEqual(xs.map((x) => (acc = (acc + x * 3) % 65521)));
+    }
+  }, 60_000);
+});
+
+describe('migrate: refused by the host while the chain waits for its reader', () => {
+  it('asked for inside a flow, refused: the connections move back and the waiting source goes on', async () => {
+    const io = new UserIO({ host: hostId(1), remote: host.route() });
+    // One out for one in: the reader here (for await) admits a bounded number, which a step that emits more than it takes would overrun.
+    const plusOne = define('plusOne', { ports: ['in', 'out'], inputs: ['in'] }).flow('>in', each('emit(x + 1)', 'out>', { oneToOne: true }));
+    const xs = Array.from({ length: 6_000 }, (_, i) => i);
+    let refusal: Promise<unknown> | undefined;
+    const doubled = io.from(xs).map((x: number) => {
+      if (x === 100) refusal = migrate(doubled.tail, host).catch((e: unknown) => e);
+      return x;
+    }).pipe<number>(plusOne);
+    const got: number[] = [];
+    for await (const x of doubled) got.push(x);
+    expect(await refusal).toBeInstanceOf(MissingDependenciesError);
+    expect(got).toEqual(xs.map((x) => x + 1));
   }, 60_000);
 });
 
