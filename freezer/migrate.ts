@@ -36,7 +36,7 @@ import { CALLER_PACKAGE, ENGINE_PACKAGE, type DefinitionProvenance, type Resolve
 import type { AdoptRequest, MigratedLink, MigratedParam, MigratedProcess, MigratedWire } from '../transport/adopt.js';
 import { MissingDependenciesError, type ModuleReference } from '../transport/modules.js';
 import { checkPortable, NotPortableError } from '../transport/portable.js';
-import { threadReader, threadWriter, type ThreadReader, type ThreadWriter } from '../transport/thread-link.js';
+import { LinkBrokenError, threadReader, threadWriter, type ThreadReader, type ThreadWriter } from '../transport/thread-link.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import { isReader, isWriter } from './devices.js';
 import { referenceOf } from './references.js';
@@ -211,6 +211,7 @@ export async function migrate(processes: Process | readonly Process[], host: Wor
   // Quiesce: after an await, no flow is in progress (a flow is one synchronous call).
   await Promise.resolve();
   const frozen = freezeForMigration(list);
+  if (host.lost !== undefined) throw new LinkBrokenError(`cannot migrate to host ${hostIndex(host.host)}: ${host.lost}`);
   const io = list[0]!.io;
   // Rewire in the same synchronous step as the freeze: nothing runs in between.
   const ends = frozen.boundary.map(({ process, port, input }) => {

@@ -25,7 +25,7 @@ import { from, pumpOnce } from '../../processes/sources/from.js';
 import { migrate, MigrationRefusedError } from '../../freezer/migrate.js';
 import { byReference } from '../../freezer/references.js';
 import { MissingDependenciesError } from '../../transport/modules.js';
-import { THREADS } from '../../transport/thread-link.js';
+import { LinkBrokenError, THREADS } from '../../transport/thread-link.js';
 import { WorkerHost } from '../../transport/worker-host.js';
 import { buildForWorkers } from '../transport/build.js';
 import { mkdtempSync } from 'node:fs';
@@ -254,6 +254,13 @@ describe('migrate: a host lost after it adopted', () => {
     expect(why?.reason).toBe('error');
     expect(String((why as { error?: Error }).error?.message)).toMatch(/^host lost: host 3 \(worker thread \d+\) exited with code 1/);
     expect(source.isEnded('out')).toBe(true);
+    // A host already lost is refused before anything moves.
+    const io2 = new IO({ host: hostId(1) });
+    const again = pipeline(io2, 100);
+    const e = await migrate(again.steps, lost).catch((error: unknown) => error);
+    expect(e).toBeInstanceOf(LinkBrokenError);
+    expect((e as Error).message).toMatch(/^cannot migrate to host 3: host lost: host 3/);
+    expect(again.steps.every((p) => p.inContainer && transportOf(p, 'out') === 'local')).toBe(true);
   }, 60_000);
 });
 
