@@ -234,7 +234,10 @@ export async function migrate(processes: Process | readonly Process[], host: Wor
   try {
     reply = await host.ask((request) => adoptRequest(request, frozen, wires, host.window, options.headers?.(frozen.headers)));
   } catch (e) {
-    moveBack(list, ends, e as Error);
+    // The host was lost while it adopted: it may have taken records already, so
+    // nothing moves back; the links break as they do when a host is lost later.
+    if (e instanceof LinkBrokenError) lostWhileAdopting(list, ends, e);
+    else moveBack(list, ends, e as Error);
     throw e;
   }
   if (reply.kind !== 'adopted') {
@@ -287,6 +290,22 @@ function moveBack(
     // A writer upstream refused by the stand-in meanwhile may write again.
     if (writer && list[process]!.isConnected(port)) list[process]!.writableAgain(port);
   }
+}
+
+/**
+ * The host was lost before it said it adopted. It may have adopted, taken
+ * records through the links and died with them: moving back could duplicate or
+ * lose nothing only if we knew, and we do not. So the links break as for any lost
+ * host: the writers here were failed with the loss (the processes upstream
+ * end with it), the readers here read the reset their rings got and end their
+ * streams with a LinkBrokenError, and the old processes go.
+ */
+function lostWhileAdopting(list: readonly Process[], ends: readonly { writer?: ThreadWriter; reader?: ThreadReader }[], why: LinkBrokenError): void {
+  for (const { writer, reader } of ends) {
+    writer?.fail(why);
+    reader?.start();
+  }
+  for (const p of list) p.remove();
 }
 
 /**

@@ -264,6 +264,34 @@ describe('migrate: a host lost after it adopted', () => {
   }, 60_000);
 });
 
+describe('migrate: a host lost while it adopts', () => {
+  it('the worker terminated as the migration is sent: the links break, the sink has a prefix, each record once, and ends with the error', async () => {
+    const lost = new WorkerHost({ script: join(built.dir, 'transport/worker-container.js'), host: hostId(4), window: 16, ringBytes: 4096 });
+    const io = new IO({ host: hostId(1), remote: lost.route() });
+    const { source, steps, sink, expected } = pipeline(io, 40_000);
+    let migration: Promise<unknown> | undefined;
+    let terminated: Promise<number> | undefined;
+    void drive(source, (chunk) => {
+      if (chunk !== 1) return;
+      migration = migrate(steps, lost).catch((e: unknown) => e);
+      terminated = lost.worker.terminate();
+    });
+    while (terminated === undefined) await turn();
+    await terminated;
+    const outcome = await migration;
+    // Whether the host adopted before it died or not, the stream breaks the same way.
+    if (!(outcome instanceof LinkBrokenError)) expect(outcome).toMatchObject({ labels: expect.any(Array) });
+    await sink.whenEnded('in');
+    const items = sink.state.items as number[];
+    expect(items.length).toBeLessThan(expected.length);
+    expect(items).toEqual(expected.slice(0, items.length));
+    const why = sink.endReason('in');
+    expect(why?.reason).toBe('error');
+    expect(String((why as { error?: Error }).error?.message)).toMatch(/host lost: host 4/);
+    expect(steps.every((p) => !p.inContainer)).toBe(true);
+  }, 60_000);
+});
+
 describe('migrate: strict refusals, before anything moves', () => {
   it('a function that is not portable: refused, naming it and its process; the chain runs on here', async () => {
     const io = new IO({ host: hostId(1), remote: host.route() });
