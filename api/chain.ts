@@ -45,6 +45,8 @@ import { tableOf, tr as trDef } from '../processes/bytes/tr.js';
 import { sameValue, uniq as uniqDef } from '../processes/elements/uniq.js';
 import { unlines as unlinesDef } from '../processes/bytes/unlines.js';
 import { fileWriter, nodeWriter, stdoutWriter, webWriter, type Writer } from '../processes/sinks/writers.js';
+import { chainSteps, migrate, type Migrated } from '../freezer/migrate.js';
+import type { WorkerHost } from '../transport/worker-host.js';
 import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
 import { supervise, within } from './realm.js';
 
@@ -114,6 +116,17 @@ export class Chain<X> {
     guarded.bind(next);
     this.tail.connect(this.tailPort, next, inPort);
     return new Chain<Y>(this.io, this.source, next);
+  }
+
+  /**
+   * Moves this chain's steps (every process after its source) to `host`, a
+   * worker thread, while the chain runs, and resumes them there with their
+   * state (freezer/migrate.ts, docs/freezer.md). Connect the chain to its sink
+   * first. Refuses, before anything moves, a step that holds something that
+   * cannot be sent (a function that is not portable, an open file).
+   */
+  migrate(host: WorkerHost): Promise<Migrated> {
+    return migrate(chainSteps(this.source, this.tail, this.tailPort), host);
   }
 
   // ------------------------------------------------------------ element steps

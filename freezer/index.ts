@@ -1,4 +1,4 @@
-// The Freezer in snapshot mode: `io.snapshot(file)` writes every process of a
+// The Freezer. Snapshot mode: `io.snapshot(file)` writes every process of a
 // container to one file; `IO.restore(file)` rebuilds the graph and resumes it
 // (docs/freezer.md). Both are members of the user's IO (api/io.ts).
 
@@ -9,3 +9,7 @@ export { Restored, RestoreError, type RestoreOptions } from './restore.js';
 export { SnapshotFileError, SNAPSHOT_FORMAT_VERSION, OLDEST_READABLE_VERSION, type SnapshotHeader, type DefinitionProvenance } from './format.js';
 export { NotRestoredError } from './devices.js';
 export type { SnapshotNote, FrozenGraph, FrozenProcess, FrozenParam } from './graph.js';
+
+// Migration mode: running processes to a worker thread (chain.migrate(host), docs/freezer.md).
+export { migrate, MigrationRefusedError, type Migrated, type MigrationProblem, type MigrateOptions } from './migrate.js';
+export { byReference } from './references.js';

@@ -2,10 +2,11 @@
 // each with its name, its fields and its proclamations, and which realm each
 // process lives in. Subscriptions (their bodies are the caller's code, their
 // handles the caller's) and pending signals (a sender awaits each reply in
-// code a snapshot cannot resume) are not saved: the notes say so when there
-// are any.
+// code a snapshot cannot resume) are not saved: the notes name each one, with
+// its realm, so the caller knows what to subscribe or send again.
 import type { IO } from '../engine/io.js';
 import type { Process } from '../engine/process.js';
+import { coreOf } from '../realm/fields.js';
 import { placeIn } from '../realm/placement.js';
 import type { Realm } from '../realm/realm.js';
 import { checkCarriable, UncarriableValueError } from '../transport/codec.js';
@@ -59,10 +60,37 @@ export function freezeRealms(io: IO, live: readonly Process[], notes: SnapshotNo
       if (carriable(m.args)) proclamations.push({ topic: m.topic, args: m.args, count: m.count });
       else notes.push({ process: realm.label, what: `its proclamation $${m.topic} holds a value a snapshot cannot carry`, restore: 'does not proclaim it' });
     }
+    unsaved(realm, notes);
     const children = realm.children.filter((c) => !c.stopped).map((c, i) => walk(c, [...path, i]));
     return { name: realm.name, detached: realm.isDetached, fields, proclamations, children };
   };
   return { tree: walk(io.realm, []), paths };
+}
+
+/** Notes for what a realm holds that a snapshot does not save: the subscriptions observing it, its pending signals. */
+function unsaved(realm: Realm, notes: SnapshotNote[]): void {
+  // Read from the realm's core: the facade offers no list of either (read only, nothing here changes them).
+  const core = realm[coreOf];
+  const observing = new Set([...core.subsAnyTopic, ...core.signalSubs]);
+  for (const subs of core.subsByTopic.values()) for (const sub of subs) observing.add(sub);
+  for (const sub of observing) {
+    if (sub.cancelled) continue;
+    notes.push({
+      process: realm.label,
+      what: `it is observed by the subscription ${sub.pattern.source} of ${sub.owner.label}, whose body is the caller's code`,
+      restore: 'does not subscribe again: subscribe again after the restore',
+    });
+  }
+  for (const [signals, how] of [[core.sent, 'it sent'], [core.trapped, 'a handler here trapped']] as const) {
+    for (const s of signals) {
+      if (s.state === 'settled') continue;
+      notes.push({
+        process: realm.label,
+        what: `${how} the signal #${s.tuple.topic} (id ${s.id}), not answered yet`,
+        restore: "does not send it again: the code awaiting its reply is not resumed; send it again after the restore",
+      });
+    }
+  }
 }
 
 /** Rebuilds the tree under `root` (the new container's realm); returns the realms by path. */

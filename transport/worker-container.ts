@@ -9,10 +9,12 @@ import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
 import { registry } from '../processes/registry.js';
 import { pumpOnce } from '../processes/sources/from.js';
+import { adopt } from './adopt.js';
 import { encodeValues } from './codec.js';
+import { MissingDependenciesError } from './modules.js';
 import { unpackParams } from './portable-params.js';
 import { offerAgain, ThreadReader, ThreadWriter } from './thread-link.js';
-import type { PlaceRequest, WorkerReply, WorkerStart } from './worker-messages.js';
+import type { PlaceRequest, WorkerReply, WorkerRequest, WorkerStart } from './worker-messages.js';
 
 const start = workerData as WorkerStart;
 const io = new IO({ host: hostId(start.host) });
@@ -72,11 +74,24 @@ async function drive(source: Process): Promise<void> {
   }
 }
 
-port.on('message', (m: PlaceRequest) => {
+function refuse(request: number, e: unknown): void {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const missing = error instanceof MissingDependenciesError ? { missing: error.missing } : {};
+  reply({ kind: 'refused', request, name: error.name, message: error.message, ...missing });
+}
+
+port.on('message', (m: WorkerRequest) => {
+  if (m.kind === 'adopt') {
+    // Migrated processes (freezer/migrate.ts): checked, then thawed, in transport/adopt.ts.
+    adopt(io, m, readers, start.root ?? process.cwd(), `host ${start.host}`).then(
+      (labels) => reply({ kind: 'adopted', request: m.request, labels }),
+      (e: unknown) => refuse(m.request, e),
+    );
+    return;
+  }
   try {
     place(m);
   } catch (e) {
-    const error = e instanceof Error ? e : new Error(String(e));
-    reply({ kind: 'refused', request: m.request, name: error.name, message: error.message });
+    refuse(m.request, e);
   }
 });

@@ -21,7 +21,7 @@ import { decodeValues } from './codec.js';
 import { packParams } from './portable-params.js';
 import { superviseWorker, type Attachment } from './supervise.js';
 import { createWire, LinkBrokenError, offerAgain, ThreadReader, ThreadWriter, type Wire } from './thread-link.js';
-import type { PlaceRequest, WorkerReply, WorkerStart } from './worker-messages.js';
+import type { PlaceRequest, WorkerReply, WorkerRequest, WorkerStart } from './worker-messages.js';
 
 export interface WorkerHostOptions {
   /** The built worker-container.js (a worker runs JavaScript, not TypeScript). */
@@ -32,6 +32,8 @@ export interface WorkerHostOptions {
   window?: number;
   /** Bytes of each connection's ring (a power of two, default 64 KiB). */
   ringBytes?: number;
+  /** The folder the worker resolves module references from (default: its working directory). */
+  root?: string;
 }
 
 /** The ports of a process to connect across: which the process reads, which it writes. */
@@ -79,7 +81,7 @@ export class WorkerHost {
     this.host = options.host;
     this.window = options.window ?? 64;
     this.ringBytes = options.ringBytes ?? 1 << 16;
-    const start: WorkerStart = { host: hostIndex(this.host) };
+    const start: WorkerStart = { host: hostIndex(this.host), ...(options.root === undefined ? {} : { root: options.root }) };
     this.worker = new Worker(options.script, { workerData: start });
     const name = `host ${hostIndex(this.host)} (worker thread ${this.worker.threadId})`;
     // Resets the rings the worker was an end of: this thread's readers see it and end with the error.
@@ -156,6 +158,41 @@ export class WorkerHost {
         return state.then((s) => decodeValues((s as Extract<WorkerReply, { kind: 'state' }>).state)[0] as Record<string, unknown>);
       },
     };
+  }
+
+  /**
+   * Sends a request made by `build` (given its request number) and resolves
+   * with the worker's reply; rejects if the host is lost first. For requests
+   * other modules make (freezer/migrate.ts sends `adopt`).
+   */
+  async ask(build: (request: number) => WorkerRequest): Promise<WorkerReply> {
+    if (this.lost !== undefined) throw new LinkBrokenError(this.lost);
+    const message = build(++this.requests);
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.pending.set(message.request, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  /**
+   * A new connection to the worker, supervised like a placed process's: this
+   * thread's writing end (`to-worker`) or reading end (`from-worker`) in `io`.
+   * The wire is what the worker's end is made from.
+   */
+  connection(io: IO, label: string, direction: 'to-worker'): { wire: Wire; writer: ThreadWriter };
+  connection(io: IO, label: string, direction: 'from-worker'): { wire: Wire; reader: ThreadReader };
+  connection(io: IO, label: string, direction: 'to-worker' | 'from-worker'): { wire: Wire; writer?: ThreadWriter; reader?: ThreadReader } {
+    if (direction === 'to-worker') {
+      const wire = this.wire(label, 'reader');
+      const writer = new ThreadWriter(io, wire);
+      this.writers.push(writer);
+      if (this.lost !== undefined) writer.fail(new LinkBrokenError(this.lost));
+      return { wire, writer };
+    }
+    const wire = this.wire(label, 'writer');
+    const reader = new ThreadReader(io, wire, this.window, () => offerAgain(this.readers));
+    this.readers.add(reader);
+    return { wire, reader };
   }
 
   /** Stops the worker; its connections that had not ended break. */

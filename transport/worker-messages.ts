@@ -2,8 +2,11 @@
 // through postMessage. Only the setting up of work goes this way (which
 // process, its parameters, its connections); the data of a connection goes
 // through its ring (transport/thread-link.ts).
+import type { AdoptRequest } from './adopt.js';
 import type { PackedParams } from './portable-params.js';
 import type { Wire } from './thread-link.js';
+
+export type { AdoptRequest } from './adopt.js';
 
 /** One port of the placed process and the wire that connects it to the other thread. */
 export interface PortWire {
@@ -25,9 +28,15 @@ export interface PlaceRequest {
   readonly window: number;
 }
 
+/** What the thread that started the worker asks of it. */
+export type WorkerRequest = PlaceRequest | AdoptRequest;
+
 export type WorkerReply =
   | { readonly kind: 'placed'; readonly request: number; readonly id: number; readonly label: string; readonly ports: Readonly<Record<string, number>> }
-  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string }
+  /** Migrated processes were thawed and connected: their labels on the worker, in the order sent. */
+  | { readonly kind: 'adopted'; readonly request: number; readonly labels: readonly string[] }
+  /** `missing`: a refused dependency check's list, every item this host lacks. */
+  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string; readonly missing?: readonly string[] }
   /** A placed process with no outputs (a sink) saw every input end: its state, through the value codec. */
   | { readonly kind: 'state'; readonly request: number; readonly state: Uint8Array };
 
@@ -35,4 +44,6 @@ export type WorkerReply =
 export interface WorkerStart {
   /** The worker container's host index (engine/address.ts hostId). */
   readonly host: number;
+  /** The folder module references are resolved from (default: the worker's working directory). */
+  readonly root?: string;
 }

@@ -163,6 +163,40 @@ describe('the realm tree', () => {
   });
 });
 
+describe('what a realm holds that a snapshot does not save', () => {
+  it('names every subscription and every pending signal, with its realm, in the notes; the restore proclaims what it saved and subscribes and sends nothing', async () => {
+    const io = new IO();
+    const inner = io.realm.child({ name: 'inner' });
+    const deeper = inner.child({ name: 'deeper' });
+    const seen: unknown[] = [];
+    inner.subscribe('$ready', (m) => void seen.push(m.args));
+    const cancelled = deeper.subscribe('$gone', () => undefined);
+    cancelled.cancel();
+    // A handler that never answers: the signal stays pending, sent by deeper, trapped in inner.
+    let trapped = 0;
+    inner.on('ask', () => void trapped++);
+    void deeper.signal('ask', 1);
+    inner.proclaim('ready', 1);
+    // The realms' work runs on their scheduler.
+    io.realm.world.run();
+    expect([seen, trapped]).toEqual([[[1]], 1]);
+    const file = join(dir, 'realm-unsaved.snap');
+    const report = await io.snapshot(file);
+    expect(report.notes.map((n) => [n.process, n.what.replace(/\(id \d+\)/, '(id N)'), n.restore.split(':')[0]])).toEqual([
+      [inner.label, `it is observed by the subscription $ready of ${inner.label}, whose body is the caller's code`, 'does not subscribe again'],
+      [inner.label, 'a handler here trapped the signal #ask (id N), not answered yet', 'does not send it again'],
+      [deeper.label, 'it sent the signal #ask (id N), not answered yet', 'does not send it again'],
+    ]);
+    const restored = await IO.restore(file);
+    const [inner2] = restored.io.realm.children;
+    expect(inner2.count('ready', 1)).toBe(1);
+    expect(restored.io.realm.world.stats()).toMatchObject({ subscriptions: 0, sentSignals: 0, trappedSignals: 0 });
+    inner2.proclaim('ready', 2);
+    restored.io.realm.world.run();
+    expect(seen).toEqual([[1]]);
+  });
+});
+
 describe('the snapshot is taken between turns', () => {
   it('asked for inside a flow, it sees that flow committed', async () => {
     const io = new IO();
