@@ -13,6 +13,8 @@ import { encodeValues } from './codec.js';
 import { unpackParams } from './portable-params.js';
 import { offerAgain, ThreadReader, ThreadWriter } from './thread-link.js';
 import type { PlaceRequest, WorkerReply, WorkerStart } from './worker-messages.js';
+import { runChunks } from './chunk-runner.js';
+import type { ParallelRequest } from './parallel-messages.js';
 
 const start = workerData as WorkerStart;
 const io = new IO({ host: hostId(start.host) });
@@ -72,7 +74,12 @@ async function drive(source: Process): Promise<void> {
   }
 }
 
-port.on('message', (m: PlaceRequest) => {
+port.on('message', (m: PlaceRequest | ParallelRequest) => {
+  // A parallel chain's steps, run over chunks (transport/chunk-runner.ts); it answers through its rings.
+  if (m.kind === 'parallel') {
+    runChunks(io, start.host, m);
+    return;
+  }
   try {
     place(m);
   } catch (e) {
