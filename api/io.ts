@@ -23,7 +23,8 @@ import { pair, zip } from '../processes/topology/zip.js';
 import { restore, type Restored, type RestoreOptions } from '../freezer/restore.js';
 import { snapshot, type SnapshotOptions, type SnapshotReport } from '../freezer/snapshot.js';
 import { Chain, type Byte } from './chain.js';
-import { closeWorkers, setWorkers } from './parallel.js';
+import { closeWorkers, poolOf, setWorkers } from './parallel.js';
+import type { WorkerPool } from '../transport/worker-pool.js';
 
 export interface IOOptions extends ContainerOptions {
   /** A pool of this many worker threads for chain.parallel() and chain.on(), started when first used. */
@@ -52,6 +53,11 @@ export class IO extends Container {
   workers(n: number): this {
     setWorkers(this, n, this.workerScript);
     return this;
+  }
+
+  /** The container's pool of worker threads, if it has one. */
+  get workerPool(): WorkerPool | undefined {
+    return poolOf(this);
   }
 
   /** Stops the container's worker threads, if any; safe to call more than once. */

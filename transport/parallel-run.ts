@@ -22,7 +22,7 @@ import type { ParallelRequest, PartialSpec, StageSpec } from './parallel-message
 import { RingReader } from './ring-reader.js';
 import { createRing } from './ring-layout.js';
 import { RingWriter } from './ring-writer.js';
-import { superviseWorker } from './supervise.js';
+import { hostLost, type Attachment } from './supervise.js';
 import type { WorkerHost } from './worker-host.js';
 
 /** Where the lanes get their hosts: a pool slot's host, and a fresh one for it. */
@@ -86,6 +86,8 @@ interface Lane {
   finished: boolean;
   /** Bumps with each fresh host, so that a lost host's reader stops. */
   generation: number;
+  /** Stops watching the host for its exit (the job is over, or the host was replaced). */
+  unwatch: () => void;
 }
 
 /** What a run has done, for tests and tools: the bounds it kept. */
@@ -101,6 +103,8 @@ export interface ParallelStats {
   duplicates: number;
   /** Host index of each lane's current worker. */
   hosts: number[];
+  /** Source elements placed on each lane. */
+  placed: number[];
 }
 
 export class ParallelRun {
@@ -133,7 +137,7 @@ export class ParallelRun {
     if (options.slots.length === 0) throw new RangeError(`${options.label}: no worker to run on`);
     this.budget = options.slots.length * options.inFlight * options.chunkSize;
     this.restartsLeft = options.restart;
-    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, duplicates: 0, hosts: [] };
+    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, duplicates: 0, hosts: [], placed: options.slots.map(() => 0) };
     this.lanes = options.slots.map((slot) => this.connect(slot, options.hosts.host(slot), undefined));
   }
 
@@ -164,12 +168,14 @@ export class ParallelRun {
           lane.unsent.push(last);
         }
         last.elements.push(x);
+        this.stats.placed[this.lanes.indexOf(lane)]++;
       } else {
         if (this.open === undefined) {
           this.open = this.openChunk(this.lanes[this.rotation]);
           this.open.lane.unsent.push(this.open);
         }
         this.open.elements.push(x);
+        this.stats.placed[this.rotation]++;
         if (++this.placedInChunk >= chunkSize) {
           this.open = undefined;
           this.placedInChunk = 0;
@@ -256,13 +262,14 @@ export class ParallelRun {
     const input = createRing(bytes);
     const output = createRing(bytes);
     const name = `host ${hostIndex(host.host)} (worker thread ${host.worker.threadId})`;
-    // A lost worker resets both rings: the reader below sees it whatever it was doing.
-    superviseWorker(host.worker, [{ ring: input, role: 'reader' }, { ring: output, role: 'writer' }], name);
     host.worker.ref();
     const lane: Lane = previous ?? {
       slot, host, writer: undefined!, reader: undefined!, unsent: [], sent: [], held: 0,
-      sending: Promise.resolve(), ended: false, finished: false, generation: 0,
+      sending: Promise.resolve(), ended: false, finished: false, generation: 0, unwatch: () => undefined,
     };
+    lane.unwatch();
+    // A lost worker resets both rings: the reader below sees it whatever it was doing.
+    lane.unwatch = watch(host, [{ ring: input, role: 'reader' }, { ring: output, role: 'writer' }], name);
     lane.host = host;
     lane.generation++;
     lane.writer = new RingWriter(input, `${this.options.label} to ${name}`);
@@ -410,6 +417,8 @@ export class ParallelRun {
   }
 
   private unref(lane: Lane): void {
+    lane.unwatch();
+    lane.unwatch = () => undefined;
     // The worker stays in the pool; only a running job keeps the process alive.
     lane.host.worker.unref();
   }
@@ -419,6 +428,28 @@ export class ParallelRun {
     this.wakeConsumer = undefined;
     wake?.();
   }
+}
+
+/**
+ * Watches a job's host (as transport/supervise.ts does for a placed process,
+ * but for one job, so the watch ends with it): when the worker exits, the
+ * job's rings are reset with a detail naming the host. Returns the unwatch.
+ */
+function watch(host: WorkerHost, rings: readonly Attachment[], name: string): () => void {
+  let cause = '';
+  const onError = (e: unknown): void => {
+    cause = `: ${e instanceof Error ? e.message : String(e)}`;
+  };
+  const onExit = (code: number): void => {
+    const detail = `host lost: ${name} exited with code ${code}${cause}`;
+    for (const a of rings) hostLost(a, detail);
+  };
+  host.worker.on('error', onError);
+  host.worker.on('exit', onExit);
+  return () => {
+    host.worker.off('error', onError);
+    host.worker.off('exit', onExit);
+  };
 }
 
 /** The lane for a key: equal keys (by their string form for objects) on one lane. */
