@@ -99,6 +99,8 @@ export interface ParallelStats {
   maxPending: number;
   /** Workers replaced after they were lost. */
   restarts: number;
+  /** Chunks sent again to a fresh worker. */
+  resent: number;
   /** Answers dropped because their sequence number was already answered. */
   duplicates: number;
   /** Host index of each lane's current worker. */
@@ -137,7 +139,7 @@ export class ParallelRun {
     if (options.slots.length === 0) throw new RangeError(`${options.label}: no worker to run on`);
     this.budget = options.slots.length * options.inFlight * options.chunkSize;
     this.restartsLeft = options.restart;
-    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, duplicates: 0, hosts: [], placed: options.slots.map(() => 0) };
+    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, resent: 0, duplicates: 0, hosts: [], placed: options.slots.map(() => 0) };
     this.lanes = options.slots.map((slot) => this.connect(slot, options.hosts.host(slot), undefined));
   }
 
@@ -364,6 +366,7 @@ export class ParallelRun {
     const again = lane.sent;
     lane.sent = [];
     this.connect(lane.slot, this.options.hosts.replace(lane.slot), lane);
+    this.stats.resent += again.length;
     for (const chunk of again) this.transmit(lane, chunk);
     this.dispatch(lane);
   }
