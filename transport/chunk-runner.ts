@@ -59,8 +59,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, reader: Rin
     }
     let out: unknown[];
     try {
-      const xs = r.kind === 'values' ? r.data : r.data;
-      const outputs = built.push(xs);
+      const outputs = built.push(r.data);
       out = partial === undefined ? outputs : [partial(outputs)];
     } catch (e) {
       reader.close();
@@ -109,14 +108,30 @@ function build(io: IO, host: number, request: ParallelRequest): Built {
   };
 }
 
-/** The user's function, its throws reported as a StepError naming the step and the host. */
+/**
+ * The user's function, its throws reported as a StepError naming the step and
+ * the host. A wrapper of fixed arity (one argument, or two for a fold): rest
+ * parameters would allocate on every call and keep V8 from inlining `f`.
+ */
 function named(f: (...args: unknown[]) => unknown, where: string): (...args: unknown[]) => unknown {
-  return function (this: unknown, ...args: unknown[]) {
+  const fail = (e: unknown): never => {
+    const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new StepError(`${where}: ${cause}`, { cause: e });
+  };
+  if (f.length >= 2) {
+    return (a: unknown, b: unknown) => {
+      try {
+        return f(a, b);
+      } catch (e) {
+        return fail(e);
+      }
+    };
+  }
+  return (x: unknown) => {
     try {
-      return f.apply(this, args);
+      return f(x);
     } catch (e) {
-      const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      throw new StepError(`${where}: ${cause}`, { cause: e });
+      return fail(e);
     }
   };
 }

@@ -334,7 +334,7 @@ export class ParallelRun {
           this.fail(new Error(`${this.options.label}: ${name} answered a chunk it was not sent`));
           return;
         }
-        this.answer(chunk, r.kind === 'values' ? r.data : Array.from(r.data as ArrayLike<unknown>));
+        this.answer(chunk, r.kind === 'values' ? r.data : plain(r.data));
         continue;
       }
       if (r.reason === 'end') {
@@ -431,6 +431,13 @@ export class ParallelRun {
     this.wakeConsumer = undefined;
     wake?.();
   }
+}
+
+/** A typed run as an array of numbers (a loop: Array.from goes through the iterator protocol, several times slower). */
+function plain(data: ArrayLike<number>): number[] {
+  const out = new Array<number>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i];
+  return out;
 }
 
 /**
