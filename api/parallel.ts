@@ -22,12 +22,15 @@ import { input } from '../processes/sources/input.js';
 import type { Reader } from '../processes/sources/readers.js';
 import { encodeValues } from '../transport/codec.js';
 import type { PartialSpec, StageSpec } from '../transport/parallel-messages.js';
-import { ParallelRun, type ParallelStats } from '../transport/parallel-run.js';
+import { ParallelRun, type ParallelRunOptions, type ParallelStats } from '../transport/parallel-run.js';
 import { packParams } from '../transport/portable-params.js';
 import { checkPortable } from '../transport/portable.js';
 import { WorkerPool } from '../transport/worker-pool.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import type { Chain } from './chain.js';
+import { policyOf, setPolicy } from './guarded.js';
+import { kick } from '../realm/engine.js';
+import { raiseError } from '../realm/protocols.js';
 
 export interface ParallelOptions {
   /** true (default): outputs in source order; false: as workers answer. */
@@ -91,6 +94,7 @@ export class ParallelSection {
   readonly stages: StageSpec[] = [];
   private partial: PartialSpec | undefined;
   private made: Process | undefined;
+  private merge: Process | undefined;
   private run: ParallelRun | undefined;
   private readonly slots: number[];
   private readonly pool: WorkerPool;
@@ -174,7 +178,28 @@ export class ParallelSection {
         section.run?.cancel();
       },
     };
-    return new Process(this.io, input, { reader, chunkSize: 1 << 16 }).nameStep('parallel');
+    const merge = new Process(this.io, input, { reader, chunkSize: 1 << 16 }).nameStep('parallel');
+    // The steps after the merge are under the chain's error policy, as they would be without parallel().
+    const policy = policyOf(this.upstream.source);
+    if (policy !== undefined) setPolicy(merge, policy.policy, policy.report);
+    this.merge = merge;
+    return merge;
+  }
+
+  /**
+   * Under onError('realm'), a failure on a worker (a step threw, or the host
+   * was lost and no restart is left) is raised as `#error` in the realm of the
+   * merge, and its reply decides (transport/parallel-run.ts, supervise).
+   */
+  private supervisor(): ParallelRunOptions['supervise'] {
+    if (policyOf(this.upstream.source)?.policy !== 'realm') return undefined;
+    return async (failure) => {
+      const realm = this.merge!.realm;
+      if (realm.stopped) return 'abort';
+      const decision = raiseError(realm, { process: this.run!.label, port: 'in', index: failure.seq, cause: failure.error, attempts: failure.attempts });
+      kick(realm.world);
+      return decision;
+    };
   }
 
   private start(): ParallelRun {
@@ -190,6 +215,7 @@ export class ParallelSection {
       inFlight: this.options.inFlight ?? 4,
       restart: this.options.restart ?? 0,
       label: `${this.name}${steps === '' ? '' : ` of ${steps}`}`,
+      supervise: this.supervisor(),
     }));
   }
 

@@ -51,6 +51,24 @@ export interface ParallelRunOptions {
   label: string;
   /** Bytes of each ring. */
   ringBytes?: number;
+  /**
+   * Asked about a failure when no restart is left (the chain is supervised by
+   * a realm: `#error`): 'retry' runs the chunks that were not answered again
+   * (on a fresh worker if the host was lost), 'skip' drops the chunk the
+   * failure was in and goes on, 'abort' fails the run.
+   */
+  supervise?: (failure: Failure) => Promise<'retry' | 'skip' | 'abort'>;
+}
+
+/** What went wrong on a lane, as a supervisor is told. */
+export interface Failure {
+  readonly error: Error;
+  /** The chunk the failure was in: the first one its lane had not answered. */
+  readonly seq: number;
+  /** How many times this chunk has failed so far (1 for the first report). */
+  readonly attempts: number;
+  /** True when the host was lost, false when a step threw. */
+  readonly hostLost: boolean;
 }
 
 /** A lost host, as the merge reports it when no restart is left. */
@@ -129,6 +147,8 @@ export class ParallelRun {
   private readonly ready: Chunk[] = [];
   private consumed = 0;
   private restartsLeft: number;
+  /** Failures reported to the supervisor, by chunk number. */
+  private readonly attempts = new Map<number, number>();
   private wakeConsumer: (() => void) | undefined;
   private readonly roomWaiters: (() => void)[] = [];
   readonly stats: ParallelStats;
@@ -343,29 +363,46 @@ export class ParallelRun {
         this.notifyConsumer();
         return;
       }
-      if (r.reason === 'error') {
-        this.unref(lane);
-        this.fail(r.error);
-        return;
-      }
-      // Reset: the host was lost (or this run stopped it).
       if (this.failedFlag || this.cancelled) return;
-      if (this.restartsLeft > 0) {
+      const hostLost = r.reason === 'reset';
+      const error = hostLost ? new HostLostError(`${this.options.label}: ${r.detail}`) : r.error;
+      if (hostLost && this.restartsLeft > 0) {
         this.restartsLeft--;
         this.stats.restarts++;
-        this.restartLane(lane);
-      } else {
-        this.fail(new HostLostError(`${this.options.label}: ${r.detail}`));
+        this.restartLane(lane, true, false);
+        return;
       }
+      if (this.options.supervise === undefined) {
+        this.unref(lane);
+        this.fail(error);
+        return;
+      }
+      // 0 when the lost host had nothing unanswered.
+      const seq = lane.sent[0]?.seq ?? 0;
+      const attempts = (this.attempts.get(seq) ?? 0) + 1;
+      this.attempts.set(seq, attempts);
+      const decision = await this.options.supervise({ error, seq, attempts, hostLost });
+      if (lane.generation !== generation || this.failedFlag || this.cancelled) return;
+      if (decision === 'abort') {
+        this.unref(lane);
+        this.fail(error);
+        return;
+      }
+      this.restartLane(lane, hostLost, decision === 'skip');
       return;
     }
   }
 
-  /** A fresh host for a lost lane: what the lost one had not answered is sent again, in order. */
-  private restartLane(lane: Lane): void {
+  /**
+   * A new job for a lane, on a fresh host when the old one was lost: what was
+   * not answered is sent again, in order (but the first such chunk, if
+   * `skipFirst`: it is answered with nothing).
+   */
+  private restartLane(lane: Lane, freshHost: boolean, skipFirst: boolean): void {
     const again = lane.sent;
     lane.sent = [];
-    this.connect(lane.slot, this.options.hosts.replace(lane.slot), lane);
+    if (skipFirst && again.length > 0) this.answer(again.shift()!, []);
+    this.connect(lane.slot, freshHost ? this.options.hosts.replace(lane.slot) : lane.host, lane);
     this.stats.resent += again.length;
     for (const chunk of again) this.transmit(lane, chunk);
     this.dispatch(lane);
