@@ -13,7 +13,8 @@ import type { Definition } from '../engine/definition.js';
 import { admitWith, chunk, define, value } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
-import { Run } from '../engine/run.js';
+import { aborted, Run, runOf } from '../engine/run.js';
+import { errorOf } from '../engine/ports.js';
 import { flatMap } from '../processes/elements/flat-map.js';
 import { grep } from '../processes/elements/grep.js';
 import { map } from '../processes/elements/map.js';
@@ -260,7 +261,9 @@ export const scatter = define('scatter', {
   state: { waiting: () => false, done: () => false },
   onEnd: (s) => {
     s.state.done = true;
-    s.params.run.end();
+    // An input cut by an error (upstream, or this sink's own flow) is not the end of the stream: the merge fails with it.
+    if (aborted(s)) s.params.run.fail(runOf(s)?.error ?? errorOf(s.fault) ?? new Error(`${s.params.run.label}: the source side was cut`));
+    else s.params.run.end();
   },
 })
   .admittance('>in', admitWith((s, n) => {

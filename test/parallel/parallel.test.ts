@@ -104,6 +104,28 @@ describe('chain.parallel(n)', () => {
     expect(lead).toBeLessThanOrEqual(budget + 256 + 1024 + chunk);
   });
 
+  it('a take after the merge stops the workers and an endless source', async () => {
+    let produced = 0;
+    async function* endless(): AsyncGenerator<number> {
+      for (let i = 0; ; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    const parallel = io.fromAsync(endless(), { chunkSize: 64 }).parallel(2, { chunk: 32, inFlight: 2 });
+    expect(await parallel.map((x: number) => x * 2).take(100).collect().completion()).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
+    const afterwards = produced;
+    // Nothing more is read from the source once the take has enough.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(produced).toBe(afterwards);
+    expect(produced).toBeLessThanOrEqual(100 + 2 * 2 * 32 + 2 * 64);
+  });
+
+  it('a byte stream is refused with a message that says to frame it first', async () => {
+    const bytes = io.fromAsync([new Uint8Array([1, 2, 3])], { bytes: true });
+    await expect(bytes.parallel(2).map((b: number) => b).collect().completion()).rejects.toThrow('a byte stream cannot be cut into elements; use lines() (or another framing) before parallel()');
+  });
+
   it('end of stream crosses: an empty source, and reducers on it', async () => {
     expect(await io.from([] as number[]).parallel(2).map((x: number) => x).collect().completion()).toEqual([]);
     expect(await io.from([] as number[]).parallel(2).count().completion()).toBe(0);
