@@ -122,7 +122,7 @@ describe('chain.parallel(n)', () => {
   });
 
   it('a byte stream is refused with a message that says to frame it first', async () => {
-    const bytes = io.fromAsync([new Uint8Array([1, 2, 3])], { bytes: true });
+    const bytes = io.fromAsync<number>([new Uint8Array([1, 2, 3])] as unknown as number[], { bytes: true });
     await expect(bytes.parallel(2).map((b: number) => b).collect().completion()).rejects.toThrow('a byte stream cannot be cut into elements; use lines() (or another framing) before parallel()');
   });
 
