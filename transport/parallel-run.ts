@@ -399,6 +399,16 @@ export class ParallelRun {
    * `skipFirst`: it is answered with nothing).
    */
   private restartLane(lane: Lane, freshHost: boolean, skipFirst: boolean): void {
+    try {
+      this.reconnect(lane, freshHost, skipFirst);
+    } catch (e) {
+      // No host to put in its place (the pool was closed meanwhile): the run fails with why.
+      this.unref(lane);
+      this.fail(e);
+    }
+  }
+
+  private reconnect(lane: Lane, freshHost: boolean, skipFirst: boolean): void {
     const again = lane.sent;
     lane.sent = [];
     if (skipFirst && again.length > 0) this.answer(again.shift()!, []);

@@ -114,3 +114,22 @@ describe('a parallel chain supervised by its realm', () => {
     await realmIO.close();
   });
 });
+
+describe('closing the container during a parallel run', () => {
+  it('fails the run with an error, also when a restart was allowed', async () => {
+    const closing = new IO({ workers: 2 });
+    const xs = Array.from({ length: 20000 }, (_, i) => i);
+    const parallel = closing.from(xs).parallel(2, { chunk: 100, inFlight: 2, restart: 3 });
+    let seen = 0;
+    let closed: Promise<void> | undefined;
+    const error = await (async () => {
+      for await (const x of parallel.map(work)) {
+        expect(x).toBe(seen * 2);
+        if (++seen === 500) closed = closing.close();
+      }
+    })().then(() => undefined, (e: unknown) => e as Error);
+    await closed;
+    expect(error?.message).toMatch(/host lost: host \d+ \(worker thread \d+\) exited with code 1|the worker pool is closed/);
+    expect(seen).toBeLessThan(20000);
+  });
+});
