@@ -2,9 +2,10 @@
 // container's workers (new IO({ workers }), chain.parallel). A worker thread
 // runs JavaScript, and under vitest the modules are TypeScript sources, so
 // the pool cannot find a built worker-container.js next to them. esbuild
-// bundles worker-container.ts and everything it imports into one file (about
-// a tenth of a second, against several seconds for tsc over the same files),
-// and the pool is told where it is (transport/worker-pool.ts).
+// bundles worker-container.ts and everything it imports into one file (0.27 s
+// on this machine under load, against 1.5 s for tsc over the same files, and
+// no TypeScript loader to start in every worker), and the pool is told where
+// it is (transport/worker-pool.ts).
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
