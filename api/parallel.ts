@@ -25,7 +25,6 @@ import { encodeValues } from '../transport/codec.js';
 import type { PartialSpec, StageSpec } from '../transport/parallel-messages.js';
 import { ParallelRun, type ParallelRunOptions, type ParallelStats } from '../transport/parallel-run.js';
 import { packParams } from '../transport/portable-params.js';
-import { checkPortable } from '../transport/portable.js';
 import { WorkerPool } from '../transport/worker-pool.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import type { Chain } from './chain.js';
@@ -36,7 +35,7 @@ import { raiseError } from '../realm/protocols.js';
 export interface ParallelOptions {
   /** true (default): outputs in source order; false: as workers answer. */
   ordered?: boolean;
-  /** Equal keys run on one worker (in source order per key). Must be portable. */
+  /** Equal keys run on one worker (in source order per key). It runs on this thread, to choose the worker. */
   key?: (x: never) => unknown;
   /** Elements per chunk (default 1024). */
   chunk?: number;
@@ -81,13 +80,8 @@ function poolFor(io: IO, n: number, step: string): WorkerPool {
 
 // ---------------------------------------------------------------- which steps run per chunk
 
-/** The steps that run per element, and the names of their function parameters. */
-const PER_ELEMENT = new Map<Definition, string>([
-  [map, 'f'],
-  [grep, 'p'],
-  [flatMap, 'f'],
-  [stringify, 'stringify'],
-]);
+/** The steps that run per element, so per chunk on a worker. */
+const PER_ELEMENT = new Set<Definition>([map, grep, flatMap, stringify]);
 
 // ---------------------------------------------------------------- a section
 
@@ -95,7 +89,6 @@ export class ParallelSection {
   readonly stages: StageSpec[] = [];
   private partial: PartialSpec | undefined;
   private made: Process | undefined;
-  private merge: Process | undefined;
   private run: ParallelRun | undefined;
   private readonly slots: number[];
   private readonly pool: WorkerPool;
@@ -110,7 +103,7 @@ export class ParallelSection {
   ) {
     this.pool = poolFor(io, Math.max(...slots) + 1, name);
     this.slots = slots;
-    if (options.key !== undefined) checkPortable(options.key, `${name} 'key'`);
+    if (options.key !== undefined && typeof options.key !== 'function') throw new TypeError(`${name}: key must be a function, got ${typeof options.key}`);
     positive(options.chunk ?? 1024, `${name}: chunk`);
     positive(options.inFlight ?? 4, `${name}: inFlight`);
     if (options.restart !== undefined && !(Number.isInteger(options.restart) && options.restart >= 0)) {
@@ -183,7 +176,6 @@ export class ParallelSection {
     // The steps after the merge are under the chain's error policy, as they would be without parallel().
     const policy = policyOf(this.upstream.source);
     if (policy !== undefined) setPolicy(merge, policy.policy, policy.report);
-    this.merge = merge;
     return merge;
   }
 
@@ -195,7 +187,7 @@ export class ParallelSection {
   private supervisor(): ParallelRunOptions['supervise'] {
     if (policyOf(this.upstream.source)?.policy !== 'realm') return undefined;
     return async (failure) => {
-      const realm = this.merge!.realm;
+      const realm = this.made!.realm;
       if (realm.stopped) return 'abort';
       const decision = raiseError(realm, { process: this.run!.label, port: 'in', index: failure.seq, cause: failure.error, attempts: failure.attempts });
       kick(realm.world);
