@@ -442,26 +442,27 @@ export class ParallelChain<X> extends Chain<X> {
     return super.filter(portablePredicate(p, 'filter', this.section));
   }
 
+  // With a partial result per chunk, what reaches this thread are partial
+  // results (A), not elements (X): the combiner folds them, hence the casts.
+
   override reduce<A>(f: (acc: A, x: X) => A, seed: A, options?: Combining<A>): Sink<A> {
-    if (options?.combine === undefined) return super.reduce(f, seed);
-    this.section.reduceEach({ kind: 'fold', f: fn(f, 'reduce'), seed }, 'reduce');
-    return (super.reduce as unknown as (g: (a: A, b: A) => A, s: A) => Sink<A>)(fn(options.combine, 'reduce'), seed);
+    if (options?.combine === undefined || !this.section.reduceEach({ kind: 'fold', f: fn(f, 'reduce'), seed }, 'reduce')) return super.reduce(f, seed);
+    return super.reduce(fn(options.combine, 'reduce') as unknown as (acc: A, x: X) => A, seed);
   }
 
   override fold<A>(f: (acc: A, x: X) => A, seed: A, options?: Combining<A>): Reduction<A> {
-    if (options?.combine === undefined) return super.fold(f, seed);
-    this.section.reduceEach({ kind: 'fold', f: fn(f, 'fold'), seed }, 'fold');
-    return (super.fold as unknown as (g: (a: A, b: A) => A, s: A) => Reduction<A>)(fn(options.combine, 'fold'), seed);
+    if (options?.combine === undefined || !this.section.reduceEach({ kind: 'fold', f: fn(f, 'fold'), seed }, 'fold')) return super.fold(f, seed);
+    return super.fold(fn(options.combine, 'fold') as unknown as (acc: A, x: X) => A, seed);
   }
 
   override count(): Reduction<number> {
-    this.section.reduceEach({ kind: 'count' }, 'count');
-    return (super.fold as unknown as (g: (a: number, b: number) => number, s: number) => Reduction<number>)(add, 0);
+    if (!this.section.reduceEach({ kind: 'count' }, 'count')) return super.count();
+    return super.fold(add as unknown as (acc: number, x: X) => number, 0);
   }
 
   override sum(): Reduction<number> {
-    this.section.reduceEach({ kind: 'sum' }, 'sum');
-    return (super.fold as unknown as (g: (a: number, b: number) => number, s: number) => Reduction<number>)(add, 0);
+    if (!this.section.reduceEach({ kind: 'sum' }, 'sum')) return super.sum();
+    return super.fold(add as unknown as (acc: number, x: X) => number, 0);
   }
 
   /** The bounds the run kept and what it did (once it has started). */

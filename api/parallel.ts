@@ -128,15 +128,20 @@ export class ParallelSection {
     return true;
   }
 
-  /** Each chunk's outputs reduce to one partial result on the worker (reducers with a combiner). */
-  reduceEach(partial: { kind: 'fold'; f: (acc: never, x: never) => unknown; seed: unknown } | { kind: 'count' } | { kind: 'sum' }, step: string): void {
-    if (this.closed) throw new Error(`${step}: the parallel section has already been merged`);
+  /**
+   * Each chunk's outputs reduce to one partial result on the worker (reducers
+   * with a combiner). Returns false once the merge exists: the reducer then
+   * runs on this thread over the merged stream.
+   */
+  reduceEach(partial: { kind: 'fold'; f: (acc: never, x: never) => unknown; seed: unknown } | { kind: 'count' } | { kind: 'sum' }, step: string): boolean {
+    if (this.closed) return false;
     if (partial.kind === 'fold') {
       const label = `${step} (after ${this.name})`;
       this.partial = { kind: 'fold', f: packParams({ f: partial.f }, label).f, seed: encodeValues([partial.seed]) };
     } else {
       this.partial = partial;
     }
+    return true;
   }
 
   /** The merge: a source on this thread that gives the workers' outputs (made once). */
@@ -216,7 +221,8 @@ export class ParallelSection {
   private feed(run: ParallelRun): void {
     const up = this.upstream;
     if (up.untouchedArray) {
-      void feedArray(run, up.array!);
+      // A key that throws fails the run, as it would in the sink that cuts chunks.
+      feedArray(run, up.array!).catch((e: unknown) => run.fail(e));
       return;
     }
     const sink = new Process(this.io, scatter, { run });

@@ -144,6 +144,16 @@ describe('chain.parallel(n)', () => {
     expect(await io.from([1, 2]).parallel(2).map((x: number) => x * 2).collect().completion()).toEqual([2, 4]);
   });
 
+  it('a key that throws fails the run with its error, from an array or any other source', async () => {
+    const key = (x: number): number => {
+      if (x === 77) throw new Error('no key for 77');
+      return x % 3;
+    };
+    const xs = Array.from({ length: 200 }, (_, i) => i);
+    await expect(io.from(xs).parallel(2, { key }).map((x: number) => x).collect().completion()).rejects.toThrow('no key for 77');
+    await expect(io.fromAsync(xs).parallel(2, { key }).map((x: number) => x).collect().completion()).rejects.toThrow('no key for 77');
+  });
+
   it('an error upstream of parallel crosses to the result', async () => {
     async function* failing(): AsyncGenerator<number> {
       yield 1;
