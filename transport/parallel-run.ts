@@ -183,14 +183,15 @@ export class ParallelRun {
     for (let i = offset; i < offset + n; i++) {
       const x = xs[i];
       if (key !== undefined) {
-        const lane = this.lanes[laneOf(key(x), this.lanes.length)];
+        const index = laneOf(key(x), this.lanes.length);
+        const lane = this.lanes[index];
         let last = lane.unsent[lane.unsent.length - 1];
         if (last === undefined || last.elements.length >= chunkSize) {
           last = this.openChunk(lane);
           lane.unsent.push(last);
         }
         last.elements.push(x);
-        this.stats.placed[this.lanes.indexOf(lane)]++;
+        this.stats.placed[index]++;
       } else {
         if (this.open === undefined) {
           this.open = this.openChunk(this.lanes[this.rotation]);
