@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hostIndex } from '../../engine/address.js';
 import { IO } from '../../api/io.js';
 import { poolOf } from '../../api/parallel.js';
+import { WORKER_SCRIPT_VARIABLE, workerScript } from '../../transport/worker-pool.js';
 
 describe('the worker pool of a container', () => {
   it('starts workers only when used, each a host of its own, and stops them on close', async () => {
@@ -34,5 +35,20 @@ describe('the worker pool of a container', () => {
     expect(pool.host(0)).toBe(second);
     expect(() => io.from([1]).parallel(2)).toThrow(/2 workers asked for, but the container has 1/);
     await io.close();
+  });
+
+  it('finds its worker script from the variable, or next to its module, and says what to do when there is none', () => {
+    const named = process.env[WORKER_SCRIPT_VARIABLE];
+    try {
+      process.env[WORKER_SCRIPT_VARIABLE] = '/somewhere/worker-container.js';
+      expect(workerScript()).toBe('/somewhere/worker-container.js');
+      // Running from the TypeScript sources, there is no built script next to transport/worker-pool.ts.
+      delete process.env[WORKER_SCRIPT_VARIABLE];
+      expect(() => workerScript()).toThrow(/transport\/worker-container\.js does not exist: build the package \(npm run build\), or set PUSHBACK_WORKER_SCRIPT/);
+      expect(() => new IO({ workers: 1 })).toThrow(/does not exist/);
+    } finally {
+      if (named === undefined) delete process.env[WORKER_SCRIPT_VARIABLE];
+      else process.env[WORKER_SCRIPT_VARIABLE] = named;
+    }
   });
 });
