@@ -29,6 +29,12 @@ export { IO, type SourceOptions } from './api/io.js';
 // The chaining API: every step a member of Chain; what a chain ends in is a Result
 // (a Sink, or for the reducers that emit, a Reduction that is a Chain as well).
 export { Chain, Sink, Reduction, type Result, type Byte, type Predicate } from './api/chain.js';
+// Placement on the container's worker threads (docs/workers.md): chain.parallel(n), chain.on(worker).
+export { ParallelChain, type Combining } from './api/chain.js';
+export type { ParallelOptions } from './api/parallel.js';
+export type { IOOptions } from './api/io.js';
+export { HostLostError, type ParallelStats } from './transport/parallel-run.js';
+export { StepError } from './transport/chunk-runner.js';
 
 // Every process definition by name, and the support a new process needs.
 export * from './processes/index.js';

@@ -48,6 +48,9 @@ import { fileWriter, nodeWriter, stdoutWriter, webWriter, type Writer } from '..
 import { chainSteps, migrate, type Migrated } from '../freezer/migrate.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
+import { ParallelSection, poolOf, type ParallelOptions } from './parallel.js';
+import type { ParallelStats } from '../transport/parallel-run.js';
+import type { WorkerHost } from '../transport/worker-host.js';
 import { supervise, within } from './realm.js';
 
 /** One byte of a byte stream. Byte chains move Uint8Array chunks; their elements are bytes. */
@@ -282,6 +285,27 @@ export class Chain<X> {
     return this;
   }
 
+  // ------------------------------------------------------------ placement (docs/workers.md)
+
+  /**
+   * The per-element steps that follow (map, filter/grep, flatMap/concatMap,
+   * stringify) run on `n` worker threads of the container's pool, chunk by
+   * chunk; the first other step (take, scan, a sink, ...) runs on this thread
+   * after the merge. Their functions must be portable (checked now).
+   */
+  parallel(n: number, options: ParallelOptions = {}): ParallelChain<X> {
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`parallel: expected 1 to 256 workers, got ${String(n)}`);
+    const slots = Array.from({ length: n }, (_, i) => i);
+    return new ParallelChain<X>(this.io, new ParallelSection(this.io, this as Chain<unknown>, `parallel(${n})`, slots, options));
+  }
+
+  /** The per-element steps that follow run on one worker of the pool: its slot number, or its host. */
+  on(worker: number | WorkerHost, options: Omit<ParallelOptions, 'key' | 'ordered'> = {}): ParallelChain<X> {
+    const slot = typeof worker === 'number' ? worker : poolOf(this.io)?.hosts().indexOf(worker) ?? -1;
+    if (!Number.isInteger(slot) || slot < 0) throw new RangeError(`on: ${typeof worker === 'number' ? `no worker slot ${String(worker)}` : 'that host is not a worker of this container'}`);
+    return new ParallelChain<X>(this.io, new ParallelSection(this.io, this as Chain<unknown>, `on(worker ${slot})`, [slot], options));
+  }
+
   // ------------------------------------------------------------ reducers
   //
   // The rule: every step that reduces the stream to one value (reduce, fold,
@@ -290,13 +314,17 @@ export class Chain<X> {
   // when the input ends, so their Result is a Chain as well, and any step may
   // follow it; reduce and collect keep theirs and end the chain (Sink).
 
-  reduce<A>(f: (acc: A, x: X) => A, seed: A): Sink<A> {
+  // After parallel(), a reducer given `combine` (an associative function, with
+  // `seed` its identity) runs per chunk on the workers and combines the
+  // partial results here; count and sum need none. Otherwise it runs here.
+
+  reduce<A>(f: (acc: A, x: X) => A, seed: A, _options?: Combining<A>): Sink<A> {
     const sink = this.pipe<never>(reduce, { f: fn(f, 'reduce'), seed }).tail;
     return new Sink(this.io, this.source, sink, () => sink.state.acc as A);
   }
 
   /** Folds the input; the result is emitted when the input ends. */
-  fold<A>(f: (acc: A, x: X) => A, seed: A): Reduction<A> {
+  fold<A>(f: (acc: A, x: X) => A, seed: A, _options?: Combining<A>): Reduction<A> {
     const r = this.pipe<A>(foldDef, { f: fn(f, 'fold'), seed }).tail;
     return new Reduction<A>(this.io, this.source, r, () => r.state.acc as A);
   }
@@ -397,6 +425,72 @@ export class Chain<X> {
   graph(): Graph {
     return componentOf(this.tail);
   }
+}
+
+/** How a reducer after parallel() combines the partial results of chunks. */
+export interface Combining<A> {
+  /** Associative, with the seed as its identity: combine(seed, a) = a. Order is kept unless `ordered: false`. */
+  combine?: (a: A, b: A) => A;
+}
+
+/**
+ * A chain after parallel() or on(): its per-element steps are recorded for
+ * the workers; any other step joins the chain after the merge.
+ */
+export class ParallelChain<X> extends Chain<X> {
+  constructor(io: IO, readonly section: ParallelSection) {
+    super(io, () => section.merged());
+  }
+
+  override pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in', step = def.name): Chain<Y> {
+    if (this.section.add(def, params, step)) return new ParallelChain<Y>(this.io, this.section);
+    return super.pipe<Y>(def, params, inPort, step);
+  }
+
+  override grep(p: Predicate<X>): Chain<X> {
+    return super.grep(portablePredicate(p, 'grep', this.section));
+  }
+
+  override filter(p: Predicate<X>): Chain<X> {
+    return super.filter(portablePredicate(p, 'filter', this.section));
+  }
+
+  // With a partial result per chunk, what reaches this thread are partial
+  // results (A), not elements (X): the combiner folds them, hence the casts.
+
+  override reduce<A>(f: (acc: A, x: X) => A, seed: A, options?: Combining<A>): Sink<A> {
+    if (options?.combine === undefined || !this.section.reduceEach({ kind: 'fold', f: fn(f, 'reduce'), seed }, 'reduce')) return super.reduce(f, seed);
+    return super.reduce(fn(options.combine, 'reduce') as unknown as (acc: A, x: X) => A, seed);
+  }
+
+  override fold<A>(f: (acc: A, x: X) => A, seed: A, options?: Combining<A>): Reduction<A> {
+    if (options?.combine === undefined || !this.section.reduceEach({ kind: 'fold', f: fn(f, 'fold'), seed }, 'fold')) return super.fold(f, seed);
+    return super.fold(fn(options.combine, 'fold') as unknown as (acc: A, x: X) => A, seed);
+  }
+
+  override count(): Reduction<number> {
+    if (!this.section.reduceEach({ kind: 'count' }, 'count')) return super.count();
+    return super.fold(add as unknown as (acc: number, x: X) => number, 0);
+  }
+
+  override sum(): Reduction<number> {
+    if (!this.section.reduceEach({ kind: 'sum' }, 'sum')) return super.sum();
+    return super.fold(add as unknown as (acc: number, x: X) => number, 0);
+  }
+
+  /** The bounds the run kept and what it did (once it has started). */
+  get stats(): ParallelStats | undefined {
+    return this.section.stats;
+  }
+}
+
+const add = (a: number, b: number): number => a + b;
+
+function portablePredicate<X>(p: Predicate<X>, step: string, section: ParallelSection): Predicate<X> {
+  if (p instanceof RegExp && !section.closed) {
+    throw new TypeError(`${step} (after ${section.name}): a RegExp cannot be sent to a worker as it is; write the test as a function, for example (x) => ${String(p)}.test(x)`);
+  }
+  return p;
 }
 
 /** What a chain ends in: one value, given by run() (array sources) or completion() (any source). */

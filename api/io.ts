@@ -10,7 +10,7 @@
 // The engine's own code takes the plain container; everything it accepts
 // accepts this one too.
 import type { Readable } from 'node:stream';
-import { IO as Container } from '../engine/io.js';
+import { IO as Container, type IOOptions as ContainerOptions } from '../engine/io.js';
 import { Process } from '../engine/process.js';
 import { graphOf, type Graph } from '../inspect/graph.js';
 import type { Inspector, InspectOptions } from '../inspect/server.js';
@@ -23,6 +23,15 @@ import { pair, zip } from '../processes/topology/zip.js';
 import { restore, type Restored, type RestoreOptions } from '../freezer/restore.js';
 import { snapshot, type SnapshotOptions, type SnapshotReport } from '../freezer/snapshot.js';
 import { Chain, type Byte } from './chain.js';
+import { closeWorkers, poolOf, setWorkers } from './parallel.js';
+import type { WorkerPool } from '../transport/worker-pool.js';
+
+export interface IOOptions extends ContainerOptions {
+  /** A pool of this many worker threads for chain.parallel() and chain.on(), started when first used. */
+  workers?: number;
+  /** The worker script (the built transport/worker-container.js); found next to the package's modules if not given. */
+  workerScript?: string | URL;
+}
 
 export interface SourceOptions {
   /** The most a source reads at once (default 64 KiB). */
@@ -30,6 +39,32 @@ export interface SourceOptions {
 }
 
 export class IO extends Container {
+  private readonly workerScript?: string | URL;
+
+  constructor(options: IOOptions = {}) {
+    super(options);
+    this.workerScript = options.workerScript;
+    if (options.workers !== undefined) setWorkers(this, options.workers, options.workerScript);
+  }
+
+  // ------------------------------------------------------------ worker threads (docs/workers.md)
+
+  /** Gives the container a pool of `n` worker threads (started when first used); returns the container. */
+  workers(n: number): this {
+    setWorkers(this, n, this.workerScript);
+    return this;
+  }
+
+  /** The container's pool of worker threads, if it has one. */
+  get workerPool(): WorkerPool | undefined {
+    return poolOf(this);
+  }
+
+  /** Stops the container's worker threads, if any; safe to call more than once. */
+  async close(): Promise<void> {
+    await closeWorkers(this);
+  }
+
   // ------------------------------------------------------------ snapshots (docs/freezer.md)
 
   /** Rebuilds the graph a snapshot holds, in a new container, and resumes it. */

@@ -16,13 +16,24 @@
 // alternates between rounds); the table shows median rates and the median of
 // the per-round ratios ring / postMessage.
 //
+// Then a CPU-bound chain: a pure map costing about 1–2 µs per element over
+// 1,000,000 numbers, `parallel(2)` against the same chain fused on one thread,
+// with the outputs collected (they all cross back) and summed (a partial sum
+// per chunk crosses back). Bar: 1.8× (two cores; the ceiling is 2×). Beside
+// them, the machine's own ceiling at that moment: the same function over the
+// two halves of the range on two bare worker threads (no engine, no data
+// crossing), against one thread.
+//
 //   npm run bench:workers
 //   PUSHBACK_BENCH_RUNS=9 PUSHBACK_BENCH_MB=512 npm run bench:workers
+//   PUSHBACK_BENCH_PARTS=cpu npm run bench:workers     (ring, cpu, or both: ring,cpu)
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createRing } from '../transport/ring-layout.js';
 import { RingReader } from '../transport/ring-reader.js';
 import { RingWriter } from '../transport/ring-writer.js';
+import { IO } from '../api/io.js';
 import { markdownTable, median } from './table.js';
 
 const RUNS = Number(process.env.PUSHBACK_BENCH_RUNS ?? 7);
@@ -30,12 +41,14 @@ const MB = Number(process.env.PUSHBACK_BENCH_MB ?? 256);
 const RING_BYTES = 1 << 20;
 const NUMBERS_PER_CHUNK = 4096;
 const BYTES_PER_CHUNK = 64 * 1024;
+const PARTS = (process.env.PUSHBACK_BENCH_PARTS ?? 'ring,cpu').split(',');
+const CPU_ELEMENTS = 1_000_000;
 
 type Load = 'numbers' | 'bytes';
 type Transport = 'ring' | 'postMessage';
 
 interface Job {
-  transport: Transport;
+  transport: Transport | 'cpu';
   ring?: SharedArrayBuffer;
 }
 
@@ -48,6 +61,15 @@ interface Done {
 // ---------------------------------------------------------------- the worker
 
 function work(job: Job): void {
+  if (job.transport === 'cpu') {
+    // A bare thread for the CPU-bound reference: sums costly(i) over the ranges it is sent.
+    parentPort!.on('message', ({ from, to }: { from: number; to: number }) => {
+      let s = 0;
+      for (let i = from; i < to; i++) s = (s + costly(i)) | 0;
+      parentPort!.postMessage(s);
+    });
+    return;
+  }
   let chunks = 0;
   let units = 0;
   let touch = 0;
@@ -127,7 +149,89 @@ async function measure(transport: Transport, chunks: (Float64Array | Uint8Array)
   return units / seconds;
 }
 
+/** A pure function of about 1–2 µs on this machine: integer hashing rounds, no allocation. */
+const costly = (x: number): number => {
+  let h = x | 0;
+  for (let i = 0; i < 500; i++) h = (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + i) | 0;
+  return h;
+};
+
+async function cpuBound(): Promise<void> {
+  const xs = Array.from({ length: CPU_ELEMENTS }, (_, i) => i);
+  const io = new IO({ workers: 2 });
+  const bare = [0, 1].map(() => new Worker(fileURLToPath(import.meta.url), { workerData: { transport: 'cpu' } satisfies Job }));
+  const half = (w: Worker, from: number, to: number): Promise<number> => new Promise((resolve) => {
+    w.once('message', resolve);
+    w.postMessage({ from, to });
+  });
+  const shapes = {
+    collect: {
+      one: () => io.from(xs).map(costly).collect().completion(),
+      two: () => io.from(xs).parallel(2, { chunk: 4096 }).map(costly).collect().completion(),
+    },
+    sum: {
+      one: () => io.from(xs).map(costly).sum().completion(),
+      two: () => io.from(xs).parallel(2, { chunk: 4096 }).map(costly).sum().completion(),
+    },
+    'bare threads': {
+      one: async () => {
+        let s = 0;
+        for (let i = 0; i < CPU_ELEMENTS; i++) s = (s + costly(i)) | 0;
+        return s;
+      },
+      two: async () => {
+        const [a, b] = await Promise.all([half(bare[0], 0, CPU_ELEMENTS / 2), half(bare[1], CPU_ELEMENTS / 2, CPU_ELEMENTS)]);
+        return (a + b) | 0;
+      },
+    },
+  };
+  type Shape = keyof typeof shapes;
+  const seconds = async (f: () => Promise<unknown>): Promise<[number, unknown]> => {
+    const t0 = process.hrtime.bigint();
+    const r = await f();
+    return [Number(process.hrtime.bigint() - t0) / 1e9, r];
+  };
+  const times = new Map<string, number[]>();
+  const ratios = new Map<Shape, number[]>();
+  // A warm-up round (workers started, code optimised), not counted.
+  for (const shape of Object.keys(shapes) as Shape[]) {
+    const [, a] = await seconds(shapes[shape].one);
+    const [, b] = await seconds(shapes[shape].two);
+    if (shape !== 'bare threads' && JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${shape}: parallel(2) and one thread disagree`);
+  }
+  const load0 = loadavg()[0];
+  for (let round = 0; round < RUNS; round++) {
+    for (const shape of Object.keys(shapes) as Shape[]) {
+      const order: ('one' | 'two')[] = round % 2 ? ['two', 'one'] : ['one', 'two'];
+      const got: Record<string, number> = {};
+      for (const w of order) got[w] = (await seconds(shapes[shape][w]))[0];
+      for (const w of order) (times.get(`${shape}/${w}`) ?? times.set(`${shape}/${w}`, []).get(`${shape}/${w}`)!).push(got[w]);
+      (ratios.get(shape) ?? ratios.set(shape, []).get(shape)!).push(got.one / got.two);
+    }
+  }
+  await io.close();
+  await Promise.all(bare.map((w) => w.terminate()));
+  const perElement = median(times.get('collect/one')!) / CPU_ELEMENTS * 1e6;
+  console.log(`\n# A CPU-bound map, ${CPU_ELEMENTS.toLocaleString('en')} elements (${perElement.toFixed(2)} µs each on one thread), parallel(2) against one thread (${RUNS} rounds; load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after)\n`);
+  console.log(markdownTable(
+    ['chain', 'one thread', 'parallel(2)', 'speed-up (median of per-round ratios)', 'bar', 'per-round ratios'],
+    (Object.keys(shapes) as Shape[]).map((shape) => [
+      shape === 'bare threads' ? 'the same loop, bare: 1 thread against 2 (the machine\'s ceiling now)' : `map → ${shape}`,
+      `${(median(times.get(`${shape}/one`)!) * 1000).toFixed(0)} ms`,
+      `${(median(times.get(`${shape}/two`)!) * 1000).toFixed(0)} ms`,
+      `${median(ratios.get(shape)!).toFixed(2)}×`,
+      shape === 'bare threads' ? '' : '≥ 1.8×',
+      ratios.get(shape)!.map((r) => r.toFixed(2)).sort().join(' '),
+    ]),
+  ));
+}
+
 async function main(): Promise<void> {
+  if (PARTS.includes('ring')) await ringThroughput();
+  if (PARTS.includes('cpu')) await cpuBound();
+}
+
+async function ringThroughput(): Promise<void> {
   const loads: Load[] = ['numbers', 'bytes'];
   const transports: Transport[] = ['ring', 'postMessage'];
   const data = new Map(loads.map((l) => [l, chunksFor(l)]));

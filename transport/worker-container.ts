@@ -15,6 +15,8 @@ import { MissingDependenciesError } from './modules.js';
 import { unpackParams } from './portable-params.js';
 import { offerAgain, ThreadReader, ThreadWriter } from './thread-link.js';
 import type { PlaceRequest, WorkerReply, WorkerRequest, WorkerStart } from './worker-messages.js';
+import { runChunks } from './chunk-runner.js';
+import type { ParallelRequest } from './parallel-messages.js';
 
 const start = workerData as WorkerStart;
 const io = new IO({ host: hostId(start.host) });
@@ -80,7 +82,12 @@ function refuse(request: number, e: unknown): void {
   reply({ kind: 'refused', request, name: error.name, message: error.message, ...missing });
 }
 
-port.on('message', (m: WorkerRequest) => {
+port.on('message', (m: WorkerRequest | ParallelRequest) => {
+  // A parallel chain's steps, run over chunks (transport/chunk-runner.ts); it answers through its rings.
+  if (m.kind === 'parallel') {
+    runChunks(io, start.host, m);
+    return;
+  }
   if (m.kind === 'adopt') {
     // Migrated processes (freezer/migrate.ts): checked, then thawed, in transport/adopt.ts.
     adopt(io, m, readers, start.root ?? process.cwd(), `host ${start.host}`).then(

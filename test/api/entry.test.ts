@@ -30,11 +30,11 @@ describe('the public API', () => {
   it('has every step as a member of Chain and every source as a member of IO, with only api/io.ts imported', () => {
     const io = new UserIO();
     const chain = io.from([1, 2, 3]);
-    for (const step of ['map', 'grep', 'filter', 'take', 'drop', 'scan', 'buffer', 'cat', 'flatMap', 'concatMap', 'lines', 'unlines', 'jsonl', 'stringify', 'split', 'fields', 'uniq', 'tr', 'upper', 'lower', 'mapBytes', 'copy', 'tee', 'route', 'onError', 'within', 'reduce', 'fold', 'count', 'sum', 'collect', 'each', 'write', 'toFile', 'toStdout', 'toWritable', 'toWeb', 'toReadable', 'toReadableStream', 'explain', 'graph']) {
+    for (const step of ['map', 'grep', 'filter', 'take', 'drop', 'scan', 'buffer', 'cat', 'flatMap', 'concatMap', 'lines', 'unlines', 'jsonl', 'stringify', 'split', 'fields', 'uniq', 'tr', 'upper', 'lower', 'mapBytes', 'copy', 'tee', 'route', 'onError', 'within', 'parallel', 'on', 'reduce', 'fold', 'count', 'sum', 'collect', 'each', 'write', 'toFile', 'toStdout', 'toWritable', 'toWeb', 'toReadable', 'toReadableStream', 'explain', 'graph']) {
       expect(typeof (chain as unknown as Record<string, unknown>)[step], step).toBe('function');
     }
     expect(typeof chain[Symbol.asyncIterator]).toBe('function');
-    for (const source of ['from', 'read', 'file', 'stdin', 'fromReadable', 'fromWeb', 'fromAsync', 'merge', 'zip', 'graph', 'inspect']) {
+    for (const source of ['from', 'read', 'file', 'stdin', 'fromReadable', 'fromWeb', 'fromAsync', 'merge', 'zip', 'graph', 'inspect', 'workers', 'close']) {
       expect(typeof (io as unknown as Record<string, unknown>)[source], source).toBe('function');
     }
     expect(io.merge(io.from([1, 2]), io.from([3])).map((x) => x * 10).collect().run()).toEqual([10, 20, 30]);

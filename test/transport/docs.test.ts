@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { docExamples, runDocExample } from '../support/doc-examples.js';
+import * as apiIO from '../../api/io.js';
 import * as address from '../../engine/address.js';
 import * as io from '../../engine/io.js';
 import * as ports from '../../engine/ports.js';
@@ -39,6 +40,7 @@ const modules: Record<string, unknown> = {
   '../transport/ring-writer.js': writer,
   '../transport/worker-host.js': workerHost,
   './worker-script.js': workerScript,
+  '../api/io.js': apiIO,
   '../engine/address.js': address,
   '../engine/io.js': io,
   '../engine/ports.js': ports,

@@ -1,0 +1,159 @@
+// The worker's side of a parallel chain: the per-element steps it was sent,
+// built from the registry by name with parameters it checks itself
+// (transport/portable-params.ts), connected into one chain that the JIT fuses,
+// and run over every chunk that arrives on the input ring. Each chunk's
+// outputs (or, with a partial reduction, one partial result) go back on the
+// output ring as one chunk, so the asking thread knows the k-th chunk out
+// answers the k-th chunk in.
+//
+// A step's user function that throws ends the output ring with an error
+// naming the step and this host; the asking thread reports it. Nothing else of
+// the worker stops: other jobs on it go on.
+import type { IO } from '../engine/io.js';
+import { Process } from '../engine/process.js';
+import { readNumber } from '../processes/bytes/numbers.js';
+import { registry } from '../processes/registry.js';
+import { collect } from '../processes/sinks/collect.js';
+import { from } from '../processes/sources/from.js';
+import { decodeValues } from './codec.js';
+import type { ParallelRequest, PartialSpec } from './parallel-messages.js';
+import { unpackParams } from './portable-params.js';
+import { RingReader } from './ring-reader.js';
+import { RingWriter } from './ring-writer.js';
+
+/** An error thrown by a step's user function, with the step and the host in its message. */
+export class StepError extends Error {
+  override name = 'StepError';
+}
+
+interface Built {
+  /** Pushes xs[0, n) through the fused steps; the outputs are in `outputs()`. */
+  push(xs: ArrayLike<unknown>): unknown[];
+}
+
+/** Serves one parallel job on this worker until its input ends. */
+export function runChunks(io: IO, host: number, request: ParallelRequest): void {
+  const reader = new RingReader(request.input);
+  const writer = new RingWriter(request.output, `parallel job on host ${host}`);
+  void serve(io, host, request, reader, writer).catch(() => undefined);
+}
+
+async function serve(io: IO, host: number, request: ParallelRequest, reader: RingReader, writer: RingWriter): Promise<void> {
+  let built: Built;
+  let partial: ((outputs: unknown[]) => unknown) | undefined;
+  try {
+    built = build(io, host, request);
+    partial = request.partial === undefined ? undefined : reducer(request.partial, host);
+  } catch (e) {
+    reader.close();
+    await writer.error(e);
+    return;
+  }
+  for (;;) {
+    const r = await reader.next();
+    if (r.kind === 'end') {
+      if (r.reason === 'end') await writer.end();
+      else if (r.reason === 'error') await writer.error(r.error);
+      else writer.reset(r.detail);
+      return;
+    }
+    let out: unknown[];
+    try {
+      const outputs = built.push(r.data);
+      out = partial === undefined ? outputs : [partial(outputs)];
+    } catch (e) {
+      reader.close();
+      await writer.error(e);
+      return;
+    }
+    // A plain array: numbers travel as a typed run, everything else through the codec.
+    await writer.send(out);
+  }
+}
+
+function build(io: IO, host: number, request: ParallelRequest): Built {
+  const source = new Process(io, from, { xs: [] });
+  let tail = source;
+  for (const stage of request.stages) {
+    const manifest = registry.get(stage.name);
+    if (manifest === undefined) throw new RangeError(`host ${host}: no registered process named ${JSON.stringify(stage.name)}`);
+    const params = unpackParams(stage.params, stage.name, `${stage.step} on host ${host}`);
+    for (const [key, value] of Object.entries(params)) {
+      if (typeof value === 'function') params[key] = named(value as (...args: unknown[]) => unknown, `${stage.step} on host ${host}`);
+    }
+    const p = new Process(io, manifest.definition, params);
+    if (stage.step !== stage.name) p.nameStep(stage.step);
+    tail.connect('out', p, 'in');
+    tail = p;
+  }
+  const sink = new Process(io, collect);
+  tail.connect('out', sink, 'in');
+  // The fused chain from the source's port: the same entries an array source's pump calls.
+  return {
+    push(xs) {
+      const admit = source.entry('out>', 'admittance').ready();
+      const flow = source.entry('out>', 'flow').ready();
+      let pos = 0;
+      while (pos < xs.length) {
+        const k = admit(xs.length - pos);
+        if (k === 0) throw new Error(`host ${host}: the parallel steps stopped admitting (${request.stages.map((s) => s.step).join(', ')})`);
+        flow(xs, pos, k, true);
+        pos += k;
+      }
+      const items = sink.state.items as unknown[];
+      const outputs = items.slice();
+      items.length = 0;
+      return outputs;
+    },
+  };
+}
+
+/**
+ * The user's function, its throws reported as a StepError naming the step and
+ * the host. A wrapper of fixed arity (one argument, or two for a fold): rest
+ * parameters would allocate on every call and keep V8 from inlining `f`.
+ */
+function named(f: (...args: unknown[]) => unknown, where: string): (...args: unknown[]) => unknown {
+  const fail = (e: unknown): never => {
+    const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new StepError(`${where}: ${cause}`, { cause: e });
+  };
+  if (f.length >= 2) {
+    return (a: unknown, b: unknown) => {
+      try {
+        return f(a, b);
+      } catch (e) {
+        return fail(e);
+      }
+    };
+  }
+  return (x: unknown) => {
+    try {
+      return f(x);
+    } catch (e) {
+      return fail(e);
+    }
+  };
+}
+
+function reducer(spec: PartialSpec, host: number): (outputs: unknown[]) => unknown {
+  switch (spec.kind) {
+    case 'count':
+      return (outputs) => outputs.length;
+    case 'sum':
+      return (outputs) => {
+        let total = 0;
+        for (const x of outputs) total += readNumber(x);
+        return total;
+      };
+    case 'fold': {
+      const f = named(unpackParams({ f: spec.f }, 'fold', `fold on host ${host}`).f as (...args: unknown[]) => unknown, `fold on host ${host}`);
+      return (outputs) => {
+        // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
+        let acc = decodeValues(spec.seed)[0];
+        for (const x of outputs) acc = f(acc, x);
+        return acc;
+      };
+    }
+  }
+}

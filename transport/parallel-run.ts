@@ -1,0 +1,523 @@
+// Running per-element steps on several worker hosts: the thread that owns the
+// chain cuts the stream into numbered chunks, sends each to a worker (in turn,
+// or by key so that equal keys meet one worker), and merges what comes back in
+// sequence order (or as it comes). See docs/workers.md, "Running a chain in
+// parallel".
+//
+// Sequence numbers are the merge's only truth. A chunk gets its number when it
+// is opened, so the order of numbers is the order of the source; each worker
+// answers its chunks in the order it got them, one chunk out per chunk in, so
+// the k-th answer on a lane is for the k-th chunk sent on it. A lane keeps
+// every chunk it sent until the answer is in: when its worker is lost and a
+// restart is allowed, a fresh worker gets them again, and an answer for a
+// number already answered is dropped.
+//
+// Memory is bounded by credit in two places: at most `budget` source elements
+// are held between the source and the consumer (admittance is what is left of
+// it), and each lane has at most `inFlight` chunks sent whose outputs the
+// consumer has not taken. Nothing is released before the consumer takes it, so
+// a slow consumer stops the workers and then the source.
+import { hostIndex } from '../engine/address.js';
+import type { ParallelRequest, PartialSpec, StageSpec } from './parallel-messages.js';
+import { RingReader } from './ring-reader.js';
+import { createRing } from './ring-layout.js';
+import { RingWriter } from './ring-writer.js';
+import { hostLost, type Attachment } from './supervise.js';
+import type { WorkerHost } from './worker-host.js';
+
+/** Where the lanes get their hosts: a pool slot's host, and a fresh one for it. */
+export interface HostSource {
+  host(slot: number): WorkerHost;
+  replace(slot: number): WorkerHost;
+}
+
+export interface ParallelRunOptions {
+  hosts: HostSource;
+  /** The pool slots to run on, one lane each. */
+  slots: readonly number[];
+  stages: readonly StageSpec[];
+  partial?: PartialSpec;
+  /** true: outputs in source order; false: as they come. */
+  ordered: boolean;
+  /** Equal keys go to one lane. */
+  key?: (x: unknown) => unknown;
+  /** Elements per chunk. */
+  chunkSize: number;
+  /** Chunks per lane sent and not yet taken by the consumer. */
+  inFlight: number;
+  /** Lost workers that may be replaced, in all. */
+  restart: number;
+  /** Names the steps in messages, for example `parallel(map, filter)`. */
+  label: string;
+  /** Bytes of each ring. */
+  ringBytes?: number;
+  /**
+   * Asked about a failure when no restart is left (the chain is supervised by
+   * a realm: `#error`): 'retry' runs the chunks that were not answered again
+   * (on a fresh worker if the host was lost), 'skip' drops the chunk the
+   * failure was in and goes on, 'abort' fails the run.
+   */
+  supervise?: (failure: Failure) => Promise<'retry' | 'skip' | 'abort'>;
+}
+
+/** What went wrong on a lane, as a supervisor is told. */
+export interface Failure {
+  readonly error: Error;
+  /** The chunk the failure was in: the first one its lane had not answered. */
+  readonly seq: number;
+  /** How many times this chunk has failed so far (1 for the first report). */
+  readonly attempts: number;
+  /** True when the host was lost, false when a step threw. */
+  readonly hostLost: boolean;
+}
+
+/** A lost host, as the merge reports it when no restart is left. */
+export class HostLostError extends Error {
+  override name = 'HostLostError';
+}
+
+interface Chunk {
+  readonly seq: number;
+  readonly lane: Lane;
+  readonly elements: unknown[];
+  /** Outputs, once answered. */
+  outputs?: unknown[];
+  /** How many outputs the consumer has taken. */
+  taken: number;
+}
+
+interface Lane {
+  readonly slot: number;
+  host: WorkerHost;
+  writer: RingWriter;
+  reader: RingReader;
+  /** Chunks opened on this lane and not sent yet (the last may still be filling). */
+  readonly unsent: Chunk[];
+  /** Chunks sent and not answered, in the order sent. */
+  sent: Chunk[];
+  /** Chunks sent whose outputs the consumer has not all taken. */
+  held: number;
+  /** Sends in order: each waits for the one before. */
+  sending: Promise<void>;
+  ended: boolean;
+  /** The answers' end came in. */
+  finished: boolean;
+  /** Bumps with each fresh host, so that a lost host's reader stops. */
+  generation: number;
+  /** Stops watching the host for its exit (the job is over, or the host was replaced). */
+  unwatch: () => void;
+}
+
+/** What a run has done, for tests and tools: the bounds it kept. */
+export interface ParallelStats {
+  chunks: number;
+  /** The most chunks one lane ever had sent and not taken. */
+  maxHeld: number;
+  /** The most source elements ever held between the source and the consumer. */
+  maxPending: number;
+  /** Workers replaced after they were lost. */
+  restarts: number;
+  /** Chunks sent again to a fresh worker. */
+  resent: number;
+  /** Answers dropped because their sequence number was already answered. */
+  duplicates: number;
+  /** Host index of each lane's current worker. */
+  hosts: number[];
+  /** Source elements placed on each lane. */
+  placed: number[];
+}
+
+export class ParallelRun {
+  readonly budget: number;
+  private readonly lanes: Lane[];
+  private nextSeq = 1;
+  private rotation = 0;
+  private placedInChunk = 0;
+  private open: Chunk | undefined;
+  private pending = 0;
+  private sourceEnded = false;
+  private failure: unknown;
+  private failedFlag = false;
+  private cancelled = false;
+  /** Answered chunks, by number, until merged. */
+  private readonly answered = new Map<number, Chunk>();
+  /** The next number the ordered merge waits for. */
+  private nextToMerge = 1;
+  /** Chunks ready for the consumer, in the order it gets them. */
+  private readonly ready: Chunk[] = [];
+  private consumed = 0;
+  private restartsLeft: number;
+  /** Failures reported to the supervisor, by chunk number. */
+  private readonly attempts = new Map<number, number>();
+  private wakeConsumer: (() => void) | undefined;
+  private readonly roomWaiters: (() => void)[] = [];
+  readonly stats: ParallelStats;
+  /** Called once when the run stops early (failed or cancelled): the source side should stop. */
+  onStop: (() => void) | undefined;
+
+  constructor(private readonly options: ParallelRunOptions) {
+    if (options.slots.length === 0) throw new RangeError(`${options.label}: no worker to run on`);
+    this.budget = options.slots.length * options.inFlight * options.chunkSize;
+    this.restartsLeft = options.restart;
+    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, resent: 0, duplicates: 0, hosts: [], placed: options.slots.map(() => 0) };
+    this.lanes = options.slots.map((slot) => this.connect(slot, options.hosts.host(slot), undefined));
+  }
+
+  // ------------------------------------------------------------ the source side
+
+  /** How many of `n` elements may be written now. */
+  admittance(n: number): number {
+    if (this.failedFlag || this.cancelled) return 0;
+    return Math.max(0, Math.min(n, this.budget - this.pending));
+  }
+
+  /** Resolves when admittance may be above zero again (or the run stopped). */
+  whenRoom(): Promise<void> {
+    if (this.admittance(1) > 0 || this.failedFlag || this.cancelled) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Takes xs[offset, offset + n); n must not exceed the admittance. */
+  write(xs: ArrayLike<unknown>, offset: number, n: number): void {
+    const { key, chunkSize } = this.options;
+    for (let i = offset; i < offset + n; i++) {
+      const x = xs[i];
+      if (key !== undefined) {
+        const index = laneOf(key(x), this.lanes.length);
+        const lane = this.lanes[index];
+        let last = lane.unsent[lane.unsent.length - 1];
+        if (last === undefined || last.elements.length >= chunkSize) {
+          last = this.openChunk(lane);
+          lane.unsent.push(last);
+        }
+        last.elements.push(x);
+        this.stats.placed[index]++;
+      } else {
+        if (this.open === undefined) {
+          this.open = this.openChunk(this.lanes[this.rotation]);
+          this.open.lane.unsent.push(this.open);
+        }
+        this.open.elements.push(x);
+        this.stats.placed[this.rotation]++;
+        if (++this.placedInChunk >= chunkSize) {
+          this.open = undefined;
+          this.placedInChunk = 0;
+          this.rotation = (this.rotation + 1) % this.lanes.length;
+        }
+      }
+    }
+    this.pending += n;
+    this.stats.maxPending = Math.max(this.stats.maxPending, this.pending);
+    for (const lane of this.lanes) this.dispatch(lane);
+  }
+
+  /** The source has ended: the partial chunks go, and then each lane's end. */
+  end(): void {
+    this.sourceEnded = true;
+    this.open = undefined;
+    for (const lane of this.lanes) this.dispatch(lane);
+    this.notifyConsumer();
+  }
+
+  // ------------------------------------------------------------ the consumer side
+
+  /** Up to `max` outputs in merge order, or null once everything is out. Throws the run's error. */
+  async read(max: number): Promise<unknown[] | null> {
+    for (;;) {
+      if (this.failedFlag) throw this.failure;
+      const head = this.ready[0];
+      if (head !== undefined) {
+        const outputs = head.outputs!;
+        const n = Math.min(max, outputs.length - head.taken);
+        const taken = head.taken === 0 && n === outputs.length ? outputs : outputs.slice(head.taken, head.taken + n);
+        head.taken += n;
+        if (head.taken === outputs.length) this.release(head);
+        if (taken.length > 0) return taken;
+        continue;
+      }
+      if (this.sourceEnded && this.consumed === this.nextSeq - 1 && this.lanes.every((l) => l.unsent.length === 0)) return null;
+      await new Promise<void>((resolve) => { this.wakeConsumer = resolve; });
+    }
+  }
+
+  /** The consumer stops early (a take that has enough): the workers' jobs end and the source is told to stop. */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.stop(`${this.options.label}: the consumer stopped reading`);
+  }
+
+  /** Fails the run (an error upstream, or one from a worker). */
+  fail(error: unknown): void {
+    if (this.failedFlag) return;
+    this.failedFlag = true;
+    this.failure = error;
+    this.stop(`${this.options.label}: the run failed`);
+  }
+
+  get failed(): boolean {
+    return this.failedFlag;
+  }
+
+  /** True once the run failed or was cancelled: nothing more is admitted. */
+  get stopped(): boolean {
+    return this.failedFlag || this.cancelled;
+  }
+
+  get label(): string {
+    return this.options.label;
+  }
+
+  /** The lanes' hosts now, by lane. */
+  hosts(): WorkerHost[] {
+    return this.lanes.map((l) => l.host);
+  }
+
+  // ------------------------------------------------------------ lanes
+
+  private openChunk(lane: Lane): Chunk {
+    this.stats.chunks++;
+    return { seq: this.nextSeq++, lane, elements: [], taken: 0 };
+  }
+
+  private connect(slot: number, host: WorkerHost, previous: Lane | undefined): Lane {
+    const bytes = this.options.ringBytes ?? 1 << 18;
+    const input = createRing(bytes);
+    const output = createRing(bytes);
+    const name = `host ${hostIndex(host.host)} (worker thread ${host.worker.threadId})`;
+    host.worker.ref();
+    const lane: Lane = previous ?? {
+      slot, host, writer: undefined!, reader: undefined!, unsent: [], sent: [], held: 0,
+      sending: Promise.resolve(), ended: false, finished: false, generation: 0, unwatch: () => undefined,
+    };
+    lane.unwatch();
+    // A lost worker resets both rings: the reader below sees it whatever it was doing.
+    lane.unwatch = watch(host, [{ ring: input, role: 'reader' }, { ring: output, role: 'writer' }], name);
+    lane.host = host;
+    lane.generation++;
+    lane.writer = new RingWriter(input, `${this.options.label} to ${name}`);
+    lane.reader = new RingReader(output);
+    lane.sending = Promise.resolve();
+    lane.ended = false;
+    const request: ParallelRequest = { kind: 'parallel', stages: this.options.stages, partial: this.options.partial, input, output };
+    host.worker.postMessage(request);
+    this.stats.hosts[this.options.slots.indexOf(slot)] = hostIndex(host.host);
+    void this.answers(lane, lane.generation, name);
+    return lane;
+  }
+
+  /** Sends what a lane may send now: whole chunks while it has credit, a partial one when it is idle or the source ended. */
+  private dispatch(lane: Lane): void {
+    if (this.failedFlag || this.cancelled) return;
+    while (lane.unsent.length > 0 && lane.held < this.options.inFlight) {
+      const chunk = lane.unsent[0];
+      const whole = chunk.elements.length >= this.options.chunkSize;
+      const still = chunk === this.open || (lane.unsent.length === 1 && this.options.key !== undefined);
+      // A chunk still filling goes early only to keep an idle worker busy (a slow source), or at the end.
+      if (!whole && still && !this.sourceEnded && lane.held > 0) break;
+      if (!whole && still && !this.sourceEnded && chunk === this.open) {
+        this.open = undefined;
+        this.placedInChunk = 0;
+        this.rotation = (this.rotation + 1) % this.lanes.length;
+      }
+      lane.unsent.shift();
+      this.send(lane, chunk);
+    }
+    if (this.sourceEnded && lane.unsent.length === 0 && !lane.ended) {
+      lane.ended = true;
+      const writer = lane.writer;
+      lane.sending = lane.sending.then(() => writer.end()).catch(() => undefined);
+    }
+  }
+
+  private send(lane: Lane, chunk: Chunk): void {
+    lane.held++;
+    this.stats.maxHeld = Math.max(this.stats.maxHeld, lane.held);
+    this.transmit(lane, chunk);
+  }
+
+  private transmit(lane: Lane, chunk: Chunk): void {
+    lane.sent.push(chunk);
+    const writer = lane.writer;
+    // A refused send (the ring was reset: the host is lost) is the reader's to report.
+    lane.sending = lane.sending.then(() => writer.send(chunk.elements)).catch(() => undefined);
+  }
+
+  /** Reads a lane's answers until its end, a failure, or a fresh host taking over. */
+  private async answers(lane: Lane, generation: number, name: string): Promise<void> {
+    const reader = lane.reader;
+    for (;;) {
+      const r = await reader.next();
+      if (lane.generation !== generation) return;
+      if (r.kind !== 'end') {
+        const chunk = lane.sent.shift();
+        if (chunk === undefined) {
+          this.fail(new Error(`${this.options.label}: ${name} answered a chunk it was not sent`));
+          return;
+        }
+        this.answer(chunk, r.kind === 'values' ? r.data : plain(r.data));
+        continue;
+      }
+      if (r.reason === 'end') {
+        lane.finished = true;
+        this.unref(lane);
+        this.notifyConsumer();
+        return;
+      }
+      if (this.failedFlag || this.cancelled) return;
+      const hostLost = r.reason === 'reset';
+      const error = hostLost ? new HostLostError(`${this.options.label}: ${r.detail}`) : r.error;
+      if (hostLost && this.restartsLeft > 0) {
+        this.restartsLeft--;
+        this.stats.restarts++;
+        this.restartLane(lane, true, false);
+        return;
+      }
+      if (this.options.supervise === undefined) {
+        this.unref(lane);
+        this.fail(error);
+        return;
+      }
+      // 0 when the lost host had nothing unanswered.
+      const seq = lane.sent[0]?.seq ?? 0;
+      const attempts = (this.attempts.get(seq) ?? 0) + 1;
+      this.attempts.set(seq, attempts);
+      const decision = await this.options.supervise({ error, seq, attempts, hostLost });
+      if (lane.generation !== generation || this.failedFlag || this.cancelled) return;
+      if (decision === 'abort') {
+        this.unref(lane);
+        this.fail(error);
+        return;
+      }
+      this.restartLane(lane, hostLost, decision === 'skip');
+      return;
+    }
+  }
+
+  /**
+   * A new job for a lane, on a fresh host when the old one was lost: what was
+   * not answered is sent again, in order (but the first such chunk, if
+   * `skipFirst`: it is answered with nothing).
+   */
+  private restartLane(lane: Lane, freshHost: boolean, skipFirst: boolean): void {
+    try {
+      this.reconnect(lane, freshHost, skipFirst);
+    } catch (e) {
+      // No host to put in its place (the pool was closed meanwhile): the run fails with why.
+      this.unref(lane);
+      this.fail(e);
+    }
+  }
+
+  private reconnect(lane: Lane, freshHost: boolean, skipFirst: boolean): void {
+    const again = lane.sent;
+    lane.sent = [];
+    if (skipFirst && again.length > 0) this.answer(again.shift()!, []);
+    this.connect(lane.slot, freshHost ? this.options.hosts.replace(lane.slot) : lane.host, lane);
+    this.stats.resent += again.length;
+    for (const chunk of again) this.transmit(lane, chunk);
+    this.dispatch(lane);
+  }
+
+  private answer(chunk: Chunk, outputs: unknown[]): void {
+    if (chunk.outputs !== undefined || chunk.seq < this.nextToMerge && this.options.ordered) {
+      this.stats.duplicates++;
+      return;
+    }
+    chunk.outputs = outputs;
+    if (!this.options.ordered) {
+      this.ready.push(chunk);
+    } else {
+      this.answered.set(chunk.seq, chunk);
+      for (let next = this.answered.get(this.nextToMerge); next !== undefined; next = this.answered.get(this.nextToMerge)) {
+        this.answered.delete(this.nextToMerge);
+        this.ready.push(next);
+        this.nextToMerge++;
+      }
+    }
+    this.notifyConsumer();
+  }
+
+  /** The consumer took all of a chunk's outputs: its credit goes back to its lane and to the source. */
+  private release(chunk: Chunk): void {
+    this.ready.shift();
+    this.consumed++;
+    this.pending -= chunk.elements.length;
+    chunk.outputs = [];
+    const lane = chunk.lane;
+    lane.held--;
+    this.dispatch(lane);
+    for (const l of this.lanes) if (l !== lane && l.held === 0) this.dispatch(l);
+    const waiters = this.roomWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  private stop(detail: string): void {
+    for (const lane of this.lanes) {
+      lane.generation++;
+      if (lane.writer.state() === 'open') lane.writer.reset(detail);
+      lane.reader.close();
+      this.unref(lane);
+    }
+    this.notifyConsumer();
+    const waiters = this.roomWaiters.splice(0);
+    for (const w of waiters) w();
+    const onStop = this.onStop;
+    this.onStop = undefined;
+    onStop?.();
+  }
+
+  private unref(lane: Lane): void {
+    lane.unwatch();
+    lane.unwatch = () => undefined;
+    // The worker stays in the pool; only a running job keeps the process alive.
+    lane.host.worker.unref();
+  }
+
+  private notifyConsumer(): void {
+    const wake = this.wakeConsumer;
+    this.wakeConsumer = undefined;
+    wake?.();
+  }
+}
+
+/** A typed run as an array of numbers (a loop: Array.from goes through the iterator protocol, several times slower). */
+function plain(data: ArrayLike<number>): number[] {
+  const out = new Array<number>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i];
+  return out;
+}
+
+/**
+ * Watches a job's host (as transport/supervise.ts does for a placed process,
+ * but for one job, so the watch ends with it): when the worker exits, the
+ * job's rings are reset with a detail naming the host. Returns the unwatch.
+ */
+function watch(host: WorkerHost, rings: readonly Attachment[], name: string): () => void {
+  let cause = '';
+  const onError = (e: unknown): void => {
+    cause = `: ${e instanceof Error ? e.message : String(e)}`;
+  };
+  const onExit = (code: number): void => {
+    const detail = `host lost: ${name} exited with code ${code}${cause}`;
+    for (const a of rings) hostLost(a, detail);
+  };
+  host.worker.on('error', onError);
+  host.worker.on('exit', onExit);
+  return () => {
+    host.worker.off('error', onError);
+    host.worker.off('exit', onExit);
+  };
+}
+
+/** The lane for a key: equal keys (by their string form for objects) on one lane. */
+export function laneOf(key: unknown, lanes: number): number {
+  const text = typeof key === 'string' ? key : typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean' ? `${typeof key}:${String(key)}` : JSON.stringify(key) ?? String(key);
+  // FNV-1a: cheap, and spreads short keys well.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % lanes;
+}
