@@ -50,7 +50,6 @@ import type { WorkerHost } from '../transport/worker-host.js';
 import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
 import { ParallelSection, poolOf, type ParallelOptions } from './parallel.js';
 import type { ParallelStats } from '../transport/parallel-run.js';
-import type { WorkerHost } from '../transport/worker-host.js';
 import { supervise, within } from './realm.js';
 
 /** One byte of a byte stream. Byte chains move Uint8Array chunks; their elements are bytes. */
