@@ -517,10 +517,19 @@ export class Sink<R> implements Result<R> {
 
   /** Pushes everything the array sources upstream have (round-robin when there are several); returns the result. */
   run(): R {
-    settleAtStart(upstream(this.process));
-    const blocked = pumpAll(arraySources(this.process));
+    const feeding = upstream(this.process);
+    settleAtStart(feeding);
+    const arrays = arraySources(this.process);
+    const blocked = pumpAll(arrays);
     if (blocked.length > 0) {
       throw new Error(`${blocked.map((s) => s.label).join(', ')}: the chain stopped admitting before the source was done`);
+    }
+    // A source that reads later (a file, an async iterable, the merge of
+    // parallel()) has nothing yet: returning now would hand back a partial
+    // result as if it were the whole.
+    const later = feeding.filter((p) => isSource(p) && !arrays.includes(p));
+    if (later.length > 0 && !this.done) {
+      throw new Error(`${later.map((s) => s.label).join(', ')}: read asynchronously, so run() cannot drive it; use completion() or for await`);
     }
     return this.result();
   }
@@ -609,4 +618,9 @@ function highWater(writer: Writer, options: { highWater?: number } = {}): number
   const n = options.highWater ?? (writer.bytes ? HIGH_WATER : CAPACITY);
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`highWater must be a positive integer, got ${n}`);
   return n;
+}
+
+/** A process with no input ports: it starts a stream. */
+function isSource(p: Process): boolean {
+  return p.def.ports.every((_, n) => !p.def.isInput(n));
 }
