@@ -27,6 +27,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld, handBack, isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
+import { countNewlines, newlinesUseSimd } from './newlines.js';
 import { NotANumber } from './numbers.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
 import { translate, type Case } from './tr.js';
@@ -54,7 +55,7 @@ export function describePlan(plan: BytePlan): string[] {
   const out: string[] = ['for each chunk of bytes (the carried partial line first):'];
   const first = plan.stages[0];
   if (first?.kind === 'grep' && first.fixed && !first.invert) out.push('  grep: find the fixed string with Buffer.indexOf in the chunk; frame only the line around each match');
-  else if (plan.stages.length === 0 && plan.total === 'count') out.push('  count the newlines with Buffer.indexOf');
+  else if (plan.stages.length === 0 && plan.total === 'count') out.push(`  count the newlines ${newlinesUseSimd() ? '16 bytes at a time (WebAssembly SIMD, processes/bytes/newlines.ts)' : 'with Buffer.indexOf'}`);
   else out.push('  frame each line with Buffer.indexOf("\\n")');
   const searched = first?.kind === 'grep' && first.fixed !== undefined && !first.invert;
   for (const s of searched ? plan.stages.slice(1) : plan.stages) {
@@ -63,7 +64,7 @@ export function describePlan(plan: BytePlan): string[] {
     if (s.kind === 'case') out.push(`  ${s.mode}: the line's bytes through a 256-byte table`);
     if (s.kind === 'uniq') out.push('  uniq: the line\'s bytes compared with the last line kept');
   }
-  if (plan.total === 'count') out.push('  count: one more');
+  if (plan.total === 'count' && plan.stages.length > 0) out.push('  count: one more');
   else if (plan.total === 'sum') out.push('  sum: the number parsed from the bytes');
   else if (plan.emit === 'bytes') out.push('  copy the line (runs of untouched lines as one piece) to the output chunk');
   else out.push('  the line as a string (or its bytes when not UTF-8) into the records of the chunk');
@@ -406,9 +407,7 @@ function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): voi
   const plan = w.plan;
   const first = plan.stages[0];
   if (plan.stages.length === 0 && plan.total === 'count') {
-    let n = 0;
-    for (let i = b.indexOf(NL, s); i !== -1 && i <= last; i = b.indexOf(NL, i + 1)) n++;
-    p.state.total += n;
+    p.state.total += countNewlines(b, s, last + 1);
     return;
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) {
