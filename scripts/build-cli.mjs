@@ -43,6 +43,17 @@ function makeBuiltinsLazy() {
   writeFileSync(bundleFile, code);
 }
 
+// The analysis of every snippet of the library, made now so that the command
+// does not parse them when its definitions load (codegen/snippet.ts). The
+// definitions are those of the modules the bundle holds; tsc has compiled them
+// to dist/ by now, and loading them records what their snippets parse to. A
+// snippet missing here (a module not loaded below) is parsed when defined.
+const { recordSnippetAnalyses } = await import(new URL('../dist/codegen/snippet.js', import.meta.url).href);
+const analyses = recordSnippetAnalyses();
+for (const module of ['bin/cli.js', 'bin/expressions.js', 'bin/checkpoint.js']) await import(new URL(`../dist/${module}`, import.meta.url).href);
+// A JSON text in a string: JSON.parse reads it faster than V8 builds the same object literal.
+const precomputedSnippets = `var PUSHBACK_PRECOMPUTED_SNIPPETS = JSON.parse(${JSON.stringify(JSON.stringify(Object.fromEntries(analyses)))});`;
+
 await build({
   entryPoints: [`${root}bin/cli.ts`],
   outfile: bundleFile,
@@ -54,7 +65,7 @@ await build({
   // The sources are ES modules, strict by definition; as CommonJS they say so.
   // import.meta.url has no CommonJS form: the bundle's own file URL stands in,
   // as it did for the modules inside an ES module bundle.
-  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}` },
+  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}\n${precomputedSnippets}` },
   define: { 'import.meta.url': 'importMetaUrl' },
   // Only for building the inspector's page in memory when dist/inspect/page.js is
   // missing (a development fallback): not part of the command.
