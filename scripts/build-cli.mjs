@@ -22,7 +22,10 @@ const bundleFile = `${root}dist/bin/cli.cjs`;
 // required on the first use of one of its members instead. That holds where the
 // bundle reaches the module only through member accesses (`import_node_v8.serialize`,
 // how esbuild writes named imports); anywhere else it stays an ordinary require.
-const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector'];
+// node:tty (which loads node:net), node:stream and node:fs/promises are needed by a
+// plain pipeline only in its less common forms (a terminal, a Node stream, a file
+// read through the thread pool).
+const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector', 'node:tty', 'node:stream', 'node:fs/promises'];
 const lazyBuiltin = 'const lazyBuiltin = (name) => { let loaded; const load = () => (loaded ??= require(name)); '
   + 'return new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() }); };';
 
@@ -33,9 +36,12 @@ function makeBuiltinsLazy() {
     const bindings = [...code.matchAll(assignment)].map((m) => m[1]);
     const requires = code.split(`require("${name}")`).length - 1;
     const onlyMembers = bindings.every((b) => {
-      const uses = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\b`)).length - 1;
-      const members = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\.`)).length - 1;
-      return uses === members + 2; // the declaration, the assignment, and member accesses
+      const pattern = b.replace(/\$/g, '\\$');
+      const uses = code.split(new RegExp(`\\b${pattern}\\b`)).length - 1;
+      const members = code.split(new RegExp(`\\b${pattern}\\.`)).length - 1;
+      // The declaration and the assignment (one statement in a module at the bundle's top), and member accesses.
+      const declared = new RegExp(`\\bvar ${pattern} = require\\(`).test(code) ? 1 : 2;
+      return uses === members + declared;
     });
     if (bindings.length === 0 || bindings.length !== requires || !onlyMembers) continue;
     code = code.replace(assignment, `$1 = lazyBuiltin("${name}");`);
