@@ -27,7 +27,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld, handBack, isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
-import { countNewlines, newlinesUseSimd } from './newlines.js';
+import { countNewlines, FixedSearch, simdAvailable } from './simd.js';
 import { NotANumber } from './numbers.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
 import { translate, type Case } from './tr.js';
@@ -54,8 +54,8 @@ export interface BytePlan {
 export function describePlan(plan: BytePlan): string[] {
   const out: string[] = ['for each chunk of bytes (the carried partial line first):'];
   const first = plan.stages[0];
-  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push('  grep: find the fixed string with Buffer.indexOf in the chunk; frame only the line around each match');
-  else if (plan.stages.length === 0 && plan.total === 'count') out.push(`  count the newlines ${newlinesUseSimd() ? '16 bytes at a time (WebAssembly SIMD, processes/bytes/newlines.ts)' : 'with Buffer.indexOf'}`);
+  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push(`  grep: find the fixed string ${simdAvailable() ? 'with WebAssembly SIMD (its first and last bytes 16 positions at a time, processes/bytes/simd.ts)' : 'with Buffer.indexOf'} in the chunk; frame only the line around each match`);
+  else if (plan.stages.length === 0 && plan.total === 'count') out.push(`  count the newlines ${simdAvailable() ? '16 bytes at a time (WebAssembly SIMD, processes/bytes/simd.ts)' : 'with Buffer.indexOf'}`);
   else out.push('  frame each line with Buffer.indexOf("\\n")');
   const searched = first?.kind === 'grep' && first.fixed !== undefined && !first.invert;
   for (const s of searched ? plan.stages.slice(1) : plan.stages) {
@@ -321,6 +321,8 @@ interface Work {
   line: Line;
   /** Whether a stage keeps a view of a line after the chunk (uniq's last line). */
   keepsLines: boolean;
+  /** The search for a first fixed-string grep, done over the chunk before any stage changes it. */
+  search?: FixedSearch;
 }
 
 function work(p: ByteStages): Work {
@@ -332,6 +334,7 @@ function work(p: ByteStages): Work {
     const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq') };
     self.all = runner(p, plan.stages, () => self.ascii);
     self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
+    if (searched) self.search = new FixedSearch(plan.stages[0].kind === 'grep' ? plan.stages[0].fixed! : EMPTY);
     p.state.work = self;
     w = self;
   }
@@ -412,9 +415,11 @@ function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): voi
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) {
     const needle = first.fixed;
+    const search = w.search!;
+    search.forget();
     let from = s;
     while (from <= last) {
-      const hit = b.indexOf(needle, from);
+      const hit = search.indexOf(b, from);
       if (hit === -1 || hit > last) return;
       const start = hit === 0 ? 0 : b.lastIndexOf(NL, hit - 1) + 1;
       const lineStart = start < s ? s : start;
