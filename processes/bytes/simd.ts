@@ -157,6 +157,14 @@ function load(): Kernel | null {
   return kernel;
 }
 
+/**
+ * Turns the kernels off (every scan then takes its Buffer.indexOf or table path,
+ * as on an engine without WebAssembly) or on again: for tests of those paths.
+ */
+export function useSimd(enabled: boolean): void {
+  kernel = enabled ? undefined : null;
+}
+
 /** Whether the SIMD kernels run here (for --explain and tests). */
 export function simdAvailable(): boolean {
   return load() !== null;

@@ -3,8 +3,8 @@
 // steps and the 64 KiB window, at offsets that are not aligned; FixedSearch for
 // needles of every length, across window edges, at the buffer's end, with near
 // misses (first and last byte right, a middle byte wrong).
-import { describe, expect, it } from 'vitest';
-import { countNewlines, FixedSearch, flipCase, simdAvailable } from '../../../processes/bytes/simd.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { countNewlines, FixedSearch, flipCase, simdAvailable, useSimd } from '../../../processes/bytes/simd.js';
 
 function byLoop(b: Buffer, s: number, e: number): number {
   let n = 0;
@@ -140,5 +140,23 @@ describe('flipCase', () => {
     const done = flipCase(true, text, text);
     expect(text.subarray(0, done).equals(byLoop(true, copy.subarray(0, done)))).toBe(true);
     expect(text.subarray(done).equals(copy.subarray(done))).toBe(true);
+  });
+});
+
+describe('without WebAssembly', () => {
+  afterEach(() => useSimd(true));
+
+  it('the same scans give the same answers by Buffer.indexOf and tables', () => {
+    const b = bytes(300000, 9, 3);
+    const text = Buffer.from('Mixed CASE text with ERROR and error\n'.repeat(5000));
+    const needle = Buffer.from('ERROR');
+    const withSimd = { count: countNewlines(b, 7, b.length - 3), found: allBySearch(new FixedSearch(needle), text), upper: Buffer.from(text) };
+    const doneWith = flipCase(true, withSimd.upper, withSimd.upper);
+    useSimd(false);
+    expect(simdAvailable()).toBe(false);
+    expect(countNewlines(b, 7, b.length - 3)).toBe(withSimd.count);
+    expect(allBySearch(new FixedSearch(needle), text)).toEqual(withSimd.found);
+    expect(flipCase(true, Buffer.from(text), Buffer.alloc(text.length))).toBe(0);
+    expect(doneWith).toBeGreaterThan(0);
   });
 });
