@@ -9,7 +9,6 @@
 // output closed early (`| head -1`) is a clean end with status 0.
 import type { Readable, Writable } from 'node:stream';
 import { fstatSync } from 'node:fs';
-import { isatty } from 'node:tty';
 import { IO } from '../api/io.js';
 import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
@@ -29,6 +28,7 @@ import { byteStages, describePlan, type BytePlan } from '../processes/bytes/byte
 import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
 import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
+import { isTerminal } from './terminal.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
 import type { StageContext } from '../processes/manifest/manifest.js';
@@ -320,7 +320,7 @@ function progressLine(b: Built, started: number): string {
 
 /** True when file descriptors 1 and 2 are the same terminal. */
 function sameTerminal(): boolean {
-  if (!isatty(1) || !isatty(2)) return false;
+  if (!isTerminal(1) || !isTerminal(2)) return false;
   try {
     const out = fstatSync(1);
     const err = fstatSync(2);
@@ -344,7 +344,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     get stderr() {
       return given.stderr ?? process.stderr;
     },
-    stderrIsTTY: given.stderrIsTTY ?? (real && isatty(2)),
+    stderrIsTTY: given.stderrIsTTY ?? (real && isTerminal(2)),
     stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameTerminal()),
     services: given.services ?? (given.stdout === undefined && given.stdin === undefined),
   };

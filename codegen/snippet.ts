@@ -36,69 +36,137 @@ export class SnippetError extends Error {
   override name = 'SnippetError';
 }
 
+/**
+ * What parsing a snippet finds, before its names are checked against a
+ * definition: the tree, the names it declares and uses, its admit() specs and
+ * the number of its emit() statements.
+ */
+interface Analysis {
+  ast: Node;
+  locals: string[];
+  admits: string[];
+  emits: number;
+  used: string[];
+}
+
+/**
+ * The same, as the command line's bundle carries it for every snippet of the
+ * library, made when the bundle was built (scripts/build-cli.mjs): the tree as
+ * JSON text, parsed only when a chain is compiled from the snippet. Parsing all
+ * the snippets with acorn when the definitions load costs more than everything
+ * else a short command does. Keyed by `${kind}\n${source}`, so an entry is the
+ * analysis of exactly that text: whatever asks for it gets what acorn would give.
+ */
+type PrecomputedAnalysis = [ast: string, locals: string[], admits: string[], emits: number, used: string[]];
+declare const PUSHBACK_PRECOMPUTED_SNIPPETS: Record<string, PrecomputedAnalysis> | undefined;
+const precomputed = typeof PUSHBACK_PRECOMPUTED_SNIPPETS === 'object' ? PUSHBACK_PRECOMPUTED_SNIPPETS : undefined;
+
+/** While the build records: every analysis made from source, in the form above. */
+let recording: Map<string, PrecomputedAnalysis> | undefined;
+
+/**
+ * Starts recording the analysis of every snippet parsed from now on (in this
+ * module instance); the build loads the library's definitions and embeds what
+ * the returned map holds. Only trees that survive JSON are recorded (no regular
+ * expression or BigInt literals): anything else is parsed when it is defined.
+ */
+export function recordSnippetAnalyses(): Map<string, PrecomputedAnalysis> {
+  recording ??= new Map();
+  return recording;
+}
+
+const analysisKey = (kind: 'statements' | 'expression', source: string): string => `${kind}\n${source}`;
+
+/** Parses and walks a snippet; throws SnippetError for what no definition could accept. */
+function analyse(source: string, kind: 'statements' | 'expression', where: string): Analysis {
+  let ast: Node;
+  try {
+    ast = kind === 'expression'
+      ? parse(`(${source})`, { ecmaVersion: 2022 }).body[0]
+      : parse(source, { ecmaVersion: 2022, allowReturnOutsideFunction: false });
+  } catch (error) {
+    const e = error as { message: string; pos?: number };
+    const column = (e.pos ?? 0) + (kind === 'expression' ? 0 : 1);
+    throw new SnippetError(`${where}: cannot parse ${JSON.stringify(source)} at column ${column}: ${e.message}`);
+  }
+  if (kind === 'expression' && ast.type !== 'ExpressionStatement') {
+    throw new SnippetError(`${where}: ${JSON.stringify(source)} is not an expression`);
+  }
+  const locals = new Set<string>();
+  const admits: string[] = [];
+  let emits = 0;
+  const used = new Set<string>();
+  let portable = true;
+  visit(ast, (node, parent, key) => {
+    if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') locals.add(node.id.name);
+    if (node.type === 'CatchClause' && node.param?.type === 'Identifier') locals.add(node.param.name);
+    if (node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type === 'FunctionDeclaration') {
+      throw new SnippetError(`${where}: snippets may not define functions (${JSON.stringify(source)})`);
+    }
+    if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
+      if (node.callee.name === 'admit') {
+        const arg = node.arguments[0];
+        if (node.arguments.length !== 1 || arg.type !== 'Literal' || typeof arg.value !== 'string') {
+          throw new SnippetError(`${where}: admit() takes one spec string literal`);
+        }
+        admits.push(arg.value);
+      }
+      if (node.callee.name === 'emit') {
+        if (node.arguments.length !== 1 || parent?.type !== 'ExpressionStatement') {
+          throw new SnippetError(`${where}: emit(value) must be a statement of its own`);
+        }
+        emits++;
+      }
+    }
+    if (node.type === 'Literal' && ((typeof node.value === 'object' && node.value !== null) || typeof node.value === 'bigint')) portable = false;
+    if (node.type === 'Identifier' && isReference(parent, key)) used.add(node.name);
+  });
+  const analysis: Analysis = { ast, locals: [...locals], admits, emits, used: [...used] };
+  if (recording && portable) recording.set(analysisKey(kind, source), [JSON.stringify(clone(ast)), analysis.locals, admits, emits, analysis.used]);
+  return analysis;
+}
+
 export class Snippet {
+  private tree: Node | undefined;
+  private treeText: string | undefined;
+
   private constructor(
     readonly source: string,
     readonly kind: 'statements' | 'expression',
-    private readonly ast: Node,
+    /** The tree, or its JSON text when it came precomputed (parsed on first use). */
+    tree: Node | string,
     /** Names the snippet declares itself; renamed per instance for hygiene. */
     readonly locals: ReadonlySet<string>,
     /** Specs named by admit('...') calls, in order. */
     readonly admits: readonly string[],
     readonly emits: number,
-  ) {}
+  ) {
+    if (typeof tree === 'string') this.treeText = tree;
+    else this.tree = tree;
+  }
+
+  private get ast(): Node {
+    this.tree ??= JSON.parse(this.treeText!);
+    return this.tree;
+  }
 
   /** `where` prefixes error messages (the process class and rule). */
   static parse(source: string, kind: 'statements' | 'expression', where: string, known: ReadonlySet<string>): Snippet {
-    let ast: Node;
-    try {
-      ast = kind === 'expression'
-        ? parse(`(${source})`, { ecmaVersion: 2022 }).body[0]
-        : parse(source, { ecmaVersion: 2022, allowReturnOutsideFunction: false });
-    } catch (error) {
-      const e = error as { message: string; pos?: number };
-      const column = (e.pos ?? 0) + (kind === 'expression' ? 0 : 1);
-      throw new SnippetError(`${where}: cannot parse ${JSON.stringify(source)} at column ${column}: ${e.message}`);
-    }
-    if (kind === 'expression' && ast.type !== 'ExpressionStatement') {
-      throw new SnippetError(`${where}: ${JSON.stringify(source)} is not an expression`);
-    }
-    const locals = new Set<string>();
-    const admits: string[] = [];
-    let emits = 0;
-    const used = new Set<string>();
-    visit(ast, (node, parent, key) => {
-      if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') locals.add(node.id.name);
-      if (node.type === 'CatchClause' && node.param?.type === 'Identifier') locals.add(node.param.name);
-      if (node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type === 'FunctionDeclaration') {
-        throw new SnippetError(`${where}: snippets may not define functions (${JSON.stringify(source)})`);
-      }
-      if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
-        if (node.callee.name === 'admit') {
-          const arg = node.arguments[0];
-          if (node.arguments.length !== 1 || arg.type !== 'Literal' || typeof arg.value !== 'string') {
-            throw new SnippetError(`${where}: admit() takes one spec string literal`);
-          }
-          admits.push(arg.value);
-        }
-        if (node.callee.name === 'emit') {
-          if (node.arguments.length !== 1 || parent?.type !== 'ExpressionStatement') {
-            throw new SnippetError(`${where}: emit(value) must be a statement of its own`);
-          }
-          emits++;
-        }
-      }
-      if (node.type === 'Identifier' && isReference(parent, key)) used.add(node.name);
-    });
+    const found = precomputed?.[analysisKey(kind, source)];
+    const analysis: Analysis | PrecomputedAnalysis = found ?? analyse(source, kind, where);
+    const [tree, locals, admits, emits, used] = Array.isArray(analysis)
+      ? analysis
+      : [analysis.ast, analysis.locals, analysis.admits, analysis.emits, analysis.used];
     for (const name of locals) {
       if (SNIPPET_NAMES.has(name)) throw new SnippetError(`${where}: a snippet may not declare ${JSON.stringify(name)}, which already names the element, the request size or a hook`);
     }
+    const declared = new Set(locals);
     for (const name of used) {
-      if (!known.has(name) && !locals.has(name) && !GLOBALS.has(name) && !SNIPPET_NAMES.has(name)) {
+      if (!known.has(name) && !declared.has(name) && !GLOBALS.has(name) && !SNIPPET_NAMES.has(name)) {
         throw new SnippetError(`${where}: unknown name ${JSON.stringify(name)} in ${JSON.stringify(source)}`);
       }
     }
-    return new Snippet(source, kind, ast, locals, admits, emits);
+    return new Snippet(source, kind, tree, declared, admits, emits);
   }
 
   /**

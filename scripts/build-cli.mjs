@@ -22,7 +22,10 @@ const bundleFile = `${root}dist/bin/cli.cjs`;
 // required on the first use of one of its members instead. That holds where the
 // bundle reaches the module only through member accesses (`import_node_v8.serialize`,
 // how esbuild writes named imports); anywhere else it stays an ordinary require.
-const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector'];
+// node:tty (which loads node:net), node:stream and node:fs/promises are needed by a
+// plain pipeline only in its less common forms (a terminal, a Node stream, a file
+// read through the thread pool).
+const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector', 'node:tty', 'node:stream', 'node:fs/promises'];
 const lazyBuiltin = 'const lazyBuiltin = (name) => { let loaded; const load = () => (loaded ??= require(name)); '
   + 'return new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() }); };';
 
@@ -33,15 +36,29 @@ function makeBuiltinsLazy() {
     const bindings = [...code.matchAll(assignment)].map((m) => m[1]);
     const requires = code.split(`require("${name}")`).length - 1;
     const onlyMembers = bindings.every((b) => {
-      const uses = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\b`)).length - 1;
-      const members = code.split(new RegExp(`\\b${b.replace(/\$/g, '\\$')}\\.`)).length - 1;
-      return uses === members + 2; // the declaration, the assignment, and member accesses
+      const pattern = b.replace(/\$/g, '\\$');
+      const uses = code.split(new RegExp(`\\b${pattern}\\b`)).length - 1;
+      const members = code.split(new RegExp(`\\b${pattern}\\.`)).length - 1;
+      // The declaration and the assignment (one statement in a module at the bundle's top), and member accesses.
+      const declared = new RegExp(`\\bvar ${pattern} = require\\(`).test(code) ? 1 : 2;
+      return uses === members + declared;
     });
     if (bindings.length === 0 || bindings.length !== requires || !onlyMembers) continue;
     code = code.replace(assignment, `$1 = lazyBuiltin("${name}");`);
   }
   writeFileSync(bundleFile, code);
 }
+
+// The analysis of every snippet of the library, made now so that the command
+// does not parse them when its definitions load (codegen/snippet.ts). The
+// definitions are those of the modules the bundle holds; tsc has compiled them
+// to dist/ by now, and loading them records what their snippets parse to. A
+// snippet missing here (a module not loaded below) is parsed when defined.
+const { recordSnippetAnalyses } = await import(new URL('../dist/codegen/snippet.js', import.meta.url).href);
+const analyses = recordSnippetAnalyses();
+for (const module of ['bin/cli.js', 'bin/expressions.js', 'bin/checkpoint.js']) await import(new URL(`../dist/${module}`, import.meta.url).href);
+// A JSON text in a string: JSON.parse reads it faster than V8 builds the same object literal.
+const precomputedSnippets = `var PUSHBACK_PRECOMPUTED_SNIPPETS = JSON.parse(${JSON.stringify(JSON.stringify(Object.fromEntries(analyses)))});`;
 
 await build({
   entryPoints: [`${root}bin/cli.ts`],
@@ -54,7 +71,7 @@ await build({
   // The sources are ES modules, strict by definition; as CommonJS they say so.
   // import.meta.url has no CommonJS form: the bundle's own file URL stands in,
   // as it did for the modules inside an ES module bundle.
-  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}` },
+  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}\n${precomputedSnippets}` },
   define: { 'import.meta.url': 'importMetaUrl' },
   // Only for building the inspector's page in memory when dist/inspect/page.js is
   // missing (a development fallback): not part of the command.

@@ -27,6 +27,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld, handBack, isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
+import { countNewlines, FixedSearch, simdAvailable } from './simd.js';
 import { NotANumber } from './numbers.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
 import { translate, type Case } from './tr.js';
@@ -53,8 +54,8 @@ export interface BytePlan {
 export function describePlan(plan: BytePlan): string[] {
   const out: string[] = ['for each chunk of bytes (the carried partial line first):'];
   const first = plan.stages[0];
-  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push('  grep: find the fixed string with Buffer.indexOf in the chunk; frame only the line around each match');
-  else if (plan.stages.length === 0 && plan.total === 'count') out.push('  count the newlines with Buffer.indexOf');
+  if (first?.kind === 'grep' && first.fixed && !first.invert) out.push(`  grep: find the fixed string ${simdAvailable() ? 'with WebAssembly SIMD (its first and last bytes 16 positions at a time, processes/bytes/simd.ts)' : 'with Buffer.indexOf'} in the chunk; frame only the line around each match`);
+  else if (plan.stages.length === 0 && plan.total === 'count') out.push(`  count the newlines ${simdAvailable() ? '16 bytes at a time (WebAssembly SIMD, processes/bytes/simd.ts)' : 'with Buffer.indexOf'}`);
   else out.push('  frame each line with Buffer.indexOf("\\n")');
   const searched = first?.kind === 'grep' && first.fixed !== undefined && !first.invert;
   for (const s of searched ? plan.stages.slice(1) : plan.stages) {
@@ -63,7 +64,7 @@ export function describePlan(plan: BytePlan): string[] {
     if (s.kind === 'case') out.push(`  ${s.mode}: the line's bytes through a 256-byte table`);
     if (s.kind === 'uniq') out.push('  uniq: the line\'s bytes compared with the last line kept');
   }
-  if (plan.total === 'count') out.push('  count: one more');
+  if (plan.total === 'count' && plan.stages.length > 0) out.push('  count: one more');
   else if (plan.total === 'sum') out.push('  sum: the number parsed from the bytes');
   else if (plan.emit === 'bytes') out.push('  copy the line (runs of untouched lines as one piece) to the output chunk');
   else out.push('  the line as a string (or its bytes when not UTF-8) into the records of the chunk');
@@ -320,6 +321,8 @@ interface Work {
   line: Line;
   /** Whether a stage keeps a view of a line after the chunk (uniq's last line). */
   keepsLines: boolean;
+  /** The search for a first fixed-string grep, done over the chunk before any stage changes it. */
+  search?: FixedSearch;
 }
 
 function work(p: ByteStages): Work {
@@ -331,6 +334,7 @@ function work(p: ByteStages): Work {
     const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq') };
     self.all = runner(p, plan.stages, () => self.ascii);
     self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
+    if (searched) self.search = new FixedSearch(plan.stages[0].kind === 'grep' ? plan.stages[0].fixed! : EMPTY);
     p.state.work = self;
     w = self;
   }
@@ -406,16 +410,16 @@ function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): voi
   const plan = w.plan;
   const first = plan.stages[0];
   if (plan.stages.length === 0 && plan.total === 'count') {
-    let n = 0;
-    for (let i = b.indexOf(NL, s); i !== -1 && i <= last; i = b.indexOf(NL, i + 1)) n++;
-    p.state.total += n;
+    p.state.total += countNewlines(b, s, last + 1);
     return;
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) {
     const needle = first.fixed;
+    const search = w.search!;
+    search.forget();
     let from = s;
     while (from <= last) {
-      const hit = b.indexOf(needle, from);
+      const hit = search.indexOf(b, from);
       if (hit === -1 || hit > last) return;
       const start = hit === 0 ? 0 : b.lastIndexOf(NL, hit - 1) + 1;
       const lineStart = start < s ? s : start;

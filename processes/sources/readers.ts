@@ -5,7 +5,7 @@
 // a view of them (byte flowables are moved, not shared).
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read as readCallback, readSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { markFresh } from '../../engine/bytes.js';
 
@@ -62,6 +62,7 @@ function reason(error: unknown): string {
 
 /** Opens a file for reading now, so that a missing or unreadable file fails here. */
 export async function openFile(path: string, options: FileOptions = {}): Promise<Reader> {
+  if (options.sync) return openFileNow(path);
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -77,6 +78,55 @@ export async function openFile(path: string, options: FileOptions = {}): Promise
   return fileReader(fh, path, stat.isFile() ? stat.size : undefined);
 }
 
+/**
+ * openFile with blocking calls: the file is opened and looked at at once, and
+ * node:fs/promises is not needed (loading it is a noticeable part of a short
+ * command's start). A file that is not a regular one (a pipe, a terminal) is
+ * then read through the thread pool as usual.
+ */
+function openFileNow(path: string): Reader {
+  let fd: number;
+  let stat: Stats;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new ReadError(`cannot read ${path}: ${reason(error)}`, { cause: error });
+  }
+  try {
+    stat = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    throw new ReadError(`cannot read ${path}: ${reason(error)}`, { cause: error });
+  }
+  if (stat.isDirectory()) {
+    closeSync(fd);
+    throw new ReadError(`cannot read ${path}: it is a directory`);
+  }
+  const handle: FdHandle = {
+    fd,
+    close: () => {
+      try {
+        closeSync(fd);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    read: (buffer, offset, length) => new Promise((resolve, reject) => {
+      readCallback(fd, buffer, offset, length, null, (error, bytesRead) => (error ? reject(error) : resolve({ bytesRead })));
+    }),
+  };
+  if (stat.isFile()) return syncFileReader(handle, path, stat.size);
+  return fileReader(handle, path, undefined);
+}
+
+/** What the readers below use of an open file: a FileHandle, or a plain descriptor made to look like one. */
+interface FdHandle {
+  readonly fd: number;
+  read(buffer: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
 /** Yield to the event loop after this many bytes of blocking reads. */
 const YIELD_EVERY = 1 << 20;
 
@@ -85,7 +135,7 @@ const REUSE_FROM = 64 * 1024;
 /** At most this many chunks are kept for reuse (the driver holds one while the next is read). */
 const SPARES = 2;
 
-function syncFileReader(fh: FileHandle, name: string, size: number): Reader {
+function syncFileReader(fh: FdHandle, name: string, size: number): Reader {
   let closed = false;
   let sinceYield = 0;
   // Memory taken back for reuse: the same pages again, already mapped, instead of
@@ -159,7 +209,7 @@ export function lazyFile(path: string, options: FileOptions = {}): Reader {
   };
 }
 
-function fileReader(fh: FileHandle, name: string, size: number | undefined): Reader {
+function fileReader(fh: FdHandle, name: string, size: number | undefined): Reader {
   let closed = false;
   return {
     bytes: true,

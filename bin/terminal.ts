@@ -1,0 +1,16 @@
+// Whether a file descriptor is a terminal. node:tty answers, but loading it
+// loads node:net and the stream classes, a noticeable part of a short command's
+// start; the command line's bundle loads it on first use (scripts/build-cli.mjs).
+// A terminal is a character device, and the output of a pipeline usually goes
+// to a pipe or a file: for those one fstat answers and node:tty is not loaded.
+import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
+
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false; // not open: not a terminal either
+  }
+  return isatty(fd);
+}

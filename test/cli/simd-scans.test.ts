@@ -1,0 +1,52 @@
+// The command line's byte loop on input large enough for the SIMD scans
+// (processes/bytes/simd.ts: many 64 KiB windows, matches across their edges,
+// chunks cut anywhere), against answers computed here, with the kernels on and
+// off: `count`, `grep WORD count`, `grep WORD`, `upper`, `lower`.
+import { afterEach, describe, expect, it } from 'vitest';
+import { useSimd } from '../../processes/bytes/simd.js';
+import { run } from './helpers.js';
+
+afterEach(() => useSimd(true));
+
+/** About 1.5 MB of lines of varied length, some with ERROR (one across every 64 KiB edge it meets), a few not UTF-8. */
+function input(): Buffer {
+  let s = 11;
+  const r = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const lines: Buffer[] = [];
+  let size = 0;
+  while (size < 1.5e6) {
+    const words = Array.from({ length: 1 + Math.floor(r() * 12) }, () => ['ERROR', 'ERR', 'RROR', 'E', 'straße', 'info', 'Mixed', 'x'.repeat(Math.floor(r() * 40))][Math.floor(r() * 8)]);
+    const line = r() < 0.01 ? Buffer.concat([Buffer.from(words.join(' ')), Buffer.from([0xff, 0xfe])]) : Buffer.from(words.join(' '));
+    lines.push(line, Buffer.from(r() < 0.05 ? '\r\n' : '\n'));
+    size += line.length + 1;
+  }
+  return Buffer.concat(lines);
+}
+
+/** The input cut into chunks of uneven sizes, as a pipe may deliver it. */
+function chunks(b: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0, k = 0; at < b.length; k++) {
+    const size = [65536, 1, 100000, 70001, 16, 300000][k % 6];
+    out.push(b.subarray(at, at + size));
+    at += size;
+  }
+  return out;
+}
+
+const data = input();
+const lines = data.toString('latin1').split('\n').slice(0, -1);
+const ascii = (b: Buffer, upper: boolean) => Buffer.from(b.map((c) => (upper ? (c >= 97 && c <= 122 ? c - 32 : c) : c >= 65 && c <= 90 ? c + 32 : c)));
+
+describe.each([true, false])('the byte loop with the SIMD kernels %s', (simd) => {
+  it('counts, greps and changes case as the plain answers say', async () => {
+    useSimd(simd);
+    const matching = lines.filter((l) => l.includes('ERROR'));
+    expect((await run(['count'], chunks(data))).stdout).toBe(`${lines.length}\n`);
+    expect((await run(['grep', 'ERROR', 'count'], chunks(data))).stdout).toBe(`${matching.length}\n`);
+    const grepped = await run(['grep', 'ERROR'], chunks(data));
+    expect(grepped.bytes.equals(Buffer.from(matching.map((l) => `${l.endsWith('\r') ? l.slice(0, -1) : l}\n`).join(''), 'latin1'))).toBe(true);
+    expect((await run(['upper'], chunks(data))).bytes.equals(ascii(data, true))).toBe(true);
+    expect((await run(['lower'], chunks(data))).bytes.equals(ascii(data, false))).toBe(true);
+  });
+});
