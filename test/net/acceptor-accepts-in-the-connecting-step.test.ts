@@ -3,6 +3,7 @@
 // connection accepted in the same step, without waking the accept loop; what
 // the acceptor promises (pausing, the concurrency limit, clients in line, the
 // listener going away) holds as it does for clients that connect on their own.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IO } from '../../engine/io.js';
 import { counts, observe, type PortEvent } from '../../engine/ports.js';
@@ -12,6 +13,23 @@ import { Port, serve } from '../../net/endpoints.js';
 import { until } from '../regressions/tcp-helpers.js';
 
 describe('Acceptor.connectAndAccept', () => {
+  it('works as docs/tcp.md shows it', () => {
+    const io = new IO();
+    const listen = Port.listen(io);
+    const example = `const acceptor = serve(listen, (p) => p.pipe((c) => c));
+const client = Port.create(io);
+acceptor.connectAndAccept(client.process, client.number);
+// Accepted already: the client's connection is on its own port, the listener is free.`;
+    expect(readFileSync(new URL('../../docs/tcp.md', import.meta.url), 'utf8')).toContain(example);
+    const acceptor = serve(listen, (p) => p.pipe((c) => c));
+    const client = Port.create(io);
+    acceptor.connectAndAccept(client.process, client.number);
+    expect(acceptor.accepted).toBe(1);
+    expect(listen.state).toBe('free');
+    expect(client.peer()?.process).not.toBe(listen.process);
+    expect(client.isConnected).toBe(true);
+  });
+
   it('accepts in the same step: the handler has the connection and the listener is free when it returns', () => {
     const io = new IO();
     const listen = Port.listen(io);
