@@ -635,6 +635,8 @@ export class Acceptor {
       if (now && this.listen.process.peer(this.listen.number)?.process === p) this.accept();
     } finally {
       this.taking = undefined;
+      // Still on the listener (`connected` threw before the accept): the loop must see it.
+      if (this.listen.isConnected) life.changed(this.listen.process, this.listen.number);
     }
   }
 

@@ -123,6 +123,22 @@ acceptor.connectAndAccept(client.process, client.number);
     expect(served.map((p) => p.peer()?.process)).toEqual([first.process, inLine.process]);
   });
 
+  it('a connection left on the listener because `connected` threw is accepted by the loop', async () => {
+    const io = new IO();
+    const listen = Port.listen(io);
+    const served: Port[] = [];
+    const acceptor = serve(listen, (p) => served.push(p));
+    const client = Port.create(io);
+    expect(() =>
+      acceptor.connectAndAccept(client.process, client.number, () => {
+        throw new Error('setting up the connection failed');
+      }),
+    ).toThrow('setting up the connection failed');
+    await until(() => served.length === 1);
+    expect(served[0].peer()?.process).toBe(client.process);
+    expect(listen.state).toBe('free');
+  });
+
   it('refuses a taken listener with a PortError, and a gone one', async () => {
     const io = new IO();
     const listen = Port.listen(io);
