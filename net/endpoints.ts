@@ -564,6 +564,8 @@ export class Acceptor {
   private closed = false;
   private readonly concurrency: number;
   private gate: (() => void) | undefined;
+  /** The process whose connection `connectAndAccept` is taking in this step: the loop does not wake for it. */
+  private taking: Process | undefined;
 
   constructor(readonly listen: Port, private readonly handler: Serve, private readonly options: ServeOptions = {}) {
     this.paused = options.paused ?? false;
@@ -612,13 +614,44 @@ export class Acceptor {
   /** Reports a failed connection (once per error). */
   readonly report = (error: unknown): void => reportFailure(this, this.options, error, 'serve');
 
+  /**
+   * Connects `port` of `p` to the listener, which must be free (a PortError
+   * otherwise), and accepts the connection in the same step if the acceptor is
+   * ready: it moves on to its dedicated port at once, and the listener is free
+   * again when this returns. `connected` runs between the connect and the
+   * accept. Not ready (paused, or at the limit): the connection stays on the
+   * listener, as any client's would, until the loop accepts it.
+   *
+   * The loop waits for the listener with a wait that ignores the connection
+   * being taken here, so accepting this way wakes nothing: no promise settles
+   * per connection (that wake-up was a large part of what an accept cost).
+   */
+  connectAndAccept(p: Process, port: string | number, connected?: () => void): void {
+    const now = this.ready && !this.closed;
+    if (now) this.taking = p;
+    try {
+      life.connect(p, port, this.listen.process, this.listen.number);
+      connected?.();
+      if (now && this.listen.process.peer(this.listen.number)?.process === p) this.accept();
+    } finally {
+      this.taking = undefined;
+      // Still on the listener (`connected` threw before the accept): the loop must see it.
+      if (this.listen.isConnected) life.changed(this.listen.process, this.listen.number);
+    }
+  }
+
+  /** The listener holds a connection that `connectAndAccept` is not taking; false once the listener is gone. */
+  private arrival(): Promise<boolean> {
+    return life.waitFor(this.listen.process, this.listen.number, (q, n) => (q.isConnected(n) && q.peer(n)?.process !== this.taking ? true : undefined));
+  }
+
   private async loop(): Promise<void> {
     while (!this.closed) {
       if (!this.ready) {
         await new Promise<void>((resolve) => (this.gate = resolve));
         continue;
       }
-      if (!(await this.listen.connected())) break;
+      if (!(await this.arrival())) break;
       // Paused (or at the limit) while waiting: the client stays on the listener.
       if (this.closed || !this.ready || !this.listen.isConnected) continue;
       this.accept();

@@ -517,10 +517,10 @@ export class TcpServer {
       startReading(s, this.failure);
     };
     // A free listener has nobody in line (the next in line is connected in the
-    // same step that frees it): connect at once, without a round through a promise.
+    // same step that frees it): connect at once, and the acceptor, if ready,
+    // accepts in the same step, without a round through a promise.
     if (this.listen.state === 'free') {
-      life.connect(s, 'net', this.listen.process, this.listen.number);
-      connected();
+      (this.acceptor as Acceptor).connectAndAccept(s, 'net', connected);
       return;
     }
     // A client that gives up while in line takes its socket process along, and its connect fails.
