@@ -10,6 +10,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { IO } from '../api/io.js';
 import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
@@ -31,6 +32,8 @@ import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
+import { PART_ORDER, runPart, type PartOrder } from './job-worker.js';
+import type { PartQueue } from './jobs.js';
 import type { StageContext } from '../processes/manifest/manifest.js';
 
 export { parse, UsageError, USAGE };
@@ -74,6 +77,10 @@ export interface Streams {
   stdoutSharesTerminal?: boolean;
   /** Use the IO container's stdin/stdout services (the real process streams). */
   services: boolean;
+  /** Read this instead of the FILEs: the part of the file a worker of `-j` runs over (bin/job-worker.ts). */
+  input?: Reader;
+  /** With `-j`: told what the main thread holds of each part's output (bin/jobs.ts). */
+  observeParts?: (queue: PartQueue) => void;
 }
 
 interface Built {
@@ -92,6 +99,7 @@ interface Built {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function openInput(io: IO, command: Command, streams: Streams): Promise<Chain<any>> {
   const { options, files } = command;
+  if (streams.input !== undefined) return io.read(streams.input, { chunkSize: FILE_CHUNK });
   if (options.sample !== undefined) {
     if (files.length > 0) throw new UsageError(`unknown stage ${JSON.stringify(files[0])} (--sample reads the built-in sample and takes no files)`);
     return io.read(iterableReader(sampleChunks({ lines: options.sample }), { bytes: true, name: 'sample' }));
@@ -347,6 +355,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     stderrIsTTY: given.stderrIsTTY ?? (real && isatty(2)),
     stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameTerminal()),
     services: given.services ?? (given.stdout === undefined && given.stdin === undefined),
+    input: given.input,
   };
   // The progress line, when one is on the terminal, is cleared before anything else is said.
   let progressShown = false;
@@ -389,6 +398,10 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     say(error.message, true);
     return 2;
   }
+  // -j N: the file in N parts, each on a thread of its own, when the stages allow it (bin/jobs-plan.ts).
+  const jobs = command.options.jobs ?? 1;
+  const jobsPlan = jobs > 1 && given.input === undefined ? (await import('./jobs-plan.js')).planJobs(command, jobs) : undefined;
+  if (jobsPlan?.parallel === false && jobsPlan.note !== undefined) say(jobsPlan.note);
   const io = new IO();
   let input: Chain<unknown>;
   try {
@@ -416,6 +429,11 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     streams.stdout.write(explainPipeline(built.source));
     await reader.close();
     return 0;
+  }
+  if (jobsPlan?.parallel) {
+    // The pipeline was built here only to check it: each worker builds its own from the same words.
+    await reader.close();
+    return (await import('./jobs.js')).runJobs(argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts });
   }
   let timer: NodeJS.Timeout | undefined;
   if (built.progress) {
@@ -445,3 +463,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     await Promise.race([reader.close(), new Promise((resolve) => setImmediate(resolve))]);
   }
 }
+
+// A worker thread of `pushback -j N` runs this module (bin/jobs.ts starts it): it runs one part of the file.
+const order = isMainThread ? undefined : (workerData as Record<string, PartOrder> | undefined)?.[PART_ORDER];
+if (order !== undefined) void runPart(main, order, parentPort!);
