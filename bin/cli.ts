@@ -32,7 +32,7 @@ import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
-import { PART_ORDER, runPart, type PartOrder } from './job-worker.js';
+import { PART_ORDER, runParts, type PartOrder } from './job-worker.js';
 import type { PartQueue } from './jobs.js';
 import type { StageContext } from '../processes/manifest/manifest.js';
 
@@ -433,7 +433,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   if (jobsPlan?.parallel) {
     // The pipeline was built here only to check it: each worker builds its own from the same words.
     await reader.close();
-    return (await import('./jobs.js')).runJobs(argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts });
+    return (await import('./jobs.js')).runJobs(main, argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts });
   }
   let timer: NodeJS.Timeout | undefined;
   if (built.progress) {
@@ -466,4 +466,4 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
 
 // A worker thread of `pushback -j N` runs this module (bin/jobs.ts starts it): it runs one part of the file.
 const order = isMainThread ? undefined : (workerData as Record<string, PartOrder> | undefined)?.[PART_ORDER];
-if (order !== undefined) void runPart(main, order, parentPort!);
+if (order !== undefined) void runParts(main, order, parentPort!);

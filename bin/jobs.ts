@@ -1,18 +1,24 @@
 // `pushback -j N FILE STAGE...`: the file cut into N parts at line boundaries
-// (bin/file-parts.ts), the same command line run over each part in a worker
-// thread of its own (bin/job-worker.ts), and the parts' outputs merged on the
-// main thread in the order of the parts, as bin/jobs-plan.ts says: so that the
-// output is byte for byte what one thread prints.
+// (bin/file-parts.ts), the same command line run over each part (bin/job-worker.ts),
+// and the parts' outputs merged on the main thread in the order of the parts, as
+// bin/jobs-plan.ts says: so that the output is byte for byte what one thread
+// prints. The first part runs on the main thread itself, the others on a worker
+// thread each: the main thread is already started, and a worker takes a good
+// part of a second to start on a busy machine (the engine's own start-up), time
+// in which the main thread is already working. Both kinds of part talk to the
+// merge through the same messages (a MessageChannel within the main thread).
 //
 // The output is streamed: the part being printed goes on to standard output as
 // it comes; a part further on keeps at most its credit of output here and then
 // waits (see job-worker.ts). Messages on stderr come in the same order as the
 // output, each where the part's own run put it.
 import type { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { record } from '../processes/elements/stringify.js';
+import { WRAPPER_HEAD, WRAPPER_TAIL } from './code-cache.js';
 import { cutIntoParts, linesBefore, type FilePart } from './file-parts.js';
-import { PART_ORDER, type PartAck, type PartMessage, type PartOrder } from './job-worker.js';
+import { PART_ORDER, runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
 import type { JobsPlan } from './jobs-plan.js';
 
 /** Bytes of a part's output that may wait on the main thread before the part's worker stops. */
@@ -21,8 +27,10 @@ export const PART_CREDIT = 4 << 20;
 /** What the main thread holds of a part's output, after each change (for tests of bounded memory). */
 export interface PartQueue {
   part: number;
-  /** Bytes received from the part's worker and not yet passed on. */
+  /** Bytes received from the part's thread and not yet passed on. */
   queued: number;
+  /** The same for all the parts. */
+  held: number;
 }
 
 export interface JobsStreams {
@@ -34,7 +42,7 @@ export interface JobsStreams {
 const NEWLINE = 0x0a;
 
 /**
- * The file the workers run: the command line's own bundle when running from it
+ * What the workers run: the command line's own bundle when running from it
  * (dist/bin/cli.cjs), the compiled module next to this one, or (when this runs
  * from its TypeScript source, as in tests) the bundle that `npm run build` made.
  */
@@ -45,12 +53,41 @@ function workerEntry(): URL {
   return new URL('../dist/bin/cli.cjs', here);
 }
 
+/**
+ * Starts a worker on the entry. The bundle is loaded the way bin/code-cache.ts
+ * loads it on the main thread, with the V8 code cache the build made for it when
+ * there is one (the same wrapper, so that V8 accepts the cache): that takes
+ * about a third off a worker's start.
+ */
+function startWorker(entry: URL, workerData: unknown): Worker {
+  if (!entry.pathname.endsWith('.cjs')) return new Worker(entry, { workerData });
+  const file = fileURLToPath(entry);
+  const loader = `"use strict";
+const { readFileSync } = require('node:fs');
+const { Script } = require('node:vm');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const file = ${JSON.stringify(file)};
+let cachedData;
+try { cachedData = readFileSync(file + '.cache'); } catch { cachedData = undefined; }
+const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAPPER_TAIL)}, { filename: file, cachedData });
+const module = { exports: {} };
+script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));`;
+  return new Worker(loader, { eval: true, workerData });
+}
+
 interface Part {
   range: FilePart;
-  worker: Worker;
+  /** Acknowledges output to the thread that runs the part (known from its first message). */
+  control?: (message: PartControl) => void;
   inbox: PartMessage[];
   queued: number;
-  ended: boolean;
+}
+
+/** A thread of the run: the main thread itself or a worker. */
+interface Thread {
+  control(message: PartControl): void;
+  stop(): Promise<unknown>;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -65,50 +102,83 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
+/** Parts of at least this size, as long as each thread gets one. */
+const SMALLEST_PART = 4 << 20;
+/** At most this many parts per thread. */
+const PARTS_PER_THREAD = 8;
+
+/**
+ * How many parts a file is cut into for `jobs` threads: several per thread, so
+ * that a thread that starts late or runs slower takes fewer of them and all
+ * end at about the same time; none smaller than a few megabytes (each part is
+ * a run of the whole command line, with its own start), but at least one per
+ * thread.
+ */
+export function partCount(size: number, jobs: number): number {
+  return Math.max(jobs, Math.min(jobs * PARTS_PER_THREAD, Math.ceil(size / SMALLEST_PART)));
+}
+
 /** Runs the command in parts; resolves with the exit status, as the one-thread run would. */
-export async function runJobs(argv: string[], plan: Extract<JobsPlan, { parallel: true }>, jobs: number, streams: JobsStreams): Promise<number> {
+export async function runJobs(commandLine: CommandLine, argv: string[], plan: Extract<JobsPlan, { parallel: true }>, jobs: number, streams: JobsStreams): Promise<number> {
   const { path, merge } = plan;
   // Empty parts print nothing and add nothing; the first part always runs, so that a total is printed.
-  const ranges = cutIntoParts(path, plan.size, jobs).filter((r, k) => k === 0 || r.end > r.start);
-  const entry = workerEntry();
+  const ranges = cutIntoParts(path, plan.size, partCount(plan.size, jobs)).filter((r, k) => k === 0 || r.end > r.start);
+  const parts: Part[] = ranges.map((range) => ({ range, inbox: [], queued: 0 }));
   let wake: (() => void) | undefined;
   const arrived = (): void => {
     const w = wake;
     wake = undefined;
     w?.();
   };
-  const parts: Part[] = ranges.map((range, k) => {
-    const order: PartOrder = { argv, path, part: range, credit: PART_CREDIT };
-    const worker = new Worker(entry, { workerData: { [PART_ORDER]: order } });
-    const part: Part = { range, worker, inbox: [], queued: 0, ended: false };
-    const end = (status: number, text?: string): void => {
-      if (part.ended) return;
-      if (text !== undefined) part.inbox.push({ kind: 'err', text });
-      part.inbox.push({ kind: 'end', status });
-      part.ended = true;
-    };
-    worker.on('message', (m: PartMessage) => {
-      if (m.kind === 'end') end(m.status);
-      else part.inbox.push(m);
-      if (m.kind === 'out') {
-        part.queued += m.bytes.byteLength;
-        streams.observe?.({ part: k, queued: part.queued });
-      }
-      arrived();
-    });
+  /** A thread that failed as a whole (a worker that threw or died): the run ends with its message. */
+  let failure: string | undefined;
+  let held = 0;
+  const receive = (control: (message: PartControl) => void) => (m: PartMessage): void => {
+    const part = parts[m.part];
+    part.control ??= control;
+    part.inbox.push(m);
+    if (m.kind === 'out') {
+      part.queued += m.bytes.byteLength;
+      held += m.bytes.byteLength;
+      streams.observe?.({ part: m.part, queued: part.queued, held });
+    }
+    arrived();
+  };
+  const order: PartOrder = { argv, path, parts: ranges, next: new SharedArrayBuffer(4), credit: PART_CREDIT };
+  const threads: Thread[] = [];
+  // The main thread takes the first part; the workers start meanwhile.
+  const channel = new MessageChannel();
+  const inThread = (message: PartControl): void => channel.port2.postMessage(message);
+  channel.port2.on('message', receive(inThread));
+  threads.push({
+    control: inThread,
+    stop: async () => {
+      channel.port2.postMessage({ stop: true } satisfies PartControl);
+      channel.port2.close();
+    },
+  });
+  void runParts(commandLine, order, channel.port1).catch((error: Error) => {
+    failure ??= `pushback: internal error: ${error.stack ?? error.message}\n`;
+    arrived();
+  });
+  const entry = workerEntry();
+  for (let t = 1; t < Math.min(jobs, ranges.length); t++) {
+    const worker = startWorker(entry, { [PART_ORDER]: order });
+    const control = (message: PartControl): void => worker.postMessage(message);
+    threads.push({ control, stop: () => worker.terminate() });
+    worker.on('message', receive(control));
     worker.on('error', (error: Error) => {
-      end(2, `pushback: internal error in part ${k + 1} of ${ranges.length}: ${error.stack ?? error.message}\n`);
+      failure ??= `pushback: internal error in a worker thread: ${error.stack ?? error.message}\n`;
       arrived();
     });
     worker.on('exit', (code) => {
-      end(2, `pushback: part ${k + 1} of ${ranges.length} stopped before its end (exit code ${code})\n`);
+      failure ??= `pushback: a worker thread stopped before the end (exit code ${code})\n`;
       arrived();
     });
-    return part;
-  });
-  const next = async (part: Part): Promise<PartMessage> => {
-    while (part.inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-    return part.inbox.shift()!;
+  }
+  const next = async (part: Part): Promise<PartMessage | undefined> => {
+    while (part.inbox.length === 0 && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
+    return part.inbox.shift();
   };
 
   const { stdout, stderr } = streams;
@@ -166,6 +236,11 @@ export async function runJobs(argv: string[], plan: Extract<JobsPlan, { parallel
       for (;;) {
         if (outputClosed || (merge.kind === 'take' && linesOut >= merge.lines)) break run;
         const m = await next(part);
+        if (m === undefined) {
+          stderr.write(failure!);
+          status = 2;
+          break run;
+        }
         if (m.kind === 'err') {
           stderr.write(located(m.text, k));
           continue;
@@ -180,8 +255,9 @@ export async function runJobs(argv: string[], plan: Extract<JobsPlan, { parallel
         }
         let bytes = m.bytes;
         part.queued -= bytes.byteLength;
-        streams.observe?.({ part: k, queued: part.queued });
-        const ack = (): void => part.worker.postMessage({ ack: m.bytes.byteLength } satisfies PartAck);
+        held -= bytes.byteLength;
+        streams.observe?.({ part: k, queued: part.queued, held });
+        const ack = (): void => part.control!({ ack: m.bytes.byteLength });
         if (merge.kind === 'add') {
           totalText += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
           ack();
@@ -208,7 +284,7 @@ export async function runJobs(argv: string[], plan: Extract<JobsPlan, { parallel
     if (merge.kind === 'add' && status === 0) await write(Buffer.from(`${record(total)}\n`));
   } finally {
     stdout.off('error', onOutputError);
-    await Promise.all(parts.map((p) => p.worker.terminate()));
+    await Promise.all(threads.map((t) => t.stop()));
   }
   return outputClosed ? 0 : status;
 }
