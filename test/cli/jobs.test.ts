@@ -251,3 +251,44 @@ describe('memory', () => {
     expect(r.stdout).toBe(`${'0123456789'.repeat(9)}\n`.repeat(5));
   }, 60_000);
 });
+
+/** The words of a command as a POSIX shell splits them: quotes, and `> FILE`, `< FILE` redirections. */
+function shellWords(line: string): { words: string[]; stdout?: string; stdin?: string } {
+  const words: string[] = [];
+  const re = /'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+)|(\s+)/g;
+  let word: string | undefined;
+  for (const m of line.matchAll(re)) {
+    if (m[4] !== undefined) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + (m[1] ?? m[2]?.replace(/\\(.)/g, '$1') ?? m[3]);
+  }
+  if (word !== undefined) words.push(word);
+  const redirect = (sign: string): string | undefined => {
+    const at = words.indexOf(sign);
+    return at < 0 ? undefined : words.splice(at, 2)[1];
+  };
+  const stdout = redirect('>');
+  const stdin = redirect('<');
+  return { words, stdout, stdin };
+}
+
+describe('docs/cli.md, Many threads', () => {
+  it('its examples print what the doc shows', async () => {
+    const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Many threads'), doc.indexOf('## Exit status'));
+    const block = /```console\n([\s\S]*?)```/.exec(section)![1];
+    const steps = block.split(/^\$ /m).slice(1);
+    expect(steps.length).toBeGreaterThanOrEqual(6);
+    const dir = mkdtempSync(join(scratch, 'doc-'));
+    const inDir = (word: string): string => (/^[\w-]+\.log$/.test(word) ? join(dir, word) : word);
+    for (const step of steps) {
+      const [command, ...expected] = step.split('\n');
+      const { words, stdout, stdin } = shellWords(command);
+      expect(words[0]).toBe('pushback');
+      const r = await cli.run(words.slice(1).map(inDir), { stdin: stdin === undefined ? undefined : readFileSync(inDir(stdin)) });
+      if (stdout !== undefined) writeFileSync(inDir(stdout), r.bytes);
+      expect({ command, printed: r.stderr + (stdout === undefined ? r.stdout : '') }).toEqual({ command, printed: expected.join('\n') });
+    }
+  }, 60_000);
+});
