@@ -209,11 +209,21 @@ describe('errors in a part', () => {
   }, 60_000);
 });
 
+const BIG_LINE = `${'0123456789'.repeat(9)}\n`;
+let big: { path: string; content: Buffer } | undefined;
+
+/** 48 MB of lines of 91 bytes. */
+function bigFile(): { path: string; content: Buffer } {
+  if (big === undefined) {
+    const content = Buffer.from(BIG_LINE.repeat(Math.ceil((48 << 20) / BIG_LINE.length)));
+    big = { path: file('big.txt', content), content };
+  }
+  return big;
+}
+
 describe('memory', () => {
   it('threads far ahead of the part being printed wait, with at most their credit of output held', async () => {
-    const line = `${'0123456789'.repeat(9)}\n`;
-    const content = Buffer.from(line.repeat(Math.ceil((48 << 20) / line.length)));
-    const path = file('big.txt', content);
+    const { path, content } = bigFile();
     const out: Buffer[] = [];
     const held: (() => void)[] = [];
     // Standard output takes nothing until the threads have filled their credit.
@@ -244,11 +254,26 @@ describe('memory', () => {
     expect(most).toBeLessThanOrEqual(2 * (PART_CREDIT + (4 << 20)));
   }, 120_000);
 
+  it('an output closed early (EPIPE) ends the run cleanly, with status 0', async () => {
+    const { path } = bigFile();
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk: Buffer, _encoding, callback) {
+        writes++;
+        callback(writes > 1 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null);
+      },
+    });
+    stdout.on('error', () => undefined);
+    const r = await cli.run(['-j3', path, 'grep', '0'], { stdout });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(writes).toBe(2);
+  }, 60_000);
+
   it('take N stops every part once N lines are out', async () => {
-    const path = join(scratch, 'big.txt');
+    const { path } = bigFile();
     const r = await cli.run(['-j3', path, 'take', '5']);
     expect(r).toMatchObject({ status: 0, stderr: '' });
-    expect(r.stdout).toBe(`${'0123456789'.repeat(9)}\n`.repeat(5));
+    expect(r.stdout).toBe(BIG_LINE.repeat(5));
   }, 60_000);
 });
 
