@@ -28,12 +28,22 @@ function afterNewline(fd: number, from: number, size: number): number {
   return size;
 }
 
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** Whether the line at `at` starts with a UTF-8 byte order mark. */
+function startsWithMark(fd: number, at: number): boolean {
+  const head = Buffer.alloc(3);
+  return readSync(fd, head, 0, 3, at) === 3 && head.equals(BYTE_ORDER_MARK);
+}
+
 /**
  * Cuts a file of `size` bytes into `n` parts at line boundaries: part k starts
  * after the first newline at or after byte k·size/n − 1 (so a part whose
  * nominal start is already a line's start keeps it). A line longer than a part
  * makes the next parts empty; so does a file with fewer lines than parts.
- * Together the parts cover the file exactly, in order.
+ * Together the parts cover the file exactly, in order. No part but the first
+ * starts with a byte order mark: jsonl passes over one at the start of its
+ * input, which must happen only at the start of the file.
  */
 export function cutIntoParts(path: string, size: number, n: number): FilePart[] {
   const starts = [0];
@@ -41,7 +51,9 @@ export function cutIntoParts(path: string, size: number, n: number): FilePart[] 
   try {
     for (let k = 1; k < n; k++) {
       const nominal = Math.floor((k * size) / n);
-      starts.push(nominal === 0 ? 0 : Math.max(starts[k - 1], afterNewline(fd, nominal - 1, size)));
+      let start = nominal === 0 ? 0 : Math.max(starts[k - 1], afterNewline(fd, nominal - 1, size));
+      while (start > 0 && start < size && startsWithMark(fd, start)) start = afterNewline(fd, start, size);
+      starts.push(start);
     }
   } finally {
     closeSync(fd);

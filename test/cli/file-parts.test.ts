@@ -59,4 +59,12 @@ describe('cutting a file into parts at line boundaries', () => {
     writeFileSync(two, 'a\nb');
     expect(cutIntoParts(two, 3, 5)).toEqual([{ start: 0, end: 0 }, { start: 0, end: 2 }, { start: 2, end: 2 }, { start: 2, end: 2 }, { start: 2, end: 3 }]);
   });
+
+  it('starts no part but the first with a byte order mark (jsonl passes over one only at the start of the file)', () => {
+    const path = join(scratch, 'marks.jsonl');
+    const mark = '\ufeff';
+    writeFileSync(path, `${mark}1\n${mark}2\n${mark}3\n4\n`);
+    // Each line is 5 bytes with its mark; the nominal cuts fall on the marked lines.
+    expect(cutIntoParts(path, 17, 4)).toEqual([{ start: 0, end: 15 }, { start: 15, end: 15 }, { start: 15, end: 15 }, { start: 15, end: 17 }]);
+  });
 });
