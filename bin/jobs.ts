@@ -1,17 +1,20 @@
-// `pushback -j N FILE STAGE...`: the file cut into N parts at line boundaries
-// (bin/file-parts.ts), the same command line run over each part (bin/job-worker.ts),
-// and the parts' outputs merged on the main thread in the order of the parts, as
-// bin/jobs-plan.ts says: so that the output is byte for byte what one thread
-// prints. The first part runs on the main thread itself, the others on a worker
-// thread each: the main thread is already started, and a worker takes a good
-// part of a second to start on a busy machine (the engine's own start-up), time
-// in which the main thread is already working. Both kinds of part talk to the
-// merge through the same messages (a MessageChannel within the main thread).
+// `pushback -j N FILE STAGE...`: the file cut into parts at line boundaries
+// (bin/file-parts.ts), the same command line run over each part (bin/job-worker.ts)
+// by N threads, and the parts' outputs merged on the main thread in the order
+// of the parts, as bin/jobs-plan.ts says: so that the output is byte for byte
+// what one thread prints.
+//
+// The threads are the main thread itself and N - 1 workers; each takes the
+// next part nobody has taken yet whenever it is free (a counter in shared
+// memory). The main thread is started already and takes the first part; a
+// worker needs a while to start (on a busy machine, a good part of a second)
+// and simply takes fewer parts. Both kinds of thread talk to the merge through
+// the same messages (on the main thread, through a MessageChannel).
 //
 // The output is streamed: the part being printed goes on to standard output as
-// it comes; a part further on keeps at most its credit of output here and then
-// waits (see job-worker.ts). Messages on stderr come in the same order as the
-// output, each where the part's own run put it.
+// it comes; a thread further on keeps at most its credit of output here and
+// then waits (see job-worker.ts). Messages on stderr come in the order of the
+// parts, each where the part's own run put it.
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -21,7 +24,7 @@ import { cutIntoParts, linesBefore, type FilePart } from './file-parts.js';
 import { PART_ORDER, runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
 import type { JobsPlan } from './jobs-plan.js';
 
-/** Bytes of a part's output that may wait on the main thread before the part's worker stops. */
+/** Bytes of a thread's output that may wait on the main thread before the thread stops. */
 export const PART_CREDIT = 4 << 20;
 
 /** What the main thread holds of a part's output, after each change (for tests of bounded memory). */
