@@ -10,7 +10,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { IO } from '../api/io.js';
 import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
 import type { Process } from '../engine/process.js';
@@ -464,6 +463,12 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   }
 }
 
-// A worker thread of `pushback -j N` runs this module (bin/jobs.ts starts it): it runs one part of the file.
-const order = isMainThread ? undefined : (workerData as Record<string, PartOrder> | undefined)?.[PART_ORDER];
-if (order !== undefined) void runParts(main, order, parentPort!);
+/**
+ * The body of a worker thread of `pushback -j N`: bin/jobs.ts starts the thread
+ * on this module with its order as workerData. (node:worker_threads is loaded
+ * here, not at the top: every other command would pay for loading it.)
+ */
+export async function jobThread(): Promise<void> {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  await runParts(main, (workerData as Record<string, PartOrder>)[PART_ORDER], parentPort!);
+}
