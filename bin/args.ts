@@ -29,6 +29,8 @@ export interface Options {
   every?: number;
   /** --resume FILE: go on from a checkpoint (bin/checkpoint.ts). */
   resume?: string;
+  /** -j N, --jobs N: run a file in N parts on N threads (bin/jobs.ts); 1 by default. */
+  jobs?: number;
 }
 
 /** grep's options (GNU grep's letters). */
@@ -80,6 +82,9 @@ function interval(text: string): number {
   return ms;
 }
 
+/** The most threads -j may ask for. */
+const MAX_JOBS = 256;
+
 /**
  * Parses the option at argv[i]; returns how many words it took (0 if argv[i]
  * is not an option). A value may follow after "=" or as the next word.
@@ -116,6 +121,14 @@ function option(argv: string[], i: number, options: Options): number {
     if (name === 'every') options.every = interval(value);
     else options[name as 'checkpoint' | 'resume'] = value;
     return equals ? 1 : 2;
+  } else if (/^(-j|--jobs)(=|$)/.test(arg) || /^-j\d/.test(arg)) {
+    const [, name, rest] = /^(-j|--jobs)=?(.*)$/.exec(arg)!;
+    const separate = rest === '' && !arg.includes('=');
+    const value = separate ? argv[i + 1] : rest;
+    const n = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= 1 && n <= MAX_JOBS)) throw new UsageError(`${name}: expected a number of threads from 1 to ${MAX_JOBS}, got ${value === undefined ? 'nothing' : printable(JSON.stringify(value))}`);
+    options.jobs = n;
+    return separate ? 2 : 1;
   } else if (arg.startsWith('--on-error=')) {
     options.onError = policy(arg.slice('--on-error='.length));
   } else if (arg === '--on-error') {

@@ -31,6 +31,8 @@ import { printable } from './printable.js';
 import { isTerminal } from './terminal.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
+import { PART_ORDER, runParts, type PartOrder } from './job-worker.js';
+import type { PartQueue } from './jobs.js';
 import type { StageContext } from '../processes/manifest/manifest.js';
 
 export { parse, UsageError, USAGE };
@@ -38,6 +40,27 @@ export type { Command, Options, Stage } from './args.js';
 
 /** Compiles user expressions; its module (and the parser) is loaded only when a stage has one. */
 type Compile = (source: string, stage: string) => (...args: unknown[]) => unknown;
+
+/**
+ * The functions compiled for the parts a thread of `-j` runs (bin/job-worker.ts),
+ * by stage and text. The thread runs the command line once per part, and the
+ * fused chain of the pipeline is compiled once and shared by all of them: given
+ * a new function for each part, its call site sees one more target each time
+ * and V8 stops inlining it (a loop-heavy map ran four times slower from the
+ * second part on). One function per expression and thread keeps it as fast as
+ * in a single run.
+ */
+const partFunctions = new Map<string, (...args: unknown[]) => unknown>();
+
+function compiledForParts(compileExpression: Compile, source: string, stage: string): (...args: unknown[]) => unknown {
+  const key = `${stage}\0${source}`;
+  let f = partFunctions.get(key);
+  if (f === undefined) {
+    f = compileExpression(source, stage);
+    partFunctions.set(key, f);
+  }
+  return f;
+}
 
 // ---------------------------------------------------------------- records
 
@@ -74,6 +97,10 @@ export interface Streams {
   stdoutSharesTerminal?: boolean;
   /** Use the IO container's stdin/stdout services (the real process streams). */
   services: boolean;
+  /** Read this instead of the FILEs: the part of the file a worker of `-j` runs over (bin/job-worker.ts). */
+  input?: Reader;
+  /** With `-j`: told what the main thread holds of each part's output (bin/jobs.ts). */
+  observeParts?: (queue: PartQueue) => void;
 }
 
 interface Built {
@@ -92,6 +119,7 @@ interface Built {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function openInput(io: IO, command: Command, streams: Streams): Promise<Chain<any>> {
   const { options, files } = command;
+  if (streams.input !== undefined) return io.read(streams.input, { chunkSize: FILE_CHUNK });
   if (options.sample !== undefined) {
     if (files.length > 0) throw new UsageError(`unknown stage ${JSON.stringify(files[0])} (--sample reads the built-in sample and takes no files)`);
     return io.read(iterableReader(sampleChunks({ lines: options.sample }), { bytes: true, name: 'sample' }));
@@ -347,6 +375,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     stderrIsTTY: given.stderrIsTTY ?? (real && isTerminal(2)),
     stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameTerminal()),
     services: given.services ?? (given.stdout === undefined && given.stdin === undefined),
+    input: given.input,
   };
   // The progress line, when one is on the terminal, is cleared before anything else is said.
   let progressShown = false;
@@ -381,7 +410,10 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   }
   let compile: Compile | undefined;
   try {
-    if (command.stages.some((s) => s.name === 'map' || s.name === 'filter')) compile = (await import('./expressions.js')).compileExpression;
+    if (command.stages.some((s) => s.name === 'map' || s.name === 'filter')) {
+      const { compileExpression } = await import('./expressions.js');
+      compile = given.input === undefined ? compileExpression : (source, stage) => compiledForParts(compileExpression, source, stage);
+    }
     // Patterns are checked before any file is opened.
     for (const s of command.stages) if (s.grep) compileMatcher(s.grep);
   } catch (error) {
@@ -389,6 +421,10 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     say(error.message, true);
     return 2;
   }
+  // -j N: the file in N parts, each on a thread of its own, when the stages allow it (bin/jobs-plan.ts).
+  const jobs = command.options.jobs ?? 1;
+  const jobsPlan = jobs > 1 && given.input === undefined ? (await import('./jobs-plan.js')).planJobs(command, jobs) : undefined;
+  if (jobsPlan?.parallel === false && jobsPlan.note !== undefined) say(jobsPlan.note);
   const io = new IO();
   let input: Chain<unknown>;
   try {
@@ -417,6 +453,11 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     await reader.close();
     return 0;
   }
+  if (jobsPlan?.parallel) {
+    // The pipeline was built here only to check it: each worker builds its own from the same words.
+    await reader.close();
+    return (await import('./jobs.js')).runJobs(main, argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts });
+  }
   let timer: NodeJS.Timeout | undefined;
   if (built.progress) {
     const started = Date.now();
@@ -444,4 +485,14 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     await inspector?.close();
     await Promise.race([reader.close(), new Promise((resolve) => setImmediate(resolve))]);
   }
+}
+
+/**
+ * The body of a worker thread of `pushback -j N`: bin/jobs.ts starts the thread
+ * on this module with its order as workerData. (node:worker_threads is loaded
+ * here, not at the top: every other command would pay for loading it.)
+ */
+export async function jobThread(): Promise<void> {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  await runParts(main, (workerData as Record<string, PartOrder>)[PART_ORDER], parentPort!);
 }

@@ -19,9 +19,9 @@ export interface LoadedBundle {
   readonly cacheUsed: boolean;
 }
 
-// The same wrapper Node puts around a CommonJS module.
-const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
-const WRAPPER_TAIL = '\n});';
+// The same wrapper Node puts around a CommonJS module (a worker of -j loads the bundle with it too: bin/jobs.ts).
+export const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+export const WRAPPER_TAIL = '\n});';
 
 /** Runs the CommonJS file `bundleFile` as Node's loader would, with the code cache in `cacheFile` if it fits. */
 export function loadBundle(bundleFile: string, cacheFile: string): LoadedBundle {

@@ -60,6 +60,11 @@ Options:
                          and standard output is not that terminal)
   --no-progress          never show progress
   --sample[=LINES]       read a generated sample log (10000 lines by default)
+  -j N, --jobs N         cut a regular FILE into parts at line ends and run
+                         them on N threads, with the same output as one thread
+                         (1 by default); standard input, pipes, several FILEs
+                         and stages that need the whole stream (drop; uniq or
+                         take not last) run on one thread, with a note
   --on-error POLICY      when an expression throws or a number cannot be read:
                          abort (the default), skip (report and drop the
                          record) or retry:N; also --on-error=POLICY

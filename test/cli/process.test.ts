@@ -77,6 +77,16 @@ describe('the pushback command', () => {
     expect(out.split('\n')).toHaveLength(3);
   });
 
+  it('-j 3 runs its workers from the compiled modules, with the output of one thread, and ends cleanly under head', () => {
+    const file = join(scratch, 'jobs.log');
+    writeFileSync(file, pushback(['--sample=30000']).stdout);
+    const one = pushback([file, 'grep', '-v', 'heartbeat', 'map', 'l => l.slice(0, 40)']);
+    const three = pushback(['-j', '3', file, 'grep', '-v', 'heartbeat', 'map', 'l => l.slice(0, 40)']);
+    expect(three).toEqual(one);
+    const out = execFileSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" -j2 "${file}" | head -n 2`], { encoding: 'utf8' });
+    expect(out.split('\n')).toHaveLength(3);
+  }, 60_000);
+
   it('an unreadable file: status 2 and a clear message', () => {
     const r = pushback([join(scratch, 'nope.log'), 'count']);
     expect(r.status).toBe(2);

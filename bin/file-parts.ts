@@ -1,0 +1,146 @@
+// A regular file in parts for `pushback -j N` (bin/jobs.ts): N byte ranges that
+// start right after a newline, so that no line (nor a "\r\n") is cut in two,
+// and a reader of one range. Each worker thread reads its own part.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { markFresh } from '../engine/bytes.js';
+import { ReadError, type Reader } from '../processes/sources/readers.js';
+
+/** A byte range [start, end) of a file. */
+export interface FilePart {
+  start: number;
+  end: number;
+}
+
+/** How much is read at once while looking for a newline. */
+const SCAN_CHUNK = 64 * 1024;
+const NEWLINE = 0x0a;
+
+/** The position just after the first newline at or after `from` (the size when there is none). */
+function afterNewline(fd: number, from: number, size: number): number {
+  const buf = Buffer.allocUnsafe(SCAN_CHUNK);
+  for (let at = from; at < size; ) {
+    const n = readSync(fd, buf, 0, Math.min(SCAN_CHUNK, size - at), at);
+    if (n === 0) break;
+    const i = buf.subarray(0, n).indexOf(NEWLINE);
+    if (i >= 0) return at + i + 1;
+    at += n;
+  }
+  return size;
+}
+
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** Whether the line at `at` starts with a UTF-8 byte order mark. */
+function startsWithMark(fd: number, at: number): boolean {
+  const head = Buffer.alloc(3);
+  return readSync(fd, head, 0, 3, at) === 3 && head.equals(BYTE_ORDER_MARK);
+}
+
+/**
+ * Cuts a file of `size` bytes into `n` parts at line boundaries: part k starts
+ * after the first newline at or after byte k·size/n − 1 (so a part whose
+ * nominal start is already a line's start keeps it). A line longer than a part
+ * makes the next parts empty; so does a file with fewer lines than parts.
+ * Together the parts cover the file exactly, in order. No part but the first
+ * starts with a byte order mark: jsonl passes over one at the start of its
+ * input, which must happen only at the start of the file.
+ */
+export function cutIntoParts(path: string, size: number, n: number): FilePart[] {
+  const starts = [0];
+  const fd = openSync(path, 'r');
+  try {
+    for (let k = 1; k < n; k++) {
+      const nominal = Math.floor((k * size) / n);
+      let start = nominal === 0 ? 0 : Math.max(starts[k - 1], afterNewline(fd, nominal - 1, size));
+      while (start > 0 && start < size && startsWithMark(fd, start)) start = afterNewline(fd, start, size);
+      starts.push(start);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return starts.map((start, k) => ({ start, end: k + 1 < n ? starts[k + 1] : size }));
+}
+
+/** The number of newlines in the first `end` bytes of a file: the line a part starts on is this plus one. */
+export function linesBefore(path: string, end: number): number {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  let lines = 0;
+  try {
+    for (let at = 0; at < end; ) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
+      if (n === 0) break;
+      for (let i = buf.indexOf(NEWLINE, 0); i >= 0 && i < n; i = buf.indexOf(NEWLINE, i + 1)) lines++;
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
+
+/** Yield to the event loop after this many bytes of blocking reads (as the file reader does). */
+const YIELD_EVERY = 1 << 20;
+/** At most this many chunks are kept for reuse. */
+const SPARES = 2;
+
+/**
+ * Reads the bytes [part.start, part.end) of a file with blocking reads, like
+ * the one-thread file reader (processes/sources/readers.ts): memory handed
+ * back is read into again, and the event loop gets a turn every megabyte.
+ */
+export function partReader(path: string, part: FilePart): Reader {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new ReadError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  let at = part.start;
+  let closed = false;
+  let sinceYield = 0;
+  const spares: ArrayBuffer[] = [];
+  const made = new WeakSet<ArrayBufferLike>();
+  const memory = (max: number): Buffer => {
+    const spare = spares.pop();
+    if (spare !== undefined && spare.byteLength === max) return Buffer.from(spare, 0, max);
+    const own = Buffer.allocUnsafeSlow(max);
+    made.add(own.buffer);
+    return own;
+  };
+  return {
+    bytes: true,
+    name: path,
+    size: part.end - part.start,
+    async read(max) {
+      if (closed || at >= part.end) return null;
+      if (sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (closed) return null;
+      }
+      const buf = markFresh(memory(max)) as Buffer;
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(fd, buf, 0, Math.min(max, part.end - at), at);
+      } catch (error) {
+        throw new ReadError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      }
+      at += bytesRead;
+      sinceYield += bytesRead;
+      if (bytesRead === 0) return null;
+      return bytesRead < max ? buf.subarray(0, bytesRead) : buf;
+    },
+    reuse(chunk) {
+      const memory = chunk.buffer;
+      if (!made.has(memory) || spares.length >= SPARES || spares.includes(memory as ArrayBuffer)) return;
+      spares.push(memory as ArrayBuffer);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      spares.length = 0;
+      closeSync(fd);
+    },
+  };
+}

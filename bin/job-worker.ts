@@ -1,0 +1,126 @@
+// A thread's side of `pushback -j N` (bin/jobs.ts): the same command line,
+// compiled here from its words (no function crosses a thread), run over parts
+// of the file. What it prints travels to the main thread as messages:
+// output bytes in buffers of their own (transferred, not copied again), lines
+// for stderr, and the exit status at the end, in the order they were written.
+//
+// Output is credit-based: the main thread acknowledges the bytes it has passed
+// on; with more than `credit` bytes unacknowledged, the worker's output stops
+// taking writes, its pipeline stops at its output's high-water mark and stops
+// reading. A thread far ahead of the part being printed waits, with at most
+// about `credit` bytes of its output held by the main thread.
+import { Readable, Writable } from 'node:stream';
+import type { MessagePort } from 'node:worker_threads';
+import type { Reader } from '../processes/sources/readers.js';
+import { partReader, type FilePart } from './file-parts.js';
+
+/** What a thread of the run is asked to do (a worker's workerData). */
+export interface PartOrder {
+  argv: string[];
+  path: string;
+  /** The parts of the file, in order; a thread takes the next one not taken yet when it is free. */
+  parts: FilePart[];
+  /** One Int32: the index of the next part not taken yet (shared by all the threads of the run). */
+  next: SharedArrayBuffer;
+  /** Bytes of output that may be on their way to the main thread, unacknowledged. */
+  credit: number;
+}
+
+/** A message from a thread to the main thread, about one part. */
+export type PartMessage =
+  | { kind: 'out'; part: number; bytes: Uint8Array }
+  | { kind: 'err'; part: number; text: string }
+  | { kind: 'end'; part: number; status: number };
+
+/** A message from the main thread to a thread: `ack` more bytes of its output have been passed on; or stop now. */
+export type PartControl = { ack: number } | { stop: true };
+
+/** The streams the command line runs with over a part (a part of its Streams). */
+export interface PartStreams {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  stderrIsTTY: boolean;
+  services: boolean;
+  input: Reader;
+}
+
+/** The command line's entry (bin/cli.ts main), passed in so that this module does not import it. */
+export type CommandLine = (argv: string[], streams: PartStreams) => Promise<number>;
+
+/** The key of workerData under which a worker finds its order. */
+export const PART_ORDER = 'pushbackPart';
+
+/**
+ * Runs the command line over parts of the file, one after the other, taking
+ * the next part not taken yet each time, until there are none left, a part
+ * fails, or the main thread says stop. Talks to the main thread through `port`.
+ */
+export async function runParts(commandLine: CommandLine, order: PartOrder, port: MessagePort): Promise<void> {
+  const post = (message: PartMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
+  const next = new Int32Array(order.next);
+  let unacknowledged = 0;
+  let resume: (() => void) | undefined;
+  let stopped = false;
+  let input: Reader | undefined;
+  port.on('message', (message: PartControl) => {
+    if ('stop' in message) {
+      // The merge has what it needs (take N is done, a part failed, or the output was closed).
+      stopped = true;
+      void input?.close();
+      resume?.();
+      resume = undefined;
+      return;
+    }
+    unacknowledged -= message.ack;
+    if (resume !== undefined && unacknowledged <= order.credit) {
+      const go = resume;
+      resume = undefined;
+      go();
+    }
+  });
+  const asBytes = (chunk: unknown): Uint8Array => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array));
+  for (let part = Atomics.add(next, 0, 1); part < order.parts.length && !stopped; part = Atomics.add(next, 0, 1)) {
+    const send = (chunks: Uint8Array[], done: () => void): void => {
+      if (stopped) {
+        done();
+        return;
+      }
+      // A buffer of its own, so that it can be transferred; the pipeline may reuse the memory it wrote from.
+      const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+      let at = 0;
+      for (const c of chunks) {
+        bytes.set(c, at);
+        at += c.byteLength;
+      }
+      unacknowledged += bytes.byteLength;
+      post({ kind: 'out', part, bytes }, [bytes.buffer]);
+      if (unacknowledged <= order.credit) done();
+      else resume = done;
+    };
+    const stdout = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk, _encoding, done) {
+        send([asBytes(chunk)], () => done());
+      },
+      writev(entries, done) {
+        send(entries.map((e) => asBytes(e.chunk)), () => done());
+      },
+    });
+    const stderr = new Writable({
+      decodeStrings: false,
+      write(chunk, _encoding, done) {
+        if (!stopped) post({ kind: 'err', part, text: typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8') });
+        done();
+      },
+    });
+    input = partReader(order.path, order.parts[part]);
+    const status = await commandLine(order.argv, { stdin: Readable.from([]), stdout, stderr, stderrIsTTY: false, services: false, input });
+    // Output still waiting for credit goes out before the end is said.
+    await new Promise<void>((resolve) => stdout.end(resolve));
+    if (stopped) break;
+    post({ kind: 'end', part, status });
+    // After a failed part the run ends there: the parts after it are not needed.
+    if (status !== 0) break;
+  }
+}

@@ -1,0 +1,321 @@
+// `pushback -j N FILE STAGE...`: the file cut into parts at line boundaries
+// (bin/file-parts.ts), the same command line run over each part (bin/job-worker.ts)
+// by N threads, and the parts' outputs merged on the main thread in the order
+// of the parts, as bin/jobs-plan.ts says: so that the output is byte for byte
+// what one thread prints.
+//
+// The threads are the main thread itself and N - 1 workers; each takes the
+// next part nobody has taken yet whenever it is free (a counter in shared
+// memory). The main thread is started already and takes the first part; a
+// worker needs a while to start (on a busy machine, a good part of a second)
+// and simply takes fewer parts. Both kinds of thread talk to the merge through
+// the same messages (on the main thread, through a MessageChannel).
+//
+// The output is streamed: the part being printed goes on to standard output as
+// it comes; a thread further on keeps at most its credit of output here and
+// then waits (see job-worker.ts). Messages on stderr come in the order of the
+// parts, each where the part's own run put it.
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { record } from '../processes/elements/stringify.js';
+import { WRAPPER_HEAD, WRAPPER_TAIL } from './code-cache.js';
+import { cutIntoParts, linesBefore, type FilePart } from './file-parts.js';
+import { PART_ORDER, runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
+import type { JobsPlan } from './jobs-plan.js';
+
+/** Bytes of a thread's output that may wait on the main thread before the thread stops. */
+export const PART_CREDIT = 4 << 20;
+
+/** What the main thread holds of a part's output, after each change (for tests of bounded memory). */
+export interface PartQueue {
+  part: number;
+  /** Bytes received from the part's thread and not yet passed on. */
+  queued: number;
+  /** The same for all the parts. */
+  held: number;
+}
+
+export interface JobsStreams {
+  stdout: Writable;
+  stderr: Writable;
+  observe?: (queue: PartQueue) => void;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * What the workers run: the command line's own bundle when running from it
+ * (dist/bin/cli.cjs), the compiled module next to this one, or (when this runs
+ * from its TypeScript source, as in tests) the bundle that `npm run build` made.
+ */
+function workerEntry(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.cjs')) return new URL(here);
+  if (here.endsWith('.js')) return new URL('./cli.js', here);
+  return new URL('../dist/bin/cli.cjs', here);
+}
+
+/**
+ * Starts a worker that runs `jobThread` of the entry (bin/cli.ts). The bundle is
+ * loaded the way bin/code-cache.ts loads it on the main thread, with the V8
+ * code cache the build made for it when there is one (the same wrapper, so that
+ * V8 accepts the cache); compiled modules are imported.
+ */
+function startWorker(entry: URL, workerData: unknown): Worker {
+  if (!entry.pathname.endsWith('.cjs')) return new Worker(`import(${JSON.stringify(entry.href)}).then((cli) => cli.jobThread());`, { eval: true, workerData });
+  const file = fileURLToPath(entry);
+  const loader = `"use strict";
+const { readFileSync } = require('node:fs');
+const { Script } = require('node:vm');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const file = ${JSON.stringify(file)};
+let cachedData;
+try { cachedData = readFileSync(file + '.cache'); } catch { cachedData = undefined; }
+const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAPPER_TAIL)}, { filename: file, cachedData });
+const module = { exports: {} };
+script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+module.exports.jobThread();`;
+  return new Worker(loader, { eval: true, workerData });
+}
+
+interface Part {
+  range: FilePart;
+  /** Acknowledges output to the thread that runs the part (known from its first message). */
+  control?: (message: PartControl) => void;
+  inbox: PartMessage[];
+  queued: number;
+}
+
+/** A thread of the run: the main thread itself or a worker. */
+interface Thread {
+  control(message: PartControl): void;
+  stop(): Promise<unknown>;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const joined = new Uint8Array(a.byteLength + b.byteLength);
+  joined.set(a, 0);
+  joined.set(b, a.byteLength);
+  return joined;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/** Parts of at least this size, as long as each thread gets one. */
+const SMALLEST_PART = 4 << 20;
+/** At most this many parts per thread. */
+const PARTS_PER_THREAD = 8;
+
+/**
+ * How many parts a file is cut into for `jobs` threads: several per thread, so
+ * that a thread that starts late or runs slower takes fewer of them and all
+ * end at about the same time; none smaller than 4 MiB, since each part is a
+ * run of the whole command line with its own start (about a millisecond of
+ * building and compiling the pipeline, for `grep -v heartbeat fields 6 sum`,
+ * against some 15 ms of work on 4 MiB); but at least one per thread.
+ */
+export function partCount(size: number, jobs: number): number {
+  return Math.max(jobs, Math.min(jobs * PARTS_PER_THREAD, Math.ceil(size / SMALLEST_PART)));
+}
+
+/** Runs the command in parts; resolves with the exit status, as the one-thread run would. */
+export async function runJobs(commandLine: CommandLine, argv: string[], plan: Extract<JobsPlan, { parallel: true }>, jobs: number, streams: JobsStreams): Promise<number> {
+  const { path, merge } = plan;
+  // Empty parts print nothing and add nothing; the first part always runs, so that a total is printed.
+  const ranges = cutIntoParts(path, plan.size, partCount(plan.size, jobs)).filter((r, k) => k === 0 || r.end > r.start);
+  const parts: Part[] = ranges.map((range) => ({ range, inbox: [], queued: 0 }));
+  let wake: (() => void) | undefined;
+  const arrived = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  /** A thread that failed as a whole (a worker that threw or died): the run ends with its message. */
+  let failure: string | undefined;
+  let held = 0;
+  const receive = (control: (message: PartControl) => void) => (m: PartMessage): void => {
+    const part = parts[m.part];
+    part.control ??= control;
+    part.inbox.push(m);
+    if (m.kind === 'out') {
+      part.queued += m.bytes.byteLength;
+      held += m.bytes.byteLength;
+      streams.observe?.({ part: m.part, queued: part.queued, held });
+    }
+    arrived();
+  };
+  const order: PartOrder = { argv, path, parts: ranges, next: new SharedArrayBuffer(4), credit: PART_CREDIT };
+  const threads: Thread[] = [];
+  // The main thread takes the first part; the workers start meanwhile.
+  const channel = new MessageChannel();
+  const inThread = (message: PartControl): void => channel.port2.postMessage(message);
+  channel.port2.on('message', receive(inThread));
+  threads.push({
+    control: inThread,
+    stop: async () => {
+      channel.port2.postMessage({ stop: true } satisfies PartControl);
+      channel.port2.close();
+    },
+  });
+  void runParts(commandLine, order, channel.port1).catch((error: Error) => {
+    failure ??= `pushback: internal error: ${error.stack ?? error.message}\n`;
+    arrived();
+  });
+  const entry = workerEntry();
+  for (let t = 1; t < Math.min(jobs, ranges.length); t++) {
+    const worker = startWorker(entry, { [PART_ORDER]: order });
+    const control = (message: PartControl): void => worker.postMessage(message);
+    threads.push({ control, stop: () => worker.terminate() });
+    worker.on('message', receive(control));
+    worker.on('error', (error: Error) => {
+      failure ??= `pushback: internal error in a worker thread: ${error.stack ?? error.message}\n`;
+      arrived();
+    });
+    worker.on('exit', (code) => {
+      failure ??= `pushback: a worker thread stopped before the end (exit code ${code})\n`;
+      arrived();
+    });
+  }
+  const next = async (part: Part): Promise<PartMessage | undefined> => {
+    while (part.inbox.length === 0 && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
+    return part.inbox.shift();
+  };
+
+  const { stdout, stderr } = streams;
+  let outputClosed = false;
+  let writable: (() => void) | undefined;
+  const onOutputError = (): void => {
+    // EPIPE and the like: the reader went away; the run ends cleanly, as with one thread.
+    outputClosed = true;
+    writable?.();
+  };
+  stdout.on('error', onOutputError);
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    if (outputClosed || bytes.byteLength === 0) return;
+    if (stdout.write(bytes)) return;
+    await new Promise<void>((resolve) => {
+      writable = resolve;
+      stdout.once('drain', resolve);
+    });
+    stdout.off('drain', writable!);
+    writable = undefined;
+  };
+
+  const startLines = new Map<number, number>();
+  /** A part's message on stderr, saying where its record and line numbers count from (they count within the part). */
+  const located = (text: string, k: number): string => {
+    if (k === 0) return text;
+    if (!startLines.has(k)) startLines.set(k, linesBefore(path, parts[k].range.start) + 1);
+    const where = ` [-j part ${k + 1} of ${parts.length}: counted from line ${startLines.get(k)}]`;
+    return text.replace(/\n/g, `${where}\n`);
+  };
+
+  let status = 0;
+  let total = 0;
+  let linesOut = 0;
+  // uniq: the last line printed and what has been printed of the line after it.
+  let lastLine: Uint8Array | undefined;
+  let partial: Uint8Array = new Uint8Array(0);
+  const remember = (bytes: Uint8Array): void => {
+    const end = bytes.lastIndexOf(NEWLINE);
+    if (end < 0) {
+      partial = concat(partial, bytes);
+      return;
+    }
+    const start = bytes.lastIndexOf(NEWLINE, end - 1);
+    lastLine = start >= 0 ? bytes.subarray(start + 1, end) : concat(partial, bytes.subarray(0, end));
+    partial = bytes.subarray(end + 1);
+  };
+
+  try {
+    run: for (let k = 0; k < parts.length; k++) {
+      const part = parts[k];
+      let totalText = '';
+      // uniq: the start of this part's output, held until its first line is complete.
+      let seam: Uint8Array | undefined = merge.kind === 'uniq' && lastLine !== undefined ? new Uint8Array(0) : undefined;
+      for (;;) {
+        if (outputClosed || (merge.kind === 'take' && linesOut >= merge.lines)) break run;
+        const m = await next(part);
+        if (m === undefined) {
+          stderr.write(failure!);
+          status = 2;
+          break run;
+        }
+        if (m.kind === 'err') {
+          stderr.write(located(m.text, k));
+          continue;
+        }
+        if (m.kind === 'end') {
+          if (seam !== undefined) await write(dropRepeated(seam, lastLine!, true));
+          if (m.status !== 0) {
+            status = m.status;
+            break run;
+          }
+          break;
+        }
+        let bytes = m.bytes;
+        part.queued -= bytes.byteLength;
+        held -= bytes.byteLength;
+        streams.observe?.({ part: k, queued: part.queued, held });
+        const ack = (): void => part.control!({ ack: m.bytes.byteLength });
+        if (merge.kind === 'add') {
+          totalText += Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+          ack();
+          continue;
+        }
+        if (seam !== undefined) {
+          seam = concat(seam, bytes);
+          // A first line longer than the credit is taken in whole: the worker must go on to finish it.
+          if (seam.indexOf(NEWLINE) < 0) {
+            ack();
+            continue;
+          }
+          bytes = dropRepeated(seam, lastLine!, false);
+          seam = undefined;
+        }
+        if (merge.kind === 'take') bytes = firstLines(bytes, merge.lines - linesOut);
+        if (merge.kind === 'take') linesOut += countLines(bytes);
+        await write(bytes);
+        if (merge.kind === 'uniq') remember(bytes);
+        ack();
+      }
+      if (merge.kind === 'add') total += Number(totalText);
+    }
+    if (merge.kind === 'add' && status === 0) await write(Buffer.from(`${record(total)}\n`));
+  } finally {
+    stdout.off('error', onOutputError);
+    await Promise.all(threads.map((t) => t.stop()));
+  }
+  return outputClosed ? 0 : status;
+}
+
+/** The bytes at the start of a part without their first line when it repeats the line before the seam. */
+function dropRepeated(head: Uint8Array, before: Uint8Array, ended: boolean): Uint8Array {
+  let end = head.indexOf(NEWLINE);
+  if (end < 0) {
+    if (!ended) return head;
+    end = head.byteLength;
+  }
+  return sameBytes(head.subarray(0, end), before) ? head.subarray(Math.min(end + 1, head.byteLength)) : head;
+}
+
+/** The first `n` lines of bytes (all of them when they hold fewer). */
+function firstLines(bytes: Uint8Array, n: number): Uint8Array {
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    at = bytes.indexOf(NEWLINE, at + 1);
+    if (at < 0) return bytes;
+  }
+  return bytes.subarray(0, at + 1);
+}
+
+function countLines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let at = bytes.indexOf(NEWLINE); at >= 0; at = bytes.indexOf(NEWLINE, at + 1)) n++;
+  return n;
+}
