@@ -11,11 +11,11 @@
 //   npm run bench:io              # 200 MB, 5 rounds
 //   PUSHBACK_BENCH_MB=50 PUSHBACK_BENCH_RUNS=3 npm run bench:io
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sampleChunks, sampleLines } from '../examples/sample.js';
+import { writeSampleJsonLines, writeSampleLog } from './sample-files.js';
 import { markdownTable, median } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -32,39 +32,12 @@ const TIME = '/usr/bin/time';
 const hasTime = existsSync(TIME);
 const scratch = mkdtempSync(join(tmpdir(), 'pushback-bench-'));
 
-async function write(path: string, chunks: Iterable<string>): Promise<void> {
-  mkdirSync(dataDir, { recursive: true });
-  process.stderr.write(`generating ${path} ...\n`);
-  const out = createWriteStream(path);
-  let written = 0;
-  for (const chunk of chunks) {
-    written += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    if (written >= MB * 1e6) break;
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-}
-
-/** The same records as JSON lines: {ts, level, service, ...}. */
-function* jsonChunks(): Generator<string> {
-  let batch: string[] = [];
-  for (const line of sampleLines({ lines: Math.ceil((MB * 1e6) / 100), seed: 7 })) {
-    const [ts, level, service, method, path, status, ms, user] = line.split(' ');
-    batch.push(JSON.stringify(status === undefined ? { ts, level, service, message: line.split(' ').slice(3).join(' ') } : { ts, level, service, method, path, status: Number(status), ms: parseInt(ms, 10), user: user?.slice(5) }));
-    if (batch.length === 1000) {
-      yield `${batch.join('\n')}\n`;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield `${batch.join('\n')}\n`;
-}
-
 /** A file of about the size asked for is there (the generators may stop a little short of it). */
 const present = (path: string): boolean => existsSync(path) && statSync(path).size >= MB * 1e6 * 0.99;
 
 async function generate(): Promise<void> {
-  if (!present(file)) await write(file, sampleChunks({ lines: Math.ceil((MB * 1e6) / 69), seed: 7 }));
-  if (!present(jsonFile)) await write(jsonFile, jsonChunks());
+  if (!present(file)) await writeSampleLog(file, MB * 1e6);
+  if (!present(jsonFile)) await writeSampleJsonLines(jsonFile, MB * 1e6);
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

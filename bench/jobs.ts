@@ -11,11 +11,11 @@
 //   npm run bench:jobs                       # 200 MB, 5 rounds
 //   PUSHBACK_BENCH_MB=50 PUSHBACK_BENCH_RUNS=3 npm run bench:jobs
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sampleChunks, sampleLines } from '../examples/sample.js';
+import { writeSampleJsonLines, writeSampleLog } from './sample-files.js';
 import { markdownTable, median } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,32 +26,6 @@ const pushback = join(root, 'dist', 'bin', 'pushback.cjs');
 const scratch = mkdtempSync(join(tmpdir(), 'pushback-bench-jobs-'));
 const logFile = join(scratch, 'sample.log');
 const jsonFile = join(scratch, 'sample.jsonl');
-
-async function write(path: string, chunks: Iterable<string>): Promise<void> {
-  process.stderr.write(`generating ${path} ...\n`);
-  const out = createWriteStream(path);
-  let written = 0;
-  for (const chunk of chunks) {
-    written += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    if (written >= MB * 1e6) break;
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-}
-
-/** The sample's records as JSON lines: {ts, level, service, method, path, status, ms, user}. */
-function* jsonChunks(): Generator<string> {
-  let batch: string[] = [];
-  for (const line of sampleLines({ lines: Math.ceil((MB * 1e6) / 100), seed: 7 })) {
-    const [ts, level, service, method, path, status, ms, user] = line.split(' ');
-    batch.push(JSON.stringify(status === undefined ? { ts, level, service, message: line.split(' ').slice(3).join(' ') } : { ts, level, service, method, path, status: Number(status), ms: parseInt(ms, 10), user: user?.slice(5) }));
-    if (batch.length === 1000) {
-      yield `${batch.join('\n')}\n`;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield `${batch.join('\n')}\n`;
-}
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -104,8 +78,8 @@ async function main(): Promise<void> {
   if (!existsSync(pushback)) throw new Error(`${pushback} is missing: run npm run build first`);
   const loadBefore = loadavg()[0];
   try {
-    await write(logFile, sampleChunks({ lines: Math.ceil((MB * 1e6) / 69), seed: 7 }));
-    await write(jsonFile, jsonChunks());
+    await writeSampleLog(logFile, MB * 1e6);
+    await writeSampleJsonLines(jsonFile, MB * 1e6);
     const rows: string[][] = [];
     const bars: string[] = [];
     for (const w of workloads) {
