@@ -2,14 +2,10 @@
 // start right after a newline, so that no line (nor a "\r\n") is cut in two,
 // and a reader of one range. Each worker thread reads its own part.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { markFresh } from '../engine/bytes.js';
-import { ReadError, type Reader } from '../processes/sources/readers.js';
+import { fileRangeReader, type ByteRange, type Reader } from '../processes/sources/readers.js';
 
 /** A byte range [start, end) of a file. */
-export interface FilePart {
-  start: number;
-  end: number;
-}
+export type FilePart = ByteRange;
 
 /** How much is read at once while looking for a newline. */
 const SCAN_CHUNK = 64 * 1024;
@@ -79,68 +75,7 @@ export function linesBefore(path: string, end: number): number {
   return lines;
 }
 
-/** Yield to the event loop after this many bytes of blocking reads (as the file reader does). */
-const YIELD_EVERY = 1 << 20;
-/** At most this many chunks are kept for reuse. */
-const SPARES = 2;
-
-/**
- * Reads the bytes [part.start, part.end) of a file with blocking reads, like
- * the one-thread file reader (processes/sources/readers.ts): memory handed
- * back is read into again, and the event loop gets a turn every megabyte.
- */
+/** A reader of one part (processes/sources/readers.ts reads the range). */
 export function partReader(path: string, part: FilePart): Reader {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new ReadError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  let at = part.start;
-  let closed = false;
-  let sinceYield = 0;
-  const spares: ArrayBuffer[] = [];
-  const made = new WeakSet<ArrayBufferLike>();
-  const memory = (max: number): Buffer => {
-    const spare = spares.pop();
-    if (spare !== undefined && spare.byteLength === max) return Buffer.from(spare, 0, max);
-    const own = Buffer.allocUnsafeSlow(max);
-    made.add(own.buffer);
-    return own;
-  };
-  return {
-    bytes: true,
-    name: path,
-    size: part.end - part.start,
-    async read(max) {
-      if (closed || at >= part.end) return null;
-      if (sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (closed) return null;
-      }
-      const buf = markFresh(memory(max)) as Buffer;
-      let bytesRead: number;
-      try {
-        bytesRead = readSync(fd, buf, 0, Math.min(max, part.end - at), at);
-      } catch (error) {
-        throw new ReadError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
-      }
-      at += bytesRead;
-      sinceYield += bytesRead;
-      if (bytesRead === 0) return null;
-      return bytesRead < max ? buf.subarray(0, bytesRead) : buf;
-    },
-    reuse(chunk) {
-      const memory = chunk.buffer;
-      if (!made.has(memory) || spares.length >= SPARES || spares.includes(memory as ArrayBuffer)) return;
-      spares.push(memory as ArrayBuffer);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      spares.length = 0;
-      closeSync(fd);
-    },
-  };
+  return fileRangeReader(path, part);
 }

@@ -135,7 +135,38 @@ const REUSE_FROM = 64 * 1024;
 /** At most this many chunks are kept for reuse (the driver holds one while the next is read). */
 const SPARES = 2;
 
-function syncFileReader(fh: FdHandle, name: string, size: number): Reader {
+/** A byte range [start, end) of a file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Reads the byte range [start, end) of a regular file with blocking reads at
+ * their positions (`pushback -j` gives each thread parts of one file). It
+ * reuses its memory as the whole-file reader does.
+ */
+export function fileRangeReader(path: string, range: ByteRange): Reader {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new ReadError(`cannot read ${path}: ${reason(error)}`, { cause: error });
+  }
+  const handle: FdHandle = {
+    fd,
+    close: () => {
+      closeSync(fd);
+      return Promise.resolve();
+    },
+    read: () => Promise.reject(new Error('a range is read with blocking reads only')),
+  };
+  return syncFileReader(handle, path, range.end - range.start, range);
+}
+
+/** Without a range: the whole file from where its descriptor stands, and the reader names its path (snapshots reopen it). */
+function syncFileReader(fh: FdHandle, name: string, size: number, range?: ByteRange): Reader {
+  let at = range?.start ?? 0;
   let closed = false;
   let sinceYield = 0;
   // Memory taken back for reuse: the same pages again, already mapped, instead of
@@ -154,10 +185,10 @@ function syncFileReader(fh: FdHandle, name: string, size: number): Reader {
   return {
     bytes: true,
     name,
-    path: name,
+    ...(range === undefined ? { path: name } : {}),
     size,
     async read(max) {
-      if (closed) return null;
+      if (closed || (range !== undefined && at >= range.end)) return null;
       if (sinceYield >= YIELD_EVERY) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -166,10 +197,11 @@ function syncFileReader(fh: FdHandle, name: string, size: number): Reader {
       const buf = markFresh(memory(max)) as Buffer;
       let bytesRead: number;
       try {
-        bytesRead = readSync(fh.fd, buf, 0, max, null);
+        bytesRead = range === undefined ? readSync(fh.fd, buf, 0, max, null) : readSync(fh.fd, buf, 0, Math.min(max, range.end - at), at);
       } catch (error) {
         throw new ReadError(`cannot read ${name}: ${reason(error)}`, { cause: error });
       }
+      at += bytesRead;
       sinceYield += bytesRead;
       if (bytesRead === 0) return null;
       return bytesRead < max ? buf.subarray(0, bytesRead) : buf;
