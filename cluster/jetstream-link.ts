@@ -511,7 +511,8 @@ export class JetStreamReader {
   private readonly queue: Delivery[] = [];
   /** Arrived before a message with a lower `Pb-Seq`: waits for it. */
   private readonly early = new Map<number, Delivery>();
-  private heldBytes = 0;
+  /** Bytes of the messages in `queue`. */
+  private queuedBytes = 0;
   /** The highest `Pb-Seq` whose records downstream has taken. */
   committed: number;
   /** The highest `Pb-Seq` received in order. */
@@ -565,7 +566,7 @@ export class JetStreamReader {
         deliver_policy: DeliverPolicy.All,
         ack_wait: nanos(options.ackWaitMs ?? 30_000),
         // Room for the window and for messages held back until a gap before them fills.
-        max_ack_pending: Math.max(1_000, windowMessages * 4),
+        max_ack_pending: Math.max(256, windowMessages * 4),
       });
     }
     // Everything up to the ack floor was committed downstream before: the next message is the one after it.
@@ -594,8 +595,10 @@ export class JetStreamReader {
   private async fetchLoop(): Promise<void> {
     let backoff = 100;
     while (!this.finished) {
-      const messages = this.windowMessages - this.queue.length - this.early.size;
-      const bytes = this.windowBytes - this.heldBytes;
+      // Messages held back for a gap do not count: the message that fills the gap
+      // comes only through a fetch (the server bounds them by max_ack_pending).
+      const messages = this.windowMessages - this.queue.length;
+      const bytes = this.windowBytes - this.queuedBytes;
       if (messages <= 0 || bytes < this.minFetchBytes) {
         await new Promise<void>((resolve) => (this.room = resolve));
         continue;
@@ -644,19 +647,22 @@ export class JetStreamReader {
       if (d.seq <= this.committed) m.ack();
       return;
     }
-    this.heldBytes += d.bytes;
     if (d.seq !== this.received + 1) {
       this.early.set(d.seq, d);
       return;
     }
-    this.queue.push(d);
-    this.received = d.seq;
+    this.enqueue(d);
     for (let next = this.early.get(this.received + 1); next !== undefined; next = this.early.get(this.received + 1)) {
       this.early.delete(next.seq);
-      this.queue.push(next);
-      this.received = next.seq;
+      this.enqueue(next);
     }
     this.drain();
+  }
+
+  private enqueue(d: Delivery): void {
+    this.queue.push(d);
+    this.queuedBytes += d.bytes;
+    this.received = d.seq;
   }
 
   private decode(m: JsMsg): Delivery {
@@ -674,7 +680,7 @@ export class JetStreamReader {
 
   private commit(d: Delivery): void {
     this.committed = d.seq;
-    this.heldBytes -= d.bytes;
+    this.queuedBytes -= d.bytes;
     this.options.onCommitted?.(d.seq);
     d.msg.ack();
   }
