@@ -109,6 +109,28 @@ function watchFarHost(far: FarHost | undefined, lost: () => void): () => void {
   });
 }
 
+/** The reading ends of each container, for offerAgain. */
+const readersOf = new WeakMap<IO, Set<JetStreamReader>>();
+
+/**
+ * A process downstream of several readers (a zip) may take from one only after
+ * another delivered, without telling the first; a process that kept a residual
+ * may take again once its own output drained. After a delivery or an
+ * acknowledgement, every reader of the container that holds records offers
+ * them again, until nothing moves (as the loopback and the thread link do).
+ */
+function offerAgain(io: IO): void {
+  const readers = readersOf.get(io);
+  if (readers === undefined) return;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const r of readers) {
+      if (r.done) readers.delete(r);
+      else if (r.holding && r.drain() > 0) moved = true;
+    }
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates the connection's stream unless it exists (both ends call this; either may come first). */
@@ -279,11 +301,10 @@ export class JetStreamWriter {
   /** @internal The stand-in's admittance: what the publish window has room for. */
   admit(n: number): number {
     const room = this.stopped || this.ending || this.inFlightBytes >= this.windowBytes ? 0 : this.windowRecords - this.inFlight;
-    if (room <= 0) {
-      this.refused = true;
-      return 0;
-    }
-    return Math.min(n, room);
+    // Admitting less than asked counts as a refusal too: a writer keeping the rest
+    // (a residual) waits for "writable again" before it offers it.
+    if (room < n) this.refused = true;
+    return Math.max(0, Math.min(n, room));
   }
 
   /** @internal The stand-in's flow: copies the records into the batch; a full batch is published now, the rest at the end of this turn. */
@@ -400,6 +421,7 @@ export class JetStreamWriter {
     if (this.refused && !this.stopped && this.admit(1) > 0) {
       this.refused = false;
       if (this.process.isConnected('in')) this.process.writableAgain('in');
+      offerAgain(this.process.io);
     }
   }
 
@@ -544,6 +566,9 @@ export class JetStreamReader {
     this.process = new Process(io, jetstreamReader, { link: this });
     standIn(this.process, JETSTREAM);
     io.pin(this.process);
+    let readers = readersOf.get(io);
+    if (readers === undefined) readersOf.set(io, (readers = new Set()));
+    readers.add(this);
     this.unwatch = watchFarHost(options.farHost, () => {
       this.hostLost = true;
     });
@@ -588,13 +613,19 @@ export class JetStreamReader {
     void this.fetchLoop();
   }
 
-  private get finished(): boolean {
+  /** Delivered its end of stream, or its downstream stopped reading. */
+  get done(): boolean {
     return this.closed || this.process.sentReason('out') !== undefined;
+  }
+
+  /** Holds records not yet taken downstream. */
+  get holding(): boolean {
+    return this.queue.length > 0;
   }
 
   private async fetchLoop(): Promise<void> {
     let backoff = 100;
-    while (!this.finished) {
+    while (!this.done) {
       // Messages held back for a gap do not count: the message that fills the gap
       // comes only through a fetch (the server bounds them by max_ack_pending).
       const messages = this.windowMessages - this.queue.length;
@@ -612,18 +643,18 @@ export class JetStreamReader {
         const batch = await this.consumer.fetch({ ...limit, expires: this.fetchExpiresMs });
         for await (const m of batch) {
           got++;
-          if (this.finished) break;
+          if (this.done) break;
           this.receive(m);
         }
         backoff = 100;
       } catch (error) {
-        if (this.finished) break;
+        if (this.done) break;
         this.options.onError?.(error);
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2_000);
         continue;
       }
-      if (got === 0 && this.hostLost && this.queue.length === 0 && !this.finished) {
+      if (got === 0 && this.hostLost && this.queue.length === 0 && !this.done) {
         this.endOut(errorEnd(new HostLostError(this.name, this.options.farHost!.index)));
       }
     }
@@ -657,6 +688,7 @@ export class JetStreamReader {
       this.enqueue(next);
     }
     this.drain();
+    offerAgain(this.process.io);
   }
 
   private enqueue(d: Delivery): void {
@@ -745,6 +777,7 @@ export class JetStreamReader {
       void p.whenWritableAgain('out').then(() => {
         this.waiting = false;
         this.drain();
+        offerAgain(p.io);
       });
     }
     return moved;
