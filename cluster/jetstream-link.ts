@@ -490,13 +490,13 @@ export class JetStreamWriter {
 export interface ReaderOptions {
   /** Messages this end holds at most: fetched and not yet taken downstream (default 64). */
   windowMessages?: number;
-  /** Bytes this end holds at most (default 8 MiB); a fetch is made only when a whole message of the largest size fits. */
+  /** Bytes this end holds at most (default 16 MiB); a fetch asks for as many messages of the largest size as fit. */
   windowBytes?: number;
   /** The largest message the writer sends (default 1 MiB), so that the byte window always admits one. */
   maxMessageBytes?: number;
-  /** How long the server waits for an acknowledgement before delivering a message again (default 30 000 ms). */
+  /** How long the server waits for an acknowledgement before delivering a message again (default 10 000 ms); set when the consumer is created. */
   ackWaitMs?: number;
-  /** How long one fetch waits for messages (default 2 000 ms, at least 1 000). */
+  /** How long one fetch waits for messages (default 5 000 ms, at least 1 000); the client expects a heartbeat every half of it. */
   fetchExpiresMs?: number;
   /**
    * The last `Pb-Seq` this end's sink has committed by its own record (see
@@ -544,7 +544,9 @@ export class JetStreamReader {
   private closed = false;
   private started = false;
   private hostLost = false;
-  private room: (() => void) | undefined;
+  /** Messages asked for by the fetches under way and not yet arrived. */
+  private reserved = 0;
+  private readonly roomWaiters: Array<() => void> = [];
   private readonly unwatch: () => void;
 
   private constructor(
@@ -558,9 +560,9 @@ export class JetStreamReader {
   ) {
     this.windowMessages = options.windowMessages ?? 64;
     const maxMessage = (options.maxMessageBytes ?? 1 << 20) + 8192;
-    this.windowBytes = Math.max(options.windowBytes ?? 8 << 20, maxMessage);
+    this.windowBytes = Math.max(options.windowBytes ?? 16 << 20, maxMessage);
     this.minFetchBytes = maxMessage;
-    this.fetchExpiresMs = Math.max(1_000, options.fetchExpiresMs ?? 2_000);
+    this.fetchExpiresMs = Math.max(1_000, options.fetchExpiresMs ?? 5_000);
     this.committed = committed;
     this.received = committed;
     this.process = new Process(io, jetstreamReader, { link: this });
@@ -589,7 +591,7 @@ export class JetStreamReader {
         filter_subject: subjects.data,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: nanos(options.ackWaitMs ?? 30_000),
+        ack_wait: nanos(options.ackWaitMs ?? 10_000),
         // Room for the window and for messages held back until a gap before them fills.
         max_ack_pending: Math.max(256, windowMessages * 4),
       });
@@ -611,6 +613,7 @@ export class JetStreamReader {
     if (this.started) return;
     this.started = true;
     void this.fetchLoop();
+    void this.fetchLoop();
   }
 
   /** Delivered its end of stream, or its downstream stopped reading. */
@@ -623,26 +626,34 @@ export class JetStreamReader {
     return this.queue.length > 0;
   }
 
+  /**
+   * Fetches while there is room. Two of these run at once, so that the next
+   * fetch is on its way while the messages of the last one are taken: they
+   * share the room through `reserved` (messages asked for and not yet
+   * arrived), and messages from both are put in order by `Pb-Seq`.
+   */
   private async fetchLoop(): Promise<void> {
     let backoff = 100;
     while (!this.done) {
       // Messages held back for a gap do not count: the message that fills the gap
       // comes only through a fetch (the server bounds them by max_ack_pending).
-      const messages = this.windowMessages - this.queue.length;
-      const bytes = this.windowBytes - this.queuedBytes;
-      if (messages <= 0 || bytes < this.minFetchBytes) {
-        await new Promise<void>((resolve) => (this.room = resolve));
+      // The client takes one limit per fetch, and a byte limit that the next
+      // message does not fit ends the fetch with an error (409) that drops what
+      // the client had buffered; so the byte room is turned into a message count
+      // at the largest message size, and the fetch asks for that many.
+      const byBytes = Math.floor((this.windowBytes - this.queuedBytes) / this.minFetchBytes);
+      const messages = Math.min(this.windowMessages - this.queue.length, byBytes) - this.reserved;
+      if (messages <= 0) {
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
         continue;
       }
+      this.reserved += messages;
       let got = 0;
       try {
-        // The client takes one limit per fetch: the bytes when that many whole
-        // messages of the largest size would not fit, the message count otherwise.
-        // (With a byte limit the client also asks for at most 100 messages.)
-        const limit = bytes < messages * this.minFetchBytes ? { max_bytes: bytes } : { max_messages: messages };
-        const batch = await this.consumer.fetch({ ...limit, expires: this.fetchExpiresMs });
+        const batch = await this.consumer.fetch({ max_messages: messages, expires: this.fetchExpiresMs });
         for await (const m of batch) {
           got++;
+          this.reserved--;
           if (this.done) break;
           this.receive(m);
         }
@@ -653,12 +664,20 @@ export class JetStreamReader {
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 2_000);
         continue;
+      } finally {
+        this.reserved -= messages - got;
+        this.wakeRoom();
       }
       if (got === 0 && this.hostLost && this.queue.length === 0 && !this.done) {
         this.endOut(errorEnd(new HostLostError(this.name, this.options.farHost!.index)));
       }
     }
     this.unwatch();
+    this.wakeRoom();
+  }
+
+  private wakeRoom(): void {
+    for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
   /** Takes one message from the consumer: decodes it, drops it if already committed, queues it in order. */
@@ -720,7 +739,7 @@ export class JetStreamReader {
   private endOut(why: EndReason): void {
     const p = this.process;
     if (p.isConnected('out') && p.sentReason('out') === undefined) p.end('out', why.reason === 'end' ? undefined : why);
-    this.room?.();
+    this.wakeRoom();
   }
 
   /** @internal The reader's downstream ended its side: read nothing more, and tell the writer (a half-close). */
@@ -729,7 +748,7 @@ export class JetStreamReader {
     this.closed = true;
     this.queue.length = 0;
     this.early.clear();
-    this.room?.();
+    this.wakeRoom();
     const h = headers();
     h.set(KIND_HEADER, 'close');
     jetstream(this.connection).publish(this.subjects.back, new Uint8Array(0), { headers: h }).catch((error: unknown) => this.options.onError?.(error));
@@ -765,7 +784,7 @@ export class JetStreamReader {
         if (d.taken === d.records.length) {
           this.queue.shift();
           this.commit(d);
-          this.room?.();
+          this.wakeRoom();
         }
       }
     } finally {

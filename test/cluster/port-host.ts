@@ -63,6 +63,7 @@ if (role === 'writer') {
   }
   say('done');
   lines.close();
+  process.stdin.destroy();
   await connection.close();
 } else if (role === 'reader') {
   const file = arg!;
