@@ -160,6 +160,38 @@ async function lastOn(jsm: JetStreamManager, stream: string, subject: string): P
   }
 }
 
+/**
+ * A writer has at most this many messages published and not acknowledged. A
+ * publish retried after an outage can be stored after later messages that got
+ * through, so the stream's last message is not always its highest `Pb-Seq`;
+ * but the disorder stays among messages that were in flight together.
+ */
+const MAX_IN_FLIGHT_MESSAGES = 64;
+
+/**
+ * The headers of the data message with the highest `Pb-Seq`: found among the
+ * last messages of the stream, as many as can have been in flight together
+ * (twice the limit, as one flush may pass it by the messages of one batch).
+ */
+async function highestMessage(jsm: JetStreamManager, subjects: ConnectionSubjects): Promise<MsgHdrs | undefined> {
+  const { state } = await jsm.streams.info(subjects.stream);
+  let best: MsgHdrs | undefined;
+  let bestSeq = -1;
+  let scanned = 0;
+  for (let q = state.last_seq; q >= state.first_seq && q > 0 && scanned < 2 * MAX_IN_FLIGHT_MESSAGES; q--) {
+    const m = await jsm.streams.getMessage(subjects.stream, { seq: q }).catch(() => null);
+    if (m === null || m.subject !== subjects.data) continue; // removed, or the half-close
+    scanned++;
+    const seq = Number(m.header?.get(SEQ_HEADER));
+    if (!Number.isSafeInteger(seq)) return m.header; // not ours: refused by the caller, naming it
+    if (seq > bestSeq) {
+      bestSeq = seq;
+      best = m.header;
+    }
+  }
+  return best;
+}
+
 /** Removes a connection's stream and its consumer, for example once both ends are done with it. */
 export async function deleteConnection(connection: NatsConnection, name: string): Promise<boolean> {
   const jsm = await jetstreamManager(connection);
@@ -268,7 +300,7 @@ export class JetStreamWriter {
     const subjects = subjectsOf(name);
     const jsm = await jetstreamManager(connection);
     await ensureStream(jsm, subjects);
-    const last = await lastOn(jsm, subjects.stream, subjects.data);
+    const last = await highestMessage(jsm, subjects);
     const kind = last?.get(KIND_HEADER) ?? '';
     const resume = {
       seq: last === undefined ? 0 : Number(last.get(SEQ_HEADER)),
@@ -300,7 +332,8 @@ export class JetStreamWriter {
 
   /** @internal The stand-in's admittance: what the publish window has room for. */
   admit(n: number): number {
-    const room = this.stopped || this.ending || this.inFlightBytes >= this.windowBytes ? 0 : this.windowRecords - this.inFlight;
+    const full = this.inFlightBytes >= this.windowBytes || this.outstanding.length >= MAX_IN_FLIGHT_MESSAGES;
+    const room = this.stopped || this.ending || full ? 0 : this.windowRecords - this.inFlight;
     // Admitting less than asked counts as a refusal too: a writer keeping the rest
     // (a residual) waits for "writable again" before it offers it.
     if (room < n) this.refused = true;

@@ -206,6 +206,35 @@ describeNats('cross-host ports on JetStream', () => {
     expect(sink.state.items).toEqual([1, 2]);
   });
 
+  it('a writer resumes after the highest Pb-Seq, also when a retried publish was stored after later ones', async () => {
+    const name = fresh();
+    const js = jetstream(connA);
+    const jsm = await jetstreamManager(connA);
+    await jsm.streams.add({ name: subjectsOf(name).stream, subjects: [subjectsOf(name).data, subjectsOf(name).back] });
+    // Stored in the order 1, 2, 4, 3: message 3 was retried after an outage.
+    for (const [seq, upto] of [[1, 2], [2, 4], [4, 8], [3, 6]] as const) {
+      const h = headers();
+      h.set('Pb-Seq', String(seq));
+      h.set('Pb-Kind', 'i32');
+      h.set('Pb-Upto', String(upto));
+      await js.publish(subjectsOf(name).data, new Uint8Array(new Int32Array([upto - 2, upto - 1]).buffer), { headers: h, msgID: `${name}.${seq}` });
+    }
+    const a = new IO({ host: hostId(1) });
+    const writer = await JetStreamWriter.open(a, connA, name);
+    expect(writer.resumeFrom).toBe(8);
+    const rest = new Process(a, from, { xs: [8, 9] });
+    rest.connect('out', writer.process, 'in');
+    await pumpThrough(rest);
+    await writer.finished;
+    const b = new IO({ host: hostId(2) });
+    const reader = await JetStreamReader.open(b, connB, name);
+    const sink = new Process(b, collect);
+    reader.process.connect('out', sink, 'in');
+    reader.start();
+    await sink.whenEnded('in');
+    expect(sink.state.items).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('a message that does not decode ends the port with an error naming its subject and sequence', async () => {
     const name = fresh();
     const b = new IO({ host: hostId(2) });
