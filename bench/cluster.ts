@@ -94,10 +94,17 @@ async function writerHost(kind: Case, name: string, count: number): Promise<void
       const data = typeof x === 'string' ? encoder.encode(x) : (x as Uint8Array);
       while (inFlight >= IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
       inFlight++;
-      void js.publish(`bench.${name}`, data).then(() => {
-        inFlight--;
-        wake?.();
-      });
+      js.publish(`bench.${name}`, data).then(
+        () => {
+          inFlight--;
+          wake?.();
+        },
+        (error: unknown) => {
+          // One message per record has no retry here: say so and stop, rather than leave the reader waiting.
+          console.error(`raw writer: a publish failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
     }
     while (inFlight > 0) await new Promise<void>((resolve) => (wake = resolve));
   }
@@ -192,7 +199,9 @@ async function measure(kind: Case, admin: NatsConnection): Promise<number> {
   if (VERBOSE) console.log(`  ${kind}: both ready`);
   const t0 = performance.now();
   writer.send('go');
-  const done = await reader.line('done ');
+  // A writer that fails ends the case instead of leaving the reader waiting.
+  const failed = writer.exited.then(() => writer.line('sent')).then(() => new Promise<string>(() => undefined));
+  const done = await Promise.race([reader.line('done '), failed]);
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all([reader.exited, writer.exited]);
   if (kind.startsWith('port')) await deleteConnection(admin, name);
