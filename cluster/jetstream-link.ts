@@ -684,11 +684,19 @@ export class JetStreamReader {
       let got = 0;
       try {
         const batch = await this.consumer.fetch({ max_messages: messages, expires: this.fetchExpiresMs });
-        for await (const m of batch) {
-          got++;
-          this.reserved--;
-          if (this.done) break;
-          this.receive(m);
+        // The server ends a fetch by its expiry at the latest; should that end
+        // never reach the client, this loop would wait for ever. Messages the
+        // client still held come again after ackWaitMs.
+        const watchdog = setTimeout(() => void batch.stop(), 2 * this.fetchExpiresMs + 5_000);
+        try {
+          for await (const m of batch) {
+            got++;
+            this.reserved--;
+            if (this.done) break;
+            this.receive(m);
+          }
+        } finally {
+          clearTimeout(watchdog);
         }
         backoff = 100;
       } catch (error) {
