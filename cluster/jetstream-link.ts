@@ -683,11 +683,24 @@ export class JetStreamReader {
       this.reserved += messages;
       let got = 0;
       try {
-        const batch = await this.consumer.fetch({ max_messages: messages, expires: this.fetchExpiresMs });
         // The server ends a fetch by its expiry at the latest; should that end
-        // never reach the client, this loop would wait for ever. Messages the
-        // client still held come again after ackWaitMs.
-        const watchdog = setTimeout(() => void batch.stop(), 2 * this.fetchExpiresMs + 5_000);
+        // never reach the client, this loop would wait for ever. So a fetch that
+        // outlives its expiry by far is stopped (or, not started yet, abandoned
+        // and stopped once it starts); what the client held comes again after
+        // ackWaitMs.
+        const limit = 2 * this.fetchExpiresMs + 5_000;
+        const starting = this.consumer.fetch({ max_messages: messages, expires: this.fetchExpiresMs });
+        let abandon: ReturnType<typeof setTimeout> | undefined;
+        const batch = await Promise.race([
+          starting,
+          new Promise<never>((_, reject) => {
+            abandon = setTimeout(() => {
+              void starting.then((late) => late.stop(), () => undefined);
+              reject(new Error(`connection "${this.name}": a fetch did not start within ${limit} ms`));
+            }, limit);
+          }),
+        ]).finally(() => clearTimeout(abandon));
+        const watchdog = setTimeout(() => void batch.stop(), limit);
         try {
           for await (const m of batch) {
             got++;
