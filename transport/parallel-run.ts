@@ -1,6 +1,6 @@
 // Running per-element steps on several worker hosts: the thread that owns the
-// chain cuts the stream into numbered chunks, sends each to a worker (in turn,
-// or by key so that equal keys meet one worker), and merges what comes back in
+// chain cuts the stream into numbered chunks, sends each to a worker (the least
+// busy one, or by key so that equal keys meet one worker), and merges what comes back in
 // sequence order (or as it comes). See docs/workers.md, "Running a chain in
 // parallel".
 //
@@ -194,7 +194,7 @@ export class ParallelRun {
         this.stats.placed[index]++;
       } else {
         if (this.open === undefined) {
-          this.open = this.openChunk(this.lanes[this.rotation]);
+          this.open = this.openChunk(this.lanes[this.leastBusyLane()]);
           this.open.lane.unsent.push(this.open);
         }
         this.open.elements.push(x);
@@ -304,6 +304,28 @@ export class ParallelRun {
     this.stats.hosts[this.options.slots.indexOf(slot)] = hostIndex(host.host);
     void this.answers(lane, lane.generation, name);
     return lane;
+  }
+
+  /**
+   * The lane for the next chunk without a key: the one with the fewest chunks
+   * queued or held, from the rotation on (so an even race takes turns). A
+   * worker that is slower for a while (its core shared with this thread, a
+   * longer chunk) gets fewer chunks instead of holding the others back.
+   */
+  private leastBusyLane(): number {
+    let best = this.rotation;
+    let load = Infinity;
+    for (let k = 0; k < this.lanes.length; k++) {
+      const i = (this.rotation + k) % this.lanes.length;
+      const lane = this.lanes[i];
+      const busy = lane.unsent.length + lane.held;
+      if (busy < load) {
+        best = i;
+        load = busy;
+      }
+    }
+    this.rotation = best;
+    return best;
   }
 
   /** Sends what a lane may send now: whole chunks while it has credit, a partial one when it is idle or the source ended. */
