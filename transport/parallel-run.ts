@@ -292,7 +292,7 @@ export class ParallelRun {
     };
     lane.unwatch();
     // A lost worker resets both rings: the reader below sees it whatever it was doing.
-    lane.unwatch = watch(host, [{ ring: input, role: 'reader' }, { ring: output, role: 'writer' }], name);
+    lane.unwatch = watch(host, [{ ring: input, role: 'reader' }, { ring: output, role: 'writer' }]);
     lane.host = host;
     lane.generation++;
     lane.writer = new RingWriter(input, `${this.options.label} to ${name}`);
@@ -511,25 +511,14 @@ function plain(data: ArrayLike<number>): number[] {
 }
 
 /**
- * Watches a job's host (as transport/supervise.ts does for a placed process,
- * but for one job, so the watch ends with it): when the worker exits, the
- * job's rings are reset with a detail naming the host. Returns the unwatch.
+ * Watches a job's host for as long as the job runs: when the worker is lost,
+ * the job's rings are reset with the host's reason (which names it), and the
+ * readers and writers on them end. Returns the unwatch.
  */
-function watch(host: WorkerHost, rings: readonly Attachment[], name: string): () => void {
-  let cause = '';
-  const onError = (e: unknown): void => {
-    cause = `: ${e instanceof Error ? e.message : String(e)}`;
-  };
-  const onExit = (code: number): void => {
-    const detail = `host lost: ${name} exited with code ${code}${cause}`;
+function watch(host: WorkerHost, rings: readonly Attachment[]): () => void {
+  return host.whenLost((detail) => {
     for (const a of rings) hostLost(a, detail);
-  };
-  host.worker.on('error', onError);
-  host.worker.on('exit', onExit);
-  return () => {
-    host.worker.off('error', onError);
-    host.worker.off('exit', onExit);
-  };
+  });
 }
 
 /** The lane for a key: equal keys (by their string form for objects) on one lane. */

@@ -73,6 +73,7 @@ export class WorkerHost {
   private readonly pending = new Map<number, Pending>();
   private readonly sinkStates = new Map<number, Pending>();
   private requests = 0;
+  private readonly lostWatchers = new Set<(detail: string) => void>();
   private cause = '';
   /** Why the host is gone, once it is. */
   lost: string | undefined;
@@ -221,8 +222,25 @@ export class WorkerHost {
     }
   }
 
+  /**
+   * Calls `f` with the reason once the host is lost (at once if it is already
+   * lost); returns a function that stops the watch. Jobs that come and go
+   * (transport/parallel-run.ts) watch through this, not with a listener each
+   * on the worker.
+   */
+  whenLost(f: (detail: string) => void): () => void {
+    if (this.lost !== undefined) {
+      f(this.lost);
+      return () => undefined;
+    }
+    this.lostWatchers.add(f);
+    return () => this.lostWatchers.delete(f);
+  }
+
   private gone(detail: string): void {
     this.lost = detail;
+    for (const f of [...this.lostWatchers]) f(detail);
+    this.lostWatchers.clear();
     const error = new LinkBrokenError(detail);
     for (const w of this.writers) w.fail(error);
     for (const p of [...this.pending.values(), ...this.sinkStates.values()]) p.reject(error);
