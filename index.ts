@@ -65,5 +65,10 @@ export { CapabilityError, RealmStoppedError, SignalOverflowError } from './realm
 // Seeing a pipeline: pictures (SVG laid out by ELK, or DOT) and the live
 // inspector, whose heavy parts load on first use.
 export { renderGraph, writeGraph, graphFormat, inspect, graphFlag, inspectFlag, inspectPort, type Graph, type GraphFormat, type Inspector, type InspectOptions } from './inspect/index.js';
+// Many machines (docs/cluster.md): joining, networked realms and cross-host
+// ports on NATS JetStream; the NATS client loads only when one of them is called.
+export { joinCluster, bindRealm, type ClusterHost, type JoinOptions, type NetworkedRealm, type NetworkedRealmOptions } from './api/cluster.js';
+export { readFromCluster, writeToCluster, type ClusterEnd } from './api/cluster-ports.js';
+
 // Snapshots: io.snapshot(file) and IO.restore(file) (docs/freezer.md).
 export * from './freezer/index.js';
