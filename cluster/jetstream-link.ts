@@ -659,6 +659,25 @@ export class JetStreamReader {
     return this.queue.length > 0;
   }
 
+  /** The highest `Pb-Seq` received in order (held or already taken downstream). */
+  get receivedSeq(): number {
+    return this.received;
+  }
+
+  /**
+   * @internal The stand-in's `out` was connected (again): what is held goes on.
+   * Without this nothing would wake a reader whose downstream was disconnected
+   * (or collected) while it held messages: its fetches wait for the room that
+   * only a drain makes, and a drain waits for a downstream.
+   */
+  connected(): void {
+    // After the connect has finished, not inside it: the entries downstream are compiled for the new connection then.
+    queueMicrotask(() => {
+      this.drain();
+      offerAgain(this.process.io);
+    });
+  }
+
   /**
    * Fetches while there is room. Two of these run at once, so that the next
    * fetch is on its way while the messages of the last one are taken: they
@@ -815,6 +834,8 @@ export class JetStreamReader {
   drain(): number {
     if (this.draining || this.closed) return 0;
     const p = this.process;
+    // Not connected (never yet, or the process downstream was disconnected or
+    // collected): the messages stay held and unacknowledged; `connected` goes on.
     if (!p.isConnected('out') || p.sentReason('out') !== undefined) return 0;
     this.draining = true;
     let moved = 0;
@@ -875,5 +896,8 @@ export const jetstreamReader = define('jetstreamReader', {
   params: ['link'],
   onEnd: (r) => {
     (r.params.link as JetStreamReader).close();
+  },
+  onConnect: (r) => {
+    (r.params.link as JetStreamReader).connected();
   },
 });
