@@ -577,6 +577,8 @@ export class JetStreamReader {
   private closed = false;
   private started = false;
   private hostLost = false;
+  /** onError was told that the output is not connected (once per disconnection). */
+  private toldUnconnected = false;
   /** Messages asked for by the fetches under way and not yet arrived. */
   private reserved = 0;
   private readonly roomWaiters: Array<() => void> = [];
@@ -671,6 +673,7 @@ export class JetStreamReader {
    * only a drain makes, and a drain waits for a downstream.
    */
   connected(): void {
+    this.toldUnconnected = false;
     // After the connect has finished, not inside it: the entries downstream are compiled for the new connection then.
     queueMicrotask(() => {
       this.drain();
@@ -834,9 +837,17 @@ export class JetStreamReader {
   drain(): number {
     if (this.draining || this.closed) return 0;
     const p = this.process;
-    // Not connected (never yet, or the process downstream was disconnected or
-    // collected): the messages stay held and unacknowledged; `connected` goes on.
-    if (!p.isConnected('out') || p.sentReason('out') !== undefined) return 0;
+    if (p.sentReason('out') !== undefined) return 0;
+    if (!p.isConnected('out')) {
+      // Never connected yet, or the process downstream was disconnected or
+      // collected (an unpinned sink): the messages stay held and
+      // unacknowledged, and `connected` goes on. Said once, as it looks like a hang.
+      if (this.queue.length > 0 && !this.toldUnconnected) {
+        this.toldUnconnected = true;
+        this.options.onError?.(new Error(`connection "${this.name}": the reader's output is not connected; ${this.queue.length} message(s) held until it is`));
+      }
+      return 0;
+    }
     this.draining = true;
     let moved = 0;
     try {

@@ -65,7 +65,8 @@ describeNats('a JetStream reader goes on when its downstream is connected again'
       const b = new IO({ host: hostId(2) });
       const xs = Array.from({ length: 300 }, (_, i) => new Uint8Array(1024).fill(i & 255));
       const writer = await JetStreamWriter.open(a, connA, name, { maxMessageBytes: 20_000 });
-      const reader = await JetStreamReader.open(b, connB, name);
+      const errors: unknown[] = [];
+      const reader = await JetStreamReader.open(b, connB, name, { onError: (e) => errors.push(e) });
       const first = new Process(b, collect);
       b.pin(first);
       reader.process.connect('out', first, 'in');
@@ -94,6 +95,8 @@ describeNats('a JetStream reader goes on when its downstream is connected again'
       expect(got.every((x, i) => x.length === 1024 && x[0] === (i & 255))).toBe(true);
       expect(first.state.items).toEqual([]);
       expect(reader.committed).toBe(lastSeq);
+      // The wait for a downstream was reported, once, so that it does not pass for a hang.
+      expect(errors.map(String)).toEqual([expect.stringContaining('output is not connected')]);
       await deleteConnection(connA, name);
     }
   }, 4 * CAP_MS);
