@@ -125,6 +125,9 @@ async function readerHost(kind: Case, name: string, count: number): Promise<void
         bytes += typeof x === 'string' ? x.length : (x as Uint8Array).length;
       },
     });
+    // A sink is a side effect: pinned, or the container may collect it mid-stream
+    // (nothing else refers to it), which leaves the reader with no downstream.
+    io.pin(sink);
     reader.process.connect('out', sink, 'in');
     reader.start();
     say('ready');

@@ -577,6 +577,8 @@ export class JetStreamReader {
   private closed = false;
   private started = false;
   private hostLost = false;
+  /** onError was told that the output is not connected (once per disconnection). */
+  private toldUnconnected = false;
   /** Messages asked for by the fetches under way and not yet arrived. */
   private reserved = 0;
   private readonly roomWaiters: Array<() => void> = [];
@@ -657,6 +659,26 @@ export class JetStreamReader {
   /** Holds records not yet taken downstream. */
   get holding(): boolean {
     return this.queue.length > 0;
+  }
+
+  /** The highest `Pb-Seq` received in order (held or already taken downstream). */
+  get receivedSeq(): number {
+    return this.received;
+  }
+
+  /**
+   * @internal The stand-in's `out` was connected (again): what is held goes on.
+   * Without this nothing would wake a reader whose downstream was disconnected
+   * (or collected) while it held messages: its fetches wait for the room that
+   * only a drain makes, and a drain waits for a downstream.
+   */
+  connected(): void {
+    this.toldUnconnected = false;
+    // After the connect has finished, not inside it: the entries downstream are compiled for the new connection then.
+    queueMicrotask(() => {
+      this.drain();
+      offerAgain(this.process.io);
+    });
   }
 
   /**
@@ -815,7 +837,17 @@ export class JetStreamReader {
   drain(): number {
     if (this.draining || this.closed) return 0;
     const p = this.process;
-    if (!p.isConnected('out') || p.sentReason('out') !== undefined) return 0;
+    if (p.sentReason('out') !== undefined) return 0;
+    if (!p.isConnected('out')) {
+      // Never connected yet, or the process downstream was disconnected or
+      // collected (an unpinned sink): the messages stay held and
+      // unacknowledged, and `connected` goes on. Said once, as it looks like a hang.
+      if (this.queue.length > 0 && !this.toldUnconnected) {
+        this.toldUnconnected = true;
+        this.options.onError?.(new Error(`connection "${this.name}": the reader's output is not connected; ${this.queue.length} message(s) held until it is`));
+      }
+      return 0;
+    }
     this.draining = true;
     let moved = 0;
     try {
@@ -875,5 +907,8 @@ export const jetstreamReader = define('jetstreamReader', {
   params: ['link'],
   onEnd: (r) => {
     (r.params.link as JetStreamReader).close();
+  },
+  onConnect: (r) => {
+    (r.params.link as JetStreamReader).connected();
   },
 });
