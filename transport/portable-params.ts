@@ -61,9 +61,30 @@ export function unpackParams(packed: PackedParams, processName: string, label: s
   return params;
 }
 
+/**
+ * The functions revived so far, by sourceURL name and text. A host runs the
+ * same functions again and again (every job of parallel(), every run of a
+ * chain), and a fused chain is compiled once per shape and shared: given a new
+ * function object each time, its call site sees one more target each time and
+ * V8 stops inlining it. One function per text keeps every run as fast as the
+ * first. Sharing is safe because a portable function has no free names: it
+ * holds nothing of its own but what it might put on itself, as the same
+ * function given to several chains on one thread would.
+ */
+const revived = new Map<string, unknown>();
+/** Bounded: a host sent ever new texts forgets the oldest. */
+const KEEP_REVIVED = 1024;
+
 /** A checked function expression's text as a function; `name` (checked names only) is its sourceURL. */
 function reviveFunction(source: string, name: string): unknown {
-  // The text passed checkPortable: one function expression, no free names.
-  const make = new Function(`'use strict';\nreturn (\n${source}\n);\n//# sourceURL=pushback-portable/${name}.js`) as () => unknown;
-  return make();
+  const key = `${name}\n${source}`;
+  let f = revived.get(key);
+  if (f === undefined) {
+    // The text passed checkPortable: one function expression, no free names.
+    const make = new Function(`'use strict';\nreturn (\n${source}\n);\n//# sourceURL=pushback-portable/${name}.js`) as () => unknown;
+    f = make();
+    if (revived.size >= KEEP_REVIVED) revived.delete(revived.keys().next().value!);
+    revived.set(key, f);
+  }
+  return f;
 }
