@@ -86,6 +86,8 @@ export class ClusterHost {
 
   private constructor(
     readonly connection: NatsConnection,
+    /** The key-value bucket this host's claim is in: it names the cluster. */
+    readonly bucket: string,
     private readonly kv: KV,
     readonly record: HostRecord,
     private revision: number,
@@ -102,6 +104,20 @@ export class ClusterHost {
   /** The other hosts currently alive, by index. */
   peers(): Map<number, HostRecord> {
     return new Map([...this.peersByIndex].map(([index, peer]) => [index, peer.record]));
+  }
+
+  /**
+   * Reads every claim in the bucket now. The watch replays the claims there
+   * were at join only as its messages arrive; after this, peers() holds every
+   * host whose claim is in the bucket at this moment.
+   */
+  async refresh(): Promise<void> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(`${KEY_PREFIX}>`)) keys.push(key);
+    for (const key of keys) {
+      const entry = await this.kv.get(key);
+      if (entry !== null && !this.closed) this.observe(entry);
+    }
   }
 
   /** Calls `listener` on every membership event; returns a function that stops it. */
@@ -127,7 +143,7 @@ export class ClusterHost {
       const owner = randomUUID();
       const base = { name: options.name ?? `${hostname()}:${process.pid}`, machine: hostname(), pid: process.pid, owner };
       const { record, revision } = await claim(kv, base);
-      const host = new ClusterHost(connection, kv, record, revision, lostAfterMs, heartbeatMs);
+      const host = new ClusterHost(connection, bucket, kv, record, revision, lostAfterMs, heartbeatMs);
       await host.start();
       return host;
     } catch (error) {
