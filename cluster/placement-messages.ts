@@ -1,0 +1,64 @@
+// What a host asks another host when it places the rest of a chain there
+// (`chain.on(host)`, docs/cluster.md), and what it hears back. The request
+// travels as a NATS request to the placing host's subject and the reply comes
+// on the request's inbox; both go through the value codec, so the packed
+// parameters (portable source text, values as bytes) cross as they are.
+//
+// The elements themselves never travel in these messages: they go out and
+// come back through two cross-host connections (cluster/jetstream-link.ts)
+// whose names the request carries.
+import { decodeValues, encodeValues } from '../transport/codec.js';
+import type { ResolverHeaders } from '../transport/dependencies.js';
+import type { StageSpec } from '../transport/parallel-messages.js';
+
+/** Run these per-element steps between connection `input` (read) and `output` (written). */
+export interface PlacementRequest {
+  readonly kind: 'place';
+  /** The asking host's index: the placed steps end with `host-lost` when it is lost. */
+  readonly from: number;
+  /** What the definitions and modules need; checked before anything else. */
+  readonly headers: ResolverHeaders;
+  /** The steps, in order; the placing host fuses them into one chain. */
+  readonly stages: readonly StageSpec[];
+  /** The connection whose records the steps read. */
+  readonly input: string;
+  /** The connection the steps' outputs go to. */
+  readonly output: string;
+}
+
+export type PlacementReply =
+  | { readonly kind: 'accepted'; readonly host: number; readonly labels: readonly string[] }
+  | { readonly kind: 'refused'; readonly host: number; readonly name: string; readonly message: string; readonly missing?: readonly string[] };
+
+/** Host and bucket names are plain subject tokens (the bucket is checked by the server, the index is a number). */
+const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * The subject a host's placement service answers on. The bucket is part of it:
+ * two clusters sharing one server (two buckets) number their hosts separately.
+ */
+export function placementSubject(bucket: string, index: number): string {
+  if (!TOKEN.test(bucket)) throw new RangeError(`cluster: bucket name ${JSON.stringify(bucket)} is not a plain subject token`);
+  if (!Number.isInteger(index) || index < 1) throw new RangeError(`cluster: host index ${String(index)} is not a host index`);
+  return `pushback.place.${bucket}.${index}`;
+}
+
+export function encodePlacement(message: PlacementRequest | PlacementReply): Uint8Array {
+  return encodeValues([message], 'placement message');
+}
+
+/** Decodes a request; throws a RangeError naming what is wrong with one this module did not write. */
+export function decodePlacementRequest(bytes: Uint8Array): PlacementRequest {
+  const m = decodeValues(bytes)[0] as Partial<PlacementRequest> | undefined;
+  if (m?.kind !== 'place' || !Number.isInteger(m.from) || !Array.isArray(m.stages) || typeof m.input !== 'string' || typeof m.output !== 'string'
+    || !Array.isArray(m.headers?.definitions) || !Array.isArray(m.headers?.modules)) {
+    throw new RangeError('not a placement request');
+  }
+  return m as PlacementRequest;
+}
+
+export function decodePlacementReply(bytes: Uint8Array): PlacementReply {
+  const m = decodeValues(bytes)[0] as Partial<PlacementReply> | undefined;
+  if (m?.kind !== 'accepted' && m?.kind !== 'refused') throw new RangeError('not a placement reply');
+  return m as PlacementReply;
+}
