@@ -30,6 +30,23 @@ export type PlacementReply =
   | { readonly kind: 'accepted'; readonly host: number; readonly labels: readonly string[] }
   | { readonly kind: 'refused'; readonly host: number; readonly name: string; readonly message: string; readonly missing?: readonly string[] };
 
+/** The far host answered the request with a refusal other than missing dependencies (a function it found not portable, ...). */
+export class PlacementRefusedError extends Error {
+  override name = 'PlacementRefusedError';
+  constructor(readonly host: number, readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+/** Nobody answers on the far host's placement subject, or not in time. */
+export class PlacementUnansweredError extends Error {
+  override name = 'PlacementUnansweredError';
+  constructor(readonly host: number, readonly subject: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`host ${host}: no placement service answered on ${subject} (${why}); the host must join through its IO (new IO({ cluster }) or PUSHBACK_CLUSTER, then io.cluster())`, { cause });
+  }
+}
+
 /** Host and bucket names are plain subject tokens (the bucket is checked by the server, the index is a number). */
 const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
 

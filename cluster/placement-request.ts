@@ -13,7 +13,14 @@ import { MissingDependenciesError } from '../transport/modules.js';
 import type { StageSpec } from '../transport/parallel-messages.js';
 import { deleteConnection, JetStreamReader, JetStreamWriter } from './jetstream-link.js';
 import type { ClusterHost } from './membership.js';
-import { decodePlacementReply, encodePlacement, placementSubject, type PlacementRequest } from './placement-messages.js';
+import {
+  decodePlacementReply,
+  encodePlacement,
+  PlacementRefusedError,
+  PlacementUnansweredError,
+  placementSubject,
+  type PlacementRequest,
+} from './placement-messages.js';
 
 export interface PlacementSpec {
   readonly io: IO;
@@ -26,23 +33,6 @@ export interface PlacementSpec {
   readonly chunk?: number;
   /** How long the far host may take to check and build (default 30 000 ms). */
   readonly timeoutMs?: number;
-}
-
-/** The far host answered the request with a refusal other than missing dependencies (a function it found not portable, ...). */
-export class PlacementRefusedError extends Error {
-  override name = 'PlacementRefusedError';
-  constructor(readonly host: number, readonly reason: string, message: string) {
-    super(message);
-  }
-}
-
-/** Nobody answers on the far host's placement subject, or not in time. */
-export class PlacementUnansweredError extends Error {
-  override name = 'PlacementUnansweredError';
-  constructor(readonly host: number, readonly subject: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super(`host ${host}: no placement service answered on ${subject} (${why}); the host must join through its IO (new IO({ cluster }) or PUSHBACK_CLUSTER, then io.cluster())`, { cause });
-  }
 }
 
 export interface OpenedPlacement {
