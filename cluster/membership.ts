@@ -80,6 +80,7 @@ export class ClusterHost {
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private judgeTimer: ReturnType<typeof setInterval> | undefined;
   private beating = false;
+  private lastJudged = performance.now();
   private connected = true;
   private closed = false;
   private watchStop: (() => void) | undefined;
@@ -187,7 +188,11 @@ export class ClusterHost {
     this.heartbeatTimer = setInterval(() => void this.beat(), this.heartbeatMs);
     // Judged ten times per timeout, so a crash is noticed within 1.1 x lostAfterMs
     // (8.8 s by default), whatever the heartbeat interval.
-    this.judgeTimer = setInterval(() => this.judge(), Math.max(1, Math.floor(this.lostAfterMs / 10)));
+    this.judgeTimer = setInterval(() => this.judge(), this.judgeEveryMs);
+  }
+
+  private get judgeEveryMs(): number {
+    return Math.max(1, Math.floor(this.lostAfterMs / 10));
   }
 
   private async followStatus(): Promise<void> {
@@ -242,6 +247,12 @@ export class ClusterHost {
   private judge(): void {
     if (!this.connected || this.closed) return;
     const now = performance.now();
+    // A tick much later than due means this host's own thread was held up (a
+    // long synchronous step): the heartbeats that came meanwhile are still
+    // unread, so this tick judges nobody; the next one comes after they are read.
+    const late = now - this.lastJudged > 3 * this.judgeEveryMs;
+    this.lastJudged = now;
+    if (late) return;
     for (const [index, peer] of this.peersByIndex) {
       if (now - peer.lastSeen > this.lostAfterMs) {
         this.peersByIndex.delete(index);

@@ -24,6 +24,12 @@ export interface PlacementRequest {
   readonly input: string;
   /** The connection the steps' outputs go to. */
   readonly output: string;
+  /**
+   * Outputs published and not yet stored, at most: the output connection's
+   * window. It is also how long the placing host works before its event loop
+   * turns again (reading heartbeats among the rest), so it stays small.
+   */
+  readonly chunk: number;
 }
 
 export type PlacementReply =
@@ -67,7 +73,7 @@ export function encodePlacement(message: PlacementRequest | PlacementReply): Uin
 /** Decodes a request; throws a RangeError naming what is wrong with one this module did not write. */
 export function decodePlacementRequest(bytes: Uint8Array): PlacementRequest {
   const m = decodeValues(bytes)[0] as Partial<PlacementRequest> | undefined;
-  if (m?.kind !== 'place' || !Number.isInteger(m.from) || !Array.isArray(m.stages) || typeof m.input !== 'string' || typeof m.output !== 'string'
+  if (m?.kind !== 'place' || !Number.isInteger(m.from) || !Array.isArray(m.stages) || typeof m.input !== 'string' || typeof m.output !== 'string' || !Number.isInteger(m.chunk) || m.chunk! < 1
     || !Array.isArray(m.headers?.definitions) || !Array.isArray(m.headers?.modules)) {
     throw new RangeError('not a placement request');
   }

@@ -59,7 +59,7 @@ export async function requestPlacement(spec: PlacementSpec): Promise<OpenedPlace
   const farHost = { membership, index: far };
   const writer = await JetStreamWriter.open(io, connection, input, { farHost, windowRecords: spec.chunk ?? 4096 });
   const reader = await JetStreamReader.open(io, connection, output, { farHost });
-  const request: PlacementRequest = { kind: 'place', from: membership.index, headers: spec.headers, stages: spec.stages, input, output };
+  const request: PlacementRequest = { kind: 'place', from: membership.index, headers: spec.headers, stages: spec.stages, input, output, chunk: spec.chunk ?? 4096 };
   const subject = placementSubject(membership.bucket, far);
   let bytes: Uint8Array;
   try {

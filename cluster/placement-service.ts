@@ -100,7 +100,7 @@ export async function acceptPlacement(io: IO, membership: ClusterHost, request: 
   });
   let writer: JetStreamWriter;
   try {
-    writer = await JetStreamWriter.open(io, membership.connection, request.output, { farHost: far });
+    writer = await JetStreamWriter.open(io, membership.connection, request.output, { farHost: far, windowRecords: Math.min(request.chunk, 65_536) });
   } catch (error) {
     reader.close();
     throw error;
@@ -186,6 +186,8 @@ export interface PlacementService {
   readonly subject: string;
   /** Placements accepted so far, for tests and tools. */
   readonly accepted: number;
+  /** Placements whose output has not ended yet (ended, failed, or its asking host lost). */
+  readonly active: number;
   /** Stops answering; what was placed goes on. */
   stop(): void;
 }
@@ -194,12 +196,15 @@ export interface PlacementService {
 export async function servePlacement(io: IO, membership: ClusterHost, options: PlacementServiceOptions = {}): Promise<PlacementService> {
   const subject = placementSubject(membership.bucket, membership.index);
   let accepted = 0;
+  let active = 0;
   const answer = async (data: Uint8Array, respond: (bytes: Uint8Array) => void): Promise<void> => {
     let reply: PlacementReply;
     try {
       const request = decodePlacementRequest(data);
       const placed = await acceptPlacement(io, membership, request, options);
       accepted++;
+      active++;
+      void placed.finished.finally(() => active--);
       reply = { kind: 'accepted', host: membership.index, labels: placed.labels };
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
@@ -221,6 +226,9 @@ export async function servePlacement(io: IO, membership: ClusterHost, options: P
     subject,
     get accepted() {
       return accepted;
+    },
+    get active() {
+      return active;
     },
     stop: () => subscription.unsubscribe(),
   };

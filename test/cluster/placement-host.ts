@@ -6,8 +6,12 @@
 //
 //   placement-host.ts options <servers> <bucket> <lostAfterMs> <name>
 //     joins through new IO({ cluster: { ... } })
-//   placement-host.ts environment <name>
+//   placement-host.ts environment
 //     joins through PUSHBACK_CLUSTER (new IO() with no cluster option)
+//
+//   placement-host.ts place <servers> <bucket> <lostAfterMs> <far index>
+//     joins as "asking", places a slow map of 20,000 elements on the far host,
+//     prints "arrived" at the first result and goes on reading (to be killed)
 import { createInterface } from 'node:readline';
 import { IO } from '../../api/io.js';
 
@@ -18,6 +22,21 @@ if (mode === 'options') {
   io = new IO({ cluster: { servers: servers!, bucket, lostAfterMs: Number(lostAfterMs), name } });
 } else if (mode === 'environment') {
   io = new IO();
+} else if (mode === 'place') {
+  const [servers, bucket, lostAfterMs, farIndex] = args;
+  io = new IO({ cluster: { servers: servers!, bucket, lostAfterMs: Number(lostAfterMs), name: 'asking' } });
+  const slow = (x: number): number => {
+    const until = Date.now() + 1;
+    while (Date.now() < until);
+    return x;
+  };
+  let told = false;
+  const xs = Array.from({ length: 20_000 }, (_, i) => i);
+  for await (const x of io.from(xs).on(io.remoteHost(Number(farIndex)), { chunk: 100 }).map(slow)) {
+    if (!told) process.stdout.write(`arrived ${String(x)}\n`);
+    told = true;
+  }
+  process.exit(0);
 } else {
   throw new Error(`placement-host: unknown mode ${mode}`);
 }

@@ -3,7 +3,10 @@
 // other, both joined to a private nats-server. The far host is joined once
 // through PUSHBACK_CLUSTER and once through the cluster option.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { placementServiceOf } from '../../api/cluster.js';
 import { IO } from '../../api/io.js';
+import { joinCluster } from '../../cluster/membership.js';
+import { PlacementUnansweredError } from '../../cluster/placement-messages.js';
 import { PlacedHostLostError } from '../../api/remote-section.js';
 import { MissingDependenciesError } from '../../transport/modules.js';
 import { NotPortableError } from '../../transport/portable.js';
@@ -90,6 +93,17 @@ describeNats('chain.on(host): placing steps on another machine of the cluster', 
     expect(build).toThrow(/map \(step 2 of on\(host \d+\)\) 'f': the function `\(x\) => x \* factor` is not portable.*factor/);
   });
 
+  it('a host without a placement service (joined by hand) is named with its subject', async () => {
+    const bare = await joinCluster({ servers: server.url, name: 'bare' });
+    try {
+      const error = await here.from(range(10)).on(here.remoteHost('bare')).map((x: number) => x).collect().completion().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlacementUnansweredError);
+      expect((error as Error).message).toContain(`host ${bare.index}: no placement service answered on pushback.place.pushback_hosts.${bare.index}`);
+    } finally {
+      await bare.leave();
+    }
+  }, 30_000);
+
   it('a step that throws on the far host fails the run with an error naming the step and the host', async () => {
     const error = await here.from(range(100)).on(here.remoteHost(farIndex))
       .map((x: number) => {
@@ -150,6 +164,16 @@ describeNats('chain.on(host): the far host killed with -9 mid-run', () => {
     expect(seen.length).toBeLessThan(expected.length);
     expect(seen).toEqual(expected.slice(0, seen.length));
     expect(lost.arrived).toBe(seen.length);
+  }, 30_000);
+
+  it('the asking host killed with -9: the steps placed for it end and stop on this host', async () => {
+    const me = await here.cluster();
+    const asking = runBundle(script, ['place', server.url, 'placement_kill', String(LOST_AFTER_MS), String(me.index)]);
+    expect(await asking.line('arrived ')).toBe('arrived 0');
+    const service = (await placementServiceOf(here))!;
+    expect(service.active).toBe(1);
+    await asking.kill9();
+    await expect.poll(() => service.active, { timeout: 3 * LOST_AFTER_MS, interval: 50 }).toBe(0);
   }, 30_000);
 
   it('io.close() on the far host leaves the cluster at once: the handle says so', async () => {
