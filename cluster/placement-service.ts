@@ -16,6 +16,12 @@
 // as it was. Both stand-ins watch the asking host: when membership reports it
 // lost, the placed chain ends with `host-lost` and its connections stop.
 //
+// The accept path is acceptChain: any line of registered processes, with
+// packed parameters or module references, and optionally the state each had
+// where it ran before; acceptPlacement is a placement request's steps given to
+// it. A module that brings a frozen process set builds it through the same
+// checks.
+//
 // A step's function that throws ends the output connection with an error
 // naming the step and this host (the asking host's run fails with it) and
 // half-closes the input, so the asking host stops sending.
@@ -25,8 +31,9 @@ import { Process } from '../engine/process.js';
 import { registry } from '../processes/registry.js';
 import { checkDependencies, ENGINE_PACKAGE, type HostCapabilities, type ResolverHeaders } from '../transport/dependencies.js';
 import { MissingDependenciesError } from '../transport/modules.js';
-import type { StageSpec } from '../transport/parallel-messages.js';
-import { unpackParams } from '../transport/portable-params.js';
+import type { MigratedParam } from '../transport/adopt.js';
+import { decodeValues } from '../transport/codec.js';
+import { unpackParams, type PackedParam } from '../transport/portable-params.js';
 import type { Subscription } from '@nats-io/transport-node';
 import { JetStreamReader, JetStreamWriter } from './jetstream-link.js';
 import type { ClusterHost } from './membership.js';
@@ -62,18 +69,58 @@ export function hostCapabilities(root = process.cwd()): HostCapabilities {
 }
 
 /**
- * The accept path: checks `headers` and `stages` against this host, then builds
- * the steps in `io` between connection `input` and connection `output`, both
- * watched against the loss of host `from`. Throws before anything is made:
- * MissingDependenciesError listing everything this host lacks, or the
- * portability check's NotPortableError naming the function and the step.
+ * One process to build on the placing host: a registered definition by name,
+ * its parameters (packed as placement packs them, or module references by
+ * their position in the headers' modules), and, for a frozen process, the
+ * state it had where it ran before. A placed chain's steps are such processes
+ * without state; a migrated chain's are the same with state.
  */
-export async function acceptPlacement(io: IO, membership: ClusterHost, request: PlacementRequest, options: PlacementServiceOptions = {}): Promise<Placed> {
+export interface PlacedProcess {
+  /** The registered definition's name. */
+  readonly name: string;
+  /** The step's name in messages (`filter` for grep). */
+  readonly step: string;
+  readonly params: Readonly<Record<string, MigratedParam>>;
+  /** Its state record through the value codec; without it the process starts from its definition's initial state. */
+  readonly state?: Uint8Array;
+}
+
+/** Build these processes, in chain order, between connection `input` and connection `output`, for host `from`. */
+export interface PlacementOrder {
+  /** The asking host's index: the chain ends with `host-lost` when it is lost. */
+  readonly from: number;
+  readonly headers: ResolverHeaders;
+  readonly processes: readonly PlacedProcess[];
+  /** The connection the first process reads. */
+  readonly input: string;
+  /** The connection the last process writes. */
+  readonly output: string;
+  /** Outputs published and not yet stored, at most (see PlacementRequest.chunk). */
+  readonly chunk: number;
+}
+
+/**
+ * The accept path of a placement request: `request.stages` built between its
+ * two connections (see acceptChain).
+ */
+export function acceptPlacement(io: IO, membership: ClusterHost, request: PlacementRequest, options: PlacementServiceOptions = {}): Promise<Placed> {
+  return acceptChain(io, membership, { ...request, processes: request.stages }, options);
+}
+
+/**
+ * Checks `order` against this host, then builds its processes in `io`, in a
+ * line between connection `input` and connection `output`, both watched
+ * against the loss of host `from`. Throws before anything is made:
+ * MissingDependenciesError listing everything this host lacks (definitions,
+ * versions, modules), the portability check's NotPortableError naming the
+ * function and the step, or the codec's error for a state that does not decode.
+ */
+export async function acceptChain(io: IO, membership: ClusterHost, order: PlacementOrder, options: PlacementServiceOptions = {}): Promise<Placed> {
   const here = membership.index;
-  const steps = request.stages.map((s) => s.step).join(', ') || 'no steps';
-  const what = `placement of ${steps} from host ${request.from} on host ${here}`;
+  const steps = order.processes.map((s) => s.step).join(', ') || 'no steps';
+  const what = `placement of ${steps} from host ${order.from} on host ${here}`;
   const capabilities = options.capabilities ?? hostCapabilities();
-  await checkHeaders(request.headers, request.stages, capabilities, what);
+  const modules = await checkHeaders(order.headers, order.processes, capabilities, what);
 
   let failed = false;
   let fail: (error: Error) => void = () => undefined;
@@ -82,25 +129,37 @@ export async function acceptPlacement(io: IO, membership: ClusterHost, request: 
     failed = true;
     fail(error);
   };
-  const built = request.stages.map((stage) => {
-    const where = `${stage.step} on host ${here}`;
-    const params = unpackParams(stage.params, stage.name, where);
+  const built = order.processes.map((placed) => {
+    const where = `${placed.step} on host ${here}`;
+    const packed: Record<string, PackedParam> = {};
+    const params: Record<string, unknown> = {};
+    for (const [key, param] of Object.entries(placed.params)) {
+      if (param.kind === 'module') {
+        const f = modules[param.index];
+        if (f === undefined) throw new RangeError(`${where}: parameter '${key}' names module reference ${param.index}, which the headers do not have`);
+        params[key] = f;
+      } else {
+        packed[key] = param;
+      }
+    }
+    Object.assign(params, unpackParams(packed, placed.name, where));
     for (const [key, f] of Object.entries(params)) {
       // flatMap's function must give something iterable even after a failure: the flow goes on to the end of its chunk.
-      if (typeof f === 'function') params[key] = guarded(f as (...args: unknown[]) => unknown, where, onStepError, stage.name === 'flatMap' ? [] : undefined);
+      if (typeof f === 'function') params[key] = guarded(f as (...args: unknown[]) => unknown, where, onStepError, placed.name === 'flatMap' ? [] : undefined);
     }
-    return { definition: registry.get(stage.name)!.definition, params, stage };
+    const state = placed.state === undefined ? undefined : (decodeValues(placed.state)[0] as Record<string, unknown>);
+    return { definition: registry.get(placed.name)!.definition, params, state, placed };
   });
 
   // Everything checked: from here on nothing refuses for what was asked.
-  const far = { membership, index: request.from };
-  const reader = await JetStreamReader.open(io, membership.connection, request.input, {
+  const far = { membership, index: order.from };
+  const reader = await JetStreamReader.open(io, membership.connection, order.input, {
     farHost: far,
     onError: (error) => options.onError?.(error instanceof Error ? error : new Error(String(error))),
   });
   let writer: JetStreamWriter;
   try {
-    writer = await JetStreamWriter.open(io, membership.connection, request.output, { farHost: far, windowRecords: Math.min(request.chunk, 65_536) });
+    writer = await JetStreamWriter.open(io, membership.connection, order.output, { farHost: far, windowRecords: Math.min(order.chunk, 65_536) });
   } catch (error) {
     reader.close();
     throw error;
@@ -113,17 +172,16 @@ export async function acceptPlacement(io: IO, membership: ClusterHost, request: 
     queueMicrotask(() => reader.close());
   };
   let tail: Process = reader.process;
-  let tailPort = 'out';
   const made: Process[] = [];
-  for (const { definition, params, stage } of built) {
+  for (const { definition, params, state, placed } of built) {
     const p = new Process(io, definition, params);
-    if (stage.step !== stage.name) p.nameStep(stage.step);
-    tail.connect(tailPort, p, 'in');
+    if (placed.step !== placed.name) p.nameStep(placed.step);
+    if (state !== undefined) for (const name of definition.stateNames) if (name in state) p.state[name] = state[name];
+    tail.connect('out', p, 'in');
     made.push(p);
     tail = p;
-    tailPort = 'out';
   }
-  tail.connect(tailPort, writer.process, 'in');
+  tail.connect('out', writer.process, 'in');
   reader.start();
   const finished = writer.finished.then(() => {
     io.unpin(reader.process);
@@ -132,23 +190,34 @@ export async function acceptPlacement(io: IO, membership: ClusterHost, request: 
   return { labels: made.map((p) => p.label), finished };
 }
 
-/** Every definition the headers or the steps name, checked at once; throws with the whole list. */
-async function checkHeaders(headers: ResolverHeaders, stages: readonly StageSpec[], capabilities: HostCapabilities, what: string): Promise<void> {
+/**
+ * Every definition the headers or the processes name, and every module
+ * reference, checked at once; throws with the whole list. Returns the module
+ * references' functions, in order.
+ */
+async function checkHeaders(
+  headers: ResolverHeaders,
+  processes: readonly PlacedProcess[],
+  capabilities: HostCapabilities,
+  what: string,
+): Promise<((...args: unknown[]) => unknown)[]> {
   const missing: string[] = [];
+  let modules: ((...args: unknown[]) => unknown)[] = [];
   try {
-    await checkDependencies(headers, capabilities, what);
+    modules = await checkDependencies(headers, capabilities, what);
   } catch (error) {
     if (!(error instanceof MissingDependenciesError)) throw error;
     missing.push(...error.missing);
   }
   const listed = new Set(headers.definitions.map((d) => d.name));
-  for (const stage of stages) {
-    if (!listed.has(stage.name)) missing.push(`definition '${stage.name}' (step ${stage.step}) is not in the request's resolver headers`);
-    else if (!registry.has(stage.name) && !missing.some((m) => m.includes(`'${stage.name}'`))) {
-      missing.push(`definition '${stage.name}' is not registered on this host`);
+  for (const p of processes) {
+    if (!listed.has(p.name)) missing.push(`definition '${p.name}' (step ${p.step}) is not in the request's resolver headers`);
+    else if (!registry.has(p.name) && !missing.some((m) => m.includes(`'${p.name}'`))) {
+      missing.push(`definition '${p.name}' is not registered on this host`);
     }
   }
   if (missing.length > 0) throw new MissingDependenciesError(what, missing);
+  return modules;
 }
 
 /**
