@@ -64,6 +64,17 @@ describeNats('chain.on(host): placing steps on another machine of the cluster', 
     expect(counted).toEqual(range(10).map((x) => -(x + 1)));
   }, 30_000);
 
+  it('a consumer slower than the far host: at most `window` results are held here, and every one arrives in order', async () => {
+    const seen: number[] = [];
+    const chain = here.from(range(3000)).on(here.remoteHost(farIndex), { window: 50, chunk: 64 }).map((x: number) => x + 1);
+    for await (const x of chain) {
+      seen.push(x as number);
+      // The consumer lets the far host run ahead now and then, so the window fills.
+      if (seen.length % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen).toEqual(range(3000).map((x) => x + 1));
+  }, 30_000);
+
   it('a far host that lacks definitions and modules refuses, listing all of them; nothing is placed', async () => {
     const error = await here.from(range(10))
       .on(here.remoteHost(farIndex), {
