@@ -303,7 +303,8 @@ export class Chain<X> {
   /**
    * The per-element steps that follow run on one worker of the pool (its slot
    * number, or its host), or on another machine of the cluster (a handle from
-   * io.remoteHost(id) or io.hosts(): docs/cluster.md, "Placing a chain on another host").
+   * io.remoteHost(id) or io.hosts(); docs/cluster.md, "Joining through the IO
+   * container, and placing a chain on another host").
    */
   on(host: RemoteHost, options?: PlacementOptions): ParallelChain<X, RemoteSection>;
   on(worker: number | WorkerHost, options?: Omit<ParallelOptions, 'key' | 'ordered'>): ParallelChain<X>;

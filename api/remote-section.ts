@@ -1,6 +1,6 @@
 // chain.on(remoteHost): the per-element steps after it run on another machine
-// of the cluster, the rest back on this one. See docs/cluster.md, "Placing a
-// chain on another host".
+// of the cluster, the rest back on this one. See docs/cluster.md, "Joining
+// through the IO container, and placing a chain on another host".
 //
 // As with chain.on(worker) (api/parallel.ts), the steps are recorded when the
 // chain is built: registered processes by name with portable parameters,

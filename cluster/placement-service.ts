@@ -1,8 +1,8 @@
-// The placing host's side of `chain.on(host)` (docs/cluster.md, "Placing a
-// chain on another host"): every host that joined through its IO answers
-// placement requests on a subject of its own (placement-messages.ts). A
-// request names per-element steps (registered processes with portable
-// parameters) and two cross-host connections; the host
+// The placing host's side of `chain.on(host)` (docs/cluster.md, "Joining
+// through the IO container, and placing a chain on another host"): every host
+// that joined through its IO answers placement requests on a subject of its
+// own (placement-messages.ts). A request names per-element steps (registered
+// processes with portable parameters) and two cross-host connections; the host
 //
 //   1. checks the resolver headers (transport/dependencies.ts): every
 //      definition with the package@version that provides it, every module
