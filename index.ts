@@ -67,7 +67,11 @@ export { CapabilityError, RealmStoppedError, SignalOverflowError } from './realm
 export { renderGraph, writeGraph, graphFormat, inspect, graphFlag, inspectFlag, inspectPort, type Graph, type GraphFormat, type Inspector, type InspectOptions } from './inspect/index.js';
 // Many machines (docs/cluster.md): joining, networked realms and cross-host
 // ports on NATS JetStream; the NATS client loads only when one of them is called.
-export { joinCluster, bindRealm, type ClusterHost, type JoinOptions, type NetworkedRealm, type NetworkedRealmOptions } from './api/cluster.js';
+export { joinCluster, bindRealm, CLUSTER_VARIABLE, type ClusterHost, type ClusterOptions, type JoinOptions, type NetworkedRealm, type NetworkedRealmOptions } from './api/cluster.js';
+// Placing the rest of a chain on another host: io.remoteHost(id), io.hosts(), chain.on(host).
+export { RemoteHost, type RemoteHostState } from './api/remote-host.js';
+export { PlacedHostLostError, type PlacementOptions } from './api/remote-section.js';
+export { PlacementRefusedError, PlacementUnansweredError } from './cluster/placement-messages.js';
 export { readFromCluster, writeToCluster, type ClusterEnd } from './api/cluster-ports.js';
 
 // Snapshots: io.snapshot(file) and IO.restore(file) (docs/freezer.md).

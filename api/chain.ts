@@ -50,6 +50,8 @@ import type { WorkerHost } from '../transport/worker-host.js';
 import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
 import { ParallelSection, poolOf, type ParallelOptions } from './parallel.js';
 import type { ParallelStats } from '../transport/parallel-run.js';
+import { RemoteHost } from './remote-host.js';
+import { RemoteSection, type PlacementOptions } from './remote-section.js';
 import { supervise, within } from './realm.js';
 
 /** One byte of a byte stream. Byte chains move Uint8Array chunks; their elements are bytes. */
@@ -298,11 +300,19 @@ export class Chain<X> {
     return new ParallelChain<X>(this.io, new ParallelSection(this.io, this as Chain<unknown>, `parallel(${n})`, slots, options));
   }
 
-  /** The per-element steps that follow run on one worker of the pool: its slot number, or its host. */
-  on(worker: number | WorkerHost, options: Omit<ParallelOptions, 'key' | 'ordered'> = {}): ParallelChain<X> {
+  /**
+   * The per-element steps that follow run on one worker of the pool (its slot
+   * number, or its host), or on another machine of the cluster (a handle from
+   * io.remoteHost(id) or io.hosts(); docs/cluster.md, "Joining through the IO
+   * container, and placing a chain on another host").
+   */
+  on(host: RemoteHost, options?: PlacementOptions): ParallelChain<X, RemoteSection>;
+  on(worker: number | WorkerHost, options?: Omit<ParallelOptions, 'key' | 'ordered'>): ParallelChain<X>;
+  on(worker: number | WorkerHost | RemoteHost, options: Omit<ParallelOptions, 'key' | 'ordered'> | PlacementOptions = {}): ParallelChain<X, PlacedSection> {
+    if (worker instanceof RemoteHost) return new ParallelChain<X, RemoteSection>(this.io, new RemoteSection(this.io, this as Chain<unknown>, worker, options as PlacementOptions));
     const slot = typeof worker === 'number' ? worker : poolOf(this.io)?.hosts().indexOf(worker) ?? -1;
     if (!Number.isInteger(slot) || slot < 0) throw new RangeError(`on: ${typeof worker === 'number' ? `no worker slot ${String(worker)}` : 'that host is not a worker of this container'}`);
-    return new ParallelChain<X>(this.io, new ParallelSection(this.io, this as Chain<unknown>, `on(worker ${slot})`, [slot], options));
+    return new ParallelChain<X>(this.io, new ParallelSection(this.io, this as Chain<unknown>, `on(worker ${slot})`, [slot], options as Omit<ParallelOptions, 'key' | 'ordered'>));
   }
 
   // ------------------------------------------------------------ reducers
@@ -433,16 +443,25 @@ export interface Combining<A> {
 }
 
 /**
- * A chain after parallel() or on(): its per-element steps are recorded for
- * the workers; any other step joins the chain after the merge.
+ * Where a chain after parallel() or on() records its per-element steps: worker
+ * threads (api/parallel.ts) or another host of the cluster (api/remote-section.ts).
  */
-export class ParallelChain<X> extends Chain<X> {
-  constructor(io: IO, readonly section: ParallelSection) {
+export type PlacedSection = Pick<ParallelSection, 'name' | 'closed' | 'add' | 'merged'> & {
+  reduceEach: ParallelSection['reduceEach'];
+  readonly stats: ParallelStats | undefined;
+};
+
+/**
+ * A chain after parallel() or on(): its per-element steps are recorded for
+ * the workers (or the far host); any other step joins the chain after the merge.
+ */
+export class ParallelChain<X, S extends PlacedSection = ParallelSection> extends Chain<X> {
+  constructor(io: IO, readonly section: S) {
     super(io, () => section.merged());
   }
 
   override pipe<Y>(def: Definition, params: Record<string, unknown> = {}, inPort = 'in', step = def.name): Chain<Y> {
-    if (this.section.add(def, params, step)) return new ParallelChain<Y>(this.io, this.section);
+    if (this.section.add(def, params, step)) return new ParallelChain<Y, S>(this.io, this.section);
     return super.pipe<Y>(def, params, inPort, step);
   }
 
@@ -485,7 +504,7 @@ export class ParallelChain<X> extends Chain<X> {
 
 const add = (a: number, b: number): number => a + b;
 
-function portablePredicate<X>(p: Predicate<X>, step: string, section: ParallelSection): Predicate<X> {
+function portablePredicate<X>(p: Predicate<X>, step: string, section: PlacedSection): Predicate<X> {
   if (p instanceof RegExp && !section.closed) {
     throw new TypeError(`${step} (after ${section.name}): a RegExp cannot be sent to a worker as it is; write the test as a function, for example (x) => ${String(p)}.test(x)`);
   }

@@ -25,12 +25,20 @@ import { snapshot, type SnapshotOptions, type SnapshotReport } from '../freezer/
 import { Chain, type Byte } from './chain.js';
 import { closeWorkers, poolOf, setWorkers } from './parallel.js';
 import type { WorkerPool } from '../transport/worker-pool.js';
+import { clusterOf, leaveCluster, setCluster, type ClusterHost, type ClusterOptions } from './cluster.js';
+import { liveHosts, RemoteHost } from './remote-host.js';
 
 export interface IOOptions extends ContainerOptions {
   /** A pool of this many worker threads for chain.parallel() and chain.on(), started when first used. */
   workers?: number;
   /** The worker script (the built transport/worker-container.js); found next to the package's modules if not given. */
   workerScript?: string | URL;
+  /**
+   * The cluster this container joins when first used (io.cluster(), io.hosts(),
+   * a chain placed with on(host)); without it, PUSHBACK_CLUSTER (comma-separated
+   * NATS URLs) is used if set. See docs/cluster.md.
+   */
+  cluster?: ClusterOptions;
 }
 
 export interface SourceOptions {
@@ -45,6 +53,7 @@ export class IO extends Container {
     super(options);
     this.workerScript = options.workerScript;
     if (options.workers !== undefined) setWorkers(this, options.workers, options.workerScript);
+    if (options.cluster !== undefined) setCluster(this, options.cluster);
   }
 
   // ------------------------------------------------------------ worker threads (docs/workers.md)
@@ -60,9 +69,34 @@ export class IO extends Container {
     return poolOf(this);
   }
 
-  /** Stops the container's worker threads, if any; safe to call more than once. */
+  /** Stops the container's worker threads and leaves the cluster (freeing the host id), if any; safe to call more than once. */
   async close(): Promise<void> {
-    await closeWorkers(this);
+    await Promise.all([closeWorkers(this), leaveCluster(this)]);
+  }
+
+  // ------------------------------------------------------------ the cluster (docs/cluster.md)
+
+  /**
+   * This container's host in the cluster: joins on first call (the cluster
+   * option, else PUSHBACK_CLUSTER), claiming a host id and answering
+   * placement requests from other hosts; later calls give the same host.
+   */
+  cluster(): Promise<ClusterHost> {
+    return clusterOf(this);
+  }
+
+  /** The other live hosts of the cluster, as handles for chain.on(host) (joins first if need be). */
+  hosts(): Promise<RemoteHost[]> {
+    return liveHosts(this);
+  }
+
+  /**
+   * A handle to another host of the cluster, by host index or name, for
+   * chain.on(host); it is looked up when first used. (`io.host` is this
+   * container's own host id.)
+   */
+  remoteHost(id: number | string): RemoteHost {
+    return new RemoteHost(this, id);
   }
 
   // ------------------------------------------------------------ snapshots (docs/freezer.md)

@@ -81,7 +81,7 @@ function poolFor(io: IO, n: number, step: string): WorkerPool {
 // ---------------------------------------------------------------- which steps run per chunk
 
 /** The steps that run per element, so per chunk on a worker. */
-const PER_ELEMENT = new Set<Definition>([map, grep, flatMap, stringify]);
+export const PER_ELEMENT = new Set<Definition>([map, grep, flatMap, stringify]);
 
 // ---------------------------------------------------------------- a section
 

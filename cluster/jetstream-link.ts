@@ -342,6 +342,9 @@ export class JetStreamWriter {
 
   /** @internal The stand-in's flow: copies the records into the batch; a full batch is published now, the rest at the end of this turn. */
   send(xs: ArrayLike<unknown>, offset: number, n: number): number {
+    // After the end of stream (or an error end) nothing more goes out: a step
+    // that failed mid-flow may still hand over what followed the failure.
+    if (this.stopped || this.ending) return n;
     for (let i = offset; i < offset + n; i++) {
       const x = xs[i];
       this.batch.push(x);
@@ -608,6 +611,7 @@ export class JetStreamReader {
     readers.add(this);
     this.unwatch = watchFarHost(options.farHost, () => {
       this.hostLost = true;
+      void this.endOnceDrained();
     });
   }
 
@@ -750,6 +754,30 @@ export class JetStreamReader {
     }
     this.unwatch();
     this.wakeRoom();
+  }
+
+  /**
+   * The far host was lost: nothing more will be stored. Once the server has
+   * nothing left for this consumer (no message undelivered, none delivered and
+   * unacknowledged but those held back for a gap) and nothing is held here,
+   * the output ends with `host-lost`. A fetch under way would only notice at
+   * its expiry (seconds), so the consumer's state is asked for instead, until
+   * it holds.
+   */
+  private async endOnceDrained(): Promise<void> {
+    const jsm = await jetstreamManager(this.connection);
+    while (!this.done) {
+      try {
+        const info = await jsm.consumers.info(this.subjects.stream, CONSUMER);
+        if (info.num_pending === 0 && info.num_ack_pending <= this.early.size && this.queue.length === 0) {
+          this.endOut(errorEnd(new HostLostError(this.name, this.options.farHost!.index)));
+          return;
+        }
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      await sleep(100);
+    }
   }
 
   private wakeRoom(): void {

@@ -80,12 +80,15 @@ export class ClusterHost {
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private judgeTimer: ReturnType<typeof setInterval> | undefined;
   private beating = false;
+  private lastJudged = performance.now();
   private connected = true;
   private closed = false;
   private watchStop: (() => void) | undefined;
 
   private constructor(
     readonly connection: NatsConnection,
+    /** The key-value bucket this host's claim is in: it names the cluster. */
+    readonly bucket: string,
     private readonly kv: KV,
     readonly record: HostRecord,
     private revision: number,
@@ -102,6 +105,20 @@ export class ClusterHost {
   /** The other hosts currently alive, by index. */
   peers(): Map<number, HostRecord> {
     return new Map([...this.peersByIndex].map(([index, peer]) => [index, peer.record]));
+  }
+
+  /**
+   * Reads every claim in the bucket now. The watch replays the claims there
+   * were at join only as its messages arrive; after this, peers() holds every
+   * host whose claim is in the bucket at this moment.
+   */
+  async refresh(): Promise<void> {
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys(`${KEY_PREFIX}>`)) keys.push(key);
+    for (const key of keys) {
+      const entry = await this.kv.get(key);
+      if (entry !== null && !this.closed) this.observe(entry);
+    }
   }
 
   /** Calls `listener` on every membership event; returns a function that stops it. */
@@ -127,7 +144,7 @@ export class ClusterHost {
       const owner = randomUUID();
       const base = { name: options.name ?? `${hostname()}:${process.pid}`, machine: hostname(), pid: process.pid, owner };
       const { record, revision } = await claim(kv, base);
-      const host = new ClusterHost(connection, kv, record, revision, lostAfterMs, heartbeatMs);
+      const host = new ClusterHost(connection, bucket, kv, record, revision, lostAfterMs, heartbeatMs);
       await host.start();
       return host;
     } catch (error) {
@@ -171,7 +188,11 @@ export class ClusterHost {
     this.heartbeatTimer = setInterval(() => void this.beat(), this.heartbeatMs);
     // Judged ten times per timeout, so a crash is noticed within 1.1 x lostAfterMs
     // (8.8 s by default), whatever the heartbeat interval.
-    this.judgeTimer = setInterval(() => this.judge(), Math.max(1, Math.floor(this.lostAfterMs / 10)));
+    this.judgeTimer = setInterval(() => this.judge(), this.judgeEveryMs);
+  }
+
+  private get judgeEveryMs(): number {
+    return Math.max(1, Math.floor(this.lostAfterMs / 10));
   }
 
   private async followStatus(): Promise<void> {
@@ -226,6 +247,12 @@ export class ClusterHost {
   private judge(): void {
     if (!this.connected || this.closed) return;
     const now = performance.now();
+    // A tick much later than due means this host's own thread was held up (a
+    // long synchronous step): the heartbeats that came meanwhile are still
+    // unread, so this tick judges nobody; the next one comes after they are read.
+    const late = now - this.lastJudged > 3 * this.judgeEveryMs;
+    this.lastJudged = now;
+    if (late) return;
     for (const [index, peer] of this.peersByIndex) {
       if (now - peer.lastSeen > this.lostAfterMs) {
         this.peersByIndex.delete(index);

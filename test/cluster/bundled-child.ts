@@ -46,8 +46,9 @@ export interface HostChild {
   kill9(): Promise<void>;
 }
 
-export function runBundle(file: string, args: string[]): HostChild {
-  const child = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Runs the bundle `file` with `args`; `env` adds to (or replaces in) this process's environment. */
+export function runBundle(file: string, args: string[], env: Record<string, string> = {}): HostChild {
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.add(child);
   let stdout = '';
   let stderr = '';

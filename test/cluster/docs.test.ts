@@ -2,6 +2,7 @@
 // runs here, against a private nats-server, and must print exactly that text.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as clusterPorts from '../../api/cluster-ports.js';
+import * as apiIO from '../../api/io.js';
 import * as membership from '../../cluster/membership.js';
 import * as networkedRealm from '../../cluster/networked-realm.js';
 import * as io from '../../engine/io.js';
@@ -16,6 +17,7 @@ import { describeNats, startServer, type PrivateServer } from './server.js';
 /** The modules the examples may import, by the path they use (relative to docs/). */
 const modules: Record<string, unknown> = {
   '../api/cluster-ports.js': clusterPorts,
+  '../api/io.js': apiIO,
   '../cluster/membership.js': membership,
   '../cluster/networked-realm.js': networkedRealm,
   '../engine/io.js': io,
