@@ -157,6 +157,31 @@ describe('migrate back and between workers', () => {
     }
   }, 120_000);
 
+  it('a zip full on one side comes back: what its reader on the host held is delivered first, once', async () => {
+    const io = io1();
+    const n = 5_000;
+    const left = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => i) });
+    const right = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => `r${i}`) });
+    const pairs = new Process(io, zip, { f: pair, bound: 64 });
+    const sink = new Process(io, collect);
+    left.connect('out', pairs, 'left');
+    right.connect('out', pairs, 'right');
+    pairs.connect('out', sink, 'in');
+    await migrate(pairs, hostA);
+    // Only the left side runs: the zip takes its bound (64), the reader on the
+    // host holds what its window (16) let through after that, and nothing moves on.
+    while ((left.state.pos as number) < 80) {
+      pumpOnce(left);
+      await turn();
+    }
+    for (let i = 0; i < 20; i++) await turn();
+    expect(left.state.pos).toBe(80);
+    await migrate(pairs, io.host);
+    await Promise.all([drive(left), drive(right)]);
+    await sink.whenEnded('in');
+    expect(sink.state.items).toEqual(Array.from({ length: n }, (_, i) => [i, `r${i}`]));
+  }, 60_000);
+
   it('chain.migrate(io.host) and chain.migrate(otherWorker), read with for await', async () => {
     const io = new UserIO({ host: hostId(1), remote: hostA.route() });
     const xs = Array.from({ length: 6_000 }, (_, i) => i);
