@@ -209,12 +209,41 @@ function freezeSignals(realm: Realm, paths: Map<Realm, number[]>, notes: Snapsho
   return out;
 }
 
+/** Functions revived from a snapshot's sources, by source. */
+export type RevivedFunctions = Map<string, (...args: never[]) => unknown>;
+
+/**
+ * Checks and compiles every subscription body and handler of the tree before
+ * anything is rebuilt (a saved source is input like any other). Returns them,
+ * and what cannot be used, for the restore's refusal.
+ */
+export function reviveRealmFunctions(tree: FrozenRealm): { made: RevivedFunctions; problems: string[] } {
+  const made: RevivedFunctions = new Map();
+  const problems: string[] = [];
+  const revive = (source: string, param: string, where: string): void => {
+    try {
+      reviveFunction(source, 0, param, where, made);
+    } catch (e) {
+      problems.push(`a saved source that cannot be used: ${(e as Error).message}`);
+    }
+  };
+  const walk = (frozen: FrozenRealm, path: readonly number[]): void => {
+    const where = `the realm at [${path.join(', ')}]${frozen.name === '' ? '' : ` (${frozen.name})`}`;
+    for (const h of frozen.handlers ?? []) revive(h.handler, 'handler', where);
+    for (const sub of frozen.subscriptions ?? []) revive(sub.body, 'subscription', where);
+    frozen.children.forEach((child, i) => walk(child, [...path, i]));
+  };
+  walk(tree, []);
+  return { made, problems };
+}
+
 /**
  * Rebuilds the tree under `root` (the new container's realm): realms, fields
- * and proclamations, then the handlers and subscriptions, then the pending
- * signals are posted again. Returns the realms by path.
+ * and proclamations, then the handlers and subscriptions (their functions
+ * from `made`, see reviveRealmFunctions), then the pending signals are posted
+ * again. Returns the realms by path.
  */
-export function restoreRealms(tree: FrozenRealm, root: Realm): Map<string, Realm> {
+export function restoreRealms(tree: FrozenRealm, root: Realm, made: RevivedFunctions = reviveRealmFunctions(tree).made): Map<string, Realm> {
   const byPath = new Map<string, Realm>();
   const all: [FrozenRealm, Realm][] = [];
   const build = (frozen: FrozenRealm, realm: Realm, path: number[]): void => {
@@ -228,7 +257,6 @@ export function restoreRealms(tree: FrozenRealm, root: Realm): Map<string, Realm
     });
   };
   build(tree, root, []);
-  const made = new Map<string, (...args: never[]) => unknown>();
   // As the owner: a handler or subscription goes when the realm that made it stops.
   const asOwner = (realm: Realm, owner: readonly number[] | undefined, f: () => void): void => {
     const by = owner === undefined ? realm : (byPath.get(owner.join('/')) ?? realm);

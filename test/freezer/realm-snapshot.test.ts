@@ -14,7 +14,7 @@ import { cat } from '../../processes/elements/cat.js';
 import { map } from '../../processes/elements/map.js';
 import { collect } from '../../processes/sinks/collect.js';
 import '../../processes/index.js';
-import { readSnapshot, SNAPSHOT_FORMAT_VERSION } from '../../freezer/index.js';
+import { readSnapshot, RestoreError, SNAPSHOT_FORMAT_VERSION } from '../../freezer/index.js';
 import { encodeSnapshot, readSnapshotFile } from '../../freezer/format.js';
 import { encodeGraph } from '../../freezer/graph.js';
 import type { FrozenRealm } from '../../freezer/realms.js';
@@ -93,6 +93,23 @@ describe('subscriptions, handlers and pending signals in a snapshot', () => {
     restored.io.realm.world.run();
     expect(jobs).toEqual([{ done: 1 }]);
     expect(restored.io.realm.world.stats()).toMatchObject({ sentSignals: 0, trappedSignals: 0 });
+  });
+});
+
+describe('a saved subscription source is input like any other', () => {
+  it('one that is not a portable function is refused before anything is rebuilt, naming its realm', async () => {
+    const io = new IO();
+    const inner = io.realm.child({ name: 'inner' });
+    inner.subscribe(['$x'], (m) => void m.args.length);
+    const file = join(dir, 'tampered.snap');
+    await io.snapshot(file);
+    const { header, graph } = await readSnapshot(file);
+    const [child] = graph.realms!.children;
+    const tampered: FrozenRealm = { ...graph.realms!, children: [{ ...child!, subscriptions: [{ pattern: ['$x'], body: '() => process.exit(3)' }] }] };
+    writeFileSync(file, encodeSnapshot(header, encodeGraph({ ...graph, realms: tampered })));
+    await expect(IO.restore(file)).rejects.toThrow(
+      new RestoreError(file, ["a saved source that cannot be used: the realm at [0] (inner) 'subscription': the function `() => process.exit(3)` is not portable to another host: it uses `process` (line 1, column 7), a name from outside the function; only its own names and standard globals (Math, JSON, Number, …) may be used"]),
+    );
   });
 });
 
