@@ -47,7 +47,7 @@ export { tcpServer, tcpConnect, TcpServer, TimeoutError, socket, type TcpServerO
 
 // Realms: supervised chains (onError('realm'), within), sandboxed IO, and the
 // control plane itself, flat for its main names and whole as `realms`.
-export { supervise, gate } from './api/realm.js';
+export { supervise, gate, type RealmSnapshotOptions } from './api/realm.js';
 export { sandbox, readOnlyIO, readOnlyCapabilities, type SandboxIO, type SandboxOptions } from './sandbox/sandbox.js';
 export {
   World, Realm, Signal, Empty, isEmpty, Trace, Vassal, raiseError, ERROR_TOPIC,

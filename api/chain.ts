@@ -11,6 +11,7 @@ import type { Definition } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
 import { checkPolicy, SKIP, type ErrorPolicy, type ErrorReporter } from '../engine/policy.js';
 import { Process } from '../engine/process.js';
+import type { HostId } from '../engine/address.js';
 import { registerDriver, Run, settleAtStart, upstream } from '../engine/run.js';
 import { explain } from '../jit/explain.js';
 import { componentOf, type Graph } from '../inspect/graph.js';
@@ -123,15 +124,22 @@ export class Chain<X> {
   }
 
   /**
-   * Moves this chain's steps (every process after its source) to `host`, a
-   * worker thread, while the chain runs, and resumes them there with their
-   * state (freezer/migrate.ts, docs/freezer.md). Connect the chain to its sink
-   * first. Refuses, before anything moves, a step that holds something that
-   * cannot be sent (a function that is not portable, an open file).
+   * Moves this chain's steps (every process after its source) while the chain
+   * runs, and resumes them there with their state (freezer/migrate.ts,
+   * docs/freezer.md): to `host`, a worker thread; back to this thread with
+   * `chain.migrate(io.host)`; or from one worker to another. Connect the
+   * chain to its sink first. Refuses, before anything moves, a step that
+   * holds something that cannot be sent (a function that is not portable, an
+   * open file).
    */
-  migrate(host: WorkerHost): Promise<Migrated> {
-    return migrate(chainSteps(this.source, this.tail, this.tailPort), host);
+  migrate(host: WorkerHost | HostId): Promise<Migrated> {
+    // The steps as first found: once they moved, this thread knows them by these objects.
+    this.migratedSteps ??= chainSteps(this.source, this.tail, this.tailPort);
+    return migrate(this.migratedSteps, host);
   }
+
+  /** The steps chain.migrate moves, found on its first call (the tail is not here while they are away). */
+  private migratedSteps: Process[] | undefined;
 
   // ------------------------------------------------------------ element steps
 

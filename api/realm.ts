@@ -34,7 +34,9 @@ import { RETRY_BUDGET_FIELD, RetryBudgetError, UserCodeError, retryBudget, yield
 import type { Process } from '../engine/process.js';
 import { ask, failureOf, Site, supervisedGuard, type SupervisedError } from '../realm/engine.js';
 import { madeForProcesses, placeIn } from '../realm/placement.js';
-import type { Realm } from '../realm/realm.js';
+import { Realm } from '../realm/realm.js';
+import type { IO } from '../engine/io.js';
+import { snapshot, type SnapshotOptions, type SnapshotReport } from '../freezer/snapshot.js';
 import { runOf, upstream, type Run } from '../engine/run.js';
 import { code } from '../codegen/code.js';
 import type { Chain } from './chain.js';
@@ -299,3 +301,27 @@ export function within(chain: Chain<unknown>, realm: Realm | string): void {
   const target = typeof realm === 'string' ? madeForProcesses(chain.source.realm.child({ name: realm })) : realm;
   for (const p of upstream(chain.tail)) placeIn(p, target);
 }
+
+// ---------------------------------------------------------------- realm snapshots
+
+/** What `realm.snapshot` takes: the snapshot's options and the container whose processes live in the realm. */
+export interface RealmSnapshotOptions extends Omit<SnapshotOptions, 'realm'> {
+  /** The IO container the realm's processes belong to (a realm does not know its container). */
+  readonly io: IO;
+}
+
+declare module '../realm/realm.js' {
+  interface Realm {
+    /**
+     * Writes a snapshot of this realm and the realms under it: their fields,
+     * proclamations, portable subscriptions and handlers, pending signals, and
+     * the processes of `options.io` that live in them (docs/freezer.md).
+     * `IO.restore(file)` makes this realm the new container's realm.
+     */
+    snapshot(file: string, options: RealmSnapshotOptions): Promise<SnapshotReport>;
+  }
+}
+
+Realm.prototype.snapshot = function (this: Realm, file: string, options: RealmSnapshotOptions): Promise<SnapshotReport> {
+  return snapshot(options.io, file, { ...options, realm: this });
+};

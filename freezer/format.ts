@@ -3,7 +3,9 @@
 //   offset  size  what
 //   0       8     magic: 0x89 "PBSNAP" "\n" (the high byte and the newline catch
 //                 a file mangled as text, as PNG's signature does)
-//   8       2     format version, big-endian (this build writes and reads 1)
+//   8       2     format version, big-endian (this build writes 2 and reads
+//                 1 and 2; version 2 added the realms' subscriptions, signal
+//                 handlers and pending signals, and realm snapshots)
 //   10      4     header length H, big-endian
 //   14      H     header: the value codec's encoding of one object (engine,
 //                 Node version, time, and every definition's name with the
@@ -21,7 +23,7 @@ import { crc32 } from 'node:zlib';
 import { CodecFormatError, decodeValues, encodeValues } from '../transport/codec.js';
 
 /** The format version this build writes, and the newest it reads. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_FORMAT_VERSION = 2;
 /** The oldest format version this build reads. */
 export const OLDEST_READABLE_VERSION = 1;
 
@@ -47,6 +49,8 @@ export interface SnapshotHeader {
   readonly processes: number;
   /** What the program that took the snapshot asked to keep with it (the command line's words, for the CLI). */
   readonly application?: unknown;
+  /** A realm snapshot: the label of the realm it was taken of (format version 2 on). */
+  readonly realm?: string;
 }
 
 /** A snapshot file that cannot be read: which file, and what is wrong with it. */

@@ -63,12 +63,17 @@ function describe(value: unknown): string {
   return name ? `an instance of ${name}` : 'an object';
 }
 
-function freezePorts(p: Process): FrozenPort[] {
+function freezePorts(p: Process, saved: ReadonlySet<Process>, notes: SnapshotNote[]): FrozenPort[] {
   const out: FrozenPort[] = [];
   p.ports.forEach((address, n) => {
     if (address === 0) return;
     const far = p.peer(n);
     if (far === undefined) return;
+    if (!saved.has(far.process)) {
+      // A realm snapshot: the far end lives outside the realm.
+      notes.push({ process: p.label, what: `its port '${p.portName(n)}' is connected to ${far.process.label}, outside the snapshot's realm`, restore: 'leaves the port unconnected' });
+      return;
+    }
     const [endedByPeer, endedByUs] = p.endState(n);
     const [peerReason, ourReason] = p.unusualEnds(n);
     out.push({
@@ -88,7 +93,7 @@ function indexOf(p: Process): number {
   return Number(p.label.slice(p.label.lastIndexOf('#') + 1));
 }
 
-function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, FrozenParam>, paths: Map<Realm, number[]>): FrozenProcess {
+function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, FrozenParam>, paths: Map<Realm, number[]>, saved: ReadonlySet<Process>): FrozenProcess {
   const params: Record<string, FrozenParam> = {};
   for (const name of Object.keys(p.params)) params[name] = freezeParam(p, name, p.params[name], notes, seen);
   const state: Record<string, unknown> = {};
@@ -111,7 +116,7 @@ function freezeProcess(p: Process, notes: SnapshotNote[], seen: Map<string, Froz
     params,
     state,
     ...(reinitialised.length === 0 ? {} : { reinitialised }),
-    ports: freezePorts(p),
+    ports: freezePorts(p, saved, notes),
     ...(fault === undefined ? {} : { fault }),
     ...(p.io.isPinned(p) ? { pinned: true as const } : {}),
     ...(realm === undefined || realm.length === 0 ? {} : { realm }),
@@ -123,15 +128,21 @@ export interface Frozen {
   readonly definitions: DefinitionProvenance[];
 }
 
-/** Freezes every live process of `io`, in object-index order. Call it only when `io` is quiet (quiesce.ts). */
-export function freeze(io: IO): Frozen {
+/**
+ * Freezes every live process of `io`, in object-index order, or, given
+ * `realm`, the processes that live in it or in a realm under it (with that
+ * realm's subtree). Call it only when `io` is quiet (quiesce.ts).
+ */
+export function freeze(io: IO, realm?: Realm): Frozen {
   const notes: SnapshotNote[] = [];
   const seen = new Map<string, FrozenParam>();
   const live = [...io.processes()];
-  const { tree, paths } = freezeRealms(io, live, notes);
-  const processes = live.map((p) => freezeProcess(p, notes, seen, paths)).sort((a, b) => a.index - b.index);
+  const { tree, paths } = freezeRealms(io, live, notes, realm);
+  const saved = realm === undefined ? live : live.filter((p) => paths.has(p.realm));
+  const savedSet = new Set(saved);
+  const processes = saved.map((p) => freezeProcess(p, notes, seen, paths, savedSet)).sort((a, b) => a.index - b.index);
   const packages = new Map<string, string>();
-  for (const p of live) packages.set(builtinKey(p.def) ?? p.def.name, builtinKey(p.def) === undefined ? CALLER_PACKAGE : ENGINE_PACKAGE);
+  for (const p of saved) packages.set(builtinKey(p.def) ?? p.def.name, builtinKey(p.def) === undefined ? CALLER_PACKAGE : ENGINE_PACKAGE);
   const definitions = [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, from]) => ({ name, package: from }));
   return { graph: { processes, notes, realms: tree }, definitions };
 }

@@ -9,7 +9,8 @@ export { Restored, RestoreError, type RestoreOptions } from './restore.js';
 export { SnapshotFileError, SNAPSHOT_FORMAT_VERSION, OLDEST_READABLE_VERSION, type SnapshotHeader, type DefinitionProvenance } from './format.js';
 export { NotRestoredError } from './devices.js';
 export type { SnapshotNote, FrozenGraph, FrozenProcess, FrozenParam } from './graph.js';
+export type { FrozenRealm, FrozenSubscription, FrozenHandler, FrozenSignal } from './realms.js';
 
-// Migration mode: running processes to a worker thread (chain.migrate(host), docs/freezer.md).
-export { migrate, MigrationRefusedError, type Migrated, type MigrationProblem, type MigrateOptions } from './migrate.js';
+// Migration mode: running processes to a worker thread, back (chain.migrate(io.host)) and between workers (docs/freezer.md).
+export { migrate, whereIs, MigrationRefusedError, type Migrated, type MigrationProblem, type MigrateOptions, type MigrationTarget } from './migrate.js';
 export { byReference } from './references.js';

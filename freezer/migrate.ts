@@ -26,20 +26,46 @@
 // Nothing in flight is lost or duplicated: every element is either in the
 // state of a process that stays (sent after the move, through the link) or in
 // the frozen state (sent from the host).
-import { hostIndex } from '../engine/address.js';
+//
+// Back, and on to another worker:
+//
+//   await migrate(steps, io.host);      // home: this thread's container
+//   await migrate(steps, otherWorker);  // worker A -> worker B
+//
+// `steps` are the Process objects first migrated (this thread keeps where
+// each went). Bringing processes home:
+// 1. Hold this thread's writers into the host: they admit nothing more and
+//    flush what they admitted; each says how many elements it sent.
+// 2. `release`: the host's readers stop delivering, wait for those counts,
+//    and the host freezes the processes between turns, with what their
+//    readers still held (transport/adopt.ts). A state the codec cannot carry
+//    refuses it: the writers here go on, everything runs on there.
+// 3. The host's writers flush and say how much they sent; this thread's
+//    readers deliver exactly that downstream.
+// 4. Thaw here with the same definitions and parameters, connect downstream,
+//    and put a replay (freezer/replay.ts) of the held elements in front of
+//    each input; the writer upstream is connected again once it is empty.
+// Worker A -> worker B is home and on, in one call: the processes are here for
+// the moment between the two (if B refuses, they stay here and run on).
+// A host lost while it gives processes back breaks their links as any lost
+// host does: the output has an exact prefix, and ends with the host's error.
+import { hostIndex, type HostId } from '../engine/address.js';
 import type { IO } from '../engine/io.js';
 import { joinRunOf } from '../engine/run.js';
-import type { Process } from '../engine/process.js';
+import { Process } from '../engine/process.js';
 import { registry } from '../processes/registry.js';
-import { checkCarriable, encodeValues, UncarriableValueError } from '../transport/codec.js';
+import { checkCarriable, decodeValues, encodeValues, UncarriableValueError } from '../transport/codec.js';
 import { CALLER_PACKAGE, ENGINE_PACKAGE, type DefinitionProvenance, type ResolverHeaders } from '../transport/dependencies.js';
 import type { AdoptRequest, MigratedLink, MigratedParam, MigratedProcess, MigratedWire } from '../transport/adopt.js';
 import { MissingDependenciesError, type ModuleReference } from '../transport/modules.js';
 import { checkPortable, NotPortableError } from '../transport/portable.js';
 import { LinkBrokenError, threadReader, threadWriter, type ThreadReader, type ThreadWriter } from '../transport/thread-link.js';
+import { resetRing } from '../transport/ring-layout.js';
 import type { WorkerHost } from '../transport/worker-host.js';
+import type { WorkerReply } from '../transport/worker-messages.js';
 import { isReader, isWriter } from './devices.js';
 import { referenceOf } from './references.js';
+import { Replay } from './replay.js';
 
 /** One thing that cannot be migrated, and the process that holds it. */
 export interface MigrationProblem {
@@ -197,17 +223,97 @@ export interface MigrateOptions {
   headers?: (headers: ResolverHeaders) => ResolverHeaders;
 }
 
+/** Where processes can go: a worker host, or this thread's own container, named by its host id (`io.host`). */
+export type MigrationTarget = WorkerHost | HostId;
+
+/** One end of a migrated group's connection to this thread: a writer stand-in into the host, or a reader out of it. */
+interface BoundaryEnd {
+  readonly process: number;
+  readonly port: string;
+  readonly wire: MigratedWire['wire'];
+  readonly writer?: ThreadWriter;
+  readonly reader?: ThreadReader;
+}
+
+/** Processes that went to a host together (one adopt request), and this thread's ends of their connections. */
+interface AwayGroup {
+  readonly host: WorkerHost;
+  /** The adopt request's number: the host keeps the group under it. */
+  readonly adoption: number;
+  /** The processes as they were here before they went, in the order sent. */
+  readonly processes: readonly Process[];
+  readonly links: readonly MigratedLink[];
+  readonly ends: readonly BoundaryEnd[];
+  readonly labels: readonly string[];
+}
+
+/** A process that moved away, and the group it is part of there. */
+const away = new WeakMap<Process, AwayGroup>();
+/** A process that came back: the process that now stands for it here. */
+const cameBack = new WeakMap<Process, Process>();
+
+/** The process that stands for `p` now: `p` itself, or the one it was thawed into when it came back (as often as it did). */
+function latest(p: Process): Process {
+  for (let next = cameBack.get(p); next !== undefined; next = cameBack.get(p)) p = next;
+  return p;
+}
+
 /**
- * Moves `processes` (one, or several that may be connected to each other) to
- * `host` while they run, and resumes them there. Resolves once the host has
- * thawed them and the stream goes on; rejects with MigrationRefusedError
- * (nothing moved) or the host's refusal, such as a MissingDependenciesError
- * listing everything it lacks (everything moved back; the processes run on
- * here).
+ * Where `p` runs now: `here` (this thread; the process that stands for it,
+ * which is a new object once it came back) or the worker host it went to,
+ * with its label there.
  */
-export async function migrate(processes: Process | readonly Process[], host: WorkerHost, options: MigrateOptions = {}): Promise<Migrated> {
-  const list = Array.isArray(processes) ? (processes as readonly Process[]) : [processes as Process];
-  if (list.length === 0) return { labels: [], stateBytes: 0 };
+export function whereIs(p: Process): { readonly here: Process } | { readonly host: WorkerHost; readonly label: string } {
+  const now = latest(p);
+  const group = away.get(now);
+  if (group === undefined) return { here: now };
+  return { host: group.host, label: group.labels[group.processes.indexOf(now)]! };
+}
+
+function isHostId(target: MigrationTarget): target is HostId {
+  return typeof target === 'bigint';
+}
+
+/**
+ * Moves `processes` (one, or several that may be connected to each other)
+ * while they run, and resumes them there with their state: to a worker host,
+ * from a worker host back to this thread (`target` is this container's
+ * `io.host`), or from one worker host to another. Processes that went to a
+ * host together come back together: list them all. Resolves once they run
+ * where they were sent; rejects with MigrationRefusedError (nothing moved),
+ * or the host's refusal, such as a MissingDependenciesError listing
+ * everything it lacks (everything moved back; the processes run on here).
+ */
+export async function migrate(processes: Process | readonly Process[], target: MigrationTarget, options: MigrateOptions = {}): Promise<Migrated> {
+  const given = (Array.isArray(processes) ? (processes as readonly Process[]) : [processes as Process]).map(latest);
+  if (given.length === 0) return { labels: [], stateBytes: 0 };
+  const groups = [...new Set(given.map((p) => away.get(p)).filter((g) => g !== undefined))];
+  for (const g of groups) {
+    const left = g.processes.filter((p) => !given.includes(p));
+    if (left.length > 0) {
+      throw new RangeError(`migrate: ${g.processes.map((p) => p.label).join(', ')} went to host ${hostIndex(g.host.host)} together and come back together; ${left.map((p) => p.label).join(', ')} not listed`);
+    }
+  }
+  if (!isHostId(target) && groups.length > 0 && groups.every((g) => g.host === target) && given.every((p) => away.has(p))) {
+    // Already there.
+    return { labels: given.map((p) => (whereIs(p) as { label: string }).label), stateBytes: 0 };
+  }
+  if (isHostId(target)) {
+    const io = groups[0]?.ends[0]?.writer?.process.io ?? groups[0]?.ends[0]?.reader?.process.io ?? given[0]!.io;
+    if (target !== io.host) {
+      throw new RangeError(`migrate: host ${hostIndex(target)} is not this thread's container (host ${hostIndex(io.host)}) nor a worker host; moving to another machine is the cluster's placement`);
+    }
+  }
+  let stateBytes = 0;
+  for (const g of groups) stateBytes += await bringHome(g);
+  const here = given.map(latest);
+  if (isHostId(target)) return { labels: here.map((p) => p.label), stateBytes };
+  const moved = await moveTo(here, target, options);
+  return { labels: moved.labels, stateBytes: stateBytes + moved.stateBytes };
+}
+
+/** The forward move (the steps at the top of this module) of processes that are all here. */
+async function moveTo(list: readonly Process[], host: WorkerHost, options: MigrateOptions): Promise<Migrated> {
   // Quiesce: after an await, no flow is in progress (a flow is one synchronous call).
   await Promise.resolve();
   const frozen = freezeForMigration(list);
@@ -231,8 +337,9 @@ export async function migrate(processes: Process | readonly Process[], host: Wor
   });
   const wires = ends.map(({ process, port, wire }) => ({ process, port, wire }));
   let reply;
+  let adoption = 0;
   try {
-    reply = await host.ask((request) => adoptRequest(request, frozen, wires, host.window, options.headers?.(frozen.headers)));
+    reply = await host.ask((request) => adoptRequest((adoption = request), frozen, wires, host.window, options.headers?.(frozen.headers)));
   } catch (e) {
     // The host was lost while it adopted: it may have taken records already, so
     // nothing moves back; the links break as they do when a host is lost later.
@@ -254,7 +361,89 @@ export async function migrate(processes: Process | readonly Process[], host: Wor
   // again" from a downstream that is now on the host: it hears it here, and
   // asks the stand-in (which answers with the host's credit, or watches for it).
   for (const end of ends) if (end.writer?.process.isConnected('in')) end.writer.process.writableAgain('in');
+  const group: AwayGroup = { host, adoption, processes: list, links: frozen.links, ends, labels: reply.labels };
+  for (const p of list) away.set(p, group);
   return { labels: reply.labels, stateBytes: frozen.stateBytes };
+}
+
+/** The host's refusal as an error: what it lacks, what cannot go, or what it threw. */
+function refusal(reply: WorkerReply, what: string, host: WorkerHost): Error {
+  if (reply.kind === 'refused' && reply.missing !== undefined) return new MissingDependenciesError(`${what} to host ${hostIndex(host.host)}`, reply.missing);
+  if (reply.kind === 'refused' && reply.problems !== undefined) return new MigrationRefusedError(reply.problems);
+  return Object.assign(new Error(reply.kind === 'refused' ? reply.message : `unexpected reply ${reply.kind}`), { name: reply.kind === 'refused' ? reply.name : 'Error' });
+}
+
+/**
+ * Brings a group home (the steps at the top of this module). Returns the bytes
+ * of the states that came back. If the host refuses, everything goes on as
+ * before; if it is lost, the links break as for any lost host.
+ */
+async function bringHome(g: AwayGroup): Promise<number> {
+  const { host } = g;
+  const from = `host ${hostIndex(host.host)}`;
+  if (host.lost !== undefined) throw new LinkBrokenError(`cannot migrate back from ${from}: ${host.lost}`);
+  const inputs = g.ends.filter((e) => e.writer !== undefined);
+  const outputs = g.ends.filter((e) => e.reader !== undefined);
+  const sent = await Promise.all(inputs.map((e) => e.writer!.hold()));
+  // Lost meanwhile: the held writers were failed with the loss (the writers upstream end with it).
+  const reply = await host.ask((request) => ({ kind: 'release', request, adoption: g.adoption, sent }));
+  if (reply.kind !== 'released') {
+    for (const e of inputs) e.writer!.release();
+    throw refusal(reply, `migration of ${g.labels.join(', ')} back from`, host);
+  }
+  // What the host sent before it let go goes downstream first. A host lost
+  // now took what was still in its rings with it: the readers end with the loss.
+  await Promise.all(outputs.map((e, i) => e.reader!.handOver(reply.sent[i]!)));
+  const io = (inputs[0]?.writer ?? outputs[0]?.reader)!.process.io;
+  // One synchronous step from here: nothing flows until it is done.
+  const made = g.processes.map((old, i) => {
+    const state = decodeValues(reply.states[i]!)[0] as Record<string, unknown>;
+    const p = new Process(io, old.def, old.params);
+    const step = old.label.slice(0, old.label.lastIndexOf('#'));
+    if (step !== old.def.name) p.nameStep(step);
+    for (const name of old.def.stateNames) if (name in state) p.state[name] = state[name];
+    return p;
+  });
+  for (const l of g.links) made[l.from]!.connect(l.port, made[l.to]!, l.farPort);
+  for (const e of outputs) {
+    const standIn = e.reader!.process;
+    joinRunOf(made[e.process]!, standIn);
+    if (standIn.isConnected('out')) rewire(standIn, 'out', made[e.process]!, e.port);
+    e.reader!.retire();
+    io.unpin(standIn);
+    standIn.remove();
+    // Wakes the host's writer, retired already, so that nothing waits on the ring.
+    resetRing(e.wire.ring, `${e.wire.label}: handed back`);
+  }
+  const replays: Replay[] = [];
+  inputs.forEach((e, i) => {
+    const standIn = e.writer!.process;
+    const p = made[e.process]!;
+    joinRunOf(p, standIn);
+    // Admits nothing from now on, and no loss of the host reaches it.
+    e.writer!.retire();
+    resetRing(e.wire.ring, `${e.wire.label}: handed back`);
+    const reconnect = (down: { process: Process; port: string } | undefined): void => {
+      if (down !== undefined && standIn.isConnected('in')) {
+        rewire(standIn, 'in', down.process, down.port);
+        down.process.writableAgain(down.port);
+      }
+      io.unpin(standIn);
+      standIn.remove();
+    };
+    const held = decodeValues(reply.held[i]!)[0] as unknown[];
+    if (held.length === 0) return reconnect({ process: p, port: e.port });
+    const r = new Replay(io, held, reconnect);
+    joinRunOf(r.process, standIn);
+    r.process.connect('out', p, e.port);
+    replays.push(r);
+  });
+  g.processes.forEach((old, i) => {
+    away.delete(old);
+    cameBack.set(old, made[i]!);
+  });
+  for (const r of replays) void r.start();
+  return reply.states.reduce((n, s) => n + s.length, 0);
 }
 
 /**

@@ -19,7 +19,7 @@ import { readSnapshotFile, type SnapshotHeader } from './format.js';
 import { functionKey, reviveFunction } from './functions.js';
 import { decodeGraph, type FrozenGraph, type FrozenParam, type FrozenProcess, type SnapshotNote } from './graph.js';
 import { reattach, resume } from './resume.js';
-import { placeAt, restoreRealms } from './realms.js';
+import { placeAt, restoreRealms, reviveRealmFunctions, type RevivedFunctions } from './realms.js';
 import type { Realm } from '../realm/realm.js';
 import { input } from '../processes/sources/input.js';
 import { output } from '../processes/sinks/output.js';
@@ -99,7 +99,10 @@ export async function restore(file: string, options: RestoreOptions = {}): Promi
   const graph = decodeGraph(body, file);
   const definitions = resolveDefinitions(file, graph, options);
   const revived = await reviveParams(file, graph, options);
-  return rebuild(header, graph, definitions, revived, options);
+  // The realms' subscriptions and handlers are checked before anything is rebuilt, too.
+  const realmFunctions = graph.realms === undefined ? undefined : reviveRealmFunctions(graph.realms);
+  if (realmFunctions !== undefined && realmFunctions.problems.length > 0) throw new RestoreError(file, realmFunctions.problems);
+  return rebuild(header, graph, definitions, revived, options, realmFunctions?.made);
 }
 
 function resolveDefinitions(file: string, graph: FrozenGraph, options: RestoreOptions): Map<string, Definition> {
@@ -218,9 +221,9 @@ function failingDevice(error: NotRestoredError): Reader & Writer {
   };
 }
 
-function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<string, Definition>, revived: Map<number, Revived>, options: RestoreOptions): Restored {
+function rebuild(header: SnapshotHeader, graph: FrozenGraph, definitions: Map<string, Definition>, revived: Map<number, Revived>, options: RestoreOptions, realmFunctions?: RevivedFunctions): Restored {
   const io = options.container ? options.container(options.io) : new IO(options.io);
-  const realms = graph.realms === undefined ? new Map<string, Realm>() : restoreRealms(graph.realms, io.realm);
+  const realms = graph.realms === undefined ? new Map<string, Realm>() : restoreRealms(graph.realms, io.realm, realmFunctions);
   const byIndex = new Map<number, Process>();
   const fillers: Process[] = [];
   const failed = new Map<string, NotRestoredError>();

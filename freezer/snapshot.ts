@@ -1,5 +1,6 @@
 // io.snapshot(file): freeze the container once it is quiet and write the file.
 import type { IO } from '../engine/io.js';
+import type { Realm } from '../realm/realm.js';
 import { encodeSnapshot, writeSnapshotFile, type SnapshotHeader } from './format.js';
 import { freeze } from './freeze.js';
 import { encodeGraph, type SnapshotNote } from './graph.js';
@@ -18,18 +19,25 @@ export interface SnapshotReport {
 export interface SnapshotOptions {
   /** Kept in the header for the program that restores it (values the codec carries). */
   application?: unknown;
+  /**
+   * Only this realm and the realms under it, with the processes that live in
+   * them (a realm snapshot, `realm.snapshot(file, { io })`). Restore makes
+   * it the new container's realm.
+   */
+  realm?: Realm;
 }
 
 export async function snapshotBytes(io: IO, options: SnapshotOptions = {}): Promise<{ bytes: Uint8Array; processes: number; notes: readonly SnapshotNote[] }> {
   // The graph is encoded while the container is still held: its state goes on changing after.
   return whenQuiet(io, () => {
-    const { graph, definitions } = freeze(io);
+    const { graph, definitions } = freeze(io, options.realm);
     const header: SnapshotHeader = {
       engine: ENGINE_PACKAGE,
       node: process.version,
       created: new Date().toISOString(),
       definitions,
       processes: graph.processes.length,
+      ...(options.realm === undefined ? {} : { realm: options.realm.label }),
       ...(options.application === undefined ? {} : { application: options.application }),
     };
     return { bytes: encodeSnapshot(header, encodeGraph(graph)), processes: graph.processes.length, notes: graph.notes };

@@ -56,6 +56,8 @@ export interface CompiledPattern {
   /** Undefined: any topic. */
   readonly topic: string | undefined;
   readonly source: string;
+  /** The pattern as given, as an array (a snapshot saves it to subscribe again: freezer/realms.ts). */
+  readonly parts: readonly unknown[];
   /** The bindings if the tuple matches, otherwise null. */
   match(t: Tuple): Record<string, unknown> | null;
 }
@@ -82,7 +84,7 @@ export function compilePattern(pattern: Pattern): CompiledPattern {
   checkAcyclic(parts);
   const source = typeof pattern === 'string' ? pattern : describePattern(parts);
   if (parts.length === 0) {
-    return { kind: undefined, topic: undefined, source, match: () => NO_BINDINGS };
+    return { kind: undefined, topic: undefined, source, parts, match: () => NO_BINDINGS };
   }
   const head = parts[0];
   if (typeof head !== 'string') throw new SyntaxError(`pattern ${source}: the head must be a string like '$topic'`);
@@ -101,6 +103,7 @@ export function compilePattern(pattern: Pattern): CompiledPattern {
     kind,
     topic,
     source,
+    parts,
     match(t: Tuple): Record<string, unknown> | null {
       if (t.kind !== kind) return null;
       if (topic !== undefined && t.topic !== topic) return null;

@@ -76,6 +76,8 @@ export class ThreadWriter {
   private sending = false;
   private watching = false;
   private stopped = false;
+  /** Held for a migration back (hold()): admits nothing, and does not watch for credit. */
+  private held = false;
 
   constructor(io: IO, readonly wire: Wire) {
     this.ring = new RingWriter(wire.ring, wire.label);
@@ -93,6 +95,7 @@ export class ThreadWriter {
 
   /** @internal The stand-in's admittance. */
   admit(n: number): number {
+    if (this.held) return 0;
     const credit = this.stopped ? 0 : this.credit;
     if (credit <= 0) {
       this.watch();
@@ -198,6 +201,35 @@ export class ThreadWriter {
     })();
   }
 
+  /**
+   * Admits nothing more (the processes at the far end are about to move) and
+   * resolves, once everything admitted is in the ring, with the number of
+   * elements admitted in all: what the far reader will have received. A
+   * failure meanwhile (the host lost) still ends the writers upstream.
+   */
+  async hold(): Promise<number> {
+    this.held = true;
+    while ((this.outbox.length > 0 || this.sending) && !this.stopped) await new Promise((resolve) => setImmediate(resolve));
+    return this.admitted;
+  }
+
+  /** Undoes hold(): the writers upstream go on (the far end refused to let its processes go). */
+  release(): void {
+    this.held = false;
+    if (this.process.isConnected('in') && !this.stopped) this.process.writableAgain('in');
+  }
+
+  /**
+   * The connection was handed over to another end: this one stops for good
+   * without ending or failing anything (its ring is reset afterwards only to
+   * wake the far end, which retired first).
+   */
+  retire(): void {
+    this.stopped = true;
+    this.held = false;
+    this.outbox.length = 0;
+  }
+
   /** Wakes a writer sleeping on the credit cell (after its ring was reset from outside). */
   nudge(): void {
     wake(this.cell);
@@ -218,6 +250,12 @@ export class ThreadReader {
   private waiting = false;
   private closed = false;
   private started = false;
+  /** Elements received through the ring so far. */
+  private received = 0;
+  /** Delivers nothing downstream (its process is being frozen for a move back). */
+  private paused = false;
+  /** Reads nothing more from the ring: everything the writer sent has arrived (a move back). */
+  private handedOver = false;
 
   constructor(
     io: IO,
@@ -250,7 +288,7 @@ export class ThreadReader {
   private async readLoop(): Promise<void> {
     for (;;) {
       const r: Received = await this.ring.next();
-      if (this.closed) return;
+      if (this.closed || this.handedOver) return;
       if (r.kind === 'end') {
         this.ended =
           r.reason === 'end' ? { reason: 'end' }
@@ -262,6 +300,7 @@ export class ThreadReader {
       }
       // Typed runs come back as the numbers they were sent as; values as themselves.
       for (const x of r.data as ArrayLike<unknown> & Iterable<unknown>) this.buffered.push(x);
+      this.received += (r.data as ArrayLike<unknown>).length;
       this.drain();
       this.delivered();
     }
@@ -283,7 +322,7 @@ export class ThreadReader {
    * side delivered, without telling the first.
    */
   drain(): number {
-    if (this.draining || this.closed) return 0;
+    if (this.draining || this.closed || this.paused) return 0;
     const p = this.process;
     if (!p.isConnected('out') || p.sentReason('out') !== undefined) return 0;
     this.draining = true;
@@ -314,6 +353,55 @@ export class ThreadReader {
       });
     }
     return moved;
+  }
+
+  /** Stops delivering downstream: what arrives from now on stays here (a move back freezes the process downstream). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Undoes pause(): delivers what it holds again. */
+  resume(): void {
+    this.paused = false;
+    this.drain();
+    this.delivered();
+  }
+
+  /**
+   * Resolves once `total` elements have arrived through the ring (the count the
+   * writer's hold() gave); rejects if the stream ended or broke first.
+   */
+  async arrived(total: number): Promise<void> {
+    while (((this.received - total) | 0) < 0) {
+      if (this.ended !== undefined || this.closed) throw new LinkBrokenError(`${this.wire.label}: the connection ended before the elements sent before the move had arrived`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Takes out what it holds, not yet delivered (a paused reader's elements go with the frozen process). */
+  takeHeld(): unknown[] {
+    return this.buffered.splice(0);
+  }
+
+  /**
+   * Once `total` elements have arrived, reads nothing more and resolves when
+   * it has delivered all it holds downstream: then the process downstream may
+   * be connected to whatever writes next.
+   */
+  async handOver(total: number): Promise<void> {
+    await this.arrived(total);
+    this.handedOver = true;
+    while (this.buffered.length > 0) {
+      if (this.closed || this.process.sentReason('out') !== undefined) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The connection was handed over: this end stops for good, ending nothing downstream. */
+  retire(): void {
+    this.closed = true;
+    this.handedOver = true;
+    this.buffered.length = 0;
   }
 
   /** Holds received elements not yet delivered downstream. */

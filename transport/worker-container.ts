@@ -9,7 +9,7 @@ import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
 import { registry } from '../processes/registry.js';
 import { pumpOnce } from '../processes/sources/from.js';
-import { adopt } from './adopt.js';
+import { adopt, release, ReleaseRefusedError, type AdoptedGroup } from './adopt.js';
 import { encodeValues } from './codec.js';
 import { MissingDependenciesError } from './modules.js';
 import { unpackParams } from './portable-params.js';
@@ -21,6 +21,8 @@ import type { ParallelRequest } from './parallel-messages.js';
 const start = workerData as WorkerStart;
 const io = new IO({ host: hostId(start.host) });
 const readers = new Set<ThreadReader>();
+/** Processes migrated here, by the number of the request that brought them: the other thread may ask for them back. */
+const adopted = new Map<number, AdoptedGroup>();
 const port = parentPort!;
 
 function reply(message: WorkerReply): void {
@@ -79,7 +81,8 @@ async function drive(source: Process): Promise<void> {
 function refuse(request: number, e: unknown): void {
   const error = e instanceof Error ? e : new Error(String(e));
   const missing = error instanceof MissingDependenciesError ? { missing: error.missing } : {};
-  reply({ kind: 'refused', request, name: error.name, message: error.message, ...missing });
+  const problems = error instanceof ReleaseRefusedError ? { problems: error.problems } : {};
+  reply({ kind: 'refused', request, name: error.name, message: error.message, ...missing, ...problems });
 }
 
 port.on('message', (m: WorkerRequest | ParallelRequest) => {
@@ -91,7 +94,26 @@ port.on('message', (m: WorkerRequest | ParallelRequest) => {
   if (m.kind === 'adopt') {
     // Migrated processes (freezer/migrate.ts): checked, then thawed, in transport/adopt.ts.
     adopt(io, m, readers, start.root ?? process.cwd(), `host ${start.host}`).then(
-      (labels) => reply({ kind: 'adopted', request: m.request, labels }),
+      (group) => {
+        adopted.set(m.request, group);
+        reply({ kind: 'adopted', request: m.request, labels: group.processes.map((p) => p.label) });
+      },
+      (e: unknown) => refuse(m.request, e),
+    );
+    return;
+  }
+  if (m.kind === 'release') {
+    // Migrated processes asked back (freezer/migrate.ts): frozen again in transport/adopt.ts.
+    const group = adopted.get(m.adoption);
+    if (group === undefined) {
+      refuse(m.request, new RangeError(`host ${start.host}: no processes adopted by request ${m.adoption} are here`));
+      return;
+    }
+    release(group, m, `host ${start.host}`).then(
+      (released) => {
+        adopted.delete(m.adoption);
+        reply(released);
+      },
       (e: unknown) => refuse(m.request, e),
     );
     return;

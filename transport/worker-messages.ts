@@ -2,11 +2,11 @@
 // through postMessage. Only the setting up of work goes this way (which
 // process, its parameters, its connections); the data of a connection goes
 // through its ring (transport/thread-link.ts).
-import type { AdoptRequest } from './adopt.js';
+import type { AdoptRequest, Released, ReleaseProblem, ReleaseRequest } from './adopt.js';
 import type { PackedParams } from './portable-params.js';
 import type { Wire } from './thread-link.js';
 
-export type { AdoptRequest } from './adopt.js';
+export type { AdoptRequest, ReleaseRequest } from './adopt.js';
 
 /** One port of the placed process and the wire that connects it to the other thread. */
 export interface PortWire {
@@ -29,14 +29,16 @@ export interface PlaceRequest {
 }
 
 /** What the thread that started the worker asks of it. */
-export type WorkerRequest = PlaceRequest | AdoptRequest;
+export type WorkerRequest = PlaceRequest | AdoptRequest | ReleaseRequest;
 
 export type WorkerReply =
   | { readonly kind: 'placed'; readonly request: number; readonly id: number; readonly label: string; readonly ports: Readonly<Record<string, number>> }
   /** Migrated processes were thawed and connected: their labels on the worker, in the order sent. */
   | { readonly kind: 'adopted'; readonly request: number; readonly labels: readonly string[] }
-  /** `missing`: a refused dependency check's list, every item this host lacks. */
-  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string; readonly missing?: readonly string[] }
+  /** Migrated processes given back (a release): their state and what their connections still carried. */
+  | Released
+  /** `missing`: a refused dependency check's list, every item this host lacks; `problems`: a refused release's, every state that cannot go. */
+  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string; readonly missing?: readonly string[]; readonly problems?: readonly ReleaseProblem[] }
   /** A placed process with no outputs (a sink) saw every input end: its state, through the value codec. */
   | { readonly kind: 'state'; readonly request: number; readonly state: Uint8Array };
 

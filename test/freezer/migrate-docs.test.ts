@@ -1,7 +1,11 @@
 // Every ```ts example of docs/freezer.md that is followed by a ```text block
-// runs here and must print exactly that text (the migration examples: they
-// start worker threads, which run the built worker container).
+// runs here and must print exactly that text (the realm snapshot and the
+// migration examples; these start worker threads, which run the built worker
+// container).
+import * as fs from 'node:fs';
 import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runDocExample } from '../support/doc-examples.js';
@@ -20,6 +24,9 @@ beforeAll(() => {
 afterAll(() => built?.remove());
 
 const modules: Record<string, unknown> = {
+  'node:fs': fs,
+  'node:os': os,
+  'node:path': path,
   '../engine/address.js': address,
   '../engine/definition.js': definition,
   '../api/io.js': io,
@@ -44,8 +51,14 @@ const examples = [...guide.matchAll(/```ts\n([\s\S]*?)```\n/g)].flatMap((m) => {
 });
 
 describe('docs/freezer.md', () => {
-  test('has the migration examples with outputs', () => {
-    expect(examples.map((e) => e.name)).toEqual(['Migration mode: moving running processes to a worker thread', 'Strict refusals', 'The dependency check']);
+  test('has the realm snapshot and migration examples with outputs', () => {
+    expect(examples.map((e) => e.name)).toEqual([
+      'Realm snapshots',
+      'Migration mode: moving running processes to a worker thread',
+      'Moving back, and between workers',
+      'Strict refusals',
+      'The dependency check',
+    ]);
   });
   for (const example of examples) {
     test(example.name, async () => {

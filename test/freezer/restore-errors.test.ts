@@ -164,7 +164,7 @@ describe('the realm tree', () => {
 });
 
 describe('what a realm holds that a snapshot does not save', () => {
-  it('names every subscription and every pending signal, with its realm, in the notes; the restore proclaims what it saved and subscribes and sends nothing', async () => {
+  it('names every subscription and handler that is not portable in the notes, with how to make it portable; a pending signal is posted again', async () => {
     const io = new IO();
     const inner = io.realm.child({ name: 'inner' });
     const deeper = inner.child({ name: 'deeper' });
@@ -182,14 +182,17 @@ describe('what a realm holds that a snapshot does not save', () => {
     expect([seen, trapped]).toEqual([[[1]], 1]);
     const file = join(dir, 'realm-unsaved.snap');
     const report = await io.snapshot(file);
-    expect(report.notes.map((n) => [n.process, n.what.replace(/\(id \d+\)/, '(id N)'), n.restore.split(':')[0]])).toEqual([
-      [inner.label, `it is observed by the subscription $ready of ${inner.label}, whose body is the caller's code`, 'does not subscribe again'],
-      [inner.label, 'a handler here trapped the signal #ask (id N), not answered yet', 'does not send it again'],
-      [deeper.label, 'it sent the signal #ask (id N), not answered yet', 'does not send it again'],
+    expect(report.notes.map((n) => [n.process, n.what.replace(/\(id \d+\)/, '(id N)'), n.restore.split(';')[0]])).toEqual([
+      [inner.label, `it is observed by the subscription $ready of ${inner.label}, whose body is not portable: it uses \`seen\` (line 1, column 13), a name from outside the function; only its own names and standard globals (Math, JSON, Number, …) may be used`, 'does not subscribe again: subscribe again after the restore'],
+      [inner.label, `it has a handler of ${inner.label} for #ask, which is not portable: it uses \`trapped\` (line 1, column 12), a name from outside the function; only its own names and standard globals (Math, JSON, Number, …) may be used`, 'does not install it again: install it again after the restore'],
+      [deeper.label, `the signal #ask (id N) posted here by ${deeper.label}, not answered yet`, 'posts it again from here'],
     ]);
+    expect(report.notes[0]!.restore).toContain('to make it portable, write it without free variables');
     const restored = await IO.restore(file);
     const [inner2] = restored.io.realm.children;
     expect(inner2.count('ready', 1)).toBe(1);
+    restored.io.realm.world.run();
+    // Nothing handles the signal posted again (its handler was not portable): the World answers it, to nobody.
     expect(restored.io.realm.world.stats()).toMatchObject({ subscriptions: 0, sentSignals: 0, trappedSignals: 0 });
     inner2.proclaim('ready', 2);
     restored.io.realm.world.run();
