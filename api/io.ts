@@ -31,6 +31,8 @@ export interface IOOptions extends ContainerOptions {
   workers?: number;
   /** The worker script (the built transport/worker-container.js); found next to the package's modules if not given. */
   workerScript?: string | URL;
+  /** The folder the workers resolve module references from (a project with the packages installed; default: the working directory). */
+  workerRoot?: string;
 }
 
 export interface SourceOptions {
@@ -39,19 +41,19 @@ export interface SourceOptions {
 }
 
 export class IO extends Container {
-  private readonly workerScript?: string | URL;
+  private readonly workerSetup: { script?: string | URL; root?: string };
 
   constructor(options: IOOptions = {}) {
     super(options);
-    this.workerScript = options.workerScript;
-    if (options.workers !== undefined) setWorkers(this, options.workers, options.workerScript);
+    this.workerSetup = { script: options.workerScript, root: options.workerRoot };
+    if (options.workers !== undefined) setWorkers(this, options.workers, this.workerSetup);
   }
 
   // ------------------------------------------------------------ worker threads (docs/workers.md)
 
   /** Gives the container a pool of `n` worker threads (started when first used); returns the container. */
   workers(n: number): this {
-    setWorkers(this, n, this.workerScript);
+    setWorkers(this, n, this.workerSetup);
     return this;
   }
 

@@ -25,6 +25,8 @@ import { encodeValues } from '../transport/codec.js';
 import type { PartialSpec, StageSpec } from '../transport/parallel-messages.js';
 import { ParallelRun, type ParallelRunOptions, type ParallelStats } from '../transport/parallel-run.js';
 import { packParams } from '../transport/portable-params.js';
+import { byReference, referenceOf } from '../freezer/references.js';
+import { moduleReference, resolveModuleReferences } from '../transport/modules.js';
 import { WorkerPool } from '../transport/worker-pool.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import type { Chain } from './chain.js';
@@ -49,13 +51,23 @@ export interface ParallelOptions {
 
 const pools = new WeakMap<IO, WorkerPool>();
 
+/** How a container's workers are started: the worker script, and the folder they resolve module references from. */
+export interface WorkerSetup {
+  script?: string | URL;
+  root?: string;
+}
+
+/** What a container's last pool was set up with: a pool made again after io.close() starts its workers the same way. */
+const setups = new WeakMap<IO, WorkerSetup>();
+
 /** Gives `io` a pool of `n` workers (started when first used); replaces a pool that was never started. */
-export function setWorkers(io: IO, n: number, script?: string | URL): WorkerPool {
+export function setWorkers(io: IO, n: number, setup: WorkerSetup = setups.get(io) ?? {}): WorkerPool {
   const old = pools.get(io);
   if (old !== undefined && !old.isClosed) {
     if (old.hosts().some((h) => h !== undefined)) throw new Error(`workers: the container already has ${old.size} running workers; call io.close() first`);
   }
-  const pool = new WorkerPool({ size: n, owner: io.host, script });
+  setups.set(io, setup);
+  const pool = new WorkerPool({ size: n, owner: io.host, ...setup });
   pools.set(io, pool);
   return pool;
 }
@@ -76,6 +88,22 @@ function poolFor(io: IO, n: number, step: string): WorkerPool {
   if (pool === undefined || pool.isClosed) pool = setWorkers(io, n);
   if (n > pool.size) throw new RangeError(`${step}: ${n} workers asked for, but the container has ${pool.size} (new IO({ workers: ${n} }) or io.workers(${n}))`);
   return pool;
+}
+
+// ---------------------------------------------------------------- module references
+
+/**
+ * The export `exportName` of `module`, imported on this thread from `root`
+ * (the project folder, by default the working directory) with the check a
+ * worker makes, and marked as that module reference (byReference) with the
+ * version installed here: a step of parallel() given it sends the reference,
+ * and each worker imports the same export after checking that its own
+ * project has that version. Throws MissingDependenciesError as a worker would.
+ */
+export async function importFunction<F extends (...args: never[]) => unknown>(module: string, exportName: string, root: string = process.cwd()): Promise<F> {
+  const reference = moduleReference(module, exportName, root);
+  const [f] = await resolveModuleReferences([reference], root, `importFunction(${JSON.stringify(module)}, ${JSON.stringify(exportName)})`);
+  return byReference(f as unknown as F, reference);
 }
 
 // ---------------------------------------------------------------- which steps run per chunk
@@ -118,13 +146,15 @@ export class ParallelSection {
 
   /**
    * Records a step to run on the workers if it runs per element; returns
-   * false for a step that must run after the merge. A function that is not
-   * portable is refused here, naming the free name, the function and the step.
+   * false for a step that must run after the merge. A function marked as a
+   * module's export (byReference, importFunction) goes as that reference; any
+   * other function that is not portable is refused here, naming the free
+   * name, the function and the step.
    */
   add(def: Definition, params: Record<string, unknown>, step: string): boolean {
     if (this.closed || !PER_ELEMENT.has(def)) return false;
     const label = `${step} (step ${this.stages.length + 1} of ${this.name})`;
-    this.stages.push({ name: def.name, step, params: packParams(params, label) });
+    this.stages.push({ name: def.name, step, params: packParams(params, label, referenceOf) });
     return true;
   }
 
@@ -137,7 +167,7 @@ export class ParallelSection {
     if (this.closed) return false;
     if (partial.kind === 'fold') {
       const label = `${step} (after ${this.name})`;
-      this.partial = { kind: 'fold', f: packParams({ f: partial.f }, label).f, seed: encodeValues([partial.seed]) };
+      this.partial = { kind: 'fold', f: packParams({ f: partial.f }, label, referenceOf).f, seed: encodeValues([partial.seed]) };
     } else {
       this.partial = partial;
     }

@@ -6,6 +6,12 @@
 // output ring as one chunk, so the asking thread knows the k-th chunk out
 // answers the k-th chunk in.
 //
+// Before the first chunk, the host resolves the module references among the
+// steps' parameters from its own project folder (transport/modules.ts): a
+// module that is not found, a package in another version or a missing export
+// refuses the whole job, with everything that is missing listed, as the error
+// that ends the output ring.
+//
 // A step's user function that throws ends the output ring with an error
 // naming the step and this host; the asking thread reports it. Nothing else of
 // the worker stops: other jobs on it go on.
@@ -16,8 +22,9 @@ import { registry } from '../processes/registry.js';
 import { collect } from '../processes/sinks/collect.js';
 import { from } from '../processes/sources/from.js';
 import { decodeValues } from './codec.js';
+import { resolveModuleReferences, type ModuleReference } from './modules.js';
 import type { ParallelRequest, PartialSpec } from './parallel-messages.js';
-import { unpackParams } from './portable-params.js';
+import { referenceKey, referencesIn, unpackParams, type ImportedFunction } from './portable-params.js';
 import { RingReader } from './ring-reader.js';
 import { RingWriter } from './ring-writer.js';
 
@@ -31,19 +38,23 @@ interface Built {
   push(xs: ArrayLike<unknown>): unknown[];
 }
 
-/** Serves one parallel job on this worker until its input ends. */
-export function runChunks(io: IO, host: number, request: ParallelRequest): void {
+/**
+ * Serves one parallel job on this worker until its input ends. `root` is the
+ * folder module references resolve from (this host's project).
+ */
+export function runChunks(io: IO, host: number, request: ParallelRequest, root: string): void {
   const reader = new RingReader(request.input);
   const writer = new RingWriter(request.output, `parallel job on host ${host}`);
-  void serve(io, host, request, reader, writer).catch(() => undefined);
+  void serve(io, host, request, root, reader, writer).catch(() => undefined);
 }
 
-async function serve(io: IO, host: number, request: ParallelRequest, reader: RingReader, writer: RingWriter): Promise<void> {
+async function serve(io: IO, host: number, request: ParallelRequest, root: string, reader: RingReader, writer: RingWriter): Promise<void> {
   let built: Built;
   let partial: ((outputs: unknown[]) => unknown) | undefined;
   try {
-    built = build(io, host, request);
-    partial = request.partial === undefined ? undefined : reducer(request.partial, host);
+    const imported = await importReferences(request, host, root);
+    built = build(io, host, request, imported);
+    partial = request.partial === undefined ? undefined : reducer(request.partial, host, imported);
   } catch (e) {
     reader.close();
     await writer.error(e);
@@ -71,13 +82,28 @@ async function serve(io: IO, host: number, request: ParallelRequest, reader: Rin
   }
 }
 
-function build(io: IO, host: number, request: ParallelRequest): Built {
+/**
+ * The host's check before it accepts the job: every module reference of the
+ * steps (and of a fold's function) resolves here. Throws
+ * MissingDependenciesError listing all that is missing.
+ */
+async function importReferences(request: ParallelRequest, host: number, root: string): Promise<ImportedFunction> {
+  const refs: ModuleReference[] = request.stages.flatMap((s) => referencesIn(s.params));
+  if (request.partial?.kind === 'fold') refs.push(...referencesIn({ f: request.partial.f }));
+  if (refs.length === 0) return () => undefined;
+  const steps = request.stages.map((s) => s.step).join(', ');
+  const functions = await resolveModuleReferences(refs, root, `${steps === '' ? 'parallel steps' : steps} on host ${host}`);
+  const byKey = new Map(refs.map((r, i) => [referenceKey(r), functions[i]]));
+  return (reference) => byKey.get(referenceKey(reference));
+}
+
+function build(io: IO, host: number, request: ParallelRequest, imported: ImportedFunction): Built {
   const source = new Process(io, from, { xs: [] });
   let tail = source;
   for (const stage of request.stages) {
     const manifest = registry.get(stage.name);
     if (manifest === undefined) throw new RangeError(`host ${host}: no registered process named ${JSON.stringify(stage.name)}`);
-    const params = unpackParams(stage.params, stage.name, `${stage.step} on host ${host}`);
+    const params = unpackParams(stage.params, stage.name, `${stage.step} on host ${host}`, imported);
     for (const [key, value] of Object.entries(params)) {
       if (typeof value === 'function') params[key] = named(value as (...args: unknown[]) => unknown, `${stage.step} on host ${host}`);
     }
@@ -136,7 +162,7 @@ function named(f: (...args: unknown[]) => unknown, where: string): (...args: unk
   };
 }
 
-function reducer(spec: PartialSpec, host: number): (outputs: unknown[]) => unknown {
+function reducer(spec: PartialSpec, host: number, imported: ImportedFunction): (outputs: unknown[]) => unknown {
   switch (spec.kind) {
     case 'count':
       return (outputs) => outputs.length;
@@ -147,7 +173,7 @@ function reducer(spec: PartialSpec, host: number): (outputs: unknown[]) => unkno
         return total;
       };
     case 'fold': {
-      const f = named(unpackParams({ f: spec.f }, 'fold', `fold on host ${host}`).f as (...args: unknown[]) => unknown, `fold on host ${host}`);
+      const f = named(unpackParams({ f: spec.f }, 'fold', `fold on host ${host}`, imported).f as (...args: unknown[]) => unknown, `fold on host ${host}`);
       return (outputs) => {
         // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
         let acc = decodeValues(spec.seed)[0];
