@@ -22,7 +22,8 @@ import { stringify } from '../processes/elements/stringify.js';
 import { input } from '../processes/sources/input.js';
 import type { Reader } from '../processes/sources/readers.js';
 import { encodeValues } from '../transport/codec.js';
-import type { PartialSpec, StageSpec } from '../transport/parallel-messages.js';
+import type { PartialSpec, StageSpec, WorkerPolicy } from '../transport/parallel-messages.js';
+import { UserCodeError } from '../engine/policy.js';
 import { ParallelRun, type ParallelRunOptions, type ParallelStats } from '../transport/parallel-run.js';
 import { packParams } from '../transport/portable-params.js';
 import { byReference, referenceOf } from '../freezer/references.js';
@@ -230,9 +231,34 @@ export class ParallelSection {
     };
   }
 
+  /**
+   * Under onError('skip') or { retry, then } (called before parallel), the
+   * workers apply the policy to the steps' functions themselves, and tell
+   * what they dropped: reported here, in merge order, as one thread would
+   * report it (a UserCodeError naming the step, its host and the chunk).
+   */
+  private workerPolicy(): Pick<ParallelRunOptions, 'policy' | 'skipped'> {
+    const config = policyOf(this.upstream.source);
+    const policy = config?.policy;
+    if (policy === undefined || policy === 'abort' || policy === 'realm') return {};
+    const onWorkers: WorkerPolicy = policy === 'skip' ? { retry: 0, then: 'skip' } : { retry: policy.retry, then: policy.then ?? 'abort' };
+    const report = config!.report ?? ((error: UserCodeError) => process.emitWarning(error.message, 'PushbackSkipped'));
+    return {
+      policy: onWorkers,
+      skipped: (reports, seq) => {
+        for (const r of reports) {
+          const cause = new Error(r.message);
+          cause.name = r.name;
+          report(new UserCodeError(`${r.step} (chunk ${seq})`, r.index, cause, r.attempts));
+        }
+      },
+    };
+  }
+
   private start(): ParallelRun {
     const steps = this.stages.map((s) => s.step).join(', ');
     return (this.run ??= new ParallelRun({
+      ...this.workerPolicy(),
       hosts: this.pool,
       slots: this.slots,
       stages: this.stages,

@@ -14,16 +14,24 @@
 //
 // A step's user function that throws ends the output ring with an error
 // naming the step and this host; the asking thread reports it. Nothing else of
-// the worker stops: other jobs on it go on.
+// the worker stops: other jobs on it go on. Under a chain's error policy of
+// retry or skip (the request's `policy`), the worker applies it itself, as one
+// thread would (api/guarded.ts): a call is tried again, then its element is
+// dropped (a map becomes filterMap, a predicate says false, a fold keeps its
+// accumulator), and what was dropped goes back after the chunk's outputs.
+import type { CallbackRole } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
+import { describe, SKIP } from '../engine/policy.js';
 import { Process } from '../engine/process.js';
+import { filterMap } from '../processes/elements/filter-map.js';
+import { map } from '../processes/elements/map.js';
 import { readNumber } from '../processes/bytes/numbers.js';
 import { registry } from '../processes/registry.js';
 import { collect } from '../processes/sinks/collect.js';
 import { from } from '../processes/sources/from.js';
 import { decodeValues } from './codec.js';
 import { resolveModuleReferences, type ModuleReference } from './modules.js';
-import type { ParallelRequest, PartialSpec } from './parallel-messages.js';
+import type { ParallelRequest, PartialSpec, SkipReport, WorkerPolicy } from './parallel-messages.js';
 import { referenceKey, referencesIn, unpackParams, type ImportedFunction } from './portable-params.js';
 import { RingReader } from './ring-reader.js';
 import { RingWriter } from './ring-writer.js';
@@ -39,6 +47,27 @@ interface Built {
 }
 
 /**
+ * The elements dropped under a skipping policy, for the chunk being pushed:
+ * each guarded function counts its calls from 0 in every chunk.
+ */
+class Skips {
+  reports: SkipReport[] = [];
+  private readonly counters: { calls: number }[] = [];
+
+  counter(): { calls: number } {
+    const c = { calls: 0 };
+    this.counters.push(c);
+    return c;
+  }
+
+  /** A new chunk: no reports, and every count back to 0. */
+  startChunk(): void {
+    if (this.reports.length > 0) this.reports = [];
+    for (const c of this.counters) c.calls = 0;
+  }
+}
+
+/**
  * Serves one parallel job on this worker until its input ends. `root` is the
  * folder module references resolve from (this host's project).
  */
@@ -51,10 +80,12 @@ export function runChunks(io: IO, host: number, request: ParallelRequest, root: 
 async function serve(io: IO, host: number, request: ParallelRequest, root: string, reader: RingReader, writer: RingWriter): Promise<void> {
   let built: Built;
   let partial: ((outputs: unknown[]) => unknown) | undefined;
+  const skips = new Skips();
+  const reporting = request.policy?.then === 'skip';
   try {
     const imported = await importReferences(request, host, root);
-    built = build(io, host, request, imported);
-    partial = request.partial === undefined ? undefined : reducer(request.partial, host, imported);
+    built = build(io, host, request, imported, skips);
+    partial = request.partial === undefined ? undefined : reducer(request.partial, host, imported, request.policy, skips);
   } catch (e) {
     reader.close();
     await writer.error(e);
@@ -70,6 +101,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, root: strin
     }
     let out: unknown[];
     try {
+      skips.startChunk();
       const outputs = built.push(r.data);
       out = partial === undefined ? outputs : [partial(outputs)];
     } catch (e) {
@@ -79,6 +111,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, root: strin
     }
     // A plain array: numbers travel as a typed run, everything else through the codec.
     await writer.send(out);
+    if (reporting) await writer.send(skips.reports);
   }
 }
 
@@ -97,17 +130,27 @@ async function importReferences(request: ParallelRequest, host: number, root: st
   return (reference) => byKey.get(referenceKey(reference));
 }
 
-function build(io: IO, host: number, request: ParallelRequest, imported: ImportedFunction): Built {
+function build(io: IO, host: number, request: ParallelRequest, imported: ImportedFunction, skips: Skips): Built {
   const source = new Process(io, from, { xs: [] });
   let tail = source;
   for (const stage of request.stages) {
     const manifest = registry.get(stage.name);
     if (manifest === undefined) throw new RangeError(`host ${host}: no registered process named ${JSON.stringify(stage.name)}`);
-    const params = unpackParams(stage.params, stage.name, `${stage.step} on host ${host}`, imported);
+    const where = `${stage.step} on host ${host}`;
+    const params = unpackParams(stage.params, stage.name, where, imported);
+    let definition = manifest.definition;
     for (const [key, value] of Object.entries(params)) {
-      if (typeof value === 'function') params[key] = named(value as (...args: unknown[]) => unknown, `${stage.step} on host ${host}`);
+      if (typeof value !== 'function') continue;
+      const f = value as (...args: unknown[]) => unknown;
+      const role = definition.callbacks.get(key);
+      params[key] = request.policy === undefined || role === undefined ? named(f, where) : guarded(f, role, request.policy, where, skips);
     }
-    const p = new Process(io, manifest.definition, params);
+    // A map that skips must be able to drop its element, as on one thread (api/guarded.ts).
+    if (definition === map && request.policy?.then === 'skip') {
+      definition = filterMap;
+      params.skip = SKIP;
+    }
+    const p = new Process(io, definition, params);
     if (stage.step !== stage.name) p.nameStep(stage.step);
     tail.connect('out', p, 'in');
     tail = p;
@@ -162,18 +205,68 @@ function named(f: (...args: unknown[]) => unknown, where: string): (...args: unk
   };
 }
 
-function reducer(spec: PartialSpec, host: number, imported: ImportedFunction): (outputs: unknown[]) => unknown {
+/**
+ * The user's function under the chain's error policy: tried again `retry`
+ * times, then its element dropped (what a dropped call returns depends on its
+ * role, as on one thread: false for a predicate, the accumulator for a
+ * reducer, SKIP for a mapper) and reported, or the job failed with a StepError.
+ */
+function guarded(f: (...args: unknown[]) => unknown, role: CallbackRole, policy: WorkerPolicy, where: string, skips: Skips): (...args: unknown[]) => unknown {
+  const counter = skips.counter();
+  const failed = (cause: unknown, index: number, attempts: number, acc: unknown): unknown => {
+    if (policy.then === 'abort') {
+      throw new StepError(`${where}: user code threw at element ${index} of its chunk${attempts > 1 ? ` (after ${attempts} attempts)` : ''}: ${describe(cause)}`, { cause });
+    }
+    const error = cause instanceof Error ? cause : undefined;
+    skips.reports.push({ step: where, index, attempts, name: error?.name ?? 'Error', message: error === undefined ? String(cause) : error.message });
+    return role === 'predicate' ? false : role === 'reducer' ? acc : SKIP;
+  };
+  // Fixed arities, as the engine's guard: no rest arguments in the hot path.
+  if (role === 'reducer') {
+    return (a: unknown, b: unknown) => {
+      const index = counter.calls++;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return f(a, b);
+        } catch (cause) {
+          if (attempt < policy.retry) continue;
+          return failed(cause, index, attempt + 1, a);
+        }
+      }
+    };
+  }
+  return (x: unknown) => {
+    const index = counter.calls++;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return f(x);
+      } catch (cause) {
+        if (attempt < policy.retry) continue;
+        return failed(cause, index, attempt + 1, undefined);
+      }
+    }
+  };
+}
+
+function reducer(spec: PartialSpec, host: number, imported: ImportedFunction, policy: WorkerPolicy | undefined, skips: Skips): (outputs: unknown[]) => unknown {
   switch (spec.kind) {
     case 'count':
       return (outputs) => outputs.length;
-    case 'sum':
+    case 'sum': {
+      // On one thread sum is a fold of readNumber, under the chain's policy like any fold (api/chain.ts).
+      const add = policy === undefined
+        ? (total: unknown, x: unknown) => (total as number) + readNumber(x)
+        : guarded((total: unknown, x: unknown) => (total as number) + readNumber(x), 'reducer', policy, `sum on host ${host}`, skips);
       return (outputs) => {
         let total = 0;
-        for (const x of outputs) total += readNumber(x);
+        for (const x of outputs) total = add(total, x) as number;
         return total;
       };
+    }
     case 'fold': {
-      const f = named(unpackParams({ f: spec.f }, 'fold', `fold on host ${host}`, imported).f as (...args: unknown[]) => unknown, `fold on host ${host}`);
+      const where = `fold on host ${host}`;
+      const user = unpackParams({ f: spec.f }, 'fold', where, imported).f as (...args: unknown[]) => unknown;
+      const f = policy === undefined ? named(user, where) : guarded(user, 'reducer', policy, where, skips);
       return (outputs) => {
         // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
         let acc = decodeValues(spec.seed)[0];
