@@ -190,6 +190,16 @@ export class ParallelSection {
     return this.run?.hosts() ?? [];
   }
 
+  /**
+   * The error policy of the chain before parallel(). An array that no step
+   * has touched has none, and asking its chain for its source would make the
+   * source process, which is what keeps the array from being cut directly
+   * (feed): so it is not asked.
+   */
+  private upstreamPolicy(): ReturnType<typeof policyOf> {
+    return this.upstream.untouchedArray ? undefined : policyOf(this.upstream.source);
+  }
+
   private makeMerge(): Process {
     const section = this;
     let started = false;
@@ -210,7 +220,7 @@ export class ParallelSection {
     };
     const merge = new Process(this.io, input, { reader, chunkSize: 1 << 16 }).nameStep('parallel');
     // The steps after the merge are under the chain's error policy, as they would be without parallel().
-    const policy = policyOf(this.upstream.source);
+    const policy = this.upstreamPolicy();
     if (policy !== undefined) setPolicy(merge, policy.policy, policy.report);
     return merge;
   }
@@ -221,7 +231,7 @@ export class ParallelSection {
    * merge, and its reply decides (transport/parallel-run.ts, supervise).
    */
   private supervisor(): ParallelRunOptions['supervise'] {
-    if (policyOf(this.upstream.source)?.policy !== 'realm') return undefined;
+    if (this.upstreamPolicy()?.policy !== 'realm') return undefined;
     return async (failure) => {
       const realm = this.made!.realm;
       if (realm.stopped) return 'abort';
@@ -238,7 +248,7 @@ export class ParallelSection {
    * report it (a UserCodeError naming the step, its host and the chunk).
    */
   private workerPolicy(): Pick<ParallelRunOptions, 'policy' | 'skipped'> {
-    const config = policyOf(this.upstream.source);
+    const config = this.upstreamPolicy();
     const policy = config?.policy;
     if (policy === undefined || policy === 'abort' || policy === 'realm') return {};
     const onWorkers: WorkerPolicy = policy === 'skip' ? { retry: 0, then: 'skip' } : { retry: policy.retry, then: policy.then ?? 'abort' };

@@ -86,7 +86,7 @@ export class HostLostError extends Error {
 interface Chunk {
   readonly seq: number;
   readonly lane: Lane;
-  readonly elements: unknown[];
+  elements: unknown[];
   /** Outputs, once answered. */
   outputs?: unknown[];
   /** What the worker dropped from it, under a skipping policy. */
@@ -191,9 +191,9 @@ export class ParallelRun {
   /** Takes xs[offset, offset + n); n must not exceed the admittance. */
   write(xs: ArrayLike<unknown>, offset: number, n: number): void {
     const { key, chunkSize } = this.options;
-    for (let i = offset; i < offset + n; i++) {
-      const x = xs[i];
-      if (key !== undefined) {
+    if (key !== undefined) {
+      for (let i = offset; i < offset + n; i++) {
+        const x = xs[i];
         const index = laneOf(key(x), this.lanes.length);
         const lane = this.lanes[index];
         let last = lane.unsent[lane.unsent.length - 1];
@@ -203,14 +203,25 @@ export class ParallelRun {
         }
         last.elements.push(x);
         this.stats.placed[index]++;
-      } else {
+      }
+    } else {
+      // Without a key a chunk is a run of the source: copied a run at a time, not an element at a time.
+      for (let i = offset; i < offset + n;) {
         if (this.open === undefined) {
           this.open = this.openChunk(this.lanes[this.leastBusyLane()]);
           this.open.lane.unsent.push(this.open);
         }
-        this.open.elements.push(x);
-        this.stats.placed[this.rotation]++;
-        if (++this.placedInChunk >= chunkSize) {
+        const take = Math.min(chunkSize - this.placedInChunk, offset + n - i);
+        const elements = this.open.elements;
+        if (elements.length === 0 && Array.isArray(xs)) {
+          this.open.elements = (xs as unknown[]).slice(i, i + take);
+        } else {
+          for (let j = i; j < i + take; j++) elements.push(xs[j]);
+        }
+        i += take;
+        this.stats.placed[this.rotation] += take;
+        this.placedInChunk += take;
+        if (this.placedInChunk >= chunkSize) {
           this.open = undefined;
           this.placedInChunk = 0;
           this.rotation = (this.rotation + 1) % this.lanes.length;
