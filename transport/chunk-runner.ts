@@ -28,6 +28,7 @@ import { map } from '../processes/elements/map.js';
 import { readNumber } from '../processes/bytes/numbers.js';
 import { registry } from '../processes/registry.js';
 import { collect } from '../processes/sinks/collect.js';
+import { fold } from '../processes/sinks/fold.js';
 import { from } from '../processes/sources/from.js';
 import { decodeValues } from './codec.js';
 import { resolveModuleReferences, type ModuleReference } from './modules.js';
@@ -72,20 +73,20 @@ class Skips {
  * folder module references resolve from (this host's project).
  */
 export function runChunks(io: IO, host: number, request: ParallelRequest, root: string): void {
-  const reader = new RingReader(request.input);
+  // Lent: a chunk is pushed through the steps, and its outputs copied out, before the next read frees its space.
+  const reader = new RingReader(request.input, { lend: true });
   const writer = new RingWriter(request.output, `parallel job on host ${host}`);
   void serve(io, host, request, root, reader, writer).catch(() => undefined);
 }
 
 async function serve(io: IO, host: number, request: ParallelRequest, root: string, reader: RingReader, writer: RingWriter): Promise<void> {
   let built: Built;
-  let partial: ((outputs: unknown[]) => unknown) | undefined;
   const skips = new Skips();
   const reporting = request.policy?.then === 'skip';
   try {
     const imported = await importReferences(request, host, root);
-    built = build(io, host, request, imported, skips);
-    partial = request.partial === undefined ? undefined : reducer(request.partial, host, imported, request.policy, skips);
+    const partial = request.partial === undefined ? undefined : reducer(request.partial, host, imported, request.policy, skips);
+    built = build(io, host, request, imported, skips, partial);
   } catch (e) {
     reader.close();
     await writer.error(e);
@@ -102,8 +103,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, root: strin
     let out: unknown[];
     try {
       skips.startChunk();
-      const outputs = built.push(r.data);
-      out = partial === undefined ? outputs : [partial(outputs)];
+      out = built.push(r.data);
     } catch (e) {
       reader.close();
       await writer.error(e);
@@ -130,7 +130,7 @@ async function importReferences(request: ParallelRequest, host: number, root: st
   return (reference) => byKey.get(referenceKey(reference));
 }
 
-function build(io: IO, host: number, request: ParallelRequest, imported: ImportedFunction, skips: Skips): Built {
+function build(io: IO, host: number, request: ParallelRequest, imported: ImportedFunction, skips: Skips, partial: Partial | undefined): Built {
   const source = new Process(io, from, { xs: [] });
   let tail = source;
   for (const stage of request.stages) {
@@ -155,7 +155,8 @@ function build(io: IO, host: number, request: ParallelRequest, imported: Importe
     tail.connect('out', p, 'in');
     tail = p;
   }
-  const sink = new Process(io, collect);
+  // With a partial result, the chain ends in a fold that the JIT fuses into the same loop: no array of outputs is made.
+  const sink = partial === undefined ? new Process(io, collect) : new Process(io, fold, { f: partial.f, seed: partial.seed() });
   tail.connect('out', sink, 'in');
   // The fused chain from the source's port: the same entries an array source's pump calls.
   return {
@@ -166,8 +167,15 @@ function build(io: IO, host: number, request: ParallelRequest, imported: Importe
       while (pos < xs.length) {
         const k = admit(xs.length - pos);
         if (k === 0) throw new Error(`host ${host}: the parallel steps stopped admitting (${request.stages.map((s) => s.step).join(', ')})`);
-        flow(xs, pos, k, true);
+        // Not promised stable: a lent chunk is the ring's memory, reused after this push.
+        flow(xs, pos, k);
         pos += k;
+      }
+      if (partial !== undefined) {
+        const result = sink.state.acc;
+        // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
+        sink.state.acc = partial.seed();
+        return [result];
       }
       const items = sink.state.items as unknown[];
       const outputs = items.slice();
@@ -248,31 +256,28 @@ function guarded(f: (...args: unknown[]) => unknown, role: CallbackRole, policy:
   };
 }
 
-function reducer(spec: PartialSpec, host: number, imported: ImportedFunction, policy: WorkerPolicy | undefined, skips: Skips): (outputs: unknown[]) => unknown {
+/** A chunk's partial result as a fold: its function, and a fresh seed for each chunk. */
+interface Partial {
+  readonly f: (acc: unknown, x: unknown) => unknown;
+  readonly seed: () => unknown;
+}
+
+// One function each for every job, not one per job: the fused chain is shared by shape, and a new target at its call site each job would keep V8 from inlining it.
+const countOne = (n: unknown): unknown => (n as number) + 1;
+const addNumber = (total: unknown, x: unknown): unknown => (total as number) + readNumber(x);
+
+function reducer(spec: PartialSpec, host: number, imported: ImportedFunction, policy: WorkerPolicy | undefined, skips: Skips): Partial {
   switch (spec.kind) {
     case 'count':
-      return (outputs) => outputs.length;
+      return { f: countOne, seed: () => 0 };
     case 'sum': {
       // On one thread sum is a fold of readNumber, under the chain's policy like any fold (api/chain.ts).
-      const add = policy === undefined
-        ? (total: unknown, x: unknown) => (total as number) + readNumber(x)
-        : guarded((total: unknown, x: unknown) => (total as number) + readNumber(x), 'reducer', policy, `sum on host ${host}`, skips);
-      return (outputs) => {
-        let total = 0;
-        for (const x of outputs) total = add(total, x) as number;
-        return total;
-      };
+      return { f: policy === undefined ? addNumber : guarded(addNumber, 'reducer', policy, `sum on host ${host}`, skips), seed: () => 0 };
     }
     case 'fold': {
       const where = `fold on host ${host}`;
       const user = unpackParams({ f: spec.f }, 'fold', where, imported).f as (...args: unknown[]) => unknown;
-      const f = policy === undefined ? named(user, where) : guarded(user, 'reducer', policy, where, skips);
-      return (outputs) => {
-        // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
-        let acc = decodeValues(spec.seed)[0];
-        for (const x of outputs) acc = f(acc, x);
-        return acc;
-      };
+      return { f: policy === undefined ? named(user, where) : guarded(user, 'reducer', policy, where, skips), seed: () => decodeValues(spec.seed)[0] };
     }
   }
 }

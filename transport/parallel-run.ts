@@ -318,7 +318,8 @@ export class ParallelRun {
     lane.host = host;
     lane.generation++;
     lane.writer = new RingWriter(input, `${this.options.label} to ${name}`);
-    lane.reader = new RingReader(output);
+    // Lent: an answer is copied into a plain array (plain) before the next read frees its space.
+    lane.reader = new RingReader(output, { lend: true });
     lane.sending = Promise.resolve();
     lane.ended = false;
     const { stages, partial, policy } = this.options;
