@@ -31,7 +31,7 @@ export { IO, type SourceOptions } from './api/io.js';
 export { Chain, Sink, Reduction, type Result, type Byte, type Predicate } from './api/chain.js';
 // Placement on the container's worker threads (docs/workers.md): chain.parallel(n), chain.on(worker).
 export { ParallelChain, type Combining } from './api/chain.js';
-export type { ParallelOptions } from './api/parallel.js';
+export { importFunction, type ParallelOptions } from './api/parallel.js';
 export type { IOOptions } from './api/io.js';
 export { HostLostError, type ParallelStats } from './transport/parallel-run.js';
 export { StepError } from './transport/chunk-runner.js';

@@ -33,6 +33,8 @@ export interface IOOptions extends ContainerOptions {
   workers?: number;
   /** The worker script (the built transport/worker-container.js); found next to the package's modules if not given. */
   workerScript?: string | URL;
+  /** The folder the workers resolve module references from (a project with the packages installed; default: the working directory). */
+  workerRoot?: string;
   /**
    * The cluster this container joins when first used (io.cluster(), io.hosts(),
    * a chain placed with on(host)); without it, PUSHBACK_CLUSTER (comma-separated
@@ -47,12 +49,12 @@ export interface SourceOptions {
 }
 
 export class IO extends Container {
-  private readonly workerScript?: string | URL;
+  private readonly workerSetup: { script?: string | URL; root?: string };
 
   constructor(options: IOOptions = {}) {
     super(options);
-    this.workerScript = options.workerScript;
-    if (options.workers !== undefined) setWorkers(this, options.workers, options.workerScript);
+    this.workerSetup = { script: options.workerScript, root: options.workerRoot };
+    if (options.workers !== undefined) setWorkers(this, options.workers, this.workerSetup);
     if (options.cluster !== undefined) setCluster(this, options.cluster);
   }
 
@@ -60,7 +62,7 @@ export class IO extends Container {
 
   /** Gives the container a pool of `n` worker threads (started when first used); returns the container. */
   workers(n: number): this {
-    setWorkers(this, n, this.workerScript);
+    setWorkers(this, n, this.workerSetup);
     return this;
   }
 

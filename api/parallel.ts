@@ -22,9 +22,12 @@ import { stringify } from '../processes/elements/stringify.js';
 import { input } from '../processes/sources/input.js';
 import type { Reader } from '../processes/sources/readers.js';
 import { encodeValues } from '../transport/codec.js';
-import type { PartialSpec, StageSpec } from '../transport/parallel-messages.js';
+import type { PartialSpec, StageSpec, WorkerPolicy } from '../transport/parallel-messages.js';
+import { UserCodeError } from '../engine/policy.js';
 import { ParallelRun, type ParallelRunOptions, type ParallelStats } from '../transport/parallel-run.js';
 import { packParams } from '../transport/portable-params.js';
+import { byReference, referenceOf } from '../freezer/references.js';
+import { moduleReference, resolveModuleReferences } from '../transport/modules.js';
 import { WorkerPool } from '../transport/worker-pool.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import type { Chain } from './chain.js';
@@ -49,13 +52,23 @@ export interface ParallelOptions {
 
 const pools = new WeakMap<IO, WorkerPool>();
 
+/** How a container's workers are started: the worker script, and the folder they resolve module references from. */
+export interface WorkerSetup {
+  script?: string | URL;
+  root?: string;
+}
+
+/** What a container's last pool was set up with: a pool made again after io.close() starts its workers the same way. */
+const setups = new WeakMap<IO, WorkerSetup>();
+
 /** Gives `io` a pool of `n` workers (started when first used); replaces a pool that was never started. */
-export function setWorkers(io: IO, n: number, script?: string | URL): WorkerPool {
+export function setWorkers(io: IO, n: number, setup: WorkerSetup = setups.get(io) ?? {}): WorkerPool {
   const old = pools.get(io);
   if (old !== undefined && !old.isClosed) {
     if (old.hosts().some((h) => h !== undefined)) throw new Error(`workers: the container already has ${old.size} running workers; call io.close() first`);
   }
-  const pool = new WorkerPool({ size: n, owner: io.host, script });
+  setups.set(io, setup);
+  const pool = new WorkerPool({ size: n, owner: io.host, ...setup });
   pools.set(io, pool);
   return pool;
 }
@@ -76,6 +89,22 @@ function poolFor(io: IO, n: number, step: string): WorkerPool {
   if (pool === undefined || pool.isClosed) pool = setWorkers(io, n);
   if (n > pool.size) throw new RangeError(`${step}: ${n} workers asked for, but the container has ${pool.size} (new IO({ workers: ${n} }) or io.workers(${n}))`);
   return pool;
+}
+
+// ---------------------------------------------------------------- module references
+
+/**
+ * The export `exportName` of `module`, imported on this thread from `root`
+ * (the project folder, by default the working directory) with the check a
+ * worker makes, and marked as that module reference (byReference) with the
+ * version installed here: a step of parallel() given it sends the reference,
+ * and each worker imports the same export after checking that its own
+ * project has that version. Throws MissingDependenciesError as a worker would.
+ */
+export async function importFunction<F extends (...args: never[]) => unknown>(module: string, exportName: string, root: string = process.cwd()): Promise<F> {
+  const reference = moduleReference(module, exportName, root);
+  const [f] = await resolveModuleReferences([reference], root, `importFunction(${JSON.stringify(module)}, ${JSON.stringify(exportName)})`);
+  return byReference(f as unknown as F, reference);
 }
 
 // ---------------------------------------------------------------- which steps run per chunk
@@ -118,13 +147,15 @@ export class ParallelSection {
 
   /**
    * Records a step to run on the workers if it runs per element; returns
-   * false for a step that must run after the merge. A function that is not
-   * portable is refused here, naming the free name, the function and the step.
+   * false for a step that must run after the merge. A function marked as a
+   * module's export (byReference, importFunction) goes as that reference; any
+   * other function that is not portable is refused here, naming the free
+   * name, the function and the step.
    */
   add(def: Definition, params: Record<string, unknown>, step: string): boolean {
     if (this.closed || !PER_ELEMENT.has(def)) return false;
     const label = `${step} (step ${this.stages.length + 1} of ${this.name})`;
-    this.stages.push({ name: def.name, step, params: packParams(params, label) });
+    this.stages.push({ name: def.name, step, params: packParams(params, label, referenceOf) });
     return true;
   }
 
@@ -137,7 +168,7 @@ export class ParallelSection {
     if (this.closed) return false;
     if (partial.kind === 'fold') {
       const label = `${step} (after ${this.name})`;
-      this.partial = { kind: 'fold', f: packParams({ f: partial.f }, label).f, seed: encodeValues([partial.seed]) };
+      this.partial = { kind: 'fold', f: packParams({ f: partial.f }, label, referenceOf).f, seed: encodeValues([partial.seed]) };
     } else {
       this.partial = partial;
     }
@@ -157,6 +188,16 @@ export class ParallelSection {
   /** The hosts the lanes run on now (after it started). */
   hosts(): WorkerHost[] {
     return this.run?.hosts() ?? [];
+  }
+
+  /**
+   * The error policy of the chain before parallel(). An array that no step
+   * has touched has none, and asking its chain for its source would make the
+   * source process, which is what keeps the array from being cut directly
+   * (feed): so it is not asked.
+   */
+  private upstreamPolicy(): ReturnType<typeof policyOf> {
+    return this.upstream.untouchedArray ? undefined : policyOf(this.upstream.source);
   }
 
   private makeMerge(): Process {
@@ -179,7 +220,7 @@ export class ParallelSection {
     };
     const merge = new Process(this.io, input, { reader, chunkSize: 1 << 16 }).nameStep('parallel');
     // The steps after the merge are under the chain's error policy, as they would be without parallel().
-    const policy = policyOf(this.upstream.source);
+    const policy = this.upstreamPolicy();
     if (policy !== undefined) setPolicy(merge, policy.policy, policy.report);
     return merge;
   }
@@ -190,7 +231,7 @@ export class ParallelSection {
    * merge, and its reply decides (transport/parallel-run.ts, supervise).
    */
   private supervisor(): ParallelRunOptions['supervise'] {
-    if (policyOf(this.upstream.source)?.policy !== 'realm') return undefined;
+    if (this.upstreamPolicy()?.policy !== 'realm') return undefined;
     return async (failure) => {
       const realm = this.made!.realm;
       if (realm.stopped) return 'abort';
@@ -200,9 +241,34 @@ export class ParallelSection {
     };
   }
 
+  /**
+   * Under onError('skip') or { retry, then } (called before parallel), the
+   * workers apply the policy to the steps' functions themselves, and tell
+   * what they dropped: reported here, in merge order, as one thread would
+   * report it (a UserCodeError naming the step, its host and the chunk).
+   */
+  private workerPolicy(): Pick<ParallelRunOptions, 'policy' | 'skipped'> {
+    const config = this.upstreamPolicy();
+    const policy = config?.policy;
+    if (policy === undefined || policy === 'abort' || policy === 'realm') return {};
+    const onWorkers: WorkerPolicy = policy === 'skip' ? { retry: 0, then: 'skip' } : { retry: policy.retry, then: policy.then ?? 'abort' };
+    const report = config!.report ?? ((error: UserCodeError) => process.emitWarning(error.message, 'PushbackSkipped'));
+    return {
+      policy: onWorkers,
+      skipped: (reports, seq) => {
+        for (const r of reports) {
+          const cause = new Error(r.message);
+          cause.name = r.name;
+          report(new UserCodeError(`${r.step} (chunk ${seq})`, r.index, cause, r.attempts));
+        }
+      },
+    };
+  }
+
   private start(): ParallelRun {
     const steps = this.stages.map((s) => s.step).join(', ');
     return (this.run ??= new ParallelRun({
+      ...this.workerPolicy(),
       hosts: this.pool,
       slots: this.slots,
       stages: this.stages,

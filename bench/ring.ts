@@ -24,6 +24,13 @@
 // two halves of the range on two bare worker threads (no engine, no data
 // crossing), against one thread.
 //
+// Wall times on a machine shared with other work say little; CPU time says
+// more. Each run's CPU time (all of the process's threads: this one, the
+// workers, V8's helpers) is measured beside its wall time, and the table
+// shows how much CPU parallel(2) spends for the work one thread does: with
+// one thread's CPU against parallel(2)'s, 2 × that ratio is the speed-up two
+// otherwise idle cores could give at most.
+//
 //   npm run bench:workers
 //   PUSHBACK_BENCH_RUNS=9 PUSHBACK_BENCH_MB=512 npm run bench:workers
 //   PUSHBACK_BENCH_PARTS=cpu npm run bench:workers     (ring, cpu, or both: ring,cpu)
@@ -186,13 +193,19 @@ async function cpuBound(): Promise<void> {
     },
   };
   type Shape = keyof typeof shapes;
-  const seconds = async (f: () => Promise<unknown>): Promise<[number, unknown]> => {
+  const cpuTimes = new Map<string, number[]>();
+  const seconds = async (f: () => Promise<unknown>, key?: string): Promise<[number, unknown]> => {
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const r = await f();
-    return [Number(process.hrtime.bigint() - t0) / 1e9, r];
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    if (key !== undefined) (cpuTimes.get(key) ?? cpuTimes.set(key, []).get(key)!).push((cpu.user + cpu.system) / 1e6);
+    return [wall, r];
   };
   const times = new Map<string, number[]>();
   const ratios = new Map<Shape, number[]>();
+  const cpuRatios = new Map<Shape, number[]>();
   // A warm-up round (workers started, code optimised), not counted.
   for (const shape of Object.keys(shapes) as Shape[]) {
     const [, a] = await seconds(shapes[shape].one);
@@ -204,9 +217,11 @@ async function cpuBound(): Promise<void> {
     for (const shape of Object.keys(shapes) as Shape[]) {
       const order: ('one' | 'two')[] = round % 2 ? ['two', 'one'] : ['one', 'two'];
       const got: Record<string, number> = {};
-      for (const w of order) got[w] = (await seconds(shapes[shape][w]))[0];
+      for (const w of order) got[w] = (await seconds(shapes[shape][w], `${shape}/${w}`))[0];
       for (const w of order) (times.get(`${shape}/${w}`) ?? times.set(`${shape}/${w}`, []).get(`${shape}/${w}`)!).push(got[w]);
       (ratios.get(shape) ?? ratios.set(shape, []).get(shape)!).push(got.one / got.two);
+      const cpu = (w: string): number => cpuTimes.get(`${shape}/${w}`)!.at(-1)!;
+      (cpuRatios.get(shape) ?? cpuRatios.set(shape, []).get(shape)!).push(cpu('one') / cpu('two'));
     }
   }
   await io.close();
@@ -214,7 +229,7 @@ async function cpuBound(): Promise<void> {
   const perElement = median(times.get('collect/one')!) / CPU_ELEMENTS * 1e6;
   console.log(`\n# A CPU-bound map, ${CPU_ELEMENTS.toLocaleString('en')} elements (${perElement.toFixed(2)} µs each on one thread), parallel(2) against one thread (${RUNS} rounds; load average ${load0.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after)\n`);
   console.log(markdownTable(
-    ['chain', 'one thread', 'parallel(2)', 'speed-up (median of per-round ratios)', 'bar', 'per-round ratios'],
+    ['chain', 'one thread', 'parallel(2)', 'speed-up (median of per-round ratios)', 'bar', 'per-round ratios', 'CPU one thread', 'CPU parallel(2)', 'speed-up two idle cores could give (2 × CPU ratio)'],
     (Object.keys(shapes) as Shape[]).map((shape) => [
       shape === 'bare threads' ? 'the same loop, bare: 1 thread against 2 (the machine\'s ceiling now)' : `map → ${shape}`,
       `${(median(times.get(`${shape}/one`)!) * 1000).toFixed(0)} ms`,
@@ -222,6 +237,9 @@ async function cpuBound(): Promise<void> {
       `${median(ratios.get(shape)!).toFixed(2)}×`,
       shape === 'bare threads' ? '' : '≥ 1.8×',
       ratios.get(shape)!.map((r) => r.toFixed(2)).sort().join(' '),
+      `${(median(cpuTimes.get(`${shape}/one`)!) * 1000).toFixed(0)} ms`,
+      `${(median(cpuTimes.get(`${shape}/two`)!) * 1000).toFixed(0)} ms`,
+      `${(2 * median(cpuRatios.get(shape)!)).toFixed(2)}×`,
     ]),
   ));
 }

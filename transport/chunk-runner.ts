@@ -6,18 +6,34 @@
 // output ring as one chunk, so the asking thread knows the k-th chunk out
 // answers the k-th chunk in.
 //
+// Before the first chunk, the host resolves the module references among the
+// steps' parameters from its own project folder (transport/modules.ts): a
+// module that is not found, a package in another version or a missing export
+// refuses the whole job, with everything that is missing listed, as the error
+// that ends the output ring.
+//
 // A step's user function that throws ends the output ring with an error
 // naming the step and this host; the asking thread reports it. Nothing else of
-// the worker stops: other jobs on it go on.
+// the worker stops: other jobs on it go on. Under a chain's error policy of
+// retry or skip (the request's `policy`), the worker applies it itself, as one
+// thread would (api/guarded.ts): a call is tried again, then its element is
+// dropped (a map becomes filterMap, a predicate says false, a fold keeps its
+// accumulator), and what was dropped goes back after the chunk's outputs.
+import type { CallbackRole } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
+import { describe, SKIP } from '../engine/policy.js';
 import { Process } from '../engine/process.js';
+import { filterMap } from '../processes/elements/filter-map.js';
+import { map } from '../processes/elements/map.js';
 import { readNumber } from '../processes/bytes/numbers.js';
 import { registry } from '../processes/registry.js';
 import { collect } from '../processes/sinks/collect.js';
+import { fold } from '../processes/sinks/fold.js';
 import { from } from '../processes/sources/from.js';
 import { decodeValues } from './codec.js';
-import type { ParallelRequest, PartialSpec } from './parallel-messages.js';
-import { unpackParams } from './portable-params.js';
+import { resolveModuleReferences, type ModuleReference } from './modules.js';
+import type { ParallelRequest, PartialSpec, SkipReport, WorkerPolicy } from './parallel-messages.js';
+import { referenceKey, referencesIn, unpackParams, type ImportedFunction } from './portable-params.js';
 import { RingReader } from './ring-reader.js';
 import { RingWriter } from './ring-writer.js';
 
@@ -31,19 +47,46 @@ interface Built {
   push(xs: ArrayLike<unknown>): unknown[];
 }
 
-/** Serves one parallel job on this worker until its input ends. */
-export function runChunks(io: IO, host: number, request: ParallelRequest): void {
-  const reader = new RingReader(request.input);
-  const writer = new RingWriter(request.output, `parallel job on host ${host}`);
-  void serve(io, host, request, reader, writer).catch(() => undefined);
+/**
+ * The elements dropped under a skipping policy, for the chunk being pushed:
+ * each guarded function counts its calls from 0 in every chunk.
+ */
+class Skips {
+  reports: SkipReport[] = [];
+  private readonly counters: { calls: number }[] = [];
+
+  counter(): { calls: number } {
+    const c = { calls: 0 };
+    this.counters.push(c);
+    return c;
+  }
+
+  /** A new chunk: no reports, and every count back to 0. */
+  startChunk(): void {
+    if (this.reports.length > 0) this.reports = [];
+    for (const c of this.counters) c.calls = 0;
+  }
 }
 
-async function serve(io: IO, host: number, request: ParallelRequest, reader: RingReader, writer: RingWriter): Promise<void> {
+/**
+ * Serves one parallel job on this worker until its input ends. `root` is the
+ * folder module references resolve from (this host's project).
+ */
+export function runChunks(io: IO, host: number, request: ParallelRequest, root: string): void {
+  // Lent: a chunk is pushed through the steps, and its outputs copied out, before the next read frees its space.
+  const reader = new RingReader(request.input, { lend: true });
+  const writer = new RingWriter(request.output, `parallel job on host ${host}`);
+  void serve(io, host, request, root, reader, writer).catch(() => undefined);
+}
+
+async function serve(io: IO, host: number, request: ParallelRequest, root: string, reader: RingReader, writer: RingWriter): Promise<void> {
   let built: Built;
-  let partial: ((outputs: unknown[]) => unknown) | undefined;
+  const skips = new Skips();
+  const reporting = request.policy?.then === 'skip';
   try {
-    built = build(io, host, request);
-    partial = request.partial === undefined ? undefined : reducer(request.partial, host);
+    const imported = await importReferences(request, host, root);
+    const partial = request.partial === undefined ? undefined : reducer(request.partial, host, imported, request.policy, skips);
+    built = build(io, host, request, imported, skips, partial);
   } catch (e) {
     reader.close();
     await writer.error(e);
@@ -59,8 +102,8 @@ async function serve(io: IO, host: number, request: ParallelRequest, reader: Rin
     }
     let out: unknown[];
     try {
-      const outputs = built.push(r.data);
-      out = partial === undefined ? outputs : [partial(outputs)];
+      skips.startChunk();
+      out = built.push(r.data);
     } catch (e) {
       reader.close();
       await writer.error(e);
@@ -68,25 +111,52 @@ async function serve(io: IO, host: number, request: ParallelRequest, reader: Rin
     }
     // A plain array: numbers travel as a typed run, everything else through the codec.
     await writer.send(out);
+    if (reporting) await writer.send(skips.reports);
   }
 }
 
-function build(io: IO, host: number, request: ParallelRequest): Built {
+/**
+ * The host's check before it accepts the job: every module reference of the
+ * steps (and of a fold's function) resolves here. Throws
+ * MissingDependenciesError listing all that is missing.
+ */
+async function importReferences(request: ParallelRequest, host: number, root: string): Promise<ImportedFunction> {
+  const refs: ModuleReference[] = request.stages.flatMap((s) => referencesIn(s.params));
+  if (request.partial?.kind === 'fold') refs.push(...referencesIn({ f: request.partial.f }));
+  if (refs.length === 0) return () => undefined;
+  const steps = request.stages.map((s) => s.step).join(', ');
+  const functions = await resolveModuleReferences(refs, root, `${steps === '' ? 'parallel steps' : steps} on host ${host}`);
+  const byKey = new Map(refs.map((r, i) => [referenceKey(r), functions[i]]));
+  return (reference) => byKey.get(referenceKey(reference));
+}
+
+function build(io: IO, host: number, request: ParallelRequest, imported: ImportedFunction, skips: Skips, partial: Partial | undefined): Built {
   const source = new Process(io, from, { xs: [] });
   let tail = source;
   for (const stage of request.stages) {
     const manifest = registry.get(stage.name);
     if (manifest === undefined) throw new RangeError(`host ${host}: no registered process named ${JSON.stringify(stage.name)}`);
-    const params = unpackParams(stage.params, stage.name, `${stage.step} on host ${host}`);
+    const where = `${stage.step} on host ${host}`;
+    const params = unpackParams(stage.params, stage.name, where, imported);
+    let definition = manifest.definition;
     for (const [key, value] of Object.entries(params)) {
-      if (typeof value === 'function') params[key] = named(value as (...args: unknown[]) => unknown, `${stage.step} on host ${host}`);
+      if (typeof value !== 'function') continue;
+      const f = value as (...args: unknown[]) => unknown;
+      const role = definition.callbacks.get(key);
+      params[key] = request.policy === undefined || role === undefined ? named(f, where) : guarded(f, role, request.policy, where, skips);
     }
-    const p = new Process(io, manifest.definition, params);
+    // A map that skips must be able to drop its element, as on one thread (api/guarded.ts).
+    if (definition === map && request.policy?.then === 'skip') {
+      definition = filterMap;
+      params.skip = SKIP;
+    }
+    const p = new Process(io, definition, params);
     if (stage.step !== stage.name) p.nameStep(stage.step);
     tail.connect('out', p, 'in');
     tail = p;
   }
-  const sink = new Process(io, collect);
+  // With a partial result, the chain ends in a fold that the JIT fuses into the same loop: no array of outputs is made.
+  const sink = partial === undefined ? new Process(io, collect) : new Process(io, fold, { f: partial.f, seed: partial.seed() });
   tail.connect('out', sink, 'in');
   // The fused chain from the source's port: the same entries an array source's pump calls.
   return {
@@ -97,12 +167,19 @@ function build(io: IO, host: number, request: ParallelRequest): Built {
       while (pos < xs.length) {
         const k = admit(xs.length - pos);
         if (k === 0) throw new Error(`host ${host}: the parallel steps stopped admitting (${request.stages.map((s) => s.step).join(', ')})`);
-        flow(xs, pos, k, true);
+        // Not promised stable: a lent chunk is the ring's memory, reused after this push.
+        flow(xs, pos, k);
         pos += k;
       }
-      const items = sink.state.items as unknown[];
-      const outputs = items.slice();
-      items.length = 0;
+      if (partial !== undefined) {
+        const result = sink.state.acc;
+        // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
+        sink.state.acc = partial.seed();
+        return [result];
+      }
+      // The collected array itself goes out, and the sink starts a new one: no copy.
+      const outputs = sink.state.items as unknown[];
+      sink.state.items = [];
       return outputs;
     },
   };
@@ -136,24 +213,71 @@ function named(f: (...args: unknown[]) => unknown, where: string): (...args: unk
   };
 }
 
-function reducer(spec: PartialSpec, host: number): (outputs: unknown[]) => unknown {
+/**
+ * The user's function under the chain's error policy: tried again `retry`
+ * times, then its element dropped (what a dropped call returns depends on its
+ * role, as on one thread: false for a predicate, the accumulator for a
+ * reducer, SKIP for a mapper) and reported, or the job failed with a StepError.
+ */
+function guarded(f: (...args: unknown[]) => unknown, role: CallbackRole, policy: WorkerPolicy, where: string, skips: Skips): (...args: unknown[]) => unknown {
+  const counter = skips.counter();
+  const failed = (cause: unknown, index: number, attempts: number, acc: unknown): unknown => {
+    if (policy.then === 'abort') {
+      throw new StepError(`${where}: user code threw at element ${index} of its chunk${attempts > 1 ? ` (after ${attempts} attempts)` : ''}: ${describe(cause)}`, { cause });
+    }
+    const error = cause instanceof Error ? cause : undefined;
+    skips.reports.push({ step: where, index, attempts, name: error?.name ?? 'Error', message: error === undefined ? String(cause) : error.message });
+    return role === 'predicate' ? false : role === 'reducer' ? acc : SKIP;
+  };
+  // Fixed arities, as the engine's guard: no rest arguments in the hot path.
+  if (role === 'reducer') {
+    return (a: unknown, b: unknown) => {
+      const index = counter.calls++;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return f(a, b);
+        } catch (cause) {
+          if (attempt < policy.retry) continue;
+          return failed(cause, index, attempt + 1, a);
+        }
+      }
+    };
+  }
+  return (x: unknown) => {
+    const index = counter.calls++;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return f(x);
+      } catch (cause) {
+        if (attempt < policy.retry) continue;
+        return failed(cause, index, attempt + 1, undefined);
+      }
+    }
+  };
+}
+
+/** A chunk's partial result as a fold: its function, and a fresh seed for each chunk. */
+interface Partial {
+  readonly f: (acc: unknown, x: unknown) => unknown;
+  readonly seed: () => unknown;
+}
+
+// One function each for every job, not one per job: the fused chain is shared by shape, and a new target at its call site each job would keep V8 from inlining it.
+const countOne = (n: unknown): unknown => (n as number) + 1;
+const addNumber = (total: unknown, x: unknown): unknown => (total as number) + readNumber(x);
+
+function reducer(spec: PartialSpec, host: number, imported: ImportedFunction, policy: WorkerPolicy | undefined, skips: Skips): Partial {
   switch (spec.kind) {
     case 'count':
-      return (outputs) => outputs.length;
-    case 'sum':
-      return (outputs) => {
-        let total = 0;
-        for (const x of outputs) total += readNumber(x);
-        return total;
-      };
+      return { f: countOne, seed: () => 0 };
+    case 'sum': {
+      // On one thread sum is a fold of readNumber, under the chain's policy like any fold (api/chain.ts).
+      return { f: policy === undefined ? addNumber : guarded(addNumber, 'reducer', policy, `sum on host ${host}`, skips), seed: () => 0 };
+    }
     case 'fold': {
-      const f = named(unpackParams({ f: spec.f }, 'fold', `fold on host ${host}`).f as (...args: unknown[]) => unknown, `fold on host ${host}`);
-      return (outputs) => {
-        // A fresh seed for every chunk: a fold that changes its accumulator must not see another chunk's.
-        let acc = decodeValues(spec.seed)[0];
-        for (const x of outputs) acc = f(acc, x);
-        return acc;
-      };
+      const where = `fold on host ${host}`;
+      const user = unpackParams({ f: spec.f }, 'fold', where, imported).f as (...args: unknown[]) => unknown;
+      return { f: policy === undefined ? named(user, where) : guarded(user, 'reducer', policy, where, skips), seed: () => decodeValues(spec.seed)[0] };
     }
   }
 }

@@ -23,11 +23,40 @@ export type PartialSpec =
   | { readonly kind: 'count' }
   | { readonly kind: 'sum' };
 
+/**
+ * The chain's error policy, applied to the user functions on the worker
+ * (engine/policy.ts): a call that throws is tried `retry` more times, then
+ * the element is dropped (`skip`) or the job fails (`abort`).
+ */
+export interface WorkerPolicy {
+  readonly retry: number;
+  readonly then: 'abort' | 'skip';
+}
+
+/**
+ * What a worker says about an element it dropped under a skipping policy: the
+ * step, the element's position in that step's input within its chunk, and the
+ * error, as it crosses a thread.
+ */
+export interface SkipReport {
+  readonly step: string;
+  readonly index: number;
+  readonly attempts: number;
+  readonly name: string;
+  readonly message: string;
+}
+
 export interface ParallelRequest {
   readonly kind: 'parallel';
   /** The steps, in order; the worker fuses them into one chain. */
   readonly stages: readonly StageSpec[];
   readonly partial?: PartialSpec;
+  /**
+   * Absent: a throw fails the job. Present: applied on the worker; when it can
+   * skip, every chunk's answer is followed by a second chunk, the SkipReports
+   * of the elements it dropped (often none).
+   */
+  readonly policy?: WorkerPolicy;
   /** Chunks in: the asking thread writes, the worker reads. */
   readonly input: SharedArrayBuffer;
   /** Outputs: one chunk out for each chunk in, in the same order. */

@@ -18,7 +18,7 @@
 // consumer has not taken. Nothing is released before the consumer takes it, so
 // a slow consumer stops the workers and then the source.
 import { hostIndex } from '../engine/address.js';
-import type { ParallelRequest, PartialSpec, StageSpec } from './parallel-messages.js';
+import type { ParallelRequest, PartialSpec, SkipReport, StageSpec, WorkerPolicy } from './parallel-messages.js';
 import { RingReader } from './ring-reader.js';
 import { createRing } from './ring-layout.js';
 import { RingWriter } from './ring-writer.js';
@@ -58,6 +58,13 @@ export interface ParallelRunOptions {
    * failure was in and goes on, 'abort' fails the run.
    */
   supervise?: (failure: Failure) => Promise<'retry' | 'skip' | 'abort'>;
+  /** The chain's error policy of retry or skip, applied on the workers to the steps' functions. */
+  policy?: WorkerPolicy;
+  /**
+   * Told, in merge order, about the elements the workers dropped under a
+   * skipping policy: each chunk's reports as its outputs go to the consumer.
+   */
+  skipped?: (reports: readonly SkipReport[], seq: number) => void;
 }
 
 /** What went wrong on a lane, as a supervisor is told. */
@@ -79,9 +86,11 @@ export class HostLostError extends Error {
 interface Chunk {
   readonly seq: number;
   readonly lane: Lane;
-  readonly elements: unknown[];
+  elements: unknown[];
   /** Outputs, once answered. */
   outputs?: unknown[];
+  /** What the worker dropped from it, under a skipping policy. */
+  skips?: readonly SkipReport[];
   /** How many outputs the consumer has taken. */
   taken: number;
 }
@@ -121,6 +130,8 @@ export interface ParallelStats {
   resent: number;
   /** Answers dropped because their sequence number was already answered. */
   duplicates: number;
+  /** Elements the workers dropped under a skipping policy. */
+  skipped: number;
   /** Host index of each lane's current worker. */
   hosts: number[];
   /** Source elements placed on each lane. */
@@ -159,7 +170,7 @@ export class ParallelRun {
     if (options.slots.length === 0) throw new RangeError(`${options.label}: no worker to run on`);
     this.budget = options.slots.length * options.inFlight * options.chunkSize;
     this.restartsLeft = options.restart;
-    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, resent: 0, duplicates: 0, hosts: [], placed: options.slots.map(() => 0) };
+    this.stats = { chunks: 0, maxHeld: 0, maxPending: 0, restarts: 0, resent: 0, duplicates: 0, skipped: 0, hosts: [], placed: options.slots.map(() => 0) };
     this.lanes = options.slots.map((slot) => this.connect(slot, options.hosts.host(slot), undefined));
   }
 
@@ -180,9 +191,9 @@ export class ParallelRun {
   /** Takes xs[offset, offset + n); n must not exceed the admittance. */
   write(xs: ArrayLike<unknown>, offset: number, n: number): void {
     const { key, chunkSize } = this.options;
-    for (let i = offset; i < offset + n; i++) {
-      const x = xs[i];
-      if (key !== undefined) {
+    if (key !== undefined) {
+      for (let i = offset; i < offset + n; i++) {
+        const x = xs[i];
         const index = laneOf(key(x), this.lanes.length);
         const lane = this.lanes[index];
         let last = lane.unsent[lane.unsent.length - 1];
@@ -192,14 +203,25 @@ export class ParallelRun {
         }
         last.elements.push(x);
         this.stats.placed[index]++;
-      } else {
+      }
+    } else {
+      // Without a key a chunk is a run of the source: copied a run at a time, not an element at a time.
+      for (let i = offset; i < offset + n;) {
         if (this.open === undefined) {
           this.open = this.openChunk(this.lanes[this.leastBusyLane()]);
           this.open.lane.unsent.push(this.open);
         }
-        this.open.elements.push(x);
-        this.stats.placed[this.rotation]++;
-        if (++this.placedInChunk >= chunkSize) {
+        const take = Math.min(chunkSize - this.placedInChunk, offset + n - i);
+        const elements = this.open.elements;
+        if (elements.length === 0 && Array.isArray(xs)) {
+          this.open.elements = (xs as unknown[]).slice(i, i + take);
+        } else {
+          for (let j = i; j < i + take; j++) elements.push(xs[j]);
+        }
+        i += take;
+        this.stats.placed[this.rotation] += take;
+        this.placedInChunk += take;
+        if (this.placedInChunk >= chunkSize) {
           this.open = undefined;
           this.placedInChunk = 0;
           this.rotation = (this.rotation + 1) % this.lanes.length;
@@ -296,10 +318,12 @@ export class ParallelRun {
     lane.host = host;
     lane.generation++;
     lane.writer = new RingWriter(input, `${this.options.label} to ${name}`);
-    lane.reader = new RingReader(output);
+    // Lent: an answer is copied into a plain array (plain) before the next read frees its space.
+    lane.reader = new RingReader(output, { lend: true });
     lane.sending = Promise.resolve();
     lane.ended = false;
-    const request: ParallelRequest = { kind: 'parallel', stages: this.options.stages, partial: this.options.partial, input, output };
+    const { stages, partial, policy } = this.options;
+    const request: ParallelRequest = { kind: 'parallel', stages, partial, input, output, ...(policy === undefined ? {} : { policy }) };
     host.worker.postMessage(request);
     this.stats.hosts[this.options.slots.indexOf(slot)] = hostIndex(host.host);
     void this.answers(lane, lane.generation, name);
@@ -368,16 +392,29 @@ export class ParallelRun {
   /** Reads a lane's answers until its end, a failure, or a fresh host taking over. */
   private async answers(lane: Lane, generation: number, name: string): Promise<void> {
     const reader = lane.reader;
+    // Under a skipping policy each answer is two records: the outputs, then what was dropped.
+    const reports = this.options.policy?.then === 'skip';
+    let outputs: unknown[] | undefined;
     for (;;) {
       const r = await reader.next();
       if (lane.generation !== generation) return;
       if (r.kind !== 'end') {
+        const data = r.kind === 'values' ? r.data : plain(r.data);
+        if (reports && outputs === undefined) {
+          outputs = data;
+          continue;
+        }
         const chunk = lane.sent.shift();
         if (chunk === undefined) {
           this.fail(new Error(`${this.options.label}: ${name} answered a chunk it was not sent`));
           return;
         }
-        this.answer(chunk, r.kind === 'values' ? r.data : plain(r.data));
+        if (reports) {
+          this.answer(chunk, outputs!, data as SkipReport[]);
+          outputs = undefined;
+        } else {
+          this.answer(chunk, data);
+        }
         continue;
       }
       if (r.reason === 'end') {
@@ -441,23 +478,32 @@ export class ParallelRun {
     this.dispatch(lane);
   }
 
-  private answer(chunk: Chunk, outputs: unknown[]): void {
+  private answer(chunk: Chunk, outputs: unknown[], skips?: readonly SkipReport[]): void {
     if (chunk.outputs !== undefined || chunk.seq < this.nextToMerge && this.options.ordered) {
       this.stats.duplicates++;
       return;
     }
     chunk.outputs = outputs;
+    if (skips !== undefined && skips.length > 0) chunk.skips = skips;
     if (!this.options.ordered) {
-      this.ready.push(chunk);
+      this.toConsumer(chunk);
     } else {
       this.answered.set(chunk.seq, chunk);
       for (let next = this.answered.get(this.nextToMerge); next !== undefined; next = this.answered.get(this.nextToMerge)) {
         this.answered.delete(this.nextToMerge);
-        this.ready.push(next);
+        this.toConsumer(next);
         this.nextToMerge++;
       }
     }
     this.notifyConsumer();
+  }
+
+  /** A chunk's turn in the merge: its outputs are ready, and what was dropped from it is told now, in the same order. */
+  private toConsumer(chunk: Chunk): void {
+    this.ready.push(chunk);
+    if (chunk.skips === undefined) return;
+    this.stats.skipped += chunk.skips.length;
+    this.options.skipped?.(chunk.skips, chunk.seq);
   }
 
   /** The consumer took all of a chunk's outputs: its credit goes back to its lane and to the source. */

@@ -88,7 +88,7 @@ function refuse(request: number, e: unknown): void {
 port.on('message', (m: WorkerRequest | ParallelRequest) => {
   // A parallel chain's steps, run over chunks (transport/chunk-runner.ts); it answers through its rings.
   if (m.kind === 'parallel') {
-    runChunks(io, start.host, m);
+    runChunks(io, start.host, m, start.root ?? process.cwd());
     return;
   }
   if (m.kind === 'adopt') {

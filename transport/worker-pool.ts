@@ -17,6 +17,8 @@ export interface WorkerPoolOptions {
   owner: HostId;
   /** The worker script (built `transport/worker-container.js`); found by `workerScript()` if not given. */
   script?: string | URL;
+  /** The folder each worker resolves module references from (default: its working directory). */
+  root?: string;
 }
 
 /**
@@ -40,6 +42,7 @@ export function workerScript(): string | URL {
 export class WorkerPool {
   readonly size: number;
   private readonly script: string | URL;
+  private readonly root: string | undefined;
   private readonly slots: (WorkerHost | undefined)[];
   /** Every host started, including replaced ones, so that close() stops them all. */
   private readonly started = new Set<WorkerHost>();
@@ -52,6 +55,7 @@ export class WorkerPool {
     }
     this.size = options.size;
     this.script = options.script ?? workerScript();
+    this.root = options.root;
     this.slots = new Array<WorkerHost | undefined>(options.size).fill(undefined);
     this.nextHost = hostIndex(options.owner) + 1;
   }
@@ -91,7 +95,7 @@ export class WorkerPool {
   }
 
   private start(slot: number): WorkerHost {
-    const host = new WorkerHost({ script: this.script, host: hostId(this.nextHost++) });
+    const host = new WorkerHost({ script: this.script, host: hostId(this.nextHost++), ...(this.root === undefined ? {} : { root: this.root }) });
     // A worker must not keep the process alive on its own: the pool's owner decides when work is done.
     host.worker.unref();
     this.slots[slot] = host;

@@ -47,6 +47,15 @@ describe('chain.parallel(n)', () => {
     expect(many).toEqual(one);
   });
 
+  it('an array no step has touched is cut straight from the array: its chain makes no source process', async () => {
+    const xs = Array.from({ length: 3000 }, (_, i) => i);
+    const source = io.from(xs);
+    const out = await source.parallel(2, { chunk: 100 }).map((x: number) => x + 1).collect().completion();
+    expect(out).toEqual(xs.map((x) => x + 1));
+    // Asking the chain for its error policy used to make its source, and the array then went through a pump and a sink.
+    expect(source.untouchedArray).toBe(true);
+  });
+
   it('a source that is not an array is cut into chunks by a sink on this thread', async () => {
     async function* gen(): AsyncGenerator<number> {
       for (let i = 0; i < 5000; i++) yield i;

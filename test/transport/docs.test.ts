@@ -1,13 +1,18 @@
 // Every ```ts example in docs/workers.md runs here and must print exactly the
 // ```text block that follows it, so the guide cannot drift from the code.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { docExamples, runDocExample } from '../support/doc-examples.js';
 import * as apiIO from '../../api/io.js';
+import * as apiParallel from '../../api/parallel.js';
 import * as address from '../../engine/address.js';
 import * as io from '../../engine/io.js';
 import * as ports from '../../engine/ports.js';
 import * as process from '../../engine/process.js';
+import * as references from '../../freezer/references.js';
 import * as map from '../../processes/elements/map.js';
 import * as collect from '../../processes/sinks/collect.js';
 import * as from from '../../processes/sources/from.js';
@@ -41,6 +46,7 @@ const modules: Record<string, unknown> = {
   '../transport/worker-host.js': workerHost,
   './worker-script.js': workerScript,
   '../api/io.js': apiIO,
+  '../api/parallel.js': apiParallel,
   '../engine/address.js': address,
   '../engine/io.js': io,
   '../engine/ports.js': ports,
@@ -48,6 +54,11 @@ const modules: Record<string, unknown> = {
   '../processes/elements/map.js': map,
   '../processes/sinks/collect.js': collect,
   '../processes/sources/from.js': from,
+  '../freezer/references.js': references,
+  // The module-reference example makes a project folder with a package in it.
+  'node:fs': fs,
+  'node:os': os,
+  'node:path': path,
 };
 
 const examples = docExamples(new URL('../../docs/workers.md', import.meta.url));
