@@ -40,6 +40,7 @@ import { translate, type Case } from './tr.js';
 
 const NL = 10;
 const CR = 13;
+const QUOTE = 0x22;
 
 export type ByteStage =
   | { kind: 'grep'; invert: boolean; fixed?: Buffer; test?: (text: string) => boolean }
@@ -86,7 +87,7 @@ export function describePlan(plan: BytePlan): string[] {
     out.push('  frame each line with Buffer.indexOf("\\n") and number it');
     if (plan.json.candidates) {
       out.push(`  jsonl: parse only a line that holds one of ${plan.json.candidates.holding.length} byte strings${plan.json.candidates.startingWith.length > 0 ? ` or starts with one of ${plan.json.candidates.startingWith.length} bytes` : ''}`);
-      out.push('         (each string found with Buffer.indexOf once, and again only after a line passes it),');
+      out.push(`         (each string found once, and again only after a line passes it: the first ${simdAvailable() ? 'with WebAssembly SIMD' : 'with Buffer.indexOf'}),`);
       out.push('         the prefilter of the filter after it; every other line is counted, not decoded');
     } else out.push('  jsonl: decode the line (latin1 when the chunk is ASCII) and parse it');
     out.push('  the value into the records of the chunk');
@@ -366,6 +367,8 @@ interface Work {
   next: number[];
   /** jsonl with candidates: 1 for each byte a candidate line may start with. */
   starts: Uint8Array;
+  /** jsonl with candidates: the search for their first byte string. */
+  jsonSearch?: FixedSearch;
 }
 
 function work(p: ByteStages): Work {
@@ -381,6 +384,8 @@ function work(p: ByteStages): Work {
     self.all = runner(p, plan.stages, () => self.ascii);
     self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
     if (searched) self.search = new FixedSearch(plan.stages[0].kind === 'grep' ? plan.stages[0].fixed! : EMPTY);
+    const holding = plan.json?.candidates?.holding;
+    if (holding && holding.length > 0) self.jsonSearch = new FixedSearch(holding[0], quotedProbe(holding[0]));
     p.state.work = self;
     w = self;
   }
@@ -467,6 +472,12 @@ function isCandidate(c: LineCandidates, starts: Uint8Array, b: Buffer, s: number
   return false;
 }
 
+/** For a JSON string "…" searched in JSON text, where quotes are everywhere: probe the first and last bytes inside. */
+function quotedProbe(needle: Buffer): [number, number] | undefined {
+  const n = needle.length;
+  return n >= 3 && needle[0] === QUOTE && needle[n - 1] === QUOTE ? [1, n - 2] : undefined;
+}
+
 /** jsonl: the line b[s, e) numbered, parsed, and its value kept. */
 function jsonLine(p: ByteStages, w: Work, b: Buffer, s: number, e: number, hasNewline: boolean): void {
   const json = w.plan.json!;
@@ -509,7 +520,11 @@ function jsonRegion(p: ByteStages, w: Work, b: Buffer, s: number, last: number):
   }
   const { holding } = c;
   const { next, starts } = w;
-  for (let k = 0; k < holding.length; k++) next[k] = b.indexOf(holding[k], s);
+  // The first string is searched with the SIMD kernel (one window of it at a time: only one such search here).
+  const search = w.jsonSearch!;
+  search.forget();
+  const find = (k: number, from: number): number => (k === 0 ? search.indexOf(b, from) : b.indexOf(holding[k], from));
+  for (let k = 0; k < holding.length; k++) next[k] = find(k, s);
   while (at <= last) {
     const nl = b.indexOf(NL, at);
     let candidate = starts[b[at]] === 1 || p.state.lines === 0;
@@ -518,7 +533,7 @@ function jsonRegion(p: ByteStages, w: Work, b: Buffer, s: number, last: number):
       // A byte string holds no newline: found before this line's end, it is in this line.
       if (hit !== -1 && hit < nl) {
         candidate = true;
-        next[k] = b.indexOf(holding[k], nl + 1);
+        next[k] = find(k, nl + 1);
       }
     }
     if (candidate) jsonLine(p, w, b, at, nl, true);
