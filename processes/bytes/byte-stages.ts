@@ -542,6 +542,26 @@ function jsonRegion(p: ByteStages, w: Work, b: Buffer, s: number, last: number):
   }
 }
 
+/**
+ * The first "\n" at or after `at` (-1 when none). Lines are short: their
+ * bytes are looked at one by one first, cheaper than a call of Buffer.indexOf
+ * for each of a few tens of thousands of matches.
+ */
+function newlineFrom(b: Buffer, at: number): number {
+  const stop = Math.min(b.length, at + 256);
+  for (let i = at; i < stop; i++) if (b[i] === NL) return i;
+  return stop === b.length ? -1 : b.indexOf(NL, stop);
+}
+
+/** Where the line holding b[at] starts, not before s. */
+function lineStartBefore(b: Buffer, at: number, s: number): number {
+  const stop = Math.max(s, at - 256);
+  for (let i = at - 1; i >= stop; i--) if (b[i] === NL) return i + 1;
+  if (stop === s) return s;
+  const start = b.lastIndexOf(NL, stop - 1) + 1;
+  return start < s ? s : start;
+}
+
 /** Lines of b[s, last] where b[last] is the last newline; the fast paths first. */
 function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): void {
   const plan = w.plan;
@@ -556,17 +576,20 @@ function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): voi
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) {
     const needle = first.fixed;
+    // grep WORD count: a line with a match is one more, nothing else is needed of it.
+    const countsOnly = plan.total === 'count' && plan.stages.length === 1;
     const search = w.search!;
     search.forget();
     let from = s;
     while (from <= last) {
       const hit = search.indexOf(b, from);
       if (hit === -1 || hit > last) return;
-      const start = hit === 0 ? 0 : b.lastIndexOf(NL, hit - 1) + 1;
-      const lineStart = start < s ? s : start;
-      const nl = b.indexOf(NL, hit);
+      const nl = newlineFrom(b, hit);
       // A match that runs over the newline is not in the line.
-      if (hit + needle.length <= nl) line(p, w, w.rest, b, lineStart, nl, true);
+      if (hit + needle.length <= nl) {
+        if (countsOnly) p.state.total += 1;
+        else line(p, w, w.rest, b, lineStartBefore(b, hit, s), nl, true);
+      }
       from = nl + 1;
     }
     return;
