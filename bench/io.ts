@@ -122,6 +122,10 @@ const workloads: Workload[] = [
       'wc -l': sh('wc -l < FILE'),
       'Node line-splitting Transform': nodePeer('line-splitting Transform, counted'),
       'Node hand loop (indexOf)': nodePeer('hand loop (indexOf)'),
+      // What count is made of: Node's start, the command line's start, and one read of the file.
+      'node -e 0': () => `${q(node)} -e 0`,
+      'pushback /dev/null count': () => `${q(node)} ${q(pushback)} /dev/null count`,
+      'Node read only (1 MiB blocking reads)': nodePeer('read only (1 MiB blocking reads)'),
       'pushback FILE count': cli('count'),
     },
     bar: { contender: 'pushback FILE count', atLeast: 1 / 4.5, text: '≤ 4.5× wc -l' },
