@@ -10,6 +10,7 @@
 //
 //   npm run bench:io              # 200 MB, 5 rounds
 //   PUSHBACK_BENCH_MB=50 PUSHBACK_BENCH_RUNS=3 npm run bench:io
+//   PUSHBACK_BENCH_ONLY='count,grep WORD count' npm run bench:io   # those workloads only
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const MB = Number(process.env.PUSHBACK_BENCH_MB ?? 200);
 const RUNS = Number(process.env.PUSHBACK_BENCH_RUNS ?? 5);
+const ONLY = process.env.PUSHBACK_BENCH_ONLY?.split(',').map((name) => name.trim());
 const dataDir = join(root, 'bench', 'data');
 const file = join(dataDir, `sample-${MB}mb.log`);
 const jsonFile = join(dataDir, `sample-${MB}mb.jsonl`);
@@ -190,6 +192,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   const bars: string[] = [];
   for (const w of workloads) {
+    if (ONLY !== undefined && !ONLY.includes(w.name)) continue;
     if (w.needs && !installed(w.needs)) {
       rows.push([w.name, `(skipped: ${w.needs} is not installed)`, '', '', '', '']);
       continue;

@@ -14,10 +14,12 @@
 //
 //   CHAIN === STRING (either way round), STRING a string literal or a template
 //       without expressions, CHAIN property reads from the parameter: x.a,
-//       x["a"], x?.a, x.a?.b. Reading a property of a JSON value gives a string
-//       only when the text holds it (no prototype property is a string), but
-//       for an index into a string (x.a[0] is one character of it): numeric
-//       keys give no condition. A read from null or undefined throws, so every
+//       x["a"], x?.a, x.a?.b. Reading an own property of a parsed value gives
+//       what the text holds; an inherited one may lead to a string the text
+//       does not hold (x.constructor?.name is "Object"), and so may an index
+//       into a string (x.a[0] is one character of it): a key that any JSON
+//       value inherits (constructor, length, toString, __proto__, ...) or a
+//       numeric key gives no condition. A read from null or undefined throws, so every
 //       read after the first must be optional (x.a.b throws where a is
 //       missing); when the first one is not, a line that may be `null` (starts
 //       with n or white space) stays a candidate, and the expression throws on
@@ -112,12 +114,17 @@ function chain(node: Node, parameter: string): boolean | undefined {
   return reads[0].optional !== true;
 }
 
-/** x.name, or x["name"] with a key that is not an index. */
+/** What a parsed JSON value can inherit properties from. */
+const PROTOTYPES: object[] = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype];
+
+/** x.name, or x["name"], with a key that is not an index and that no JSON value inherits. */
 function isNamedKey(read: Node): boolean {
   const key = read.property as Node;
-  if (!read.computed) return key.type === 'Identifier';
-  const name = stringOf(key);
-  return name !== undefined && !/^(0|[1-9][0-9]*)$/.test(name);
+  let name: string | undefined;
+  if (!read.computed) name = key.type === 'Identifier' ? (key.name as string) : undefined;
+  else name = stringOf(key);
+  if (name === undefined || /^(0|[1-9][0-9]*)$/.test(name)) return false;
+  return !PROTOTYPES.some((prototype) => name in prototype);
 }
 
 /** The byte strings and first bytes of a line that can hold a JSON string equal to `text`. */

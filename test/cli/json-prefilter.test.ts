@@ -22,6 +22,11 @@ describe('which filters give a prefilter', () => {
     ['x.a.b === "E"', undefined],
     ['x.a[0] === "E"', undefined],
     ['x["0"] === "E"', undefined],
+    // Inherited properties lead to strings the text need not hold.
+    ['x.constructor?.name === "Object"', undefined],
+    ['x.a?.toString?.name === "toString"', undefined],
+    ['x["__proto__"]?.constructor?.name === "Object"', undefined],
+    ['x.length === "1"', undefined],
     ['x.ms > 100 && x.level === "ERROR"', undefined],
     ['x.level === "ERROR" || x.level === "WARN"', undefined],
     ['async x => x.level === "ERROR"', undefined],
@@ -98,6 +103,11 @@ describe('jsonl filter with a prefilter gives what parsing every line gives', ()
     expect(strict.stderr).toMatch(/^pushback: jsonl: line 6: /);
     const badError = await run(['jsonl', 'filter', 'x.level === "ERROR"'], '{"level":"INFO"}\n\n{"level":"ERROR",\n');
     expect(badError.stderr).toMatch(/^pushback: jsonl: line 3: /);
+  });
+
+  it('a chain through inherited properties keeps every record it is true for', async () => {
+    const got = await run(['jsonl', 'filter', 'x.constructor?.name === "Object"', 'map', 'x.n'], '{"n":1}\n[2]\n{"n":3}\n');
+    expect(got.stdout).toBe('1\n3\n');
   });
 
   it('a null line still stops the run, as the expression throws on it', async () => {
