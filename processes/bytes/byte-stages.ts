@@ -36,6 +36,7 @@ import type { Elements } from '../../engine/flowable.js';
 import { countNewlines, FixedSearch, simdAvailable } from './simd.js';
 import { NotANumber } from './numbers.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
+import { aborted } from '../../engine/run.js';
 import { translate, type Case } from './tr.js';
 
 const NL = 10;
@@ -720,7 +721,10 @@ export const byteStages = define('byteStages', {
     }
     const w = work(p);
     const rest = takeCarry(p);
-    if (rest) {
+    // A run that was stopped (an error further on, the output closed) ends the input too: the
+    // partial line held then is no last line, and parsing or summing it would report what was never read.
+    const stopped = aborted(p) || p.isEnded('out') || !p.isConnected('out');
+    if (rest && !stopped) {
       w.ascii = w.text && isAscii(rest);
       line(p, w, w.all, rest, 0, rest.length, false);
       output(p, w, null);
