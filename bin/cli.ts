@@ -183,7 +183,10 @@ function build(command: Command, input: Chain<any>, streams: Streams, report: (m
   const progress = showsProgress(options.progress, streams, reader);
   if (i < stages.length) {
     if (stages[i].name === 'lines') i++;
-    const plan = stages[i]?.name === 'jsonl' ? jsonPlan(stages, i, options.strict, report, prefilter) : bytePlan(stages, i, options.onError, labels, report);
+    // jsonl on the bytes parses a chunk's lines at once; a take after it wants no more lines parsed than it
+    // takes (a bad line after them must not be reported, nor stop the run under --strict): records then.
+    const jsonOnBytes = stages[i]?.name === 'jsonl' && !stages.slice(i + 1).some((s) => s.name === 'take');
+    const plan = jsonOnBytes ? jsonPlan(stages, i, options.strict, report, prefilter) : bytePlan(stages, i, options.onError, labels, report);
     if (plan.taken > 0) {
       // The stages that can work on bytes run in one loop over each chunk.
       chain = chain.pipe(byteStages, { plan: plan.plan });

@@ -110,6 +110,15 @@ describe('jsonl filter with a prefilter gives what parsing every line gives', ()
     expect(got.stdout).toBe('1\n3\n');
   });
 
+  it('with a take after it, no line past those taken is parsed', async () => {
+    const text = '{"level":"ERROR","n":1}\nbad\n{"level":"ERROR","n":3}\n';
+    for (const stages of [['jsonl', 'take', '1'], ['jsonl', 'filter', 'x.level === "ERROR"', 'map', 'x.n', 'take', '1']]) {
+      const got = await run(['--strict', ...stages], text);
+      expect(got.stderr).toBe('');
+      expect(got.status).toBe(0);
+    }
+  });
+
   it('a null line still stops the run, as the expression throws on it', async () => {
     const text = '{"level":"ERROR","path":"/a"}\nnull\n{"level":"ERROR","path":"/b"}\n';
     const fast = await run(['jsonl', 'filter', 'x.level === "ERROR"', 'map', 'x.path'], text);
