@@ -119,6 +119,14 @@ const peers: Record<string, (file: string) => Promise<void> | void> = {
     });
     writeSync(1, `${n}\n`);
   },
+  // The floor of any Node program that reads the file: the reads alone, nothing looked at.
+  'read only (1 MiB blocking reads)': (file) => {
+    let n = 0;
+    eachChunk(file, (b) => {
+      n += b.length;
+    });
+    writeSync(1, `${n}\n`);
+  },
   'hand loop (indexOf)': (file) => {
     let n = 0;
     eachChunk(file, (b) => {

@@ -10,6 +10,7 @@
 //
 //   npm run bench:io              # 200 MB, 5 rounds
 //   PUSHBACK_BENCH_MB=50 PUSHBACK_BENCH_RUNS=3 npm run bench:io
+//   PUSHBACK_BENCH_ONLY='count,grep WORD count' npm run bench:io   # those workloads only
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const MB = Number(process.env.PUSHBACK_BENCH_MB ?? 200);
 const RUNS = Number(process.env.PUSHBACK_BENCH_RUNS ?? 5);
+const ONLY = process.env.PUSHBACK_BENCH_ONLY?.split(',').map((name) => name.trim());
 const dataDir = join(root, 'bench', 'data');
 const file = join(dataDir, `sample-${MB}mb.log`);
 const jsonFile = join(dataDir, `sample-${MB}mb.jsonl`);
@@ -122,6 +124,10 @@ const workloads: Workload[] = [
       'wc -l': sh('wc -l < FILE'),
       'Node line-splitting Transform': nodePeer('line-splitting Transform, counted'),
       'Node hand loop (indexOf)': nodePeer('hand loop (indexOf)'),
+      // What count is made of: Node's start, the command line's start, and one read of the file.
+      'node -e 0': () => `${q(node)} -e 0`,
+      'pushback /dev/null count': () => `${q(node)} ${q(pushback)} /dev/null count`,
+      'Node read only (1 MiB blocking reads)': nodePeer('read only (1 MiB blocking reads)'),
       'pushback FILE count': cli('count'),
     },
     bar: { contender: 'pushback FILE count', atLeast: 1 / 4.5, text: '≤ 4.5× wc -l' },
@@ -186,6 +192,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   const bars: string[] = [];
   for (const w of workloads) {
+    if (ONLY !== undefined && !ONLY.includes(w.name)) continue;
     if (w.needs && !installed(w.needs)) {
       rows.push([w.name, `(skipped: ${w.needs} is not installed)`, '', '', '', '']);
       continue;

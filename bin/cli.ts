@@ -17,14 +17,15 @@ import { sampleChunks } from '../examples/sample.js';
 import type { Chain, Sink } from '../api/chain.js';
 import { count as countDef } from '../processes/sinks/count.js';
 import { fold as foldDef } from '../processes/sinks/fold.js';
-import { JsonlError } from '../processes/elements/jsonl.js';
+import { JsonlError, parser as jsonParser } from '../processes/elements/jsonl.js';
+import { SKIP } from '../engine/policy.js';
 import { NotANumber } from '../processes/bytes/numbers.js';
 import { parseFieldList } from '../processes/elements/fields.js';
 import { concatReaders, iterableReader, openFile, readableReader, ReadError, type Reader } from '../processes/sources/readers.js';
 import { record } from '../processes/elements/stringify.js';
 import { tap } from '../processes/elements/tap.js';
 import { tableOf, translate, unescape } from '../processes/bytes/tr.js';
-import { byteStages, describePlan, type BytePlan } from '../processes/bytes/byte-stages.js';
+import { byteStages, describePlan, type BytePlan, type LineCandidates } from '../processes/bytes/byte-stages.js';
 import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
 import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
@@ -40,6 +41,9 @@ export type { Command, Options, Stage } from './args.js';
 
 /** Compiles user expressions; its module (and the parser) is loaded only when a stage has one. */
 type Compile = (source: string, stage: string) => (...args: unknown[]) => unknown;
+
+/** The prefilter of a filter right after jsonl (bin/json-prefilter.ts), loaded with the compiler. */
+type Prefilter = (source: string) => LineCandidates | undefined;
 
 /**
  * The functions compiled for the parts a thread of `-j` runs (bin/job-worker.ts),
@@ -152,7 +156,7 @@ const OUTPUT_HIGH_WATER = 2 << 20;
 const CASE_STAGES = new Set(['upper', 'lower']);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function build(command: Command, input: Chain<any>, streams: Streams, report: (message: string) => void, compile: Compile | undefined): Built {
+function build(command: Command, input: Chain<any>, streams: Streams, report: (message: string) => void, compile: Compile | undefined, prefilter?: Prefilter): Built {
   const { options, stages } = command;
   const labels = new Map<string, string>();
   let chain = input;
@@ -179,7 +183,10 @@ function build(command: Command, input: Chain<any>, streams: Streams, report: (m
   const progress = showsProgress(options.progress, streams, reader);
   if (i < stages.length) {
     if (stages[i].name === 'lines') i++;
-    const plan = bytePlan(stages, i, options.onError, labels, report);
+    // jsonl on the bytes parses a chunk's lines at once; a take after it wants no more lines parsed than it
+    // takes (a bad line after them must not be reported, nor stop the run under --strict): records then.
+    const jsonOnBytes = stages[i]?.name === 'jsonl' && !stages.slice(i + 1).some((s) => s.name === 'take');
+    const plan = jsonOnBytes ? jsonPlan(stages, i, options.strict, report, prefilter) : bytePlan(stages, i, options.onError, labels, report);
     if (plan.taken > 0) {
       // The stages that can work on bytes run in one loop over each chunk.
       chain = chain.pipe(byteStages, { plan: plan.plan });
@@ -253,6 +260,20 @@ function bytePlan(stages: Stage[], i: number, policy: ErrorPolicyText, labels: M
   };
   labels.set('sum', sumText);
   return { plan, taken, label };
+}
+
+/**
+ * jsonl as the first record stage: framed, numbered and parsed on the bytes.
+ * A filter right after it may give a prefilter: lines that cannot give a
+ * record it keeps are not parsed. Not with --strict, where every line must be
+ * parsed for a bad one to stop the run (without it, a bad line that cannot
+ * pass the filter is passed over without a report).
+ */
+function jsonPlan(stages: Stage[], i: number, strict: boolean | undefined, report: (message: string) => void, prefilter: Prefilter | undefined): { plan: BytePlan; taken: number; label: string } {
+  const next = stages[i + 1];
+  const candidates = !strict && prefilter !== undefined && next?.name === 'filter' && next.args[0] !== undefined ? prefilter(next.args[0]) : undefined;
+  const parse = jsonParser({ strict, report: (error) => report(`jsonl: ${error.message}`) });
+  return { plan: { stages: [], emit: 'records', json: { parse, skip: SKIP, candidates } }, taken: 1, label: stages[i].text };
 }
 
 /** Progress only on a terminal that is not also showing the output, and by default only when the size is known. */
@@ -409,11 +430,13 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     }
   }
   let compile: Compile | undefined;
+  let prefilter: Prefilter | undefined;
   try {
     if (command.stages.some((s) => s.name === 'map' || s.name === 'filter')) {
       const { compileExpression } = await import('./expressions.js');
       compile = given.input === undefined ? compileExpression : (source, stage) => compiledForParts(compileExpression, source, stage);
     }
+    if (command.stages.some((s, k) => s.name === 'jsonl' && command.stages[k + 1]?.name === 'filter')) prefilter = (await import('./json-prefilter.js')).lineCandidates;
     // Patterns are checked before any file is opened.
     for (const s of command.stages) if (s.grep) compileMatcher(s.grep);
   } catch (error) {
@@ -439,7 +462,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   const reader = input.source.params.reader as Reader;
   let built: Built;
   try {
-    built = build(command, input, streams, (text) => say(text), compile);
+    built = build(command, input, streams, (text) => say(text), compile, prefilter);
   } catch (error) {
     await reader.close();
     if (error instanceof UsageError) {

@@ -28,7 +28,10 @@ Stages:
                          match, -i ignore case, -x whole line, -w whole word,
                          -c count them. grep never runs code: see filter
   jsonl                  parse each record as JSON; a bad line is reported on
-                         stderr with its line number and skipped (see --strict)
+                         stderr with its line number and skipped (see --strict).
+                         Before filter 'x.f === "s"' only lines holding "s"
+                         (or an escape) are parsed; a bad one of the others is
+                         not reported
   lines                  split into lines ("\\n" or "\\r\\n"); implied before the
                          first record stage
   map EXPR               replace each record x by EXPR (as for filter), e.g.

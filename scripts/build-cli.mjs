@@ -34,7 +34,8 @@ function makeBuiltinsLazy() {
   for (const name of LAZY_BUILTINS) {
     const assignment = new RegExp(`\\b(import_[A-Za-z0-9_$]+) = require\\("${name}"\\);`, 'g');
     const bindings = [...code.matchAll(assignment)].map((m) => m[1]);
-    const requires = code.split(`require("${name}")`).length - 1;
+    // A dynamic import() of the module (`__toESM(require(...))`, run when reached) loads nothing at the start.
+    const requires = code.split(`require("${name}")`).length - 1 - (code.split(`__toESM(require("${name}")`).length - 1);
     const onlyMembers = bindings.every((b) => {
       const pattern = b.replace(/\$/g, '\\$');
       const uses = code.split(new RegExp(`\\b${pattern}\\b`)).length - 1;
@@ -93,10 +94,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'pushback-build-'));
 try {
   const sample = join(scratch, 'sample.log');
   writeFileSync(sample, '2026-01-01T00:00:00.000Z ERROR api GET /a 500 12ms user=ann\n2026-01-01T00:00:01.000Z INFO web GET /b 200 3ms user=bob\n');
+  const jsonSample = join(scratch, 'sample.jsonl');
+  writeFileSync(jsonSample, '{"level":"ERROR","path":"/a"}\n{"level":"INFO","path":"/b"}\n');
   const drop = () => new Writable({ write: (_chunk, _encoding, done) => done() });
-  for (const stages of [['count'], ['grep', 'ERROR', 'count'], ['upper'], ['grep', '-v', 'heartbeat', 'fields', '6', 'sum']]) {
-    const status = await cli.main([sample, ...stages], { stdin: Readable.from([]), stdout: drop(), stderr: drop(), stderrIsTTY: false, services: false });
-    if (status !== 0) throw new Error(`pushback ${stages.join(' ')} ended with status ${status} while the code cache was made`);
+  const commands = [['count'], ['grep', 'ERROR', 'count'], ['upper'], ['grep', '-v', 'heartbeat', 'fields', '6', 'sum']].map((stages) => [sample, ...stages]);
+  commands.push([jsonSample, 'jsonl', 'filter', 'x.level === "ERROR"', 'map', 'x.path']);
+  for (const argv of commands) {
+    const status = await cli.main(argv, { stdin: Readable.from([]), stdout: drop(), stderr: drop(), stderrIsTTY: false, services: false });
+    if (status !== 0) throw new Error(`pushback ${argv.slice(1).join(' ')} ended with status ${status} while the code cache was made`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

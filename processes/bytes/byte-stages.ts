@@ -15,6 +15,12 @@
 //                              digits is digits / 10^k, the rest goes to Number)
 //   uniq                       the bytes are compared with the last line kept
 //   upper, lower               a 256-entry table, on the line's bytes
+//   jsonl (first, alone)       each line is numbered and parsed as JSON; with
+//                              candidates (a prefilter derived from the filter
+//                              after it, bin/json-prefilter.ts) only the lines
+//                              that hold one of the candidates' byte strings, or
+//                              start with one of their bytes, are decoded and
+//                              parsed: the others are counted and passed over
 //
 // Lines end at "\n", a "\r" before it is dropped, the last line may lack its
 // newline (as in lines.ts). What comes out is either the surviving lines as
@@ -30,10 +36,12 @@ import type { Elements } from '../../engine/flowable.js';
 import { countNewlines, FixedSearch, simdAvailable } from './simd.js';
 import { NotANumber } from './numbers.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
+import { aborted } from '../../engine/run.js';
 import { translate, type Case } from './tr.js';
 
 const NL = 10;
 const CR = 13;
+const QUOTE = 0x22;
 
 export type ByteStage =
   | { kind: 'grep'; invert: boolean; fixed?: Buffer; test?: (text: string) => boolean }
@@ -41,8 +49,30 @@ export type ByteStage =
   | { kind: 'case'; mode: Case; table: Uint8Array }
   | { kind: 'uniq' };
 
+/**
+ * A necessary condition on the bytes of a line for its record to pass the
+ * stages after jsonl: a line that meets none of it is not parsed. Line 1 is
+ * always a candidate (it may start with a byte order mark).
+ */
+export interface LineCandidates {
+  /** A line that holds any of these byte strings (none holds a newline). */
+  holding: Buffer[];
+  /** A line whose first byte is one of these. */
+  startingWith: number[];
+}
+
+/** jsonl as the plan's only stage: the lines parsed as JSON, their values out as records. */
+export interface JsonLines {
+  /** Parses a line's text (line numbers from 1, for messages); `skip` for a line that gives no record. */
+  parse: (text: string | Uint8Array, line: number) => unknown;
+  skip: unknown;
+  candidates?: LineCandidates;
+}
+
 export interface BytePlan {
   stages: ByteStage[];
+  /** With no stages, no total and records out: jsonl on the bytes. */
+  json?: JsonLines;
   /** A stage that ends the plan with one number when the input ends. */
   total?: 'count' | 'sum';
   emit: 'bytes' | 'records';
@@ -54,6 +84,16 @@ export interface BytePlan {
 export function describePlan(plan: BytePlan): string[] {
   const out: string[] = ['for each chunk of bytes (the carried partial line first):'];
   const first = plan.stages[0];
+  if (plan.json) {
+    out.push('  frame each line with Buffer.indexOf("\\n") and number it');
+    if (plan.json.candidates) {
+      out.push(`  jsonl: parse only a line that holds one of ${plan.json.candidates.holding.length} byte strings${plan.json.candidates.startingWith.length > 0 ? ` or starts with one of ${plan.json.candidates.startingWith.length} bytes` : ''}`);
+      out.push(`         (each string found once, and again only after a line passes it: the first ${simdAvailable() ? 'with WebAssembly SIMD' : 'with Buffer.indexOf'}),`);
+      out.push('         the prefilter of the filter after it; every other line is counted, not decoded');
+    } else out.push('  jsonl: decode the line (latin1 when the chunk is ASCII) and parse it');
+    out.push('  the value into the records of the chunk');
+    return out;
+  }
   if (first?.kind === 'grep' && first.fixed && !first.invert) out.push(`  grep: find the fixed string ${simdAvailable() ? 'with WebAssembly SIMD (its first and last bytes 16 positions at a time, processes/bytes/simd.ts)' : 'with Buffer.indexOf'} in the chunk; frame only the line around each match`);
   else if (plan.stages.length === 0 && plan.total === 'count') out.push(`  count the newlines ${simdAvailable() ? '16 bytes at a time (WebAssembly SIMD, processes/bytes/simd.ts)' : 'with Buffer.indexOf'}`);
   else out.push('  frame each line with Buffer.indexOf("\\n")');
@@ -201,6 +241,7 @@ type ByteStages = Instance<{ plan: BytePlan }, ResidualState & {
   seen: number;
   last: Buffer | null;
   work: Work | null;
+  lines: number;
 }>;
 
 /** The stages after the first fixed-string grep (or all of them) as one function over a line. */
@@ -323,6 +364,12 @@ interface Work {
   keepsLines: boolean;
   /** The search for a first fixed-string grep, done over the chunk before any stage changes it. */
   search?: FixedSearch;
+  /** jsonl with candidates: where each of their byte strings is next in the chunk (-1: nowhere after). */
+  next: number[];
+  /** jsonl with candidates: 1 for each byte a candidate line may start with. */
+  starts: Uint8Array;
+  /** jsonl with candidates: the search for their first byte string. */
+  jsonSearch?: FixedSearch;
 }
 
 function work(p: ByteStages): Work {
@@ -330,11 +377,16 @@ function work(p: ByteStages): Work {
   if (!w) {
     const plan = p.params.plan;
     const searched = plan.stages[0]?.kind === 'grep' && plan.stages[0].fixed && !plan.stages[0].invert;
-    const text = (plan.emit === 'records' && !plan.total) || plan.stages.some((st) => st.kind === 'grep' && !st.fixed);
-    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq') };
+    // With candidates few lines are decoded: each is checked for ASCII on its own, not the whole chunk.
+    const text = plan.json ? plan.json.candidates === undefined : (plan.emit === 'records' && !plan.total) || plan.stages.some((st) => st.kind === 'grep' && !st.fixed);
+    const starts = new Uint8Array(256);
+    for (const c of plan.json?.candidates?.startingWith ?? []) starts[c] = 1;
+    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq'), next: [], starts };
     self.all = runner(p, plan.stages, () => self.ascii);
     self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
     if (searched) self.search = new FixedSearch(plan.stages[0].kind === 'grep' ? plan.stages[0].fixed! : EMPTY);
+    const holding = plan.json?.candidates?.holding;
+    if (holding && holding.length > 0) self.jsonSearch = new FixedSearch(holding[0], quotedProbe(holding[0]));
     p.state.work = self;
     w = self;
   }
@@ -394,6 +446,12 @@ function recordOf(l: Line): string | Buffer {
 
 /** One complete line b[s, e) (e at its "\n", or the end of a last line without one). */
 function line(p: ByteStages, w: Work, run: Runner, b: Buffer, s: number, e: number, hasNewline: boolean): void {
+  if (w.plan.json) {
+    const c = w.plan.json.candidates;
+    if (c === undefined || isCandidate(c, w.starts, b, s, e, p.state.lines + 1)) jsonLine(p, w, b, s, e, hasNewline);
+    else p.state.lines++;
+    return;
+  }
   let end = e;
   if (hasNewline && end > s && b[end - 1] === CR) end--;
   // One line object, reused: a line is done with before the next one starts.
@@ -405,9 +463,113 @@ function line(p: ByteStages, w: Work, run: Runner, b: Buffer, s: number, e: numb
   if (run(l)) keep(p, w, l, hasNewline && end === e);
 }
 
+/** Whether the line b[s, e) (its number given) meets the candidates' condition. */
+function isCandidate(c: LineCandidates, starts: Uint8Array, b: Buffer, s: number, e: number, number: number): boolean {
+  if (number === 1 || (s < e && starts[b[s]] === 1)) return true;
+  for (const needle of c.holding) {
+    const at = b.indexOf(needle, s);
+    if (at !== -1 && at + needle.length <= e) return true;
+  }
+  return false;
+}
+
+/** For a JSON string "…" searched in JSON text, where quotes are everywhere: probe the first and last bytes inside. */
+function quotedProbe(needle: Buffer): [number, number] | undefined {
+  const n = needle.length;
+  return n >= 3 && needle[0] === QUOTE && needle[n - 1] === QUOTE ? [1, n - 2] : undefined;
+}
+
+/** jsonl: the line b[s, e) numbered, parsed, and its value kept. */
+function jsonLine(p: ByteStages, w: Work, b: Buffer, s: number, e: number, hasNewline: boolean): void {
+  const json = w.plan.json!;
+  const number = ++p.state.lines;
+  let end = e;
+  if (hasNewline && end > s && b[end - 1] === CR) end--;
+  if (end === s) return; // a blank line gives no record
+  let text: string | Buffer;
+  if (w.ascii) text = b.toString('latin1', s, end);
+  else {
+    const view = b.subarray(s, end);
+    text = isAscii(view) ? b.toString('latin1', s, end) : isUtf8(view) ? b.toString('utf8', s, end) : Buffer.from(view);
+  }
+  let v: unknown;
+  try {
+    v = json.parse(text, number);
+  } catch (error) {
+    // A bad line that stops the run (--strict): the records before it still go out, as they would one by one.
+    output(p, w, null);
+    throw error;
+  }
+  if (v !== json.skip) w.records.push(v);
+}
+
+/**
+ * jsonl over the lines of b[s, last]: with candidates, each of their byte
+ * strings is searched once and again only after a line has passed its last
+ * position, so a line is looked at only for its first byte.
+ */
+function jsonRegion(p: ByteStages, w: Work, b: Buffer, s: number, last: number): void {
+  const c = w.plan.json!.candidates;
+  let at = s;
+  if (c === undefined) {
+    while (at <= last) {
+      const nl = b.indexOf(NL, at);
+      jsonLine(p, w, b, at, nl, true);
+      at = nl + 1;
+    }
+    return;
+  }
+  const { holding } = c;
+  const { next, starts } = w;
+  // The first string is searched with the SIMD kernel (one window of it at a time: only one such search here).
+  const search = w.jsonSearch!;
+  search.forget();
+  const find = (k: number, from: number): number => (k === 0 ? search.indexOf(b, from) : b.indexOf(holding[k], from));
+  for (let k = 0; k < holding.length; k++) next[k] = find(k, s);
+  while (at <= last) {
+    const nl = b.indexOf(NL, at);
+    let candidate = starts[b[at]] === 1 || p.state.lines === 0;
+    for (let k = 0; k < holding.length; k++) {
+      const hit = next[k];
+      // A byte string holds no newline: found before this line's end, it is in this line.
+      if (hit !== -1 && hit < nl) {
+        candidate = true;
+        next[k] = find(k, nl + 1);
+      }
+    }
+    if (candidate) jsonLine(p, w, b, at, nl, true);
+    else p.state.lines++;
+    at = nl + 1;
+  }
+}
+
+/**
+ * The first "\n" at or after `at` (-1 when none). Lines are short: their
+ * bytes are looked at one by one first, cheaper than a call of Buffer.indexOf
+ * for each of a few tens of thousands of matches.
+ */
+function newlineFrom(b: Buffer, at: number): number {
+  const stop = Math.min(b.length, at + 256);
+  for (let i = at; i < stop; i++) if (b[i] === NL) return i;
+  return stop === b.length ? -1 : b.indexOf(NL, stop);
+}
+
+/** Where the line holding b[at] starts, not before s. */
+function lineStartBefore(b: Buffer, at: number, s: number): number {
+  const stop = Math.max(s, at - 256);
+  for (let i = at - 1; i >= stop; i--) if (b[i] === NL) return i + 1;
+  if (stop === s) return s;
+  const start = b.lastIndexOf(NL, stop - 1) + 1;
+  return start < s ? s : start;
+}
+
 /** Lines of b[s, last] where b[last] is the last newline; the fast paths first. */
 function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): void {
   const plan = w.plan;
+  if (plan.json) {
+    jsonRegion(p, w, b, s, last);
+    return;
+  }
   const first = plan.stages[0];
   if (plan.stages.length === 0 && plan.total === 'count') {
     p.state.total += countNewlines(b, s, last + 1);
@@ -415,17 +577,20 @@ function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): voi
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) {
     const needle = first.fixed;
+    // grep WORD count: a line with a match is one more, nothing else is needed of it.
+    const countsOnly = plan.total === 'count' && plan.stages.length === 1;
     const search = w.search!;
     search.forget();
     let from = s;
     while (from <= last) {
       const hit = search.indexOf(b, from);
       if (hit === -1 || hit > last) return;
-      const start = hit === 0 ? 0 : b.lastIndexOf(NL, hit - 1) + 1;
-      const lineStart = start < s ? s : start;
-      const nl = b.indexOf(NL, hit);
+      const nl = newlineFrom(b, hit);
       // A match that runs over the newline is not in the line.
-      if (hit + needle.length <= nl) line(p, w, w.rest, b, lineStart, nl, true);
+      if (hit + needle.length <= nl) {
+        if (countsOnly) p.state.total += 1;
+        else line(p, w, w.rest, b, lineStartBefore(b, hit, s), nl, true);
+      }
       from = nl + 1;
     }
     return;
@@ -545,6 +710,8 @@ export const byteStages = define('byteStages', {
     seen: () => 0,
     last: (): Buffer | null => null,
     work: (): Work | null => null,
+    /** jsonl: the lines seen so far. */
+    lines: () => 0,
     ...residualState,
   },
   onEnd: (p, port) => {
@@ -554,7 +721,10 @@ export const byteStages = define('byteStages', {
     }
     const w = work(p);
     const rest = takeCarry(p);
-    if (rest) {
+    // A run that was stopped (an error further on, the output closed) ends the input too: the
+    // partial line held then is no last line, and parsing or summing it would report what was never read.
+    const stopped = aborted(p) || p.isEnded('out') || !p.isConnected('out');
+    if (rest && !stopped) {
       w.ascii = w.text && isAscii(rest);
       line(p, w, w.all, rest, 0, rest.length, false);
       output(p, w, null);

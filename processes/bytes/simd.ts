@@ -221,8 +221,21 @@ export class FixedSearch {
   private start = 0;
   private length = 0;
 
-  constructor(private readonly needle: Buffer) {
+  /** The two bytes of the needle that the kernel looks for first (the rest is compared after). */
+  private readonly probe: number;
+  private readonly gap: number;
+
+  /**
+   * `probe` names the two bytes of the needle that the kernel tests 16
+   * positions at a time (default its first and last): bytes that are rare in
+   * the text make fewer candidates to compare in full. In `"ERROR"` searched
+   * in JSON, the quotes are everywhere and E…R is not.
+   */
+  constructor(private readonly needle: Buffer, probe?: [number, number]) {
     this.kernel = needle.length >= 2 && needle.length <= MAX_NEEDLE ? load() : null;
+    if (probe !== undefined && !(probe[0] >= 0 && probe[0] <= probe[1] && probe[1] < needle.length)) throw new RangeError(`FixedSearch: probe ${probe[0]}, ${probe[1]} is not in a needle of ${needle.length} bytes`);
+    this.probe = probe?.[0] ?? 0;
+    this.gap = probe === undefined ? needle.length - 1 : probe[1] - probe[0];
   }
 
   forget(): void {
@@ -235,8 +248,10 @@ export class FixedSearch {
     const needle = this.needle;
     if (k === null) return b.indexOf(needle, from);
     const n = needle.length;
-    const first = needle[0];
-    const last = needle[n - 1];
+    const a = this.probe;
+    const gap = this.gap;
+    const first = needle[a];
+    const last = needle[a + gap];
     const memory = k.memory;
     for (;;) {
       if (from + n > b.length) return -1;
@@ -250,8 +265,10 @@ export class FixedSearch {
       const end = this.length - n + 1;
       let p = from - this.start;
       for (;;) {
-        const hit = k.find(p, end, first, last, n - 1);
-        if (hit === -1 || hit >= end) break;
+        // The probed bytes of a candidate starting at i are at i + a and i + a + gap.
+        const probed = k.find(p + a, end + a, first, last, gap);
+        if (probed === -1 || probed >= end + a) break;
+        const hit = probed - a;
         if (matches(memory, hit, needle)) return this.start + hit;
         p = hit + 1;
       }
@@ -261,6 +278,6 @@ export class FixedSearch {
 }
 
 function matches(memory: Uint8Array, at: number, needle: Buffer): boolean {
-  for (let i = 1; i < needle.length - 1; i++) if (memory[at + i] !== needle[i]) return false;
+  for (let i = 0; i < needle.length; i++) if (memory[at + i] !== needle[i]) return false;
   return true;
 }

@@ -64,7 +64,13 @@ export const manifest = manifestOf(jsonl, {
   cases: [{ harness: 'chain', input: records, params: () => ({ parse: parser(), skip: SKIP }) }],
   stages: [{
     name: 'jsonl', synopsis: 'jsonl', args: 'none',
-    help: ['parse each record as JSON; a bad line is reported on', 'stderr with its line number and skipped (see --strict)'],
+    help: [
+      'parse each record as JSON; a bad line is reported on',
+      'stderr with its line number and skipped (see --strict).',
+      'Before filter \'x.f === "s"\' only lines holding "s"',
+      '(or an escape) are parsed; a bad one of the others is',
+      'not reported',
+    ],
     build: (chain, _, c) => chain.jsonl({ strict: c.strict, report: (error) => c.report(`jsonl: ${error.message}`) }),
   }],
 });

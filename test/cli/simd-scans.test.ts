@@ -1,9 +1,10 @@
 // The command line's byte loop on input large enough for the SIMD scans
 // (processes/bytes/simd.ts: many 64 KiB windows, matches across their edges,
 // chunks cut anywhere), against answers computed here, with the kernels on and
-// off: `count`, `grep WORD count`, `grep WORD`, `upper`, `lower`.
+// off: `count`, `grep WORD count`, `grep WORD`, `upper`, `lower`, and the
+// prefilter of `jsonl filter` (a search that probes two inner bytes).
 import { afterEach, describe, expect, it } from 'vitest';
-import { useSimd } from '../../processes/bytes/simd.js';
+import { FixedSearch, useSimd } from '../../processes/bytes/simd.js';
 import { run } from './helpers.js';
 
 afterEach(() => useSimd(true));
@@ -48,5 +49,46 @@ describe.each([true, false])('the byte loop with the SIMD kernels %s', (simd) =>
     expect(grepped.bytes.equals(Buffer.from(matching.map((l) => `${l.endsWith('\r') ? l.slice(0, -1) : l}\n`).join(''), 'latin1'))).toBe(true);
     expect((await run(['upper'], chunks(data))).bytes.equals(ascii(data, true))).toBe(true);
     expect((await run(['lower'], chunks(data))).bytes.equals(ascii(data, false))).toBe(true);
+  });
+});
+
+/** About 1.5 MB of JSON lines; "ERROR" now as the level, now in another field, now escaped. */
+function jsonInput(): string {
+  let s = 5;
+  const r = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const out: string[] = [];
+  let size = 0;
+  for (let k = 0; size < 1.5e6; k++) {
+    const level = ['ERROR', 'INFO', 'ERRORS', 'RROR', '\\u0045RROR'][Math.floor(r() * 5)];
+    const line = `{"level":"${level}","n":${k},"note":"${'x'.repeat(Math.floor(r() * 90))}${r() < 0.1 ? '\\"ERROR\\"' : ''}"}`;
+    out.push(line);
+    size += line.length + 1;
+  }
+  return `${out.join('\n')}\n`;
+}
+
+describe.each([true, false])('jsonl filter with the SIMD kernels %s', (simd) => {
+  it('keeps the records that parsing every line keeps', async () => {
+    useSimd(simd);
+    const text = jsonInput();
+    const expected = text.split('\n').slice(0, -1).map((l) => JSON.parse(l) as { level: string; n: number }).filter((x) => x.level === 'ERROR').map((x) => `${x.n}\n`).join('');
+    const got = await run(['jsonl', 'filter', 'x.level === "ERROR"', 'map', 'x.n'], chunks(Buffer.from(text)));
+    expect(got.stderr).toBe('');
+    expect(got.stdout).toBe(expected);
+  });
+});
+
+describe('FixedSearch probing two inner bytes', () => {
+  it('finds what indexOf finds, across windows', () => {
+    const hay = Buffer.from(jsonInput());
+    const needle = Buffer.from('"ERROR"');
+    const search = new FixedSearch(needle, [1, needle.length - 2]);
+    for (let from = 0, n = 0; n < 5000; n++) {
+      const expected = hay.indexOf(needle, from);
+      expect(search.indexOf(hay, from)).toBe(expected);
+      if (expected === -1) break;
+      from = expected + 1 + (n % 3) * 1000;
+    }
+    expect(() => new FixedSearch(needle, [2, 7])).toThrow(/probe 2, 7 is not in a needle of 7 bytes/);
   });
 });
