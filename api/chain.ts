@@ -45,7 +45,8 @@ import { tableOf, tr as trDef } from '../processes/bytes/tr.js';
 import { sameValue, uniq as uniqDef } from '../processes/elements/uniq.js';
 import { unlines as unlinesDef } from '../processes/bytes/unlines.js';
 import { fileWriter, nodeWriter, stdoutWriter, webWriter, type Writer } from '../processes/sinks/writers.js';
-import { chainSteps, migrate, type Migrated } from '../freezer/migrate.js';
+import { chainSteps, type Migrated } from '../freezer/migrate.js';
+import { migrate, type ClusterMigrateOptions } from './migrate.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
 import { ParallelSection, poolOf, type ParallelOptions } from './parallel.js';
@@ -128,9 +129,11 @@ export class Chain<X> {
    * state (freezer/migrate.ts, docs/freezer.md). Connect the chain to its sink
    * first. Refuses, before anything moves, a step that holds something that
    * cannot be sent (a function that is not portable, an open file).
+   * `host` may also be another host of the cluster (`io.remoteHost(id)`;
+   * cluster/migrate-remote.ts).
    */
-  migrate(host: WorkerHost): Promise<Migrated> {
-    return migrate(chainSteps(this.source, this.tail, this.tailPort), host);
+  migrate(host: WorkerHost | RemoteHost, options?: ClusterMigrateOptions): Promise<Migrated> {
+    return migrate(chainSteps(this.source, this.tail, this.tailPort), host, options);
   }
 
   // ------------------------------------------------------------ element steps
