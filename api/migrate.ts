@@ -5,7 +5,8 @@
 // The cluster path loads the NATS client on first use (a dynamic import), so a
 // program that only migrates to threads never loads it.
 import type { Process } from '../engine/process.js';
-import type { ClusterMigrateOptions } from '../cluster/migrate-remote.js';
+import type { ClusterMigrateOptions, ClusterTarget } from '../cluster/migrate-remote.js';
+import { holdLine } from '../freezer/held-line.js';
 import { migrate as migrateToThread, type Migrated, type MigrateOptions } from '../freezer/migrate.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import { RemoteHost } from './remote-host.js';
@@ -26,7 +27,21 @@ export function migrate(processes: Process | readonly Process[], host: WorkerHos
 export async function migrate(processes: Process | readonly Process[], host: WorkerHost | RemoteHost, options: ClusterMigrateOptions = {}): Promise<Migrated> {
   if (!(host instanceof RemoteHost)) return migrateToThread(processes, host, options);
   const list = Array.isArray(processes) ? (processes as readonly Process[]) : [processes as Process];
-  const { membership, record } = await host.resolve();
-  const { migrateToHost } = await import('../cluster/migrate-remote.js');
-  return migrateToHost(list, { membership, index: record.index, label: host.toString() }, options);
+  if (list.length === 0) return { labels: [], stateBytes: 0 };
+  // Quiesce: after an await no flow is in progress (a flow is one synchronous
+  // call). The line is frozen and held now, where the caller asked; finding
+  // the host and opening the connections come after.
+  await Promise.resolve();
+  const held = holdLine(list);
+  let target: ClusterTarget;
+  let migrateHeldLine: typeof import('../cluster/migrate-remote.js').migrateHeldLine;
+  try {
+    const { membership, record } = await host.resolve();
+    target = { membership, index: record.index, label: host.toString() };
+    ({ migrateHeldLine } = await import('../cluster/migrate-remote.js'));
+  } catch (error) {
+    held.release();
+    throw error;
+  }
+  return migrateHeldLine(held, target, options);
 }

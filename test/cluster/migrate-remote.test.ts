@@ -8,6 +8,17 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IO } from '../../api/io.js';
+import { migrate } from '../../api/migrate.js';
+import { define, each } from '../../engine/definition.js';
+import { transportOf } from '../../engine/ports.js';
+import { Process } from '../../engine/process.js';
+import { byReference } from '../../freezer/references.js';
+import { grep } from '../../processes/elements/grep.js';
+import { map } from '../../processes/elements/map.js';
+import { scan } from '../../processes/elements/scan.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pumpOnce } from '../../processes/sources/from.js';
+import { pair, zip } from '../../processes/topology/zip.js';
 import { HostLostError } from '../../cluster/jetstream-link.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { MigrationRefusedError } from '../../freezer/migrate.js';
@@ -31,6 +42,19 @@ function expectedOf(xs: readonly number[], limit: number): number[] {
     if (out.length === limit) break;
   }
   return out;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Pushes `source` until it is done, a turn between chunks; `at(chunk)` runs before each chunk. */
+async function drive(source: Process, at: (chunk: number) => void = () => undefined): Promise<void> {
+  for (let chunk = 0; ; chunk++) {
+    at(chunk);
+    await turn();
+    const r = pumpOnce(source);
+    if (r === 'done' || r === 'cancelled') return;
+    if (r === 'blocked') await source.whenWritableAgain('out');
+  }
 }
 
 /** The connection streams a migration made and did not remove yet. */
@@ -88,6 +112,91 @@ describeNats('chain.migrate(remoteHost): steps of a running chain move to anothe
     // Both connections of every migration are removed once their streams ended.
     await expect.poll(() => migrationStreams(here), { timeout: 10_000 }).toEqual([]);
   }, 90_000);
+
+  it('migrate(processes, remoteHost) at seeded chunks, all steps or a run in the middle: the sink gets every record once, in order', async () => {
+    const rand = mulberry32(1516);
+    for (let round = 0; round < 4; round++) {
+      const xs = range(30_000);
+      const source = new Process(here, from, { xs });
+      const doubled = new Process(here, map, { f: (x: number) => x * 2 + 1 });
+      const kept = new Process(here, grep, { p: (x: number) => x % 3 !== 0 });
+      const sums = new Process(here, scan, { f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: 7 });
+      const sink = new Process(here, collect);
+      source.connect('out', doubled, 'in');
+      doubled.connect('out', kept, 'in');
+      kept.connect('out', sums, 'in');
+      sums.connect('out', sink, 'in');
+      let acc = 7;
+      const expected = xs.map((x) => x * 2 + 1).filter((x) => x % 3 !== 0).map((x) => (acc = (acc * 31 + x) % 1000003));
+      // The source moves 4,096 elements a chunk: cut before one of the first five.
+      const cut = Math.floor(rand() * 5);
+      const moving = round % 2 === 0 ? [doubled, kept, sums] : [kept];
+      let migration: Promise<{ labels: readonly string[] }> | undefined;
+      await drive(source, (chunk) => {
+        if (chunk === cut) migration = migrate(moving, here.remoteHost(farIndex), { chunk: 512 });
+      });
+      const { labels } = await migration!;
+      await sink.whenEnded('in');
+      expect(labels).toHaveLength(moving.length);
+      expect(moving.every((p) => !p.inContainer)).toBe(true);
+      expect(transportOf(source, 'out')).toBe(round % 2 === 0 ? 'jetstream' : 'local');
+      expect(transportOf(sink, 'in')).toBe(round % 2 === 0 ? 'jetstream' : 'local');
+      expect(sink.endReason('in')).toEqual({ reason: 'end' });
+      const items = sink.state.items as number[];
+      expect(items.length).toBe(expected.length);
+      expect(items).toEqual(expected);
+    }
+  }, 90_000);
+
+  it('a definition the far host does not have, a module it cannot find and a wrong version: one refusal; everything moves back and runs on', async () => {
+    // A definition of the caller's: the far host's registry does not have it.
+    const twice = define('twice', { ports: ['in', 'out'], inputs: ['in'] }).flow('>in', each('emit(x); emit(x)', 'out>'));
+    const xs = range(10_000);
+    const source = new Process(here, from, { xs });
+    const doubled = new Process(here, twice);
+    const step = new Process(here, map, { f: byReference((x: number) => x + 1, { module: 'no-such-package-xyz', export: 'inc', version: '1.0.0' }) });
+    const sink = new Process(here, collect);
+    source.connect('out', doubled, 'in');
+    doubled.connect('out', step, 'in');
+    step.connect('out', sink, 'in');
+    let refusal: Promise<unknown> | undefined;
+    await drive(source, (chunk) => {
+      if (chunk === 1) {
+        refusal = migrate([doubled, step], here.remoteHost(farIndex), {
+          // As a sender with another engine version would say it.
+          headers: (h) => ({ ...h, definitions: h.definitions.map((d) => (d.name === 'map' ? { ...d, package: 'pushback-ts@0.0.1' } : d)) }),
+        }).catch((e: unknown) => e);
+      }
+    });
+    const e = (await refusal) as MissingDependenciesError;
+    expect(e).toBeInstanceOf(MissingDependenciesError);
+    expect(e.missing).toEqual([
+      "definition 'twice' (from the sender's own code) is not registered on this host",
+      expect.stringMatching(/^definition 'map' needs pushback-ts@0\.0\.1, but this host runs pushback-ts@/),
+      "module 'no-such-package-xyz' (package no-such-package-xyz@1.0.0) is not installed",
+    ]);
+    expect(e.message).toContain(`migration of ${doubled.label}, ${step.label} from host ${(await here.cluster()).index} to host ${farIndex}`);
+    await sink.whenEnded('in');
+    expect([doubled, step].every((p) => p.inContainer)).toBe(true);
+    expect(transportOf(sink, 'in')).toBe('local');
+    expect(sink.state.items).toEqual(xs.flatMap((x) => [x + 1, x + 1]));
+    await expect.poll(() => migrationStreams(here), { timeout: 10_000 }).toEqual([]);
+  }, 30_000);
+
+  it('a set that is not a line (a zip reads two inputs) is refused before anything moves, naming the processes', async () => {
+    const left = new Process(here, from, { xs: range(10) });
+    const right = new Process(here, from, { xs: range(10) });
+    const pairs = new Process(here, zip, { f: pair, bound: 64 });
+    const sink = new Process(here, collect);
+    left.connect('out', pairs, 'left');
+    right.connect('out', pairs, 'right');
+    pairs.connect('out', sink, 'in');
+    const e = await migrate(pairs, here.remoteHost(farIndex)).catch((error: unknown) => error);
+    expect(e).toBeInstanceOf(RangeError);
+    expect((e as Error).message).toMatch(/^cannot migrate zip#\d+ to another machine: 2 connection\(s\) come in from processes that stay \(zip#\d+ 'left', zip#\d+ 'right'\); only a line/);
+    expect(pairs.inContainer).toBe(true);
+    expect(await migrationStreams(here)).toEqual([]);
+  }, 30_000);
 
   it('a function that is not portable: refused before anything moves, naming it and its process; the chain runs on here', async () => {
     const factor = 3;
