@@ -20,6 +20,8 @@ import { collect } from '../../processes/sinks/collect.js';
 import { from, pumpOnce } from '../../processes/sources/from.js';
 import { pair, zip } from '../../processes/topology/zip.js';
 import { HostLostError } from '../../cluster/jetstream-link.js';
+import { joinCluster } from '../../cluster/membership.js';
+import { PlacementUnansweredError } from '../../cluster/placement-messages.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { MigrationRefusedError } from '../../freezer/migrate.js';
 import { uniq } from '../../processes/elements/uniq.js';
@@ -181,6 +183,32 @@ describeNats('chain.migrate(remoteHost): steps of a running chain move to anothe
     expect(transportOf(sink, 'in')).toBe('local');
     expect(sink.state.items).toEqual(xs.flatMap((x) => [x + 1, x + 1]));
     await expect.poll(() => migrationStreams(here), { timeout: 10_000 }).toEqual([]);
+  }, 30_000);
+
+  it('a host that does not answer (joined by hand, no placement service): the line runs on here, nothing lost or doubled', async () => {
+    const bare = await joinCluster({ servers: server.url, bucket: 'migrate_remote', lostAfterMs: 5000, name: 'bare' });
+    try {
+      const xs = range(20_000);
+      const source = new Process(here, from, { xs });
+      const sums = new Process(here, scan, { f: (a: number, x: number) => a + x, seed: 0 });
+      const sink = new Process(here, collect);
+      source.connect('out', sums, 'in');
+      sums.connect('out', sink, 'in');
+      let refusal: Promise<unknown> | undefined;
+      await drive(source, (chunk) => {
+        if (chunk === 2) refusal = migrate(sums, here.remoteHost('bare'), { timeoutMs: 500 }).catch((e: unknown) => e);
+      });
+      const e = await refusal;
+      expect(e).toBeInstanceOf(PlacementUnansweredError);
+      expect((e as Error).message).toContain(`host ${bare.index}: no placement service answered on pushback.place.migrate_remote.${bare.index}`);
+      await sink.whenEnded('in');
+      expect(sums.inContainer).toBe(true);
+      let acc = 0;
+      expect(sink.state.items).toEqual(xs.map((x) => (acc += x)));
+      await expect.poll(() => migrationStreams(here), { timeout: 10_000 }).toEqual([]);
+    } finally {
+      await bare.leave();
+    }
   }, 30_000);
 
   it('a set that is not a line (a zip reads two inputs) is refused before anything moves, naming the processes', async () => {
