@@ -76,3 +76,6 @@ export { readFromCluster, writeToCluster, type ClusterEnd } from './api/cluster-
 
 // Snapshots: io.snapshot(file) and IO.restore(file) (docs/freezer.md).
 export * from './freezer/index.js';
+// Migration to a worker thread or to another host of the cluster; this
+// migrate takes the place of the thread-only one exported by freezer/index.js.
+export { migrate, type ClusterMigrateOptions } from './api/migrate.js';

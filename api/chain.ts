@@ -11,7 +11,6 @@ import type { Definition } from '../engine/definition.js';
 import type { IO } from '../engine/io.js';
 import { checkPolicy, SKIP, type ErrorPolicy, type ErrorReporter } from '../engine/policy.js';
 import { Process } from '../engine/process.js';
-import type { HostId } from '../engine/address.js';
 import { registerDriver, Run, settleAtStart, upstream } from '../engine/run.js';
 import { explain } from '../jit/explain.js';
 import { componentOf, type Graph } from '../inspect/graph.js';
@@ -46,7 +45,8 @@ import { tableOf, tr as trDef } from '../processes/bytes/tr.js';
 import { sameValue, uniq as uniqDef } from '../processes/elements/uniq.js';
 import { unlines as unlinesDef } from '../processes/bytes/unlines.js';
 import { fileWriter, nodeWriter, stdoutWriter, webWriter, type Writer } from '../processes/sinks/writers.js';
-import { chainSteps, migrate, type Migrated } from '../freezer/migrate.js';
+import { chainSteps, type Migrated, type MigrationTarget } from '../freezer/migrate.js';
+import { migrate, type ClusterMigrateOptions } from './migrate.js';
 import type { WorkerHost } from '../transport/worker-host.js';
 import { guardByDefault, guardUserCode, setPolicy } from './guarded.js';
 import { ParallelSection, poolOf, type ParallelOptions } from './parallel.js';
@@ -127,15 +127,16 @@ export class Chain<X> {
    * Moves this chain's steps (every process after its source) while the chain
    * runs, and resumes them there with their state (freezer/migrate.ts,
    * docs/freezer.md): to `host`, a worker thread; back to this thread with
-   * `chain.migrate(io.host)`; or from one worker to another. Connect the
-   * chain to its sink first. Refuses, before anything moves, a step that
+   * `chain.migrate(io.host)`; from one worker to another; or to another host
+   * of the cluster (`io.remoteHost(id)`, cluster/migrate-remote.ts). Connect
+   * the chain to its sink first. Refuses, before anything moves, a step that
    * holds something that cannot be sent (a function that is not portable, an
    * open file).
    */
-  migrate(host: WorkerHost | HostId): Promise<Migrated> {
+  migrate(host: MigrationTarget | RemoteHost, options?: ClusterMigrateOptions): Promise<Migrated> {
     // The steps as first found: once they moved, this thread knows them by these objects.
     this.migratedSteps ??= chainSteps(this.source, this.tail, this.tailPort);
-    return migrate(this.migratedSteps, host);
+    return migrate(this.migratedSteps, host, options);
   }
 
   /** The steps chain.migrate moves, found on its first call (the tail is not here while they are away). */

@@ -9,6 +9,7 @@
 // whose names the request carries.
 import { decodeValues, encodeValues } from '../transport/codec.js';
 import type { ResolverHeaders } from '../transport/dependencies.js';
+import type { MigratedParam } from '../transport/adopt.js';
 import type { StageSpec } from '../transport/parallel-messages.js';
 
 /** Run these per-element steps between connection `input` (read) and `output` (written). */
@@ -29,6 +30,30 @@ export interface PlacementRequest {
    * window. It is also how long the placing host works before its event loop
    * turns again (reading heartbeats among the rest), so it stays small.
    */
+  readonly chunk: number;
+}
+
+/**
+ * Take over these running processes (a migration, `chain.migrate(host)`):
+ * registered processes in chain order, each with the state it had where it
+ * ran, to build between connection `input` (read) and `output` (written).
+ * The same accept path as a placement (acceptChain), with state.
+ */
+export interface MigrationRequest {
+  readonly kind: 'migrate';
+  /** The migrating host's index: the processes end with `host-lost` when it is lost. */
+  readonly from: number;
+  readonly headers: ResolverHeaders;
+  readonly processes: readonly {
+    readonly name: string;
+    readonly step: string;
+    readonly params: Readonly<Record<string, MigratedParam>>;
+    /** The state record through the value codec. */
+    readonly state: Uint8Array;
+  }[];
+  readonly input: string;
+  readonly output: string;
+  /** As PlacementRequest.chunk. */
   readonly chunk: number;
 }
 
@@ -66,7 +91,7 @@ export function placementSubject(bucket: string, index: number): string {
   return `pushback.place.${bucket}.${index}`;
 }
 
-export function encodePlacement(message: PlacementRequest | PlacementReply): Uint8Array {
+export function encodePlacement(message: PlacementRequest | MigrationRequest | PlacementReply): Uint8Array {
   return encodeValues([message], 'placement message');
 }
 
@@ -78,6 +103,18 @@ export function decodePlacementRequest(bytes: Uint8Array): PlacementRequest {
     throw new RangeError('not a placement request');
   }
   return m as PlacementRequest;
+}
+
+/** Decodes what a placement service is asked: a placement or a migration; throws a RangeError for anything else. */
+export function decodeHostRequest(bytes: Uint8Array): PlacementRequest | MigrationRequest {
+  const m = decodeValues(bytes)[0] as Partial<MigrationRequest> | undefined;
+  if (m?.kind !== 'migrate') return decodePlacementRequest(bytes);
+  if (!Number.isInteger(m.from) || !Array.isArray(m.processes) || typeof m.input !== 'string' || typeof m.output !== 'string' || !Number.isInteger(m.chunk) || m.chunk! < 1
+    || !Array.isArray(m.headers?.definitions) || !Array.isArray(m.headers?.modules)
+    || !m.processes.every((p) => typeof p?.name === 'string' && typeof p.step === 'string' && typeof p.params === 'object' && p.params !== null && p.state instanceof Uint8Array)) {
+    throw new RangeError('not a migration request');
+  }
+  return m as MigrationRequest;
 }
 
 export function decodePlacementReply(bytes: Uint8Array): PlacementReply {

@@ -38,7 +38,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { JetStreamReader, JetStreamWriter } from './jetstream-link.js';
 import type { ClusterHost } from './membership.js';
 import {
-  decodePlacementRequest,
+  decodeHostRequest,
   encodePlacement,
   placementSubject,
   type PlacementReply,
@@ -269,8 +269,9 @@ export async function servePlacement(io: IO, membership: ClusterHost, options: P
   const answer = async (data: Uint8Array, respond: (bytes: Uint8Array) => void): Promise<void> => {
     let reply: PlacementReply;
     try {
-      const request = decodePlacementRequest(data);
-      const placed = await acceptPlacement(io, membership, request, options);
+      const request = decodeHostRequest(data);
+      // A migration brings processes with their state: the same accept path, the same checks.
+      const placed = request.kind === 'migrate' ? await acceptChain(io, membership, request, options) : await acceptPlacement(io, membership, request, options);
       accepted++;
       active++;
       void placed.finished.finally(() => active--);

@@ -4,6 +4,7 @@
 // consumer that stops early (`break`) ends the input, so the sources stop.
 import { bytesHeld } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
+import { errorOf } from '../../engine/ports.js';
 import type { Process } from '../../engine/process.js';
 import { finishesWhen, Run } from '../../engine/run.js';
 
@@ -97,7 +98,16 @@ export function iterator<X>(sink: Process): AsyncIterableIterator<X> {
           it.writableAgain('in');
           return { done: false, value: item.value as X };
         }
-        if (it.isEnded('in')) return done();
+        if (it.isEnded('in')) {
+          // An input cut by an error no process of the run raised (a lost host's
+          // connection) is not a complete stream: the loop throws it, as run() does.
+          const cut = errorOf(it.fault);
+          if (cut !== undefined) {
+            finish();
+            throw cut;
+          }
+          return done();
+        }
         await new Promise<void>((resolve) => { it.state.wake = resolve; });
       }
     },
