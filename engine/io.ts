@@ -220,7 +220,10 @@ class MinHeap {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (a[parent] <= a[i]) break;
-      [a[parent], a[i]] = [a[i], a[parent]];
+      // Swapped through a local, not a destructuring pair: this runs per process, and the pair is garbage.
+      const swap = a[parent];
+      a[parent] = a[i];
+      a[i] = swap;
       i = parent;
     }
   }
@@ -239,7 +242,9 @@ class MinHeap {
         if (l < a.length && a[l] < a[m]) m = l;
         if (r < a.length && a[r] < a[m]) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
+        const swap = a[m];
+        a[m] = a[i];
+        a[i] = swap;
         i = m;
       }
     }
