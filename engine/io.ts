@@ -58,6 +58,12 @@ export class IO {
   private live = 0;
   private readonly collected = new FinalizationRegistry<Remains>((remains) => this.reclaim(remains));
   private rootRealm?: Realm;
+  /**
+   * @internal The port lifecycle's table for this container (ports.ts), opaque
+   * here. A field rather than a WeakMap keyed by the container: the lifecycle
+   * looks it up several times per connect, move and remove.
+   */
+  portTable: unknown = undefined;
 
   constructor(options: IOOptions = {}) {
     this.host = options.host ?? 0n;

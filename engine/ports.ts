@@ -148,16 +148,19 @@ class Table {
   draining = false;
 }
 
-const tables = new WeakMap<IO, Table>();
 /** Waiters by process and port; held by the process (weakly keyed), so they go with it. */
 const lives = new WeakMap<Process, Map<number, Set<Waiter>>>();
 /** Ports with a pending bridge from the process's own "writable again" wake-up. */
 const bridged = new WeakMap<Process, Set<number>>();
 
+/** The container's table, made on first use (kept on the container: see `IO.portTable`). */
 function table(io: IO): Table {
-  let t = tables.get(io);
-  if (!t) tables.set(io, (t = new Table()));
-  return t;
+  return (io.portTable ??= new Table()) as Table;
+}
+
+/** The container's table if it has one. */
+function existingTable(io: IO): Table | undefined {
+  return io.portTable as Table | undefined;
 }
 
 // ---------------------------------------------------------------- state
@@ -248,7 +251,7 @@ function closedEnd(p: Process, port: string | number, ours: boolean): boolean {
 }
 
 export function counts(io: IO): PortCounts {
-  const t = tables.get(io);
+  const t = existingTable(io);
   return { connections: t?.records ?? 0, waiters: t?.waiting ?? 0, processes: io.count };
 }
 
@@ -401,7 +404,7 @@ export function dedicate(p: Process, port: string | number, gone?: () => void): 
 }
 
 export function isDedicated(p: Process, port: string | number): boolean {
-  return tables.get(p.io)?.dedicated.get(p.id)?.port === p.portNumber(port);
+  return existingTable(p.io)?.dedicated.get(p.id)?.port === p.portNumber(port);
 }
 
 function release(p: Process, n: number): void {
@@ -575,7 +578,7 @@ export function peerVanished(p: Process, port: number): void {
  * A far end is told only if it still points back (its id may have been reused).
  */
 export function reclaimed(io: IO, id: ObjectId, ports: readonly LocalAddress[]): void {
-  const t = tables.get(io);
+  const t = existingTable(io);
   ports.forEach((far, n) => {
     if (far === 0) return;
     const here = id + n;
