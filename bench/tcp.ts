@@ -31,6 +31,11 @@
 //
 //   npm run bench:tcp
 //   PUSHBACK_BENCH_MB=64 PUSHBACK_BENCH_CONNS=1000 PUSHBACK_BENCH_RUNS=3 npm run bench:tcp
+//
+// PUSHBACK_BENCH_MEASURES picks some of the measures (comma-separated:
+// throughput, accepts, line accepts); only the servers they drive are started.
+// To profile the servers, run the driver with Node's flags, which reach them:
+//   node --cpu-prof --cpu-prof-dir=prof dist/bench/tcp.js
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
@@ -190,25 +195,27 @@ const KINDS: Kind[] = ['pipe', 'pattern', 'node', 'lines', 'node lines'];
 type Measure = 'throughput' | 'accepts' | 'line accepts';
 
 /** Which servers each measure drives, the engine's first; the last is the Node server they are compared with. */
-const DRIVES: Record<Measure, Kind[]> = {
+const ALL_DRIVES: Record<Measure, Kind[]> = {
   throughput: ['pipe', 'pattern', 'node'],
   accepts: ['pipe', 'pattern', 'node'],
   'line accepts': ['lines', 'node lines'],
 };
+const CHOSEN = process.env.PUSHBACK_BENCH_MEASURES?.split(',').map((m) => m.trim());
+for (const m of CHOSEN ?? []) if (!(m in ALL_DRIVES)) throw new Error(`PUSHBACK_BENCH_MEASURES: no measure ${JSON.stringify(m)} (measures: ${Object.keys(ALL_DRIVES).join(', ')})`);
+const DRIVES = Object.fromEntries(Object.entries(ALL_DRIVES).filter(([m]) => CHOSEN === undefined || CHOSEN.includes(m))) as Partial<Record<Measure, Kind[]>>;
+/** The servers the chosen measures drive. */
+const STARTED = KINDS.filter((kind) => Object.values(DRIVES).some((kinds) => kinds.includes(kind)));
 const LINE = 'hello, world\n';
 
 /** Every server, started afresh, each warmed up by a short run of the loads it is measured with. */
 async function startAll(): Promise<Record<Kind, Server>> {
   const servers = {} as Record<Kind, Server>;
-  for (const kind of KINDS) servers[kind] = await start(kind);
-  for (const kind of KINDS) {
+  for (const kind of STARTED) servers[kind] = await start(kind);
+  for (const kind of STARTED) {
     const { port } = servers[kind];
-    if (DRIVES.throughput.includes(kind)) {
-      await throughput(port, WARM_MB * 1024 * 1024);
-      await accepts(port, WARM_CONNS);
-    } else {
-      await accepts(port, WARM_CONNS, LINE);
-    }
+    if (DRIVES.throughput?.includes(kind)) await throughput(port, WARM_MB * 1024 * 1024);
+    if (DRIVES.accepts?.includes(kind)) await accepts(port, WARM_CONNS);
+    if (DRIVES['line accepts']?.includes(kind)) await accepts(port, WARM_CONNS, LINE);
   }
   return servers;
 }
@@ -228,7 +235,7 @@ async function main(): Promise<void> {
     // so a run with a single pair of processes would measure their luck.
     const servers = await startAll();
     for (const measure of Object.keys(DRIVES) as Measure[]) {
-      const kinds = DRIVES[measure];
+      const kinds = DRIVES[measure]!;
       const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]);
       for (const kind of order) {
         const { child, port } = servers[kind];
@@ -253,6 +260,7 @@ async function main(): Promise<void> {
     ['line accepts', CONNS, `lines → upper → unlines, connections/s, ${IN_FLIGHT} in flight`, 'µs/connection'],
   ] as const) {
     const kinds = DRIVES[measure];
+    if (kinds === undefined) continue;
     const node = kinds[kinds.length - 1];
     const engines = kinds.slice(0, -1);
     // Two engine columns ({ pipe }, server pattern); the line servers have only the first.

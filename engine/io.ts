@@ -58,6 +58,12 @@ export class IO {
   private live = 0;
   private readonly collected = new FinalizationRegistry<Remains>((remains) => this.reclaim(remains));
   private rootRealm?: Realm;
+  /**
+   * @internal The port lifecycle's table for this container (ports.ts), opaque
+   * here. A field rather than a WeakMap keyed by the container: the lifecycle
+   * looks it up several times per connect, move and remove.
+   */
+  portTable: unknown = undefined;
 
   constructor(options: IOOptions = {}) {
     this.host = options.host ?? 0n;
@@ -220,7 +226,10 @@ class MinHeap {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (a[parent] <= a[i]) break;
-      [a[parent], a[i]] = [a[i], a[parent]];
+      // Swapped through a local, not a destructuring pair: this runs per process, and the pair is garbage.
+      const swap = a[parent];
+      a[parent] = a[i];
+      a[i] = swap;
       i = parent;
     }
   }
@@ -239,7 +248,9 @@ class MinHeap {
         if (l < a.length && a[l] < a[m]) m = l;
         if (r < a.length && a[r] < a[m]) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
+        const swap = a[m];
+        a[m] = a[i];
+        a[i] = swap;
         i = m;
       }
     }

@@ -136,24 +136,31 @@ class Table {
   readonly waitingOf = new Map<ObjectId, number>();
   scheduler: Scheduler | undefined;
   readonly observers = new Set<(e: PortEvent) => void>();
-  /** Processes being removed (by id): their ports count as gone while they are disconnected. */
-  readonly going = new Set<ObjectId>();
+  /**
+   * Processes being removed (by id): their ports count as gone while they are
+   * disconnected. A short list, not a Set: it is empty almost always, and a Set
+   * emptied by `delete` allocates a new table each time (garbage per connection).
+   */
+  readonly going: ObjectId[] = [];
   /** Dedicated ports (by process id): the process goes once that port no longer holds its connection. */
   readonly dedicated = new Map<ObjectId, { port: number; gone?: () => void }>();
   readonly pokes: (Process | number)[] = [];
   draining = false;
 }
 
-const tables = new WeakMap<IO, Table>();
 /** Waiters by process and port; held by the process (weakly keyed), so they go with it. */
 const lives = new WeakMap<Process, Map<number, Set<Waiter>>>();
 /** Ports with a pending bridge from the process's own "writable again" wake-up. */
 const bridged = new WeakMap<Process, Set<number>>();
 
+/** The container's table, made on first use (kept on the container: see `IO.portTable`). */
 function table(io: IO): Table {
-  let t = tables.get(io);
-  if (!t) tables.set(io, (t = new Table()));
-  return t;
+  return (io.portTable ??= new Table()) as Table;
+}
+
+/** The container's table if it has one. */
+function existingTable(io: IO): Table | undefined {
+  return io.portTable as Table | undefined;
 }
 
 // ---------------------------------------------------------------- state
@@ -162,7 +169,20 @@ function table(io: IO): Table {
 export function exists(p: Process): boolean {
   if (!p.inContainer) return false;
   const going = table(p.io).going;
-  return going.size === 0 || !going.has(p.id);
+  return going.length === 0 || !going.includes(p.id);
+}
+
+function startGoing(t: Table, id: ObjectId): void {
+  if (!t.going.includes(id)) t.going.push(id);
+}
+
+function stopGoing(t: Table, id: ObjectId): void {
+  const going = t.going;
+  const i = going.lastIndexOf(id);
+  if (i < 0) return;
+  // Without splice, which returns a new array.
+  for (let j = i + 1; j < going.length; j++) going[j - 1] = going[j];
+  going.pop();
 }
 
 export function portState(p: Process, port: string | number): PortState {
@@ -231,7 +251,7 @@ function closedEnd(p: Process, port: string | number, ours: boolean): boolean {
 }
 
 export function counts(io: IO): PortCounts {
-  const t = tables.get(io);
+  const t = existingTable(io);
   return { connections: t?.records ?? 0, waiters: t?.waiting ?? 0, processes: io.count };
 }
 
@@ -384,7 +404,7 @@ export function dedicate(p: Process, port: string | number, gone?: () => void): 
 }
 
 export function isDedicated(p: Process, port: string | number): boolean {
-  return tables.get(p.io)?.dedicated.get(p.id)?.port === p.portNumber(port);
+  return existingTable(p.io)?.dedicated.get(p.id)?.port === p.portNumber(port);
 }
 
 function release(p: Process, n: number): void {
@@ -459,10 +479,15 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   if ((to.ports[d] ?? 0) !== 0) throw new PortError(`${to.label}: port ${JSON.stringify(to.portName(d))} is already connected; cannot move a connection there`);
   const q = portOf(farAddr);
   const newAddr = localAddress(to.id, d);
-  const [endedByPeer, endedByUs] = from.endState(f);
-  const [, ourReason] = from.unusualEnds(f);
+  // Read by index, not destructured: a move happens per connection, and
+  // destructuring goes through an iterator.
+  const ourEnds = from.endState(f);
+  const endedByPeer = ourEnds[0];
+  const endedByUs = ourEnds[1];
+  const ourReason = from.unusualEnds(f)[1];
   const peerEnds = peer.endState(q);
   const peerReasons = peer.unusualEnds(q);
+  const peerSent = endedByPeer ? undefined : peerReasons[1];
 
   // Rewire: the three ports change together.
   from.ports[f] = 0;
@@ -470,11 +495,11 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   peer.ports[q] = newAddr;
   from.unlinked(f);
   to.linked(d, peer);
-  to.setEndState(d, false, endedByUs, [undefined, ourReason]);
+  to.setEndState(d, false, endedByUs, ourReason === undefined ? undefined : [undefined, ourReason]);
   // The peer now depends on the new holder; its own end-of-stream state is unchanged.
   peer.unlinked(q);
   peer.linked(q, to);
-  peer.setEndState(q, peerEnds[0], endedByPeer ? false : peerEnds[1], [peerReasons[0], endedByPeer ? undefined : peerReasons[1]]);
+  peer.setEndState(q, peerEnds[0], endedByPeer ? false : peerEnds[1], peerReasons[0] === undefined && peerSent === undefined ? undefined : [peerReasons[0], peerSent]);
   t.byAddress.delete(oldAddr);
   if (c.a === oldAddr) c.a = newAddr;
   else c.b = newAddr;
@@ -488,7 +513,7 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   const leaving = dedication?.port === f;
   if (leaving) {
     t.dedicated.delete(from.id);
-    t.going.add(from.id);
+    startGoing(t, from.id);
   }
   if (leaving || options.dedicate) t.dedicated.set(to.id, { port: d, gone: options.dedicate?.gone ?? dedication?.gone });
   // An end of stream already sent by the peer reaches the new holder, as it would
@@ -508,7 +533,7 @@ export function move(from: Process, fromPort: string | number, to: Process, toPo
   // The peer may have been refused by the old holder (a listener admits nothing): it may try again.
   to.writableAgain(d);
   if (leaving) {
-    t.going.delete(from.id);
+    stopGoing(t, from.id);
     remove(from);
   }
   if (failure) throw failure.error;
@@ -553,7 +578,7 @@ export function peerVanished(p: Process, port: number): void {
  * A far end is told only if it still points back (its id may have been reused).
  */
 export function reclaimed(io: IO, id: ObjectId, ports: readonly LocalAddress[]): void {
-  const t = tables.get(io);
+  const t = existingTable(io);
   ports.forEach((far, n) => {
     if (far === 0) return;
     const here = id + n;
@@ -581,14 +606,14 @@ export function remove(p: Process): void {
   const t = table(p.io);
   if (!p.inContainer) return;
   const dedication = t.dedicated.get(p.id);
-  t.going.add(p.id);
+  startGoing(t, p.id);
   try {
     p.ports.forEach((a, n) => {
       if (a !== 0) unlink(p, n, 'disconnect');
     });
     p.io.remove(p);
   } finally {
-    t.going.delete(p.id);
+    stopGoing(t, p.id);
     t.dedicated.delete(p.id);
   }
   dedication?.gone?.();

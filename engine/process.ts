@@ -22,6 +22,16 @@ const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 const ENDED_BY_PEER = 1;
 const ENDED_BY_US = 2;
 
+// What `endState` answers, by the port's end-of-stream bits: shared, since it is
+// asked on every close and move, and a fresh pair each time was garbage per connection.
+const END_STATES: readonly (readonly [boolean, boolean])[] = Object.freeze([
+  Object.freeze([false, false] as const),
+  Object.freeze([true, false] as const),
+  Object.freeze([false, true] as const),
+  Object.freeze([true, true] as const),
+]);
+const NO_UNUSUAL_ENDS: readonly [undefined, undefined] = Object.freeze([undefined, undefined] as const);
+
 // Keys of unclean end-of-stream reasons: two per port number.
 const endKey = (port: number, ours: boolean): number => port * 2 + (ours ? 1 : 0);
 
@@ -197,9 +207,8 @@ export class Process {
   }
 
   /** @internal For the lifecycle (ports.ts): [the peer ended its stream into `port`, we ended ours]. */
-  endState(port: number): [boolean, boolean] {
-    const bits = this.ends?.[port] ?? 0;
-    return [(bits & ENDED_BY_PEER) !== 0, (bits & ENDED_BY_US) !== 0];
+  endState(port: number): readonly [boolean, boolean] {
+    return END_STATES[(this.ends?.[port] ?? 0) & (ENDED_BY_PEER | ENDED_BY_US)];
   }
 
   /** @internal For the lifecycle (ports.ts): a connection moved here brings its end-of-stream state, silently. */
@@ -212,8 +221,8 @@ export class Process {
   }
 
   /** @internal For the lifecycle (ports.ts): [why the peer ended its stream into `port`, why we ended ours], when not cleanly. */
-  unusualEnds(port: number): [lifecycle.EndReason | undefined, lifecycle.EndReason | undefined] {
-    if (this.reasons === undefined) return [undefined, undefined];
+  unusualEnds(port: number): readonly [lifecycle.EndReason | undefined, lifecycle.EndReason | undefined] {
+    if (this.reasons === undefined) return NO_UNUSUAL_ENDS;
     return [this.reasons.get(endKey(port, false)), this.reasons.get(endKey(port, true))];
   }
 

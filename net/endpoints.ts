@@ -463,7 +463,7 @@ function relayWith(io: IO, build: Pipeline, onError?: (error: unknown) => void):
  * it alive anyway, and whoever lets go of the peer lets go of it too.
  */
 function holdAlong(p: Process): void {
-  const peer = p.peer(PEER)?.process;
+  const peer = p.farProcess(PEER);
   if (peer !== undefined && p.io.isHeld(peer) && life.exists(p)) p.io.hold(p);
 }
 
@@ -632,7 +632,7 @@ export class Acceptor {
     try {
       life.connect(p, port, this.listen.process, this.listen.number);
       connected?.();
-      if (now && this.listen.process.peer(this.listen.number)?.process === p) this.accept();
+      if (now && this.listen.process.farProcess(this.listen.number) === p) this.accept();
     } finally {
       this.taking = undefined;
       // Still on the listener (`connected` threw before the accept): the loop must see it.
@@ -642,7 +642,7 @@ export class Acceptor {
 
   /** The listener holds a connection that `connectAndAccept` is not taking; false once the listener is gone. */
   private arrival(): Promise<boolean> {
-    return life.waitFor(this.listen.process, this.listen.number, (q, n) => (q.isConnected(n) && q.peer(n)?.process !== this.taking ? true : undefined));
+    return life.waitFor(this.listen.process, this.listen.number, (q, n) => (q.isConnected(n) && q.farProcess(n) !== this.taking ? true : undefined));
   }
 
   private async loop(): Promise<void> {

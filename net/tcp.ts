@@ -202,16 +202,25 @@ interface Clock {
  * port is connected). Errors of the pipeline behind it (thrown while it hands
  * on data or an end of stream, or raised later by a flush) go to `failure`.
  */
-function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock, over?: Over): Process {
+function socketProcess(io: IO, k: Socket, highWater: number, failure: Failure, clock?: Clock, over?: Over, left?: (s: Process) => void): Process {
   const s = over === undefined ? new Process(io, socket, { socket: k, highWater, clock, failure }) : new Process(io, connection, { socket: k, highWater, clock, over, failure });
   k.on('drain', () => {
     if (clock) st(s).seenOut = clock.sweeps;
-    guarded(s, failure, () => s.writableAgain(s.def === socket ? 0 : 1));
+    try {
+      s.writableAgain(s.def === socket ? 0 : 1);
+    } catch (error) {
+      failure(s, error);
+    }
   });
   k.on('error', (error) => {
     st(s).error ??= error; // 'close' follows
   });
-  k.on('close', () => gone(s, failure));
+  // One listener for all that follows the socket's close (a server's bookkeeping
+  // included): each listener, and a `once` wrapper, is a few objects per connection.
+  k.on('close', () => {
+    gone(s, failure);
+    left?.(s);
+  });
   return s;
 }
 
@@ -230,8 +239,13 @@ function startReading(s: Process, failure: Failure): void {
   k.on('data', (chunk: Buffer) => {
     if (st(s).cut) return;
     if (clock) st(s).seenIn = clock.sweeps;
+    // As `guarded`, written out: this runs per chunk, and a closure per chunk is garbage.
     let all = true;
-    guarded(s, failure, () => (all = push(s, chunk)));
+    try {
+      all = push(s, chunk);
+    } catch (error) {
+      failure(s, error);
+    }
     if (!all && !st(s).gone) {
       k.pause();
       void retry(s, failure);
@@ -328,7 +342,7 @@ function gone(s: Process, failure: Failure): void {
   // Its socket no longer keeps it (nor the port serving it) alive: if they are
   // still here, the container watches them as it watches any process.
   if (life.exists(s)) {
-    const far = s.peer('net')?.process;
+    const far = s.farProcess(0);
     if (far !== undefined) s.io.letGo(far);
     s.io.letGo(s);
   }
@@ -493,6 +507,11 @@ export class TcpServer {
     this.acceptor.report(error);
   };
 
+  /** A socket process's socket has closed: the server no longer counts it. */
+  private readonly forget = (s: Process): void => {
+    this.sockets.delete(s);
+  };
+
   /** A started connection on the light path is over: its slot is given back, and its pipeline's instance kept for the next. */
   private readonly over: Over = (c, clean) => {
     this.instances?.release(c, clean);
@@ -501,17 +520,16 @@ export class TcpServer {
 
   private accept(k: Socket): void {
     if (this.acceptor instanceof Admission) {
-      const c = this.empty ? echo(k, this.highWater, this.clock, this.acceptor.over) : socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.over);
+      const c = this.empty ? echo(k, this.highWater, this.clock, this.acceptor.over) : socketProcess(this.io, k, this.highWater, this.failure, this.clock, this.over, this.forget);
       this.sockets.add(c);
-      k.once('close', () => this.sockets.delete(c));
+      if (c instanceof Echo) k.once('close', () => this.sockets.delete(c));
       this.acceptor.offer(c);
       return;
     }
-    const s = socketProcess(this.io, k, this.highWater, this.failure, this.clock);
+    const s = socketProcess(this.io, k, this.highWater, this.failure, this.clock, undefined, this.forget);
     // Its socket's listeners keep it alive until the socket closes (then `gone` lets go of it).
     this.io.hold(s);
     this.sockets.add(s);
-    k.once('close', () => this.sockets.delete(s));
     const connected = (): void => {
       life.dedicate(s, 'net');
       startReading(s, this.failure);
