@@ -74,9 +74,13 @@ await build({
   // as it did for the modules inside an ES module bundle.
   banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}\n${precomputedSnippets}` },
   define: { 'import.meta.url': 'importMetaUrl' },
-  // Only for building the inspector's page in memory when dist/inspect/page.js is
-  // missing (a development fallback): not part of the command.
-  external: ['esbuild'],
+  // esbuild: only for building the inspector's page in memory when
+  // dist/inspect/page.js is missing (a development fallback), not part of the
+  // command. The NATS client: the container reaches the cluster through a
+  // dynamic import, run only when a program joins one, which the command line
+  // never does; bundled, the client's 600 KB would be read and compiled at
+  // every start. Left outside, it is required from node_modules when reached.
+  external: ['esbuild', '@nats-io/*'],
   // and loaded with require(): node:vm runs a script's import() only behind a flag.
   supported: { 'dynamic-import': false },
 });
