@@ -4,7 +4,7 @@
 // through the `exports` map, type-checked as a consumer and run through its bin.
 // The repository's own dist/ is never touched, so other tests may use it meanwhile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +109,11 @@ describe('the installable package', () => {
     expect(r.status).toBe(0);
     expect(Number(r.stdout.trim())).toBeGreaterThan(0);
     expect(readdirSync(join(app, 'node_modules', 'pushback-ts'))).not.toContain('test');
+  });
+
+  it("keeps the NATS client out of the command line's bundle: required from the dependencies only when a program joins a cluster", () => {
+    const bundle = readFileSync(join(app, 'node_modules', 'pushback-ts', 'dist', 'bin', 'cli.cjs'), 'utf8');
+    expect(bundle).toContain('require("@nats-io/transport-node")');
+    expect(bundle).not.toMatch(/node_modules\/@nats-io\//);
   });
 });
