@@ -13,11 +13,10 @@ import { define, each } from '../../engine/definition.js';
 import { transportOf } from '../../engine/ports.js';
 import { Process } from '../../engine/process.js';
 import { byReference } from '../../freezer/references.js';
-import { grep } from '../../processes/elements/grep.js';
 import { map } from '../../processes/elements/map.js';
 import { scan } from '../../processes/elements/scan.js';
 import { collect } from '../../processes/sinks/collect.js';
-import { from, pumpOnce } from '../../processes/sources/from.js';
+import { from } from '../../processes/sources/from.js';
 import { pair, zip } from '../../processes/topology/zip.js';
 import { HostLostError } from '../../cluster/jetstream-link.js';
 import { joinCluster } from '../../cluster/membership.js';
@@ -27,6 +26,7 @@ import { MigrationRefusedError } from '../../freezer/migrate.js';
 import { uniq } from '../../processes/elements/uniq.js';
 import { MissingDependenciesError } from '../../transport/modules.js';
 import { bundle, removeBundles, runBundle, type HostChild } from './bundled-child.js';
+import { drive, migrationPipeline } from '../support/migration-pipeline.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -44,19 +44,6 @@ function expectedOf(xs: readonly number[], limit: number): number[] {
     if (out.length === limit) break;
   }
   return out;
-}
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Pushes `source` until it is done, a turn between chunks; `at(chunk)` runs before each chunk. */
-async function drive(source: Process, at: (chunk: number) => void = () => undefined): Promise<void> {
-  for (let chunk = 0; ; chunk++) {
-    at(chunk);
-    await turn();
-    const r = pumpOnce(source);
-    if (r === 'done' || r === 'cancelled') return;
-    if (r === 'blocked') await source.whenWritableAgain('out');
-  }
 }
 
 /** The connection streams a migration made and did not remove yet. */
@@ -118,18 +105,7 @@ describeNats('chain.migrate(remoteHost): steps of a running chain move to anothe
   it('migrate(processes, remoteHost) at seeded chunks, all steps or a run in the middle: the sink gets every record once, in order', async () => {
     const rand = mulberry32(1516);
     for (let round = 0; round < 4; round++) {
-      const xs = range(30_000);
-      const source = new Process(here, from, { xs });
-      const doubled = new Process(here, map, { f: (x: number) => x * 2 + 1 });
-      const kept = new Process(here, grep, { p: (x: number) => x % 3 !== 0 });
-      const sums = new Process(here, scan, { f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: 7 });
-      const sink = new Process(here, collect);
-      source.connect('out', doubled, 'in');
-      doubled.connect('out', kept, 'in');
-      kept.connect('out', sums, 'in');
-      sums.connect('out', sink, 'in');
-      let acc = 7;
-      const expected = xs.map((x) => x * 2 + 1).filter((x) => x % 3 !== 0).map((x) => (acc = (acc * 31 + x) % 1000003));
+      const { source, steps: [doubled, kept, sums], sink, expected } = migrationPipeline(here, 30_000);
       // The source moves 4,096 elements a chunk: cut before one of the first five.
       const cut = Math.floor(rand() * 5);
       const moving = round % 2 === 0 ? [doubled, kept, sums] : [kept];

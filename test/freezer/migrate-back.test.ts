@@ -12,7 +12,6 @@ import { Process } from '../../engine/process.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { IO as UserIO } from '../../api/io.js';
 import { map } from '../../processes/elements/map.js';
-import { grep } from '../../processes/elements/grep.js';
 import { scan } from '../../processes/elements/scan.js';
 import { pair, zip } from '../../processes/topology/zip.js';
 import { collect } from '../../processes/sinks/collect.js';
@@ -20,6 +19,7 @@ import { from, pumpOnce } from '../../processes/sources/from.js';
 import { migrate, MigrationRefusedError, whereIs } from '../../freezer/migrate.js';
 import { LinkBrokenError } from '../../transport/thread-link.js';
 import { WorkerHost } from '../../transport/worker-host.js';
+import { drive as driveSource, migrationPipeline, turn } from '../support/migration-pipeline.js';
 import { buildForWorkers } from '../transport/build.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -40,40 +40,8 @@ afterAll(async () => {
   built?.remove();
 });
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
- * Pushes `source` until it is done, a turn between chunks; `at(chunk)` runs
- * before each chunk. A zip here takes from one input after the other
- * delivered without telling the first (see offerAgain in
- * transport/thread-link.ts), so a blocked source also looks again after a while.
- */
-async function drive(source: Process, at: (chunk: number) => void = () => undefined): Promise<void> {
-  for (let chunk = 0; ; chunk++) {
-    at(chunk);
-    await turn();
-    const r = pumpOnce(source);
-    if (r === 'done' || r === 'cancelled') return;
-    if (r === 'blocked') await Promise.race([source.whenWritableAgain('out'), new Promise((resolve) => setTimeout(resolve, 5))]);
-  }
-}
-
-/** from -> map -> grep -> scan -> collect: a running sum shows any record lost, doubled or reordered, and that the state moved. */
-function pipeline(io: IO, n: number) {
-  const xs = Array.from({ length: n }, (_, i) => i);
-  const source = new Process(io, from, { xs });
-  const doubled = new Process(io, map, { f: (x: number) => x * 2 + 1 });
-  const kept = new Process(io, grep, { p: (x: number) => x % 3 !== 0 });
-  const sums = new Process(io, scan, { f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: 7 });
-  const sink = new Process(io, collect);
-  source.connect('out', doubled, 'in');
-  doubled.connect('out', kept, 'in');
-  kept.connect('out', sums, 'in');
-  sums.connect('out', sink, 'in');
-  let acc = 7;
-  const expected = xs.map((x) => x * 2 + 1).filter((x) => x % 3 !== 0).map((x) => (acc = (acc * 31 + x) % 1000003));
-  return { source, steps: [doubled, kept, sums], sink, expected };
-}
+/** Drives a source; a blocked one looks again after 5 ms (a zip here). */
+const drive = (source: Process, at?: (chunk: number) => void): Promise<void> => driveSource(source, at, 5);
 
 const io1 = (): IO => new IO({ host: hostId(1), remote: (address) => hostA.route()(address) ?? hostB.route()(address) });
 
@@ -82,7 +50,7 @@ describe('migrate back and between workers', () => {
     const rand = mulberry32(1616);
     for (let round = 0; round < 10; round++) {
       const io = io1();
-      const { source, steps, sink, expected } = pipeline(io, 40_000);
+      const { source, steps, sink, expected } = migrationPipeline(io, 40_000);
       // The source moves 4,096 elements a chunk (about ten chunks): three cuts in order.
       const toA = Math.floor(rand() * 3);
       const toB = toA + 1 + Math.floor(rand() * 3);
@@ -115,7 +83,7 @@ describe('migrate back and between workers', () => {
 
   it('the state goes both ways: a scan moved back and forth many times keeps its running sum', async () => {
     const io = io1();
-    const { source, steps, sink, expected } = pipeline(io, 40_000);
+    const { source, steps, sink, expected } = migrationPipeline(io, 40_000);
     let moves: Promise<unknown> = Promise.resolve();
     const targets = [hostA, io.host, hostB, hostA, io.host, hostB, io.host] as const;
     await drive(source, (chunk) => {
@@ -202,7 +170,7 @@ describe('migrate back and between workers', () => {
 
   it('asked to go where they are, nothing moves; a group comes back whole or not at all', async () => {
     const io = io1();
-    const { source, steps, sink, expected } = pipeline(io, 20_000);
+    const { source, steps, sink, expected } = migrationPipeline(io, 20_000);
     let checks: Promise<unknown> | undefined;
     await drive(source, (chunk) => {
       if (chunk !== 1) return;
@@ -257,7 +225,7 @@ describe('migrate back: refused by the host, or the host lost', () => {
     for (let round = 0; round < 3; round++) {
       const lost = new WorkerHost({ script: workerScript(), host: hostId(6 + round), window: 16, ringBytes: 4096 });
       const io = new IO({ host: hostId(1), remote: lost.route() });
-      const { source, steps, sink, expected } = pipeline(io, 40_000);
+      const { source, steps, sink, expected } = migrationPipeline(io, 40_000);
       let moves: Promise<unknown> | undefined;
       let terminated: Promise<number> | undefined;
       const cut = 2 + Math.floor(rand() * 3);
@@ -297,7 +265,7 @@ describe('migrate back: refused by the host, or the host lost', () => {
   it('from a host already lost: refused before anything is touched, naming the host', async () => {
     const lost = new WorkerHost({ script: workerScript(), host: hostId(12), window: 16, ringBytes: 4096 });
     const io = new IO({ host: hostId(1), remote: lost.route() });
-    const { source, steps, sink } = pipeline(io, 20_000);
+    const { source, steps, sink } = migrationPipeline(io, 20_000);
     let moved: Promise<unknown> | undefined;
     void drive(source, (chunk) => {
       if (chunk === 1) moved = migrate(steps, lost);

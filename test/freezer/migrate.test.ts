@@ -14,20 +14,20 @@ import { Process } from '../../engine/process.js';
 import { mulberry32 } from '../../engine/scheduler.js';
 import { IO as UserIO } from '../../api/io.js';
 import { map } from '../../processes/elements/map.js';
-import { grep } from '../../processes/elements/grep.js';
 import { scan } from '../../processes/elements/scan.js';
 import { union } from '../../processes/topology/union.js';
 import { pair, zip } from '../../processes/topology/zip.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { output } from '../../processes/sinks/output.js';
 import { fileWriter, nodeWriter } from '../../processes/sinks/writers.js';
-import { from, pumpOnce } from '../../processes/sources/from.js';
+import { from } from '../../processes/sources/from.js';
 import { migrate, MigrationRefusedError } from '../../freezer/migrate.js';
 import { byReference } from '../../freezer/references.js';
 import { MissingDependenciesError } from '../../transport/modules.js';
 import { LinkBrokenError, THREADS } from '../../transport/thread-link.js';
 import { WorkerHost } from '../../transport/worker-host.js';
 import { buildForWorkers } from '../transport/build.js';
+import { drive, migrationPipeline, turn } from '../support/migration-pipeline.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -45,42 +45,13 @@ afterAll(async () => {
   built?.remove();
 });
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Pushes `source` until it is done, a turn between chunks; `at(chunk)` runs before each chunk. */
-async function drive(source: Process, at: (chunk: number) => void = () => undefined): Promise<void> {
-  for (let chunk = 0; ; chunk++) {
-    at(chunk);
-    await turn();
-    const r = pumpOnce(source);
-    if (r === 'done' || r === 'cancelled') return;
-    if (r === 'blocked') await source.whenWritableAgain('out');
-  }
-}
-
-/** from -> map -> grep -> scan -> collect: a running sum shows any record lost, doubled or reordered, and that the state moved. */
-function pipeline(io: IO, n: number) {
-  const xs = Array.from({ length: n }, (_, i) => i);
-  const source = new Process(io, from, { xs });
-  const doubled = new Process(io, map, { f: (x: number) => x * 2 + 1 });
-  const kept = new Process(io, grep, { p: (x: number) => x % 3 !== 0 });
-  const sums = new Process(io, scan, { f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: 7 });
-  const sink = new Process(io, collect);
-  source.connect('out', doubled, 'in');
-  doubled.connect('out', kept, 'in');
-  kept.connect('out', sums, 'in');
-  sums.connect('out', sink, 'in');
-  let acc = 7;
-  const expected = xs.map((x) => x * 2 + 1).filter((x) => x % 3 !== 0).map((x) => (acc = (acc * 31 + x) % 1000003));
-  return { source, steps: [doubled, kept, sums], sink, expected };
-}
 
 describe('migrate: running processes move to a worker thread', () => {
   it('a chain migrated at seeded cut points: the sink gets every record once, in order', async () => {
     const rand = mulberry32(16);
     for (let round = 0; round < 12; round++) {
       const io = new IO({ host: hostId(1), remote: host.route() });
-      const { source, steps, sink, expected } = pipeline(io, 40_000);
+      const { source, steps, sink, expected } = migrationPipeline(io, 40_000);
       // The source moves 4,096 elements a chunk: cut before one of the first nine.
       const cut = Math.floor(rand() * 9);
       // Which steps move: all three, or a run of them in the middle (both ends then cross threads).
@@ -234,7 +205,7 @@ describe('migrate: a host lost after it adopted', () => {
   it('a worker terminated mid-stream: the sink has a prefix of the stream, each record once, and ends with the host-lost error', async () => {
     const lost = new WorkerHost({ script: join(built.dir, 'transport/worker-container.js'), host: hostId(3), window: 16, ringBytes: 4096 });
     const io = new IO({ host: hostId(1), remote: lost.route() });
-    const { source, steps, sink, expected } = pipeline(io, 40_000);
+    const { source, steps, sink, expected } = migrationPipeline(io, 40_000);
     let migration: Promise<unknown> | undefined;
     void drive(source, (chunk) => {
       if (chunk === 1) migration = migrate(steps, lost);
@@ -256,7 +227,7 @@ describe('migrate: a host lost after it adopted', () => {
     expect(source.isEnded('out')).toBe(true);
     // A host already lost is refused before anything moves.
     const io2 = new IO({ host: hostId(1) });
-    const again = pipeline(io2, 100);
+    const again = migrationPipeline(io2, 100);
     const e = await migrate(again.steps, lost).catch((error: unknown) => error);
     expect(e).toBeInstanceOf(LinkBrokenError);
     expect((e as Error).message).toMatch(/^cannot migrate to host 3: host lost: host 3/);
@@ -268,7 +239,7 @@ describe('migrate: a host lost while it adopts', () => {
   it('the worker terminated as the migration is sent: the links break, the sink has a prefix, each record once, and ends with the error', async () => {
     const lost = new WorkerHost({ script: join(built.dir, 'transport/worker-container.js'), host: hostId(4), window: 16, ringBytes: 4096 });
     const io = new IO({ host: hostId(1), remote: lost.route() });
-    const { source, steps, sink, expected } = pipeline(io, 40_000);
+    const { source, steps, sink, expected } = migrationPipeline(io, 40_000);
     let migration: Promise<unknown> | undefined;
     let terminated: Promise<number> | undefined;
     void drive(source, (chunk) => {

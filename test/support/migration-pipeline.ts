@@ -1,0 +1,48 @@
+// The running chain the migration tests move (to a worker, back, between
+// workers, to another machine), and the driver that pushes its source a chunk
+// at a time so that a test can cut in between chunks.
+import type { IO } from '../../engine/io.js';
+import { Process } from '../../engine/process.js';
+import { map } from '../../processes/elements/map.js';
+import { grep } from '../../processes/elements/grep.js';
+import { scan } from '../../processes/elements/scan.js';
+import { collect } from '../../processes/sinks/collect.js';
+import { from, pumpOnce } from '../../processes/sources/from.js';
+
+/** One turn of the event loop. */
+export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Pushes `source` until it is done, a turn between chunks; `at(chunk)` runs
+ * before each chunk. With `lookAgainMs`, a blocked source also looks again
+ * after that long: a zip takes from one input after the other delivered
+ * without telling the first (see offerAgain in transport/thread-link.ts).
+ */
+export async function drive(source: Process, at: (chunk: number) => void = () => undefined, lookAgainMs?: number): Promise<void> {
+  for (let chunk = 0; ; chunk++) {
+    at(chunk);
+    await turn();
+    const r = pumpOnce(source);
+    if (r === 'done' || r === 'cancelled') return;
+    if (r !== 'blocked') continue;
+    const writable = source.whenWritableAgain('out');
+    await (lookAgainMs === undefined ? writable : Promise.race([writable, new Promise((resolve) => setTimeout(resolve, lookAgainMs))]));
+  }
+}
+
+/** from -> map -> grep -> scan -> collect: a running sum shows any record lost, doubled or reordered, and that the state moved. */
+export function migrationPipeline(io: IO, n: number) {
+  const xs = Array.from({ length: n }, (_, i) => i);
+  const source = new Process(io, from, { xs });
+  const doubled = new Process(io, map, { f: (x: number) => x * 2 + 1 });
+  const kept = new Process(io, grep, { p: (x: number) => x % 3 !== 0 });
+  const sums = new Process(io, scan, { f: (a: number, x: number) => (a * 31 + x) % 1000003, seed: 7 });
+  const sink = new Process(io, collect);
+  source.connect('out', doubled, 'in');
+  doubled.connect('out', kept, 'in');
+  kept.connect('out', sums, 'in');
+  sums.connect('out', sink, 'in');
+  let acc = 7;
+  const expected = xs.map((x) => x * 2 + 1).filter((x) => x % 3 !== 0).map((x) => (acc = (acc * 31 + x) % 1000003));
+  return { source, steps: [doubled, kept, sums], sink, expected };
+}
