@@ -5,6 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Empty } from '../../realm/empty.js';
 import { RemoteSignals } from '../../cluster/signals.js';
+import { decodeRealmMessage } from '../../cluster/realm-messages.js';
+import { encodeValues } from '../../transport/codec.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
 
 describeNats('remote realm signals', () => {
@@ -43,6 +45,38 @@ describeNats('remote realm signals', () => {
     expect(await senders.signal('calc', 'nothing')).toBeUndefined();
     stop();
     stop2();
+  });
+
+  it('values cross as through the value codec: Map, Set, Date, typed arrays, bigint, undefined, Empty arguments', async () => {
+    const seen: unknown[][] = [];
+    const stop = handlers.handle('calc', 'echo', (...args) => {
+      seen.push(args);
+      return { args: args.slice(0, 4), at: new Date(0), big: 2n ** 70n };
+    });
+    await handlerSide.flush();
+    const args = [new Map([[1, new Set(['a'])]]), new Float64Array([1.5, -0]), -0, undefined, Empty, [1, , 3], /x+/g, null]; // eslint-disable-line no-sparse-arrays
+    const reply = (await senders.signal('calc', 'echo', ...args)) as { args: unknown[]; at: Date; big: bigint };
+    expect(seen[0]).toEqual(args);
+    expect(seen[0]![4]).toBe(Empty);
+    expect(Object.is(seen[0]![2], -0)).toBe(true);
+    expect(1 in (seen[0]![5] as unknown[])).toBe(false);
+    expect(reply).toEqual({ args: args.slice(0, 4), at: new Date(0), big: 2n ** 70n });
+    stop();
+  });
+
+  it('what the codec refuses does not cross: the sender is told, a refused reply resumes it with Empty', async () => {
+    errors.length = 0;
+    class Point {
+      x = 1;
+    }
+    await expect(senders.signal('calc', 'echo', { at: new Point() })).rejects.toThrow('cannot carry an instance of class Point at args[0].at');
+    const stop = handlers.handle('calc', 'point', () => new Point());
+    await handlerSide.flush();
+    expect(await senders.signal('calc', 'point')).toBe(Empty);
+    expect(errors.map((e) => e.message)).toEqual([
+      'remote signal on pushback.signal.calc.point: reply does not encode: cannot carry an instance of class Point at reply to another thread: only plain objects, arrays, Map, Set, Date, RegExp, errors, typed arrays and primitives cross',
+    ]);
+    stop();
   });
 
   it('two concurrent signals on one topic each get their own answer', async () => {
@@ -96,8 +130,14 @@ describeNats('remote realm signals', () => {
     const stop = handlers.handle('server', 'strict', () => ++calls);
     await handlerSide.flush();
     const reply = await senderSide.request('pushback.signal.server.strict', new TextEncoder().encode('{not json'), { timeout: 1000 });
-    expect(JSON.parse(reply.string())).toEqual({ empty: true });
-    expect(errors.map((e) => e.message)).toEqual(['remote signal on pushback.signal.server.strict: request does not decode as JSON']);
+    expect(decodeRealmMessage(reply.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
+    // Codec bytes of a message format this build does not read: refused by its tag, not misread.
+    const later = await senderSide.request('pushback.signal.server.strict', encodeValues([2, { kind: 'request', args: [] }]), { timeout: 1000 });
+    expect(decodeRealmMessage(later.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
+    expect(errors.map((e) => e.message)).toEqual([
+      'remote signal on pushback.signal.server.strict: request does not decode: value encoding has format version 123; this build reads version 1',
+      'remote signal on pushback.signal.server.strict: request does not decode: realm message has format 2; this build reads format 1',
+    ]);
     expect(calls).toBe(0);
     // The handler still answers well-formed signals afterwards.
     expect(await senders.signal('server', 'strict')).toBe(1);
