@@ -12,10 +12,13 @@
 // build, or bytes somebody else published on the subject) reports it with the
 // subject instead of misreading it.
 //
-// Empty is a symbol, which the codec does not carry. Where the realm rules give
-// it a meaning of its own (an argument, a reply, a proclaimed argument) it
-// travels as the list of the positions that held it; an Empty nested inside a
-// value is refused by the codec like any other symbol, as across threads.
+// Empty is a symbol, which the codec does not carry. It travels as the list of
+// the places that held it (an argument, a reply, or inside one: an array
+// element, an object property, a Map value), and those places hold undefined
+// on the wire. The caller's values are not changed: the containers on the way
+// to an Empty are copied. An Empty as a Set entry or a Map key is refused by
+// the codec like any other symbol (it cannot be put back without changing the
+// Set or Map around it).
 import { checkCarriable, CodecFormatError, decodeValues, encodeValues } from '../transport/codec.js';
 import { Empty } from '../realm/empty.js';
 
@@ -43,26 +46,68 @@ export interface StoredProclamation {
 
 export type RealmMessage = SignalRequest | SignalAccepted | SignalReply | StoredProclamation;
 
+// One step from a container to a value in it: an array index, an object key,
+// or the position of a Map entry (its value).
+type Step = number | string | { readonly entry: number };
+
 // On the wire a list of arguments is the arguments with each Empty replaced
-// by undefined, and the positions of the Empty ones.
+// by undefined, and the paths of the Empty ones from the list.
 interface WireArgs {
   readonly values: unknown[];
-  readonly empty: number[];
+  readonly empty: Step[][];
 }
 
-// Checked one by one first, so that a refusal names the argument as the
-// caller knows it (`args[2].at`), not its place in the envelope.
-function toWire(args: readonly unknown[], label: string): WireArgs {
-  const empty: number[] = [];
+// Checked one by one, so that a refusal names the argument as the caller
+// knows it (`args[2].at`), not its place in the envelope.
+// `single`: the list holds one value that `label` names by itself (a reply).
+function toWire(args: readonly unknown[], label: string, single = false): WireArgs {
+  const empty: Step[][] = [];
   const values = args.map((a, i) => {
-    if (a !== Empty) {
-      checkCarriable(a, `${label}[${i}]`);
-      return a;
-    }
-    empty.push(i);
-    return undefined;
+    const path: Step[] = [i];
+    const carried = withoutEmpty(a, path, empty, new Set());
+    checkCarriable(carried, single ? label : `${label}[${i}]`);
+    return carried;
   });
   return { values, empty };
+}
+
+/** `x` with every Empty in it replaced by undefined (containers on the way copied), each Empty's path added to `found`. */
+function withoutEmpty(x: unknown, path: Step[], found: Step[][], open: Set<object>): unknown {
+  if (x === Empty) {
+    found.push([...path]);
+    return undefined;
+  }
+  if (x === null || typeof x !== 'object' || open.has(x)) return x; // a cycle is walked once
+  const proto = Object.getPrototypeOf(x) as unknown;
+  const isArray = proto === Array.prototype;
+  if (!isArray && proto !== Object.prototype && proto !== null && proto !== Map.prototype) return x;
+  open.add(x);
+  let copy: object | undefined;
+  if (proto === Map.prototype) {
+    let i = 0;
+    let changed: Map<unknown, unknown> | undefined;
+    for (const [k, v] of x as Map<unknown, unknown>) {
+      path.push({ entry: i++ });
+      const w = withoutEmpty(v, path, found, open);
+      path.pop();
+      if (w !== v) (changed ??= new Map(x as Map<unknown, unknown>)).set(k, w);
+    }
+    copy = changed;
+  } else {
+    for (const k of Object.keys(x)) {
+      const v = (x as Record<string, unknown>)[k];
+      if (v !== Empty && (v === null || typeof v !== 'object')) continue;
+      path.push(isArray && /^(0|[1-9]\d*)$/.test(k) ? Number(k) : k);
+      const w = withoutEmpty(v, path, found, open);
+      path.pop();
+      if (w === v) continue;
+      // A copy that keeps an array's holes and a null prototype; keys are defined, never assigned (`__proto__`).
+      copy ??= isArray ? (x as unknown[]).slice() : Object.defineProperties(Object.create(proto as object | null) as object, Object.getOwnPropertyDescriptors(x));
+      Object.defineProperty(copy, k, { value: w, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  open.delete(x);
+  return copy ?? x;
 }
 
 function fromWire(wire: unknown, what: string): unknown[] {
@@ -71,11 +116,35 @@ function fromWire(wire: unknown, what: string): unknown[] {
     throw new CodecFormatError(`${what} does not hold an argument list`);
   }
   const values = w.values;
-  for (const i of w.empty) {
-    if (!Number.isInteger(i) || (i as number) < 0 || (i as number) >= values.length) throw new CodecFormatError(`${what} marks Empty at no argument`);
-    values[i as number] = Empty;
+  for (const path of w.empty as unknown[]) {
+    if (!Array.isArray(path) || path.length === 0 || !putEmpty(values, path as Step[])) {
+      throw new CodecFormatError(`${what} marks Empty at no value (${JSON.stringify(path)})`);
+    }
   }
   return values;
+}
+
+/** Puts Empty at `path` from `root`; false when the path leads nowhere. */
+function putEmpty(root: unknown, path: readonly Step[]): boolean {
+  let at = root;
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i]!;
+    const last = i === path.length - 1;
+    if (at instanceof Map) {
+      if (typeof step !== 'object' || step === null || !Number.isInteger(step.entry)) return false;
+      const entry = [...at.entries()][step.entry];
+      if (entry === undefined) return false;
+      if (last) at.set(entry[0], Empty);
+      else at = entry[1];
+    } else if (at !== null && typeof at === 'object' && (typeof step === 'number' || typeof step === 'string')) {
+      if (!Object.hasOwn(at, step)) return false;
+      if (last) Object.defineProperty(at, step, { value: Empty, writable: true, enumerable: true, configurable: true });
+      else at = (at as Record<string, unknown>)[step];
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Encodes one realm message; throws UncarriableValueError naming `label` and the path of what does not cross. */
@@ -89,9 +158,8 @@ export function encodeRealmMessage(m: RealmMessage, label: string): Uint8Array {
       body = { kind: m.kind, topic: m.topic, args: toWire(m.args, label) };
       break;
     case 'reply':
-      // An Empty reply is its own kind, so a value is never a symbol here.
-      if (m.value !== Empty) checkCarriable(m.value, label);
-      body = m.value === Empty ? { kind: 'empty' } : m;
+      // An Empty reply is its own kind; an Empty inside a value travels by path, as in arguments.
+      body = m.value === Empty ? { kind: 'empty' } : { kind: m.kind, value: toWire([m.value], label, true) };
       break;
     default:
       body = m;
@@ -127,7 +195,7 @@ function checkBody(kind: RealmMessage['kind'], body: Record<string, unknown>): R
       if (!Number.isInteger(body.host)) throw new CodecFormatError('signal acceptance names no host');
       return { kind, host: body.host as number };
     case 'reply':
-      return { kind, value: body.value };
+      return { kind, value: fromWire(body.value, 'signal reply')[0] };
     case 'empty':
       return { kind };
   }

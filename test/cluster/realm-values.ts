@@ -1,6 +1,8 @@
 // Values that cross hosts in a networked realm as they cross threads: the
 // table the owner host proclaims and echoes (test/cluster/realm-host.ts) and
 // the networked realm test compares with what arrives.
+import { Empty } from '../../realm/empty.js';
+
 export function crossingValues(): unknown[] {
   return [
     new Map<unknown, unknown>([['a', 1], [2, { b: [1n] }]]),
@@ -20,5 +22,6 @@ export function crossingValues(): unknown[] {
     new RangeError('too far'),
     { list: [new Map(), new Set()], when: new Date(0), nothing: undefined },
     'line\u2028separator "quoted" */',
+    { maybe: Empty, inside: [Empty], byKey: new Map([['k', Empty]]) },
   ];
 }

@@ -51,7 +51,7 @@ describeNats('remote realm signals', () => {
     const seen: unknown[][] = [];
     const stop = handlers.handle('calc', 'echo', (...args) => {
       seen.push(args);
-      return { args: args.slice(0, 4), at: new Date(0), big: 2n ** 70n };
+      return { args, at: new Date(0), big: 2n ** 70n };
     });
     await handlerSide.flush();
     const args = [new Map([[1, new Set(['a'])]]), new Float64Array([1.5, -0]), -0, undefined, Empty, [1, , 3], /x+/g, null]; // eslint-disable-line no-sparse-arrays
@@ -60,7 +60,30 @@ describeNats('remote realm signals', () => {
     expect(seen[0]![4]).toBe(Empty);
     expect(Object.is(seen[0]![2], -0)).toBe(true);
     expect(1 in (seen[0]![5] as unknown[])).toBe(false);
-    expect(reply).toEqual({ args: args.slice(0, 4), at: new Date(0), big: 2n ** 70n });
+    expect(reply).toEqual({ args, at: new Date(0), big: 2n ** 70n });
+    expect(reply.args[4]).toBe(Empty);
+    stop();
+  });
+
+  it('an Empty inside a value crosses in its place; the values sent are not changed', async () => {
+    const stop = handlers.handle('calc', 'same', (x) => x);
+    await handlerSide.flush();
+    const inner = { maybe: Empty, list: [1, Empty, , 4] }; // eslint-disable-line no-sparse-arrays
+    const value = { inner, byKey: new Map<unknown, unknown>([['k', Empty], ['l', [Empty]]]), shared: inner, plain: 'x' };
+    const back = (await senders.signal('calc', 'same', value)) as typeof value;
+    expect(back.inner.maybe).toBe(Empty);
+    expect(back.inner.list[1]).toBe(Empty);
+    expect(2 in back.inner.list).toBe(false);
+    expect(back.byKey.get('k')).toBe(Empty);
+    expect((back.byKey.get('l') as unknown[])[0]).toBe(Empty);
+    expect(back.shared.maybe).toBe(Empty);
+    expect(back.plain).toBe('x');
+    // What was sent is as it was.
+    expect(value.inner).toBe(inner);
+    expect(inner.maybe).toBe(Empty);
+    expect(value.byKey.get('k')).toBe(Empty);
+    // An Empty as a Set entry cannot be put back in its place: refused, named.
+    await expect(senders.signal('calc', 'same', new Set([Empty]))).rejects.toThrow('cannot carry a symbol (Symbol(pushback.realm.Empty)) at args[0]<Set entry 0>');
     stop();
   });
 
@@ -134,9 +157,13 @@ describeNats('remote realm signals', () => {
     // Codec bytes of a message format this build does not read: refused by its tag, not misread.
     const later = await senderSide.request('pushback.signal.server.strict', encodeValues([2, { kind: 'request', args: [] }]), { timeout: 1000 });
     expect(decodeRealmMessage(later.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
+    // The right format, but an Empty marked where there is no value.
+    const astray = await senderSide.request('pushback.signal.server.strict', encodeValues([1, { kind: 'request', args: { values: [1], empty: [[0, 'x']] } }]), { timeout: 1000 });
+    expect(decodeRealmMessage(astray.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
     expect(errors.map((e) => e.message)).toEqual([
       'remote signal on pushback.signal.server.strict: request does not decode: value encoding has format version 123; this build reads version 1',
       'remote signal on pushback.signal.server.strict: request does not decode: realm message has format 2; this build reads format 1',
+      'remote signal on pushback.signal.server.strict: request does not decode: signal request marks Empty at no value ([0,"x"])',
     ]);
     expect(calls).toBe(0);
     // The handler still answers well-formed signals afterwards.
