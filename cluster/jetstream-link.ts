@@ -910,6 +910,8 @@ export class JetStreamReader {
         })));
       this.acknowledged = this.acknowledged.slice(removed);
     } catch (error) {
+      // The connection closed under a trim (the host is shutting down): nothing went wrong.
+      if (this.connection.isClosed()) return;
       this.options.onError?.(new Error(`connection "${this.name}": trimming ${this.subjects.stream} failed: ${(error as Error).message}`, { cause: error }));
     } finally {
       this.trimming = false;
