@@ -34,6 +34,16 @@
 // start, so the reader knows which `Pb-Seq` comes next); a sink whose effect
 // leaves the host can keep its own position (`onCommitted`, `committedSeq`)
 // next to its effect, which closes the last gap (see docs/cluster.md).
+//
+// What the stream keeps: the reader trims it as it goes (every
+// `trimEveryMessages` commits), so a long-lived connection holds a bounded
+// number of messages on the server, not all it ever carried. It deletes the
+// data messages it has acknowledged, but keeps the one at its ack floor (its
+// committed position is read from there at start) and the last
+// 2 × MAX_IN_FLIGHT_MESSAGES messages of the stream (where a restarted writer
+// looks for the highest `Pb-Seq`, see highestMessage). So both positions are
+// found after a trim exactly as before it. Unacknowledged messages are never
+// trimmed, and the `.back` subject (the half-close) is left alone.
 import { admitWith, chunk, define } from '../engine/definition.js';
 import { END, errorEnd, errorOf, standIn, type EndReason } from '../engine/ports.js';
 import type { IO } from '../engine/io.js';
@@ -191,6 +201,9 @@ async function highestMessage(jsm: JetStreamManager, subjects: ConnectionSubject
   }
   return best;
 }
+
+/** Data messages a trim keeps behind the end of the stream: the reach of highestMessage's scan. */
+export const KEEP_BEHIND_LAST = 2 * MAX_IN_FLIGHT_MESSAGES;
 
 /** Removes a connection's stream and its consumer, for example once both ends are done with it. */
 export async function deleteConnection(connection: NatsConnection, name: string): Promise<boolean> {
@@ -544,8 +557,15 @@ export interface ReaderOptions {
   onCommitted?: (seq: number) => void;
   /** End the reader's output with `host-lost` when this host is lost and the stream holds nothing more. */
   farHost?: FarHost;
-  /** Called with what went wrong and was handled (a message that did not decode, a failed fetch). */
+  /** Called with what went wrong and was handled (a message that did not decode, a failed fetch, a failed trim). */
   onError?: (error: unknown) => void;
+  /**
+   * Trim the stream after this many commits (default 64): delete the data
+   * messages acknowledged, but the one at the ack floor and the last
+   * KEEP_BEHIND_LAST of the stream. 0: never trim (the stream keeps everything
+   * until the connection is deleted).
+   */
+  trimEveryMessages?: number;
 }
 
 interface Delivery {
@@ -586,6 +606,13 @@ export class JetStreamReader {
   private reserved = 0;
   private readonly roomWaiters: Array<() => void> = [];
   private readonly unwatch: () => void;
+  private readonly trimEvery: number;
+  private commitsSinceTrim = 0;
+  /** The trims asked for, one after another. */
+  private trims: Promise<void> = Promise.resolve();
+  private trimming = false;
+  /** Stream sequences of the data messages this end acknowledged and has not removed yet, oldest first. */
+  private acknowledged: number[] = [];
 
   private constructor(
     io: IO,
@@ -601,6 +628,7 @@ export class JetStreamReader {
     this.windowBytes = Math.max(options.windowBytes ?? 16 << 20, maxMessage);
     this.minFetchBytes = maxMessage;
     this.fetchExpiresMs = Math.max(1_000, options.fetchExpiresMs ?? 5_000);
+    this.trimEvery = options.trimEveryMessages ?? 64;
     this.committed = committed;
     this.received = committed;
     this.process = new Process(io, jetstreamReader, { link: this });
@@ -838,6 +866,56 @@ export class JetStreamReader {
     this.queuedBytes -= d.bytes;
     this.options.onCommitted?.(d.seq);
     d.msg.ack();
+    if (this.trimEvery > 0) this.acknowledged.push(d.msg.seq);
+    if (this.trimEvery > 0 && ++this.commitsSinceTrim >= this.trimEvery && !this.trimming) {
+      this.commitsSinceTrim = 0;
+      void this.trimNow();
+    }
+  }
+
+  /** Trims the stream now (after a trim under way); resolves when done. Failures go to onError. */
+  trimNow(): Promise<void> {
+    this.trimming = true;
+    this.trims = this.trims.then(() => this.trim());
+    return this.trims;
+  }
+
+  /**
+   * Removes the data messages this end has acknowledged from the stream, but
+   * the message at the ack floor (where a restarted reader reads its committed
+   * position) and the last KEEP_BEHIND_LAST messages (where a restarted writer
+   * finds its highest `Pb-Seq`). The ack floor is the server's, so a message
+   * acknowledged here whose ack has not reached the server stays until the
+   * next trim. A failed trim is reported and tried again at the next one.
+   *
+   * Messages are deleted one by one, not purged: a purge also clears the
+   * consumer's record of delivered and unacknowledged messages (nats-server
+   * 2.9), so a message delivered to a reader that is then killed would never
+   * be delivered again. Deleting a message leaves the consumer alone.
+   */
+  private async trim(): Promise<void> {
+    try {
+      const jsm = await jetstreamManager(this.connection);
+      const floor = (await jsm.consumers.info(this.subjects.stream, CONSUMER)).ack_floor.stream_seq;
+      const { state } = await jsm.streams.info(this.subjects.stream);
+      const below = Math.min(floor, state.last_seq - KEEP_BEHIND_LAST);
+      this.acknowledged.sort((x, y) => x - y);
+      let removed = 0;
+      while (removed < this.acknowledged.length && this.acknowledged[removed]! < below) removed++;
+      // All at once: one round trip for the lot rather than one per message.
+      await Promise.all(this.acknowledged.slice(0, removed).map((seq) =>
+        jsm.streams.deleteMessage(this.subjects.stream, seq, false).catch((error: Error) => {
+          // Gone already: a redelivered message acknowledged twice, or a trim that failed half way.
+          if (!/no message found|not found/i.test(error.message)) throw error;
+        })));
+      this.acknowledged = this.acknowledged.slice(removed);
+    } catch (error) {
+      // The connection closed under a trim (the host is shutting down): nothing went wrong.
+      if (this.connection.isClosed()) return;
+      this.options.onError?.(new Error(`connection "${this.name}": trimming ${this.subjects.stream} failed: ${(error as Error).message}`, { cause: error }));
+    } finally {
+      this.trimming = false;
+    }
   }
 
   private endOut(why: EndReason): void {

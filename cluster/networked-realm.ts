@@ -279,7 +279,7 @@ export class NetworkedRealm {
     }
     let mirror = this.mirrors.get(change.host);
     const existing = mirror?.shown.get(change.sequence);
-    const text = change.type === 'put' ? JSON.stringify([change.topic, change.args]) : undefined;
+    const text = change.type === 'put' ? Buffer.from(change.stored.buffer, change.stored.byteOffset, change.stored.byteLength).toString('base64') : undefined;
     // The same assertion again (a replay after a reconnect, a rewrite by sync): nothing changes.
     if (existing !== undefined && existing.text === text) return;
     if (existing !== undefined) {

@@ -2,7 +2,7 @@
 // bucket (default "pushback_proclamations").
 //
 // One key per assertion: "<realm>.<host index>.<sequence>", the value its topic
-// and arguments as JSON. The key names its owner (the host), so retraction is
+// and arguments through the value codec (cluster/realm-messages.ts). The key names its owner (the host), so retraction is
 // owner-scoped by construction: a host deletes only its own keys, and when a
 // host is lost its peers delete every key under "<realm>.<index>." at once.
 // Watching "<realm>.>" replays what is there first (the latest value of each
@@ -14,20 +14,21 @@
 // it deletes its keys that are no longer asserted and writes the others.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import { decodeFailure, decodeRealmMessage, encodeRealmMessage } from './realm-messages.js';
 
 export const DEFAULT_PROCLAMATION_BUCKET = 'pushback_proclamations';
 
 export type ProclamationChange =
-  | { readonly type: 'put'; readonly host: number; readonly sequence: number; readonly topic: string; readonly args: unknown[] }
+  | {
+      readonly type: 'put';
+      readonly host: number;
+      readonly sequence: number;
+      readonly topic: string;
+      readonly args: unknown[];
+      /** The stored bytes: equal for the same assertion written again (the encoding is deterministic). */
+      readonly stored: Uint8Array;
+    }
   | { readonly type: 'delete'; readonly host: number; readonly sequence: number };
-
-interface Stored {
-  readonly topic: string;
-  readonly args: readonly unknown[];
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export class ProclamationStore {
   /** What this host asserted, by realm and sequence: written again by sync(). */
@@ -55,7 +56,7 @@ export class ProclamationStore {
 
   /** Asserts `topic(args)` as this host's `sequence` in `realm`. Throws at once if the arguments do not encode. */
   put(realm: string, sequence: number, topic: string, args: readonly unknown[]): Promise<void> {
-    const value = encoder.encode(JSON.stringify({ topic, args } satisfies Stored));
+    const value = encodeRealmMessage({ kind: 'proclamation', topic, args }, `$${topic}`);
     let mine = this.own.get(realm);
     if (mine === undefined) this.own.set(realm, (mine = new Map()));
     mine.set(sequence, value);
@@ -136,15 +137,14 @@ export class ProclamationStore {
       onChange({ type: 'delete', host, sequence });
       return;
     }
-    let stored: Stored;
+    let stored;
     try {
-      stored = JSON.parse(decoder.decode(entry.value)) as Stored;
-      if (typeof stored?.topic !== 'string' || !Array.isArray(stored.args)) throw new TypeError('not { topic, args }');
-    } catch {
-      this.onError(new Error(`proclamation on ${subject} (revision ${entry.revision}) does not decode; ignored`));
+      stored = decodeRealmMessage(entry.value, ['proclamation']);
+    } catch (error) {
+      this.onError(new Error(`proclamation on ${subject} (revision ${entry.revision}) does not decode: ${decodeFailure(error)}; ignored`));
       return;
     }
-    onChange({ type: 'put', host, sequence, topic: stored.topic, args: stored.args });
+    onChange({ type: 'put', host, sequence, topic: stored.topic, args: stored.args as unknown[], stored: entry.value });
   }
 
   private async keysOf(realm: string, index: number | '*'): Promise<string[]> {

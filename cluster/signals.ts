@@ -8,8 +8,8 @@
 // Subjects are "<prefix>.<realm>.<topic>". Realm and topic names are checked
 // once, where they enter (handle / signal), to be plain subject tokens: a dot,
 // a space or a wildcard in a name would change which handlers a subject reaches.
-// Values travel as JSON for now (the value codec replaces it), Empty as a
-// marker of its own, so that `null` and `undefined`-free values stay values.
+// Requests and replies travel through the value codec (cluster/realm-messages.ts):
+// what crosses threads crosses hosts; Empty as a marker of its own.
 //
 // A handling host that knows its host index first answers "accepted by host
 // <index>", then the reply. The sender keeps its pending signals by the host
@@ -20,6 +20,7 @@
 // status, so an unroutable signal resumes at once too.
 import { createInbox, type NatsConnection, type Msg, type Subscription } from '@nats-io/transport-node';
 import { Empty } from '../realm/empty.js';
+import { decodeFailure, decodeRealmMessage, encodeRealmMessage } from './realm-messages.js';
 
 export interface RemoteSignalOptions {
   /** Subject prefix shared by the hosts of one cluster (default "pushback.signal"). */
@@ -44,10 +45,6 @@ export function checkName(kind: string, name: string): string {
   return name;
 }
 
-/** Reply bodies: a value, undefined (which JSON cannot carry as a value), or Empty; before it, maybe an acceptance. */
-type Reply = { value: unknown } | { undefined: true } | { empty: true };
-type Accepted = { accepted: number };
-
 interface Pending {
   readonly subject: string;
   readonly resolve: (value: unknown) => void;
@@ -59,9 +56,7 @@ interface Pending {
 /** A "no responders" status from the server: nobody subscribes to the subject. */
 const NO_RESPONDERS = 503;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const encode = (x: unknown): Uint8Array => encoder.encode(JSON.stringify(x));
+const EMPTY_REPLY = encodeRealmMessage({ kind: 'empty' }, 'reply');
 
 export class RemoteSignals {
   private readonly prefix: string;
@@ -111,28 +106,25 @@ export class RemoteSignals {
   }
 
   private async answer(subject: string, msg: Msg, handler: RemoteHandler): Promise<void> {
-    let reply: Reply = { empty: true };
-    if (this.host !== undefined) msg.respond(encode({ accepted: this.host } satisfies Accepted));
+    let reply: unknown = Empty;
+    if (this.host !== undefined) msg.respond(encodeRealmMessage({ kind: 'accepted', host: this.host }, 'acceptance'));
     try {
-      let args: unknown;
+      let args: unknown[];
       try {
-        args = JSON.parse(decoder.decode(msg.data));
-      } catch {
-        throw new Error(`remote signal on ${subject}: request does not decode as JSON`);
+        args = decodeRealmMessage(msg.data, ['request']).args as unknown[];
+      } catch (error) {
+        throw new Error(`remote signal on ${subject}: request does not decode: ${decodeFailure(error)}`, { cause: error });
       }
-      if (!Array.isArray(args)) throw new Error(`remote signal on ${subject}: request is not an argument list`);
-      const value = await handler(...args);
-      if (value === undefined) reply = { undefined: true };
-      else if (value !== Empty) reply = { value };
+      reply = await handler(...args);
     } catch (error) {
       this.onError(error instanceof Error ? error : new Error(String(error)));
     }
     let body: Uint8Array;
     try {
-      body = encode(reply);
+      body = encodeRealmMessage({ kind: 'reply', value: reply }, 'reply');
     } catch (error) {
       this.onError(new Error(`remote signal on ${subject}: reply does not encode: ${(error as Error).message}`));
-      body = encode({ empty: true });
+      body = EMPTY_REPLY;
     }
     msg.respond(body);
   }
@@ -140,7 +132,7 @@ export class RemoteSignals {
   /** Raises `topic(...args)` in `realm` on whichever host handles it; resumes with the reply or Empty. */
   async signal(realm: string, topic: string, ...args: unknown[]): Promise<unknown> {
     const subject = this.subject(realm, topic);
-    const body = encode(args);
+    const body = encodeRealmMessage({ kind: 'request', args }, 'args');
     const inbox = this.openInbox();
     const token = String(this.nextToken++);
     return new Promise<unknown>((resolve) => {
@@ -200,19 +192,17 @@ export class RemoteSignals {
     const pending = this.pending.get(token);
     if (pending === undefined) return; // answered already (timeout, loss): a late reply is dropped
     if (msg.headers?.code === NO_RESPONDERS) return this.finish(token, Empty);
-    let reply: Reply | Accepted;
+    let reply;
     try {
-      reply = JSON.parse(decoder.decode(msg.data)) as Reply | Accepted;
-      if (typeof reply !== 'object' || reply === null) throw new TypeError('not an object');
-    } catch {
-      this.onError(new Error(`remote signal on ${pending.subject}: reply does not decode`));
+      reply = decodeRealmMessage(msg.data, ['accepted', 'reply', 'empty']);
+    } catch (error) {
+      this.onError(new Error(`remote signal on ${pending.subject}: reply does not decode: ${decodeFailure(error)}`));
       return this.finish(token, Empty);
     }
-    if ('accepted' in reply) {
-      pending.host = reply.accepted;
+    if (reply.kind === 'accepted') {
+      pending.host = reply.host;
       return;
     }
-    if ('value' in reply) return this.finish(token, reply.value);
-    this.finish(token, 'undefined' in reply ? undefined : Empty);
+    this.finish(token, reply.kind === 'reply' ? reply.value : Empty);
   }
 }

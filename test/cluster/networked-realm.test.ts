@@ -14,6 +14,8 @@ import { bindRealm, type NetworkedRealm } from '../../cluster/networked-realm.js
 import { Empty, Rest, World, _, type Realm } from '../../realm/index.js';
 import { removeTranspiled, runChild, transpile, withImports, type Child } from './child.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
+import { decodeRealmMessage, encodeRealmMessage } from '../../cluster/realm-messages.js';
+import { crossingValues } from './realm-values.js';
 
 const HOST = 'test/cluster/realm-host.ts';
 const LOST_AFTER_MS = 2_000;
@@ -154,20 +156,44 @@ describeNats('networked realms across hosts', () => {
       const inbox = createInbox();
       const replies: unknown[] = [];
       const sub = admin.subscribe(inbox, { max: 2 });
-      admin.publish(`pushback.signal.shop.${topic}`, new TextEncoder().encode('[]'), { reply: inbox });
-      for await (const msg of sub) replies.push(JSON.parse(msg.string()));
+      admin.publish(`pushback.signal.shop.${topic}`, encodeRealmMessage({ kind: 'request', args: [] }, 'args'), { reply: inbox });
+      for await (const msg of sub) replies.push(decodeRealmMessage(msg.data, ['accepted', 'reply', 'empty']));
       return replies;
     };
-    expect(await raw('secret')).toEqual([{ accepted: ownerIndex }, { empty: true }]);
-    expect(await raw('price')).toEqual([{ accepted: ownerIndex }, { value: 'price of undefined' }]);
+    expect(await raw('secret')).toEqual([{ kind: 'accepted', host: ownerIndex }, { kind: 'empty' }]);
+    expect(await raw('price')).toEqual([{ kind: 'accepted', host: ownerIndex }, { kind: 'reply', value: 'price of undefined' }]);
 
     // Its ingress rule shows other hosts $open and nothing else it proclaims.
     await proclaimed(shop, ['$open', 'owner'], true);
     expect(shop.count('secret-plan', 1)).toBe(0);
     const kv = await new Kvm(admin).open(bucket);
     const stored: string[] = [];
-    for await (const key of await kv.keys(`shop.${ownerIndex}.*`)) stored.push((await kv.get(key))!.string());
-    expect(stored).toEqual([JSON.stringify({ topic: 'open', args: ['owner'] })]);
+    for await (const key of await kv.keys(`shop.${ownerIndex}.*`)) stored.push(decodeRealmMessage((await kv.get(key))!.value, ['proclamation']).topic);
+    expect(stored.sort()).toEqual(['open', 'values']);
+  });
+
+  it('values cross between hosts as between threads: a signal, its reply and a proclamation', async () => {
+    const table = crossingValues();
+    const worker = shop.child({ name: 'values' });
+    const echoed = worker.signal('echo', ...table);
+    world.run();
+    const reply = (await echoed) as unknown[];
+    expect(reply).toEqual(table);
+    const kinds = (xs: unknown[]): string[] => xs.map((x) => (x === null ? 'null' : typeof x === 'object' ? (x as object).constructor.name : typeof x));
+    expect(kinds(reply)).toEqual(kinds(table));
+    expect(Object.is(reply[10], -0)).toBe(true);
+    expect(1 in (reply[12] as unknown[])).toBe(false);
+    expect('nothing' in (reply[15] as object)).toBe(true);
+
+    // The owner proclaimed the same values before this host bound: shown here as they were.
+    const shown: unknown[][] = [];
+    const seen = shop.subscribe(['$values', Rest], (m) => void shown.push([...m.args]));
+    world.run();
+    seen.cancel();
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toEqual(table);
+    expect(Object.is(shown[0]![10], -0)).toBe(true);
+    expect((shown[0]![0] as Map<unknown, unknown>).get(2)).toEqual({ b: [1n] });
   });
 
   it('a proclamation reaches subscribers on two other hosts and is retracted by its owner only', async () => {
@@ -205,15 +231,15 @@ describeNats('networked realms across hosts', () => {
   it('a message that does not decode is reported with its subject, not a crash', async () => {
     errors.length = 0;
     const kv = await new Kvm(admin).open(bucket);
-    await kv.put('shop.77.1', new TextEncoder().encode('{not json'));
+    await kv.put('shop.77.1', new TextEncoder().encode('{not the codec'));
     const ping = shop.on('ping', () => 'pong');
     await bound.flush();
-    const reply = await admin.request('pushback.signal.shop.ping', new TextEncoder().encode('{not json'), { timeout: 10_000 });
-    expect(JSON.parse(reply.string())).toEqual({ accepted: host.index });
+    const reply = await admin.request('pushback.signal.shop.ping', new TextEncoder().encode('{not the codec'), { timeout: 10_000 });
+    expect(decodeRealmMessage(reply.data, ['accepted'])).toEqual({ kind: 'accepted', host: host.index });
     await reported(2);
     expect(errors.map((e) => e.message).sort()).toEqual([
-      `proclamation on $KV.${bucket}.shop.77.1 (revision ${(await kv.get('shop.77.1'))!.revision}) does not decode; ignored`,
-      'remote signal on pushback.signal.shop.ping: request does not decode as JSON',
+      `proclamation on $KV.${bucket}.shop.77.1 (revision ${(await kv.get('shop.77.1'))!.revision}) does not decode: value encoding has format version 123; this build reads version 1; ignored`,
+      'remote signal on pushback.signal.shop.ping: request does not decode: value encoding has format version 123; this build reads version 1',
     ]);
     await kv.delete('shop.77.1');
     // Both sides go on.
@@ -330,7 +356,7 @@ describeNats('networked realms when the server is lost', () => {
     }
   }, 60_000);
 
-  it('what cannot cross (a topic that is no subject token, values JSON cannot carry) is reported and stays on the host', async () => {
+  it('what cannot cross (a topic that is no subject token, values the codec refuses) is reported and stays on the host', async () => {
     const host = await joinCluster({ servers: server.url, bucket: 'hosts', lostAfterMs: LOST_AFTER_MS, name: 'test' });
     const errors: string[] = [];
     const world = new World();
@@ -338,16 +364,21 @@ describeNats('networked realms when the server is lost', () => {
     const bound = await bindRealm(shop, host, { bucket, onError: (e) => errors.push(e.message) });
     try {
       const dotted = shop.signal('a.b');
-      const big = shop.signal('price', 1n);
-      shop.proclaim('size', 2n);
+      class Basket {
+        items = 1;
+      }
+      const basket = new Basket();
+      const classy = shop.signal('price', { basket });
+      shop.proclaim('size', 2, basket);
       world.run();
       expect(await dotted).toBe(Empty);
-      expect(await big).toBe(Empty);
-      expect(shop.count('size', 2n)).toBe(1); // still proclaimed here
+      expect(await classy).toBe(Empty);
+      expect(shop.count('size', 2, basket)).toBe(1); // still proclaimed here
+      const refusal = 'to another thread: only plain objects, arrays, Map, Set, Date, RegExp, errors, typed arrays and primitives cross';
       expect(errors).toEqual([
-        'networked realm shop: $size stays on this host: its arguments do not encode (Do not know how to serialize a BigInt)',
+        `networked realm shop: $size stays on this host: its arguments do not encode (cannot carry an instance of class Basket at $size[1] ${refusal})`,
         'networked realm shop: #a.b cannot cross to other hosts: remote signal: topic name "a.b" must be 1..128 of A-Z a-z 0-9 _ -',
-        'networked realm shop: #price cannot cross to other hosts: Do not know how to serialize a BigInt',
+        `networked realm shop: #price cannot cross to other hosts: cannot carry an instance of class Basket at args[0].basket ${refusal}`,
       ]);
       expect(world.stats().pendingSignals).toBe(0);
     } finally {

@@ -17,6 +17,7 @@
 //     With stallAfter, once that many records were handed to the sink in this
 //     run, stops the whole process (a busy wait) between delivery and commit:
 //     the records are in the sink and their message is not acknowledged.
+//     The reader trims the stream every 4 commits (see jetstream-link.ts).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { hostId } from '../../engine/address.js';
@@ -44,7 +45,9 @@ if (role === 'writer') {
   const io = new IO({ host: hostId(1) });
   const writer = await JetStreamWriter.open(io, connection, name!, {
     windowRecords: 200,
-    maxMessageBytes: 400,
+    // At most ten integers a message: 300 messages or more for the kill tests'
+    // 3,000 records, more than a trim keeps, so the kills happen on a trimmed stream.
+    maxMessageBytes: 40,
     publishTimeoutMs: 2_000,
     afterPublish: async (seq) => {
       if (seq !== pauseAt) return;
@@ -80,6 +83,7 @@ if (role === 'writer') {
     committedSeq,
     ackWaitMs: 1_500,
     windowMessages: 4,
+    trimEveryMessages: 4,
     onCommitted: (seq) => {
       appendFileSync(file, pending.map((x) => `${String(x)}\n`).join('') + `#commit ${seq}\n`);
       pending.length = 0;

@@ -14,7 +14,7 @@ import { collect } from '../../processes/sinks/collect.js';
 import { take } from '../../processes/elements/take.js';
 import { from, pump, pumpOnce } from '../../processes/sources/from.js';
 import { connectToCluster } from '../../cluster/connect.js';
-import { JETSTREAM, JetStreamReader, JetStreamWriter, MessageDecodeError, deleteConnection } from '../../cluster/jetstream-link.js';
+import { JETSTREAM, JetStreamReader, JetStreamWriter, KEEP_BEHIND_LAST, MessageDecodeError, deleteConnection } from '../../cluster/jetstream-link.js';
 import { subjectsOf } from '../../cluster/port-messages.js';
 import { joinCluster } from '../../cluster/membership.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
@@ -93,6 +93,50 @@ describeNats('cross-host ports on JetStream', () => {
       expect(m!.data.length).toBeLessThanOrEqual(300_000);
       expect(Number(m!.header.get('Pb-Seq'))).toBe(++seq);
     }
+  });
+
+  it('a long-lived connection keeps a bounded stream: what the reader acknowledged is trimmed, both ends still find their positions', async () => {
+    // 3,000 records of 100 bytes in messages of at most 400 bytes: about 1,000
+    // messages. The writer admits 30 records at a time, so the source moves in
+    // rounds; after each, once the reader has committed it, a trim, then the
+    // stream is measured. (The reader also trims every 16 commits by itself.)
+    const xs = Array.from({ length: 3_000 }, (_, i) => `record ${i} `.padEnd(100, '.'));
+    const { name, a, sink, source, writer, reader } = await across(xs, { maxMessageBytes: 400, windowRecords: 30 }, { trimEveryMessages: 16 });
+    const stream = subjectsOf(name).stream;
+    const jsm = await jetstreamManager(connA);
+    const kept: number[] = [];
+    const received = (): number => (sink.state.items as unknown[]).length;
+    while (received() < xs.length) {
+      const moved = pumpOnce(source);
+      if (moved === 'blocked') await source.whenWritableAgain('out');
+      const sent = source.state.pos as number;
+      await new Promise<void>((resolve) => {
+        const check = (): void => (received() >= sent && writer.inFlight === 0 ? resolve() : void setImmediate(check));
+        check();
+      });
+      await connB.flush(); // the acknowledgements have reached the server
+      await reader.trimNow();
+      kept.push((await jsm.streams.info(stream)).state.messages);
+    }
+    expect(pumpOnce(source)).toBe('done');
+    await sink.whenEnded('in');
+    await writer.finished;
+    expect(sink.state.items).toEqual(xs);
+    const { state } = await jsm.streams.info(stream);
+    expect(state.last_seq).toBeGreaterThan(600);
+    expect(kept.length).toBeGreaterThan(50);
+    // After each round the stream held the last KEEP_BEHIND_LAST messages and the one at the ack floor at most.
+    expect(Math.max(...kept)).toBeLessThanOrEqual(KEEP_BEHIND_LAST + 1);
+    expect(state.first_seq).toBeGreaterThan(1);
+
+    // After the trims, a writer opened again still finds where the stream is,
+    // and a reader opened again what was committed.
+    await connB.flush();
+    const again = await JetStreamWriter.open(a, connA, name);
+    expect(again.complete).toBe(true);
+    expect(again.resumeFrom).toBe(3_000);
+    const reopened = await JetStreamReader.open(new IO({ host: hostId(3) }), connB, name);
+    expect(reopened.committed).toBe(reader.committed);
   });
 
   it('an error end crosses with its reason', async () => {

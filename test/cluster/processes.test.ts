@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Empty } from '../../realm/empty.js';
 import { joinCluster, type ClusterHost, type MembershipEvent } from '../../cluster/membership.js';
 import { RemoteSignals } from '../../cluster/signals.js';
-import { removeTranspiled, runChild, transpile } from './child.js';
+import { removeTranspiled, runChild, transpile, withImports } from './child.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
 
 const CHILD = 'test/cluster/host-process.ts';
@@ -14,7 +14,7 @@ describeNats('cluster hosts as separate processes', () => {
   let out: string;
   beforeAll(async () => {
     server = await startServer();
-    out = transpile([CHILD, 'cluster/connect.ts', 'cluster/membership.ts', 'cluster/signals.ts', 'engine/address.ts', 'realm/empty.ts']);
+    out = transpile(withImports(CHILD));
   });
   afterAll(async () => {
     await server?.stop();

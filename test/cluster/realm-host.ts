@@ -4,14 +4,18 @@
 // bucket, lostAfterMs, proclamations bucket, role.
 //
 //   owner     handles #price and #close (which retracts its $open), holds every
-//             #hold signal without answering, and proclaims $open('owner') and
-//             $secret-plan(1). Other hosts may raise #price and #close, see
-//             $open, and nothing else: its rules are enforced here.
+//             #hold signal without answering, answers #echo with its
+//             arguments, and proclaims $open('owner'), $secret-plan(1) and
+//             $values(...crossingValues()). Other hosts may raise #price,
+//             #close and #echo, see $open and $values, and nothing else: its
+//             rules are enforced here.
 //   observer  prints "added <topic> <args>" and "removed <topic> <args>" for
-//             every proclamation it sees in the realm.
+//             every proclamation it sees in the realm (but $values, whose
+//             arguments JSON does not print).
 import { joinCluster } from '../../cluster/membership.js';
 import { bindRealm } from '../../cluster/networked-realm.js';
 import { Rest, World, egress, ingress, take, type Signal } from '../../realm/index.js';
+import { crossingValues } from './realm-values.js';
 
 const [servers, hostsBucket, lostAfterMs, bucket, role] = process.argv.slice(2);
 const host = await joinCluster({ servers: servers!, bucket: hostsBucket, lostAfterMs: Number(lostAfterMs), name: role });
@@ -30,6 +34,8 @@ if (role === 'owner') {
   });
   let open = shop.proclaim('open', 'owner');
   shop.proclaim('secret-plan', 1);
+  shop.proclaim('values', ...crossingValues());
+  shop.on('echo', (s) => s.args);
   shop.on('close', () => {
     open.retract();
     return 'closed';
@@ -41,13 +47,13 @@ if (role === 'owner') {
   world.run();
   const bound = await bindRealm(shop, host, {
     bucket,
-    rules: [egress(take(['#price', Rest]), take(['#close']), take(['#reopen']), take(['#hold', Rest])), ingress(take(['$open', Rest]))],
+    rules: [egress(take(['#price', Rest]), take(['#close']), take(['#reopen']), take(['#hold', Rest]), take(['#echo', Rest])), ingress(take(['$open', Rest]), take(['$values', Rest]))],
     onError: (e) => say(`error ${e.message}`),
   });
   await bound.flush();
 } else {
   shop.subscribe(['$', Rest], (m) => {
-    if (m.topic === 'cluster') return undefined;
+    if (m.topic === 'cluster' || m.topic === 'values') return undefined;
     say(`added ${m.topic} ${text(m.args)}`);
     return () => say(`removed ${m.topic} ${text(m.args)}`);
   });

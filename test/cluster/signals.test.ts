@@ -5,6 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Empty } from '../../realm/empty.js';
 import { RemoteSignals } from '../../cluster/signals.js';
+import { decodeRealmMessage } from '../../cluster/realm-messages.js';
+import { encodeValues } from '../../transport/codec.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
 
 describeNats('remote realm signals', () => {
@@ -43,6 +45,61 @@ describeNats('remote realm signals', () => {
     expect(await senders.signal('calc', 'nothing')).toBeUndefined();
     stop();
     stop2();
+  });
+
+  it('values cross as through the value codec: Map, Set, Date, typed arrays, bigint, undefined, Empty arguments', async () => {
+    const seen: unknown[][] = [];
+    const stop = handlers.handle('calc', 'echo', (...args) => {
+      seen.push(args);
+      return { args, at: new Date(0), big: 2n ** 70n };
+    });
+    await handlerSide.flush();
+    const args = [new Map([[1, new Set(['a'])]]), new Float64Array([1.5, -0]), -0, undefined, Empty, [1, , 3], /x+/g, null]; // eslint-disable-line no-sparse-arrays
+    const reply = (await senders.signal('calc', 'echo', ...args)) as { args: unknown[]; at: Date; big: bigint };
+    expect(seen[0]).toEqual(args);
+    expect(seen[0]![4]).toBe(Empty);
+    expect(Object.is(seen[0]![2], -0)).toBe(true);
+    expect(1 in (seen[0]![5] as unknown[])).toBe(false);
+    expect(reply).toEqual({ args, at: new Date(0), big: 2n ** 70n });
+    expect(reply.args[4]).toBe(Empty);
+    stop();
+  });
+
+  it('an Empty inside a value crosses in its place; the values sent are not changed', async () => {
+    const stop = handlers.handle('calc', 'same', (x) => x);
+    await handlerSide.flush();
+    const inner = { maybe: Empty, list: [1, Empty, , 4] }; // eslint-disable-line no-sparse-arrays
+    const value = { inner, byKey: new Map<unknown, unknown>([['k', Empty], ['l', [Empty]]]), shared: inner, plain: 'x' };
+    const back = (await senders.signal('calc', 'same', value)) as typeof value;
+    expect(back.inner.maybe).toBe(Empty);
+    expect(back.inner.list[1]).toBe(Empty);
+    expect(2 in back.inner.list).toBe(false);
+    expect(back.byKey.get('k')).toBe(Empty);
+    expect((back.byKey.get('l') as unknown[])[0]).toBe(Empty);
+    expect(back.shared.maybe).toBe(Empty);
+    expect(back.plain).toBe('x');
+    // What was sent is as it was.
+    expect(value.inner).toBe(inner);
+    expect(inner.maybe).toBe(Empty);
+    expect(value.byKey.get('k')).toBe(Empty);
+    // An Empty as a Set entry cannot be put back in its place: refused, named.
+    await expect(senders.signal('calc', 'same', new Set([Empty]))).rejects.toThrow('cannot carry a symbol (Symbol(pushback.realm.Empty)) at args[0]<Set entry 0>');
+    stop();
+  });
+
+  it('what the codec refuses does not cross: the sender is told, a refused reply resumes it with Empty', async () => {
+    errors.length = 0;
+    class Point {
+      x = 1;
+    }
+    await expect(senders.signal('calc', 'echo', { at: new Point() })).rejects.toThrow('cannot carry an instance of class Point at args[0].at');
+    const stop = handlers.handle('calc', 'point', () => new Point());
+    await handlerSide.flush();
+    expect(await senders.signal('calc', 'point')).toBe(Empty);
+    expect(errors.map((e) => e.message)).toEqual([
+      'remote signal on pushback.signal.calc.point: reply does not encode: cannot carry an instance of class Point at reply to another thread: only plain objects, arrays, Map, Set, Date, RegExp, errors, typed arrays and primitives cross',
+    ]);
+    stop();
   });
 
   it('two concurrent signals on one topic each get their own answer', async () => {
@@ -96,8 +153,18 @@ describeNats('remote realm signals', () => {
     const stop = handlers.handle('server', 'strict', () => ++calls);
     await handlerSide.flush();
     const reply = await senderSide.request('pushback.signal.server.strict', new TextEncoder().encode('{not json'), { timeout: 1000 });
-    expect(JSON.parse(reply.string())).toEqual({ empty: true });
-    expect(errors.map((e) => e.message)).toEqual(['remote signal on pushback.signal.server.strict: request does not decode as JSON']);
+    expect(decodeRealmMessage(reply.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
+    // Codec bytes of a message format this build does not read: refused by its tag, not misread.
+    const later = await senderSide.request('pushback.signal.server.strict', encodeValues([2, { kind: 'request', args: [] }]), { timeout: 1000 });
+    expect(decodeRealmMessage(later.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
+    // The right format, but an Empty marked where there is no value.
+    const astray = await senderSide.request('pushback.signal.server.strict', encodeValues([1, { kind: 'request', args: { values: [1], empty: [[0, 'x']] } }]), { timeout: 1000 });
+    expect(decodeRealmMessage(astray.data, ['empty', 'reply'])).toEqual({ kind: 'empty' });
+    expect(errors.map((e) => e.message)).toEqual([
+      'remote signal on pushback.signal.server.strict: request does not decode: value encoding has format version 123; this build reads version 1',
+      'remote signal on pushback.signal.server.strict: request does not decode: realm message has format 2; this build reads format 1',
+      'remote signal on pushback.signal.server.strict: request does not decode: signal request marks Empty at no value ([0,"x"])',
+    ]);
     expect(calls).toBe(0);
     // The handler still answers well-formed signals afterwards.
     expect(await senders.signal('server', 'strict')).toBe(1);
