@@ -20,6 +20,7 @@
 //
 //   npm run bench:cluster
 //   PUSHBACK_BENCH_MB=128 PUSHBACK_BENCH_RUNS=3 npm run bench:cluster
+//   PUSHBACK_BENCH_PROFILE=DIR npm run bench:cluster   # a CPU profile of every writer and reader process in DIR
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,8 @@ const PORT_RECORDS = Number(process.env.PUSHBACK_BENCH_RECORDS ?? 400_000);
 const RAW_RECORDS = Math.max(1, Math.floor(PORT_RECORDS / 10));
 const VERBOSE = process.env.PUSHBACK_BENCH_VERBOSE === '1';
 const CHUNK = 64 * 1024;
+const PROFILE_DIR = process.env.PUSHBACK_BENCH_PROFILE;
+const profileFlags = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`];
 const IN_FLIGHT = 256;
 
 type Case = 'port-bytes' | 'raw-bytes' | 'port-records' | 'raw-records';
@@ -162,7 +165,7 @@ interface Child {
 }
 
 function child(args: string[]): Child {
-  const p = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [...profileFlags, fileURLToPath(import.meta.url), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const waiting: Array<() => void> = [];
   p.stdout.on('data', (d: Buffer) => {
