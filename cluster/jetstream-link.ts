@@ -360,8 +360,13 @@ export class JetStreamWriter {
     if (this.stopped || this.ending) return n;
     for (let i = offset; i < offset + n; i++) {
       const x = xs[i];
+      const size = estimate(x);
+      // A record that would take the batch past a message's size goes into the
+      // next one: encoding a batch only to find it too large and split it
+      // copied every byte twice and sent half-size messages.
+      if (this.batch.length > 0 && this.batchBytes + size > this.maxMessageBytes - 4) this.flush();
       this.batch.push(x);
-      this.batchBytes += estimate(x);
+      this.batchBytes += size;
     }
     if (this.batchBytes >= this.maxMessageBytes || this.batch.length >= 65_536) this.flush();
     else if (!this.flushScheduled) {
