@@ -66,23 +66,9 @@ import type { WorkerReply } from '../transport/worker-messages.js';
 import { isReader, isWriter } from './devices.js';
 import { referenceOf } from './references.js';
 import { Replay } from './replay.js';
+import { MigrationRefusedError, type MigrationProblem } from '../transport/migration-refused.js';
 
-/** One thing that cannot be migrated, and the process that holds it. */
-export interface MigrationProblem {
-  /** The process, by label (`map#3`). */
-  readonly process: string;
-  /** The resource: `parameter 'f'`, `state field 'timer'`, `port 'in'`, … */
-  readonly resource: string;
-  readonly why: string;
-}
-
-/** The freeze refused: nothing moved. */
-export class MigrationRefusedError extends Error {
-  override name = 'MigrationRefusedError';
-  constructor(readonly problems: readonly MigrationProblem[]) {
-    super(`cannot migrate; nothing was moved:\n${problems.map((p) => `  - ${p.process} ${p.resource}: ${p.why}`).join('\n')}`);
-  }
-}
+export { MigrationRefusedError, type MigrationProblem };
 
 /** What a migration did. */
 export interface Migrated {

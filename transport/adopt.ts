@@ -23,6 +23,7 @@ import { checkCarriable, decodeValues, encodeValues, UncarriableValueError } fro
 import { checkDependencies, ENGINE_PACKAGE, type ResolverHeaders } from './dependencies.js';
 import { unpackParams, type PackedParam } from './portable-params.js';
 import { offerAgain, ThreadReader, ThreadWriter, type Wire } from './thread-link.js';
+import { MigrationRefusedError, type MigrationProblem } from './migration-refused.js';
 
 /** One parameter of a migrated process: as placement packs it, or a module reference (by its position in the headers). */
 export type MigratedParam = PackedParam | { readonly kind: 'module'; readonly index: number };
@@ -99,23 +100,8 @@ export interface Released {
   readonly sent: readonly number[];
 }
 
-/** One thing that keeps a process from going back, as freezer/migrate.ts names them. */
-export interface ReleaseProblem {
-  readonly process: string;
-  readonly resource: string;
-  readonly why: string;
-}
-
-/** The processes cannot be given back: they run on here. */
-export class ReleaseRefusedError extends Error {
-  override name = 'ReleaseRefusedError';
-  constructor(readonly problems: readonly ReleaseProblem[]) {
-    super(`cannot migrate; nothing was moved:\n${problems.map((p) => `  - ${p.process} ${p.resource}: ${p.why}`).join('\n')}`);
-  }
-}
-
 /**
- * Gives back `group` (see the top of this module). Throws ReleaseRefusedError,
+ * Gives back `group` (see the top of this module). Throws MigrationRefusedError,
  * with everything running on as before, when a process cannot be frozen.
  */
 export async function release(group: AdoptedGroup, m: ReleaseRequest, hostName: string): Promise<Released> {
@@ -127,7 +113,7 @@ export async function release(group: AdoptedGroup, m: ReleaseRequest, hostName: 
     throw e;
   }
   // After an await: no flow is in progress.
-  const problems: ReleaseProblem[] = [];
+  const problems: MigrationProblem[] = [];
   const states = group.processes.map((p) => {
     if (!p.inContainer) {
       problems.push({ process: `${p.label} on ${hostName}`, resource: 'itself', why: 'it has finished' });
@@ -154,7 +140,7 @@ export async function release(group: AdoptedGroup, m: ReleaseRequest, hostName: 
   });
   if (problems.length > 0) {
     for (const r of group.readers) r.resume();
-    throw new ReleaseRefusedError(problems);
+    throw new MigrationRefusedError(problems);
   }
   // Everything frozen: from here on nothing refuses.
   const held = group.readers.map((r) => encodeValues([r.takeHeld()], `${r.wire.label} held`));

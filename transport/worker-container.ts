@@ -9,7 +9,8 @@ import { IO } from '../engine/io.js';
 import { Process } from '../engine/process.js';
 import { registry } from '../processes/registry.js';
 import { pumpOnce } from '../processes/sources/from.js';
-import { adopt, release, ReleaseRefusedError, type AdoptedGroup } from './adopt.js';
+import { adopt, release, type AdoptedGroup } from './adopt.js';
+import { MigrationRefusedError } from './migration-refused.js';
 import { encodeValues } from './codec.js';
 import { MissingDependenciesError } from './modules.js';
 import { unpackParams } from './portable-params.js';
@@ -81,7 +82,7 @@ async function drive(source: Process): Promise<void> {
 function refuse(request: number, e: unknown): void {
   const error = e instanceof Error ? e : new Error(String(e));
   const missing = error instanceof MissingDependenciesError ? { missing: error.missing } : {};
-  const problems = error instanceof ReleaseRefusedError ? { problems: error.problems } : {};
+  const problems = error instanceof MigrationRefusedError ? { problems: error.problems } : {};
   reply({ kind: 'refused', request, name: error.name, message: error.message, ...missing, ...problems });
 }
 

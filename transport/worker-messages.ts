@@ -2,7 +2,8 @@
 // through postMessage. Only the setting up of work goes this way (which
 // process, its parameters, its connections); the data of a connection goes
 // through its ring (transport/thread-link.ts).
-import type { AdoptRequest, Released, ReleaseProblem, ReleaseRequest } from './adopt.js';
+import type { AdoptRequest, Released, ReleaseRequest } from './adopt.js';
+import type { MigrationProblem } from './migration-refused.js';
 import type { PackedParams } from './portable-params.js';
 import type { Wire } from './thread-link.js';
 
@@ -38,7 +39,7 @@ export type WorkerReply =
   /** Migrated processes given back (a release): their state and what their connections still carried. */
   | Released
   /** `missing`: a refused dependency check's list, every item this host lacks; `problems`: a refused release's, every state that cannot go. */
-  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string; readonly missing?: readonly string[]; readonly problems?: readonly ReleaseProblem[] }
+  | { readonly kind: 'refused'; readonly request: number; readonly name: string; readonly message: string; readonly missing?: readonly string[]; readonly problems?: readonly MigrationProblem[] }
   /** A placed process with no outputs (a sink) saw every input end: its state, through the value codec. */
   | { readonly kind: 'state'; readonly request: number; readonly state: Uint8Array };
 
