@@ -9,15 +9,11 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IO } from '../../api/io.js';
 import { migrate } from '../../api/migrate.js';
-import { define, each } from '../../engine/definition.js';
 import { transportOf } from '../../engine/ports.js';
 import { Process } from '../../engine/process.js';
-import { byReference } from '../../freezer/references.js';
-import { map } from '../../processes/elements/map.js';
 import { scan } from '../../processes/elements/scan.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from } from '../../processes/sources/from.js';
-import { pair, zip } from '../../processes/topology/zip.js';
 import { HostLostError } from '../../cluster/jetstream-link.js';
 import { joinCluster } from '../../cluster/membership.js';
 import { PlacementUnansweredError } from '../../cluster/placement-messages.js';
@@ -26,7 +22,7 @@ import { MigrationRefusedError } from '../../freezer/migrate.js';
 import { uniq } from '../../processes/elements/uniq.js';
 import { MissingDependenciesError } from '../../transport/modules.js';
 import { bundle, removeBundles, runBundle, type HostChild } from './bundled-child.js';
-import { drive, migrationPipeline } from '../support/migration-pipeline.js';
+import { drive, migrationPipeline, zipLine, lineTheHostLacks } from '../support/migration-pipeline.js';
 import { describeNats, startServer, type PrivateServer } from './server.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -127,16 +123,7 @@ describeNats('chain.migrate(remoteHost): steps of a running chain move to anothe
   }, 90_000);
 
   it('a definition the far host does not have, a module it cannot find and a wrong version: one refusal; everything moves back and runs on', async () => {
-    // A definition of the caller's: the far host's registry does not have it.
-    const twice = define('twice', { ports: ['in', 'out'], inputs: ['in'] }).flow('>in', each('emit(x); emit(x)', 'out>'));
-    const xs = range(10_000);
-    const source = new Process(here, from, { xs });
-    const doubled = new Process(here, twice);
-    const step = new Process(here, map, { f: byReference((x: number) => x + 1, { module: 'no-such-package-xyz', export: 'inc', version: '1.0.0' }) });
-    const sink = new Process(here, collect);
-    source.connect('out', doubled, 'in');
-    doubled.connect('out', step, 'in');
-    step.connect('out', sink, 'in');
+    const { source, doubled, step, sink, expected } = lineTheHostLacks(here, 10_000);
     let refusal: Promise<unknown> | undefined;
     await drive(source, (chunk) => {
       if (chunk === 1) {
@@ -157,7 +144,7 @@ describeNats('chain.migrate(remoteHost): steps of a running chain move to anothe
     await sink.whenEnded('in');
     expect([doubled, step].every((p) => p.inContainer)).toBe(true);
     expect(transportOf(sink, 'in')).toBe('local');
-    expect(sink.state.items).toEqual(xs.flatMap((x) => [x + 1, x + 1]));
+    expect(sink.state.items).toEqual(expected);
     await expect.poll(() => migrationStreams(here), { timeout: 10_000 }).toEqual([]);
   }, 30_000);
 
@@ -188,13 +175,7 @@ describeNats('chain.migrate(remoteHost): steps of a running chain move to anothe
   }, 30_000);
 
   it('a set that is not a line (a zip reads two inputs) is refused before anything moves, naming the processes', async () => {
-    const left = new Process(here, from, { xs: range(10) });
-    const right = new Process(here, from, { xs: range(10) });
-    const pairs = new Process(here, zip, { f: pair, bound: 64 });
-    const sink = new Process(here, collect);
-    left.connect('out', pairs, 'left');
-    right.connect('out', pairs, 'right');
-    pairs.connect('out', sink, 'in');
+    const { pairs } = zipLine(here, 10);
     const e = await migrate(pairs, here.remoteHost(farIndex)).catch((error: unknown) => error);
     expect(e).toBeInstanceOf(RangeError);
     expect((e as Error).message).toMatch(/^cannot migrate zip#\d+ to another machine: 2 connection\(s\) come in from processes that stay \(zip#\d+ 'left', zip#\d+ 'right'\); only a line/);

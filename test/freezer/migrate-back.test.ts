@@ -13,13 +13,12 @@ import { mulberry32 } from '../../engine/scheduler.js';
 import { IO as UserIO } from '../../api/io.js';
 import { map } from '../../processes/elements/map.js';
 import { scan } from '../../processes/elements/scan.js';
-import { pair, zip } from '../../processes/topology/zip.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { from, pumpOnce } from '../../processes/sources/from.js';
 import { migrate, MigrationRefusedError, whereIs } from '../../freezer/migrate.js';
 import { LinkBrokenError } from '../../transport/thread-link.js';
 import { WorkerHost } from '../../transport/worker-host.js';
-import { drive as driveSource, migrationPipeline, turn } from '../support/migration-pipeline.js';
+import { drive as driveSource, migrationPipeline, turn, zipLine } from '../support/migration-pipeline.js';
 import { buildForWorkers } from '../transport/build.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -101,13 +100,7 @@ describe('migrate back and between workers', () => {
     for (let round = 0; round < 4; round++) {
       const io = io1();
       const n = 20_000;
-      const left = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => i) });
-      const right = new Process(io, from, { xs: Array.from({ length: n + 7 }, (_, i) => `r${i}`) });
-      const pairs = new Process(io, zip, { f: pair, bound: 64 });
-      const sink = new Process(io, collect);
-      left.connect('out', pairs, 'left');
-      right.connect('out', pairs, 'right');
-      pairs.connect('out', sink, 'in');
+      const { left, right, pairs, sink } = zipLine(io, n, 7);
       const there = Math.floor(rand() * 2);
       const back = there + 1 + Math.floor(rand() * 2);
       let moves: Promise<unknown> = Promise.resolve();
@@ -128,13 +121,7 @@ describe('migrate back and between workers', () => {
   it('a zip full on one side comes back: what its reader on the host held is delivered first, once', async () => {
     const io = io1();
     const n = 5_000;
-    const left = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => i) });
-    const right = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => `r${i}`) });
-    const pairs = new Process(io, zip, { f: pair, bound: 64 });
-    const sink = new Process(io, collect);
-    left.connect('out', pairs, 'left');
-    right.connect('out', pairs, 'right');
-    pairs.connect('out', sink, 'in');
+    const { left, right, pairs, sink } = zipLine(io, n);
     await migrate(pairs, hostA);
     // Only the left side runs: the zip takes its bound (64), the reader on the
     // host holds what its window (16) let through after that, and nothing moves on.

@@ -16,7 +16,6 @@ import { IO as UserIO } from '../../api/io.js';
 import { map } from '../../processes/elements/map.js';
 import { scan } from '../../processes/elements/scan.js';
 import { union } from '../../processes/topology/union.js';
-import { pair, zip } from '../../processes/topology/zip.js';
 import { collect } from '../../processes/sinks/collect.js';
 import { output } from '../../processes/sinks/output.js';
 import { fileWriter, nodeWriter } from '../../processes/sinks/writers.js';
@@ -27,7 +26,7 @@ import { MissingDependenciesError } from '../../transport/modules.js';
 import { LinkBrokenError, THREADS } from '../../transport/thread-link.js';
 import { WorkerHost } from '../../transport/worker-host.js';
 import { buildForWorkers } from '../transport/build.js';
-import { drive, migrationPipeline, turn } from '../support/migration-pipeline.js';
+import { drive, migrationPipeline, turn, zipLine, lineTheHostLacks } from '../support/migration-pipeline.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -114,13 +113,7 @@ describe('migrate: processes with several inputs, and a migration asked for insi
     for (let round = 0; round < 4; round++) {
       const io = new IO({ host: hostId(1), remote: host.route() });
       const n = 20_000;
-      const left = new Process(io, from, { xs: Array.from({ length: n }, (_, i) => i) });
-      const right = new Process(io, from, { xs: Array.from({ length: n + 7 }, (_, i) => `r${i}`) });
-      const pairs = new Process(io, zip, { f: pair, bound: 64 });
-      const sink = new Process(io, collect);
-      left.connect('out', pairs, 'left');
-      right.connect('out', pairs, 'right');
-      pairs.connect('out', sink, 'in');
+      const { left, right, pairs, sink } = zipLine(io, n, 7);
       const cut = Math.floor(rand() * 4);
       let migration: Promise<unknown> | undefined;
       await Promise.all([
@@ -329,16 +322,7 @@ describe('migrate: strict refusals, before anything moves', () => {
 describe('the dependency check: the host refuses what it lacks, listing all of it', () => {
   it('a definition it does not have, a wrong version and a missing module: one refusal; everything moves back and runs on', async () => {
     const io = new IO({ host: hostId(1), remote: host.route() });
-    // A definition of the caller's: the host's registry does not have it.
-    const twice = define('twice', { ports: ['in', 'out'], inputs: ['in'] }).flow('>in', each('emit(x); emit(x)', 'out>'));
-    const xs = Array.from({ length: 10_000 }, (_, i) => i);
-    const source = new Process(io, from, { xs });
-    const doubled = new Process(io, twice);
-    const step = new Process(io, map, { f: byReference((x: number) => x + 1, { module: 'no-such-package-xyz', export: 'inc', version: '1.0.0' }) });
-    const sink = new Process(io, collect);
-    source.connect('out', doubled, 'in');
-    doubled.connect('out', step, 'in');
-    step.connect('out', sink, 'in');
+    const { source, doubled, step, sink, expected } = lineTheHostLacks(io, 10_000);
     let refusal: Promise<unknown> | undefined;
     await drive(source, (chunk) => {
       if (chunk === 1) {
@@ -359,6 +343,6 @@ describe('the dependency check: the host refuses what it lacks, listing all of i
     await sink.whenEnded('in');
     expect([doubled, step].every((p) => p.inContainer)).toBe(true);
     expect(transportOf(sink, 'in')).toBe('local');
-    expect(sink.state.items).toEqual(xs.flatMap((x) => [x + 1, x + 1]));
+    expect(sink.state.items).toEqual(expected);
   });
 });
