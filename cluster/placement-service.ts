@@ -35,6 +35,8 @@ import type { MigratedParam } from '../transport/adopt.js';
 import { decodeValues } from '../transport/codec.js';
 import { unpackParams, type PackedParam } from '../transport/portable-params.js';
 import type { Subscription } from '@nats-io/transport-node';
+import { describe } from '../engine/policy.js';
+import { catching } from '../transport/caught.js';
 import { JetStreamReader, JetStreamWriter } from './jetstream-link.js';
 import type { ClusterHost } from './membership.js';
 import {
@@ -223,31 +225,13 @@ async function checkHeaders(
 /**
  * The user's function; a throw is reported once (onStepError) and the flow
  * gets `fallback` instead of the throw, so that the fused chain finishes its
- * chunk without leaving half-committed state. A wrapper of fixed arity, as in
- * transport/chunk-runner.ts: rest parameters would keep V8 from inlining `f`.
+ * chunk without leaving half-committed state.
  */
 function guarded(f: (...args: unknown[]) => unknown, where: string, onStepError: (error: Error) => void, fallback: unknown): (...args: unknown[]) => unknown {
-  const report = (e: unknown): unknown => {
-    const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    onStepError(new PlacedStepError(`${where}: ${cause}`, { cause: e }));
+  return catching(f, (e) => {
+    onStepError(new PlacedStepError(`${where}: ${describe(e)}`, { cause: e }));
     return fallback;
-  };
-  if (f.length >= 2) {
-    return (a: unknown, b: unknown) => {
-      try {
-        return f(a, b);
-      } catch (e) {
-        return report(e);
-      }
-    };
-  }
-  return (x: unknown) => {
-    try {
-      return f(x);
-    } catch (e) {
-      return report(e);
-    }
-  };
+  });
 }
 
 /** A host's placement service: answers on `subject` until stopped. */

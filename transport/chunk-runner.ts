@@ -36,6 +36,7 @@ import type { ParallelRequest, PartialSpec, SkipReport, WorkerPolicy } from './p
 import { referenceKey, referencesIn, unpackParams, type ImportedFunction } from './portable-params.js';
 import { RingReader } from './ring-reader.js';
 import { RingWriter } from './ring-writer.js';
+import { catching } from './caught.js';
 
 /** An error thrown by a step's user function, with the step and the host in its message. */
 export class StepError extends Error {
@@ -185,32 +186,11 @@ function build(io: IO, host: number, request: ParallelRequest, imported: Importe
   };
 }
 
-/**
- * The user's function, its throws reported as a StepError naming the step and
- * the host. A wrapper of fixed arity (one argument, or two for a fold): rest
- * parameters would allocate on every call and keep V8 from inlining `f`.
- */
+/** The user's function, its throws reported as a StepError naming the step and the host. */
 function named(f: (...args: unknown[]) => unknown, where: string): (...args: unknown[]) => unknown {
-  const fail = (e: unknown): never => {
-    const cause = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    throw new StepError(`${where}: ${cause}`, { cause: e });
-  };
-  if (f.length >= 2) {
-    return (a: unknown, b: unknown) => {
-      try {
-        return f(a, b);
-      } catch (e) {
-        return fail(e);
-      }
-    };
-  }
-  return (x: unknown) => {
-    try {
-      return f(x);
-    } catch (e) {
-      return fail(e);
-    }
-  };
+  return catching(f, (e) => {
+    throw new StepError(`${where}: ${describe(e)}`, { cause: e });
+  });
 }
 
 /**
