@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundleFile = `${root}dist/bin/cli.cjs`;
+/** Packages bundled apart, beside the bundle (bin/pushback.ts passes the same list to loadBundle). */
+const APART = ['acorn'];
 
 // Node's built-in modules that only some commands use (the freezer's zlib and v8,
 // the inspector's http and crypto, workers): modules that the engine imports at
@@ -25,7 +27,15 @@ const bundleFile = `${root}dist/bin/cli.cjs`;
 // node:tty (which loads node:net), node:stream and node:fs/promises are needed by a
 // plain pipeline only in its less common forms (a terminal, a Node stream, a file
 // read through the thread pool).
-const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector', 'node:tty', 'node:stream', 'node:fs/promises'];
+//
+// acorn too: it is a bundle of its own, dist/bin/acorn.cjs with its code cache,
+// that bin/pushback.ts hands to this one's require (bin/code-cache.ts). Its
+// module sets up tables of Unicode ranges when it loads (about 2 ms, a tenth of
+// the command's own start), and only a stage with a JavaScript expression (map,
+// filter) or a snippet not analysed at build time parses anything; the byte
+// stages never do. Run without bin/pushback.ts, the bundle requires acorn from
+// node_modules.
+const LAZY_BUILTINS = ['node:v8', 'node:zlib', 'node:http', 'node:crypto', 'node:worker_threads', 'node:inspector', 'node:tty', 'node:stream', 'node:fs/promises', 'acorn'];
 const lazyBuiltin = 'const lazyBuiltin = (name) => { let loaded; const load = () => (loaded ??= require(name)); '
   + 'return new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() }); };';
 
@@ -56,9 +66,9 @@ function makeBuiltinsLazy() {
 // UTF-8 rather than copied, takes twice the memory and is hashed and scanned
 // more slowly at every start. Outside the code, the characters are spelled as
 // escapes, which leave the comments readable.
-function keepAscii() {
-  const code = readFileSync(bundleFile, 'utf8');
-  writeFileSync(bundleFile, code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+function keepAscii(file) {
+  const code = readFileSync(file, 'utf8');
+  writeFileSync(file, code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 // The analysis of every snippet of the library, made now so that the command
@@ -91,17 +101,24 @@ await build({
   // dynamic import, run only when a program joins one, which the command line
   // never does; bundled, the client's 600 KB would be read and compiled at
   // every start. Left outside, it is required from node_modules when reached.
-  external: ['esbuild', '@nats-io/*'],
+  external: ['esbuild', '@nats-io/*', ...APART],
   // and loaded with require(): node:vm runs a script's import() only behind a flag.
   supported: { 'dynamic-import': false },
 });
 
 makeBuiltinsLazy();
-keepAscii();
+keepAscii(bundleFile);
+for (const name of APART) {
+  const file = `${root}dist/bin/${name}.cjs`;
+  rmSync(`${file}.cache`, { force: true }); // a cache of the last build would be taken while this one's is made
+  await build({ stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root }, outfile: file, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  keepAscii(file);
+}
 
 // tsc has compiled bin/code-cache.ts to dist/bin/code-cache.js by now.
 const { loadBundle } = await import(new URL('../dist/bin/code-cache.js', import.meta.url).href);
-const { exports: cli, script } = loadBundle(bundleFile, `${bundleFile}.cache-none`);
+// The siblings are loaded from their files, without a cache (none is there yet: `.cache-none`).
+const { exports: cli, script, siblings } = loadBundle(bundleFile, `${bundleFile}.cache-none`, APART);
 
 // V8 compiles a function when it first runs, and the cache holds only compiled
 // functions: a few common commands run first (on a small file, their output
@@ -115,6 +132,7 @@ try {
   const drop = () => new Writable({ write: (_chunk, _encoding, done) => done() });
   const commands = [['count'], ['grep', 'ERROR', 'count'], ['upper'], ['grep', '-v', 'heartbeat', 'fields', '6', 'sum']].map((stages) => [sample, ...stages]);
   commands.push([jsonSample, 'jsonl', 'filter', 'x.level === "ERROR"', 'map', 'x.path']);
+  commands.push([sample, 'map', 'l => l.length', 'filter', '(n) => n > 60']);
   for (const argv of commands) {
     const status = await cli.main(argv, { stdin: Readable.from([]), stdout: drop(), stderr: drop(), stderrIsTTY: false, services: false });
     if (status !== 0) throw new Error(`pushback ${argv.slice(1).join(' ')} ended with status ${status} while the code cache was made`);
@@ -123,3 +141,8 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 writeFileSync(`${bundleFile}.cache`, script.createCachedData());
+for (const name of APART) {
+  const sibling = siblings.get(name);
+  if (sibling === undefined) throw new Error(`no command loaded ${name} while the code cache was made`);
+  writeFileSync(`${root}dist/bin/${name}.cjs.cache`, sibling.script.createCachedData());
+}
