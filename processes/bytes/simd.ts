@@ -4,9 +4,9 @@
 // search that looks at most bytes one by one; over a large log either loop
 // costs more than reading the file.
 //
-//   count(p, end)                 compares 16 bytes with "\n" at once, turns the
-//                                 result into a 16-bit mask and adds its
-//                                 population count
+//   count(p, end)                 compares 64 bytes with "\n" a step, in four
+//                                 vectors, and keeps sixteen byte counters that
+//                                 are added up every 4032 bytes
 //   find(p, end, first, last, gap)  the first position where the needle's first
 //                                 byte is and, `gap` bytes on, its last byte:
 //                                 16 positions tested by two compares and an and.
@@ -42,6 +42,20 @@ function leb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128, as i32.const takes its operand (64 needs two bytes: one would read as -64). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
 const name = (text: string): number[] => [...leb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
 const section = (id: number, bytes: number[]): number[] => [id, ...leb(bytes.length), ...bytes];
 const body = (code: number[]): number[] => [...leb(code.length), ...code];
@@ -52,22 +66,46 @@ const body = (code: number[]): number[] => [...leb(code.length), ...code];
 // SIMD (0xfd prefix): v128.load 0x00, i8x16.splat 0x0f, i8x16.eq 0x23,
 // v128.and 0x4e, i8x16.bitmask 0x64.
 
-// count(p, end): the "\n" bytes in memory[p, end), where end - p is a multiple of 16.
-// Locals: 0 p, 1 end (parameters), 2 the count (i32), 3 sixteen "\n" bytes (v128).
+// count(p, end): the "\n" bytes in memory[p, end), where end - p is a multiple
+// of 64. Each step compares 64 bytes (four loads) with "\n" and subtracts the
+// results (0xff, that is -1, where equal) from sixteen byte counters, so a step
+// is eight vector instructions and no scalar work. A counter gains at most 4 a
+// step, so after 63 steps (4032 bytes) the counters are widened and added to
+// four 32-bit totals (pairwise adds: 16 bytes -> 8 shorts -> 4 ints) and start
+// again from zero. Twice as fast as a population count of each 16 bytes' mask.
+// Locals: 0 p, 1 end (parameters), 2 where this run of steps stops (i32),
+// 3 the byte counters, 4 the totals, 5 sixteen "\n" bytes (v128).
+const RUN = 4032;
 const COUNT = [
-  2, 1, 0x7f, 1, 0x7b, //                   locals: 1 × i32, 1 × v128
-  0x41, NL, 0xfd, 0x0f, 0x21, 3, //         local3 = i8x16.splat(10)
+  2, 1, 0x7f, 3, 0x7b, //                   locals: 1 × i32, 3 × v128
+  0x41, NL, 0xfd, 0x0f, 0x21, 5, //         local5 = i8x16.splat(10)
+  0x41, 0, 0xfd, 0x0f, 0x21, 4, //          totals = 0
   0x02, 0x40, //                            block
   0x03, 0x40, //                              loop
   0x20, 0, 0x20, 1, 0x4f, 0x0d, 1, //           if (p >= end) leave the block
-  0x20, 2, //                                   count +
-  0x20, 0, 0xfd, 0x00, 0x00, 0x00, //           v128.load(p)
-  0x20, 3, 0xfd, 0x23, //                       i8x16.eq with the newlines: 0xff where equal
-  0xfd, 0x64, 0x69, 0x6a, 0x21, 2, //           popcnt(i8x16.bitmask(...)) -> count
-  0x20, 0, 0x41, 16, 0x6a, 0x21, 0, //          p += 16
+  0x20, 0, 0x41, ...sleb(RUN), 0x6a, //         stop = p + RUN < end ? p + RUN : end
+  0x20, 1,
+  0x20, 0, 0x41, ...sleb(RUN), 0x6a, 0x20, 1, 0x49, // (i32.lt_u)
+  0x1b, 0x21, 2, //                             (select)
+  0x41, 0, 0xfd, 0x0f, 0x21, 3, //              counters = 0
+  0x02, 0x40, //                                block
+  0x03, 0x40, //                                  loop
+  0x20, 0, 0x20, 2, 0x4f, 0x0d, 1, //               if (p >= stop) leave the block
+  ...[0, 16, 32, 48].flatMap((offset) => [
+    0x20, 3, 0x20, 0, 0xfd, 0x00, 0x00, offset, //  counters - (v128.load(p + offset)
+    0x20, 5, 0xfd, 0x23, 0xfd, 0x71, 0x21, 3, //      == "\n"): i8x16.eq, i8x16.sub
+  ]),
+  0x20, 0, 0x41, ...sleb(64), 0x6a, 0x21, 0, //     p += 64
+  0x0c, 0, //                                       again
+  0x0b, 0x0b, //                                  end loop, end block
+  0x20, 4, 0x20, 3, //                          totals + the counters widened:
+  0xfd, 0x7d, 0xfd, 0x7f, 0xfd, 0xae, 0x01, //  i16x8.extadd_pairwise_i8x16_u, i32x4.extadd_pairwise_i16x8_u, i32x4.add
+  0x21, 4,
   0x0c, 0, //                                   again
   0x0b, 0x0b, //                              end loop, end block
-  0x20, 2, 0x0b, //                         return count
+  0x20, 4, 0xfd, 0x1b, 0, 0x20, 4, 0xfd, 0x1b, 1, 0x6a, // the four totals added (i32x4.extract_lane)
+  0x20, 4, 0xfd, 0x1b, 2, 0x6a, 0x20, 4, 0xfd, 0x1b, 3, 0x6a,
+  0x0b,
 ];
 
 // find(p, end, first, last, gap): the least i >= p, tested 16 at a time from p
@@ -176,8 +214,8 @@ export function countNewlines(b: Buffer, s: number, e: number): number {
   let n = 0;
   let at = s;
   if (k !== null) {
-    while (e - at >= 16) {
-      const size = Math.min(WINDOW, (e - at) & ~15);
+    while (e - at >= 64) {
+      const size = Math.min(WINDOW, (e - at) & ~63);
       k.memory.set(b.subarray(at, at + size));
       n += k.count(0, size);
       at += size;
