@@ -50,6 +50,18 @@ describe.each([true, false])('the byte loop with the SIMD kernels %s', (simd) =>
     expect((await run(['upper'], chunks(data))).bytes.equals(ascii(data, true))).toBe(true);
     expect((await run(['lower'], chunks(data))).bytes.equals(ascii(data, false))).toBe(true);
   });
+
+  it('frames every line for the stages that look at each (newlines found a window at a time), and greps them with the word search', async () => {
+    useSimd(simd);
+    const bare = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    const out = (ls: string[]) => Buffer.from(ls.map((l) => `${l}\n`).join(''), 'latin1');
+    // grep -v as the first stage: a search of its own in every line's buffer, while the lines are framed ahead of it.
+    expect((await run(['grep', '-v', 'ERROR'], chunks(data))).bytes.equals(out(bare.filter((l) => !l.includes('ERROR'))))).toBe(true);
+    expect((await run(['grep', '-v', 'ERROR', 'count'], chunks(data))).stdout).toBe(`${bare.filter((l) => !l.includes('ERROR')).length}\n`);
+    const first = (l: string) => l.split(/[ \t]+/).filter((f) => f !== '')[0] ?? '';
+    expect((await run(['fields', '1'], chunks(data))).bytes.equals(out(bare.map(first)))).toBe(true);
+    expect((await run(['fields', '1', 'grep', '-v', 'RROR', 'count'], chunks(data))).stdout).toBe(`${bare.map(first).filter((f) => !f.includes('RROR')).length}\n`);
+  });
 });
 
 /** About 1.5 MB of JSON lines; "ERROR" now as the level, now in another field, now escaped. */
