@@ -79,6 +79,9 @@ function keepAscii(file) {
 const { recordSnippetAnalyses } = await import(new URL('../dist/codegen/snippet.js', import.meta.url).href);
 const analyses = recordSnippetAnalyses();
 for (const module of ['bin/cli.js', 'bin/expressions.js', 'bin/checkpoint.js']) await import(new URL(`../dist/${module}`, import.meta.url).href);
+// The package the bundle belongs to, as transport/dependencies.ts would find it walking up from dist/bin/.
+const { name: packageName, version: packageVersion } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const enginePackage = `var PUSHBACK_ENGINE_PACKAGE = ${JSON.stringify(`${packageName}@${packageVersion ?? '0.0.0'}`)};`;
 // A JSON text in a string: JSON.parse reads it faster than V8 builds the same object literal.
 const precomputedSnippets = `var PUSHBACK_PRECOMPUTED_SNIPPETS = JSON.parse(${JSON.stringify(JSON.stringify(Object.fromEntries(analyses)))});`;
 
@@ -93,7 +96,7 @@ await build({
   // The sources are ES modules, strict by definition; as CommonJS they say so.
   // import.meta.url has no CommonJS form: the bundle's own file URL stands in,
   // as it did for the modules inside an ES module bundle.
-  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}\n${precomputedSnippets}` },
+  banner: { js: `"use strict";\nconst importMetaUrl = require("node:url").pathToFileURL(__filename).href;\n${lazyBuiltin}\n${enginePackage}\n${precomputedSnippets}` },
   define: { 'import.meta.url': 'importMetaUrl' },
   // esbuild: only for building the inspector's page in memory when
   // dist/inspect/page.js is missing (a development fallback), not part of the
