@@ -697,14 +697,17 @@ function load(gen: Gen, params: Code, body: Code, names: string, entry: Entry): 
   // astring) is for people reading it (explain, PUSHBACK_JIT_DUMP) and is done
   // when they ask: at run time it cost a parse per shape, and a short command
   // never needed acorn at all. A text V8 refuses is parsed here to say where.
+  // The factory outlives the chain (shapes keeps it): what it keeps for printing
+  // is text only, never the entry and through it the processes.
+  const chain = `chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind})`;
   let shared: (slots: unknown[], a: unknown, b?: unknown, c?: unknown, d?: unknown) => number;
   try {
     shared = new Function(`${raw}\n//# sourceURL=${url}\n`)() as typeof shared;
   } catch (error) {
-    throw compileError(shape, entry, raw, error);
+    throw compileError(chain, raw, error);
   }
   let pretty: string | undefined;
-  const source = (): string => (pretty ??= `${prettyPrinted(raw, shape, entry)}//# sourceURL=${url}\n`);
+  const source = (): string => (pretty ??= `${prettyPrinted(raw, chain)}//# sourceURL=${url}\n`);
   const make = entry.kind === 'admittance'
     ? (slots: unknown[]): EntryFunction => (n) => shared(slots, n)
     : (slots: unknown[]): EntryFunction => (xs, offset, n, stable) => shared(slots, xs, offset, n, stable);
@@ -725,17 +728,17 @@ function load(gen: Gen, params: Code, body: Code, names: string, entry: Entry): 
 }
 
 /** The generated text as astring prints it, two spaces per level. */
-function prettyPrinted(raw: string, shape: number, entry: Entry): string {
+function prettyPrinted(raw: string, chain: string): string {
   stats.printed++;
   try {
     return generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
   } catch (error) {
-    throw compileError(shape, entry, raw, error);
+    throw compileError(chain, raw, error);
   }
 }
 
 /** A generated text that does not compile, with the chain, the place (acorn's, when it has one) and the numbered text. */
-function compileError(shape: number, entry: Entry, raw: string, error: unknown): CompileError {
+function compileError(chain: string, raw: string, error: unknown): CompileError {
   let e = error as { message: string; loc?: { line: number; column: number } };
   if (e.loc === undefined) {
     try {
@@ -745,7 +748,7 @@ function compileError(shape: number, entry: Entry, raw: string, error: unknown):
     }
   }
   const where = e.loc ? ` at line ${e.loc.line} column ${e.loc.column + 1}` : '';
-  return new CompileError(`chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind}): ${e.message}${where}\n${numbered(raw)}`);
+  return new CompileError(`${chain}: ${e.message}${where}\n${numbered(raw)}`);
 }
 
 function numbered(source: string): string {
