@@ -29,7 +29,7 @@ import { byteStages, describePlan, type BytePlan, type LineCandidates } from '..
 import { parse, UsageError, type Command, type ErrorPolicyText, type Stage } from './args.js';
 import { compileMatcher, predicate } from './patterns.js';
 import { printable } from './printable.js';
-import { isTerminal } from './terminal.js';
+import { isTerminal, mayBeTerminal } from './terminal.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
 import { PART_ORDER, runParts, type PartOrder } from './job-worker.js';
@@ -367,9 +367,9 @@ function progressLine(b: Built, started: number): string {
   return line;
 }
 
-/** True when file descriptors 1 and 2 are the same terminal. */
-function sameTerminal(): boolean {
-  if (!isTerminal(1) || !isTerminal(2)) return false;
+/** True when file descriptors 1 and 2 are the same character device (the same terminal, if they are one). */
+function sameDevice(): boolean {
+  if (!mayBeTerminal(1) || !mayBeTerminal(2)) return false;
   try {
     const out = fstatSync(1);
     const err = fstatSync(2);
@@ -393,8 +393,11 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     get stderr() {
       return given.stderr ?? process.stderr;
     },
-    stderrIsTTY: given.stderrIsTTY ?? (real && isTerminal(2)),
-    stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameTerminal()),
+    // For the process's own stderr, a character device is taken for a terminal here, and node:tty
+    // confirms it when the first progress line is due (see below): loading node:tty loads node:net
+    // and the stream classes, a few ms that a command shorter than a progress tick never needs.
+    stderrIsTTY: given.stderrIsTTY ?? (real && mayBeTerminal(2)),
+    stdoutSharesTerminal: given.stdoutSharesTerminal ?? (real && given.stdout === undefined && sameDevice()),
     services: given.services ?? (given.stdout === undefined && given.stdin === undefined),
     input: given.input,
   };
@@ -484,7 +487,15 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   let timer: NodeJS.Timeout | undefined;
   if (built.progress) {
     const started = Date.now();
+    let confirmed = given.stderrIsTTY !== undefined;
     timer = setInterval(() => {
+      if (!confirmed) {
+        confirmed = true;
+        if (!isTerminal(2)) {
+          clearInterval(timer);
+          return;
+        }
+      }
       streams.stderr.write(`\r\x1b[K${printable(progressLine(built, started))}`);
       progressShown = true;
     }, 250);

@@ -6,9 +6,11 @@
 // one that does not fit (another Node version, a flag such as --expose-gc, a
 // damaged file): the bundle is then compiled from its source as usual, only
 // slower. The build writes the bundle and its cache together, from one source.
-import { readFileSync } from 'node:fs';
+// A package that only some commands need (acorn: expressions) is a bundle of its
+// own beside it, with its own cache, loaded when the command line first requires it.
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 export interface LoadedBundle {
@@ -17,14 +19,22 @@ export interface LoadedBundle {
   readonly script: Script;
   /** Whether V8 used the cache: false when there was none or it was rejected. */
   readonly cacheUsed: boolean;
+  /** The sibling bundles loaded so far (the build makes their caches from these). */
+  readonly siblings: ReadonlyMap<string, LoadedBundle>;
 }
 
 // The same wrapper Node puts around a CommonJS module (a worker of -j loads the bundle with it too: bin/jobs.ts).
 export const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { ';
 export const WRAPPER_TAIL = '\n});';
 
-/** Runs the CommonJS file `bundleFile` as Node's loader would, with the code cache in `cacheFile` if it fits. */
-export function loadBundle(bundleFile: string, cacheFile: string): LoadedBundle {
+/**
+ * Runs the CommonJS file `bundleFile` as Node's loader would, with the code cache
+ * in `cacheFile` if it fits. `siblings` names packages that the build bundled on
+ * their own next to it (`<name>.cjs`, with `<name>.cjs.cache`): the bundle's
+ * require of one loads that file, with its cache, on first use. Where the file
+ * is missing the package is required from node_modules as usual.
+ */
+export function loadBundle(bundleFile: string, cacheFile: string, siblings: readonly string[] = []): LoadedBundle {
   const source = readFileSync(bundleFile, 'utf8');
   let cachedData: Buffer | undefined;
   try {
@@ -36,6 +46,25 @@ export function loadBundle(bundleFile: string, cacheFile: string): LoadedBundle 
   const cacheUsed = cachedData !== undefined && script.cachedDataRejected === false;
   const module = { exports: {} as Record<string, unknown> };
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-  wrapper.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile));
-  return { exports: module.exports, script, cacheUsed };
+  const loaded = new Map<string, LoadedBundle>();
+  wrapper.call(module.exports, module.exports, requireFor(bundleFile, siblings, loaded), module, bundleFile, dirname(bundleFile));
+  return { exports: module.exports, script, cacheUsed, siblings: loaded };
+}
+
+/** Node's require for `bundleFile`, except that the packages in `siblings` come from their own bundles beside it. */
+function requireFor(bundleFile: string, siblings: readonly string[], loaded: Map<string, LoadedBundle>): NodeJS.Require {
+  const plain = createRequire(bundleFile);
+  if (siblings.length === 0) return plain;
+  const bundled = (id: string): unknown => {
+    if (!siblings.includes(id)) return plain(id);
+    let sibling = loaded.get(id);
+    if (sibling === undefined) {
+      const file = join(dirname(bundleFile), `${id}.cjs`);
+      if (!existsSync(file)) return plain(id);
+      sibling = loadBundle(file, `${file}.cache`);
+      loaded.set(id, sibling);
+    }
+    return sibling.exports;
+  };
+  return Object.assign(bundled, plain);
 }

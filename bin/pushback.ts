@@ -12,13 +12,16 @@ import { USAGE } from './usage.js';
 
 type Main = (argv: string[]) => Promise<number>;
 
+/** Packages the build bundled on their own beside cli.cjs (scripts/build-cli.mjs): loaded only by the commands that use them. */
+const BUNDLED_APART = ['acorn'];
+
 const argv = process.argv.slice(2);
 
 function loadMain(): Promise<Main> {
   // __dirname exists only in the CommonJS bundle.
   if (typeof __dirname === 'string') {
     const bundle = join(__dirname, 'cli.cjs');
-    return Promise.resolve(loadBundle(bundle, `${bundle}.cache`).exports.main as Main);
+    return Promise.resolve(loadBundle(bundle, `${bundle}.cache`, BUNDLED_APART).exports.main as Main);
   }
   return import('./cli.js').then((cli) => cli.main);
 }

@@ -7,10 +7,17 @@ import { fstatSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
 export function isTerminal(fd: number): boolean {
+  return mayBeTerminal(fd) && isatty(fd);
+}
+
+/**
+ * Whether a file descriptor could be a terminal: it is a character device (a
+ * terminal, or /dev/null and its like). One fstat answers, without node:tty.
+ */
+export function mayBeTerminal(fd: number): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    return fstatSync(fd).isCharacterDevice();
   } catch {
     return false; // not open: not a terminal either
   }
-  return isatty(fd);
 }

@@ -613,7 +613,7 @@ export function compileEntry(entry: Entry): Compiled {
   if (known) {
     stats.cacheHits++;
     const { factory, procs, values, recorded } = known;
-    const chain = new BoundChain(factory.shape, factory.name, factory.source, recorded, procs, values);
+    const chain = new BoundChain(factory, recorded, procs, values);
     return { fn: bind(entry, factory, values), chain, inlined: procs, watched: recorded.watched };
   }
   const gen = new Gen(entry, entry.start.io.fuse);
@@ -641,7 +641,16 @@ export function compileEntry(entry: Entry): Compiled {
     shapes.set(key, factory);
   }
   const fn = bind(entry, factory, gen.slots.values());
-  const chain: CompiledChain = { shape: factory.shape, name: factory.name, source: factory.source, slots: gen.slots.slots };
+  const printed = factory;
+  const chain: CompiledChain = {
+    shape: factory.shape,
+    name: factory.name,
+    // Printed when read (see load).
+    get source() {
+      return printed.source;
+    },
+    slots: gen.slots.slots,
+  };
   const watched = [...gen.watched].flatMap(([q, keys]) => [...keys].map((key) => [gen.index.get(q)!, key] as const));
   record(entry, {
     version: entry.start.def.version,
@@ -684,16 +693,21 @@ function load(gen: Gen, params: Code, body: Code, names: string, entry: Entry): 
   // in as `$slots` on each call, so V8 optimises it once and every instance reuses
   // the optimised code instead of starting cold.
   const raw = code`return function ${name}(${fixed.slots}, ${params}) {\n${gen.slots.prelude(fixed.slots)}\n${body}\n};`.text;
-  let pretty: string;
+  // V8 compiles the generated text as it is. Pretty printing it (acorn, then
+  // astring) is for people reading it (explain, PUSHBACK_JIT_DUMP) and is done
+  // when they ask: at run time it cost a parse per shape, and a short command
+  // never needed acorn at all. A text V8 refuses is parsed here to say where.
+  // The factory outlives the chain (shapes keeps it): what it keeps for printing
+  // is text only, never the entry and through it the processes.
+  const chain = `chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind})`;
+  let shared: (slots: unknown[], a: unknown, b?: unknown, c?: unknown, d?: unknown) => number;
   try {
-    pretty = generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
+    shared = new Function(`${raw}\n//# sourceURL=${url}\n`)() as typeof shared;
   } catch (error) {
-    const e = error as { message: string; loc?: { line: number; column: number } };
-    const where = e.loc ? ` at line ${e.loc.line} column ${e.loc.column + 1}` : '';
-    throw new CompileError(`chain ${shape} (${entry.start.label} ${entry.spec.text} ${entry.kind}): ${e.message}${where}\n${numbered(raw)}`);
+    throw compileError(chain, raw, error);
   }
-  const source = `${pretty}//# sourceURL=${url}\n`;
-  const shared = new Function(source)() as (slots: unknown[], a: unknown, b?: unknown, c?: unknown, d?: unknown) => number;
+  let pretty: string | undefined;
+  const source = (): string => (pretty ??= `${prettyPrinted(raw, chain)}//# sourceURL=${url}\n`);
   const make = entry.kind === 'admittance'
     ? (slots: unknown[]): EntryFunction => (n) => shared(slots, n)
     : (slots: unknown[]): EntryFunction => (xs, offset, n, stable) => shared(slots, xs, offset, n, stable);
@@ -701,9 +715,40 @@ function load(gen: Gen, params: Code, body: Code, names: string, entry: Entry): 
   const dir = process.env.PUSHBACK_JIT_DUMP;
   if (dir) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(joinPath(dir, `${name.text}.js`), source);
+    writeFileSync(joinPath(dir, `${name.text}.js`), source());
   }
-  return { shape, name: name.text, source, make };
+  return {
+    shape,
+    name: name.text,
+    get source() {
+      return source();
+    },
+    make,
+  };
+}
+
+/** The generated text as astring prints it, two spaces per level. */
+function prettyPrinted(raw: string, chain: string): string {
+  stats.printed++;
+  try {
+    return generate(parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true }), { indent: '  ' });
+  } catch (error) {
+    throw compileError(chain, raw, error);
+  }
+}
+
+/** A generated text that does not compile, with the chain, the place (acorn's, when it has one) and the numbered text. */
+function compileError(chain: string, raw: string, error: unknown): CompileError {
+  let e = error as { message: string; loc?: { line: number; column: number } };
+  if (e.loc === undefined) {
+    try {
+      parse(raw, { ecmaVersion: 2022, allowReturnOutsideFunction: true });
+    } catch (located) {
+      e = located as typeof e;
+    }
+  }
+  const where = e.loc ? ` at line ${e.loc.line} column ${e.loc.column + 1}` : '';
+  return new CompileError(`${chain}: ${e.message}${where}\n${numbered(raw)}`);
 }
 
 function numbered(source: string): string {

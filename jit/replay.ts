@@ -102,14 +102,23 @@ export interface Replayed<F> {
 
 /** A chain bound by replay: the labels of its slots are made only when `explain` asks for them. */
 export class BoundChain implements CompiledChain {
+  readonly shape: number;
+  readonly name: string;
+
   constructor(
-    readonly shape: number,
-    readonly name: string,
-    readonly source: string,
+    /** The shape's compiled function; its source is printed when read (jit/compile.ts). */
+    private readonly factory: { readonly shape: number; readonly name: string; readonly source: string },
     private readonly recorded: Recorded<unknown>,
     private readonly procs: readonly Process[],
     private readonly values: readonly unknown[],
-  ) {}
+  ) {
+    this.shape = factory.shape;
+    this.name = factory.name;
+  }
+
+  get source(): string {
+    return this.factory.source;
+  }
 
   get slots(): Slot[] {
     const { recipes, names } = this.recorded;

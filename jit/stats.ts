@@ -10,9 +10,11 @@ export interface JitStats {
   recompiles: number;
   /** Entries compiled again because a state field changed type. */
   retypes: number;
+  /** Generated texts printed for reading (explain, PUSHBACK_JIT_DUMP); running a chain prints none. */
+  printed: number;
 }
 
-export const stats: JitStats = { compiles: 0, cacheHits: 0, invalidations: 0, recompiles: 0, retypes: 0 };
+export const stats: JitStats = { compiles: 0, cacheHits: 0, invalidations: 0, recompiles: 0, retypes: 0, printed: 0 };
 
 export function snapshot(): JitStats {
   return { ...stats };
@@ -26,5 +28,6 @@ export function since(before: JitStats): JitStats {
     invalidations: stats.invalidations - before.invalidations,
     recompiles: stats.recompiles - before.recompiles,
     retypes: stats.retypes - before.retypes,
+    printed: stats.printed - before.printed,
   };
 }

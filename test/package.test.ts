@@ -43,11 +43,13 @@ describe('the installable package', () => {
     expect(packed).toContain('dist/bin/pushback.cjs');
     expect(packed).toContain('dist/bin/cli.cjs');
     expect(packed).toContain('dist/bin/cli.cjs.cache');
+    expect(packed).toContain('dist/bin/acorn.cjs');
+    expect(packed).toContain('dist/bin/acorn.cjs.cache');
     expect(packed).toContain('dist/inspect/page.js');
     expect(packed).toContain('README.md');
     expect(packed).toContain('LICENSE');
-    // Besides code and types, only the command line bundle's V8 code cache (bin/code-cache.ts).
-    const stray = packed.filter((p) => !(p.startsWith('dist/') && /\.(js|cjs|d\.ts)$/.test(p)) && !['package.json', 'README.md', 'LICENSE', 'dist/bin/cli.cjs.cache'].includes(p));
+    // Besides code and types, only the V8 code caches of the command line's bundles (bin/code-cache.ts).
+    const stray = packed.filter((p) => !(p.startsWith('dist/') && /\.(js|cjs|d\.ts)$/.test(p)) && !['package.json', 'README.md', 'LICENSE', 'dist/bin/cli.cjs.cache', 'dist/bin/acorn.cjs.cache'].includes(p));
     expect(stray).toEqual([]);
     expect(packed.filter((p) => /^(test|bench|docs)\/|^dist\/(test|bench)\/|\.map$/.test(p))).toEqual([]);
   });

@@ -35,8 +35,15 @@ function findEngine(): string {
   }
 }
 
+/**
+ * Set by the command line's bundle (scripts/build-cli.mjs), which knows its
+ * package when it is built: the walk up the folders above, a few file system
+ * calls, would otherwise be part of every command's start.
+ */
+declare const PUSHBACK_ENGINE_PACKAGE: string | undefined;
+
 /** `pushback-ts@<version>`: the package every built-in definition comes from. */
-export const ENGINE_PACKAGE = findEngine();
+export const ENGINE_PACKAGE = typeof PUSHBACK_ENGINE_PACKAGE === 'string' ? PUSHBACK_ENGINE_PACKAGE : findEngine();
 
 /** What a definition the engine does not ship is said to come from: the receiver must have it from elsewhere. */
 export const CALLER_PACKAGE = 'caller';

@@ -7,6 +7,8 @@
 //   grep with a regex          a line is decoded (latin1 when the chunk is ASCII)
 //                              and tested; the bytes go on, not the text
 //   count (alone)              the newlines of the chunk are counted
+//   any other stage            the lines are framed from the newlines' positions,
+//                              found a 64 KiB window at a time (simd.ts)
 //   fields LIST                field boundaries are found in the bytes (awk white
 //                              space, or the separator's bytes); one field is a
 //                              view of the line, several are joined into new bytes
@@ -33,7 +35,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { bytesHeld, handBack, isFresh } from '../../engine/bytes.js';
 import { admitWith, chunk, define, value, type Instance } from '../../engine/definition.js';
 import type { Elements } from '../../engine/flowable.js';
-import { countNewlines, FixedSearch, simdAvailable } from './simd.js';
+import { countNewlines, FixedSearch, NewlineScan, simdAvailable } from './simd.js';
 import { NotANumber } from './numbers.js';
 import { admitIfFlushed, concatBytes, endWhenFlushed, residualState, send, type ResidualState } from './residual.js';
 import { aborted } from '../../engine/run.js';
@@ -96,10 +98,10 @@ export function describePlan(plan: BytePlan): string[] {
   }
   if (first?.kind === 'grep' && first.fixed && !first.invert) out.push(`  grep: find the fixed string ${simdAvailable() ? 'with WebAssembly SIMD (its first and last bytes 16 positions at a time, processes/bytes/simd.ts)' : 'with Buffer.indexOf'} in the chunk; frame only the line around each match`);
   else if (plan.stages.length === 0 && plan.total === 'count') out.push(`  count the newlines ${simdAvailable() ? '16 bytes at a time (WebAssembly SIMD, processes/bytes/simd.ts)' : 'with Buffer.indexOf'}`);
-  else out.push('  frame each line with Buffer.indexOf("\\n")');
+  else out.push(`  frame each line: ${simdAvailable() ? 'the newlines found 16 bytes at a time, a 64 KiB window at a time (WebAssembly SIMD, processes/bytes/simd.ts)' : 'Buffer.indexOf("\\n")'}`);
   const searched = first?.kind === 'grep' && first.fixed !== undefined && !first.invert;
   for (const s of searched ? plan.stages.slice(1) : plan.stages) {
-    if (s.kind === 'grep') out.push(`  grep${s.invert ? ' -v' : ''}: ${s.fixed ? 'Buffer.indexOf of the fixed string in the line' : 'the regular expression on the line decoded (latin1 when the chunk is ASCII)'}`);
+    if (s.kind === 'grep') out.push(`  grep${s.invert ? ' -v' : ''}: ${s.fixed ? `the fixed string's next place in the chunk (${simdAvailable() && s.fixed.length >= 2 && !plan.stages.some((c) => c.kind === 'case') ? 'WebAssembly SIMD' : 'Buffer.indexOf'}), searched again past it` : 'the regular expression on the line decoded (latin1 when the chunk is ASCII)'}`);
     if (s.kind === 'fields') out.push(`  fields: field boundaries found in the bytes (${s.separator ? 'the separator\'s bytes' : 'awk white space'})${s.ranges.length === 1 && s.ranges[0].from === s.ranges[0].to ? ', the field as a view of the line' : ', the fields joined into new bytes'}`);
     if (s.kind === 'case') out.push(`  ${s.mode}: the line's bytes through a 256-byte table`);
     if (s.kind === 'uniq') out.push('  uniq: the line\'s bytes compared with the last line kept');
@@ -254,12 +256,15 @@ function runner(p: ByteStages, stages: ByteStage[], ascii: () => boolean): Runne
           const needle = st.fixed;
           const invert = st.invert;
           // The next match in the buffer is remembered, so lines before it are passed without a search.
+          // The search is the SIMD one (Buffer.indexOf of a word looks at most bytes one by one), except
+          // after a case stage: that changes lines in place, after the search has copied the bytes ahead.
+          const search = stages.some((earlier) => earlier.kind === 'case') ? null : new FixedSearch(needle);
           let searched: Buffer | null = null;
           let next = -1;
           return (l) => {
             if (l.b !== searched || (next !== -1 && next < l.s)) {
               searched = l.b;
-              next = l.b.indexOf(needle, l.s);
+              next = search === null ? l.b.indexOf(needle, l.s) : search.indexOf(l.b, l.s);
             }
             return (next !== -1 && next + needle.length <= l.e) !== invert;
           };
@@ -370,6 +375,8 @@ interface Work {
   starts: Uint8Array;
   /** jsonl with candidates: the search for their first byte string. */
   jsonSearch?: FixedSearch;
+  /** The lines of a chunk, found a window at a time (when the stages look at every line). */
+  newlines: NewlineScan;
 }
 
 function work(p: ByteStages): Work {
@@ -381,7 +388,7 @@ function work(p: ByteStages): Work {
     const text = plan.json ? plan.json.candidates === undefined : (plan.emit === 'records' && !plan.total) || plan.stages.some((st) => st.kind === 'grep' && !st.fixed);
     const starts = new Uint8Array(256);
     for (const c of plan.json?.candidates?.startingWith ?? []) starts[c] = 1;
-    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq'), next: [], starts };
+    const self: Work = { all: () => true, rest: () => true, text, plan, bytes: [], records: [], runStart: 0, runEnd: 0, runBuffer: null, ascii: false, line: { b: EMPTY, s: 0, e: 0, inPlace: true }, keepsLines: plan.stages.some((st) => st.kind === 'uniq'), next: [], starts, newlines: new NewlineScan() };
     self.all = runner(p, plan.stages, () => self.ascii);
     self.rest = searched ? runner(p, plan.stages.slice(1), () => self.ascii) : self.all;
     if (searched) self.search = new FixedSearch(plan.stages[0].kind === 'grep' ? plan.stages[0].fixed! : EMPTY);
@@ -596,6 +603,20 @@ function region(p: ByteStages, w: Work, b: Buffer, s: number, last: number): voi
     return;
   }
   let at = s;
+  const scan = w.newlines;
+  if (scan.available && last - s >= 256) {
+    // The newlines a window at a time, from the SIMD kernel: no call into C++ per line.
+    const found = scan.found;
+    for (let from = s; from <= last; from = scan.scannedTo) {
+      const n = scan.scan(b, from, last + 1);
+      for (let i = 0; i < n; i++) {
+        const nl = from + found[i];
+        line(p, w, w.all, b, at, nl, true);
+        at = nl + 1;
+      }
+    }
+    return;
+  }
   while (at <= last) {
     const nl = b.indexOf(NL, at);
     line(p, w, w.all, b, at, nl, true);

@@ -74,4 +74,26 @@ describe('loading the bundle with its code cache', () => {
     expect(mismatched.cacheUsed).toBe(false);
     expect((mismatched.exports.main as () => number)()).toBe(1);
   });
+
+  it('loads a package bundled apart from its file beside the bundle, with its cache, when first required', () => {
+    // The bundle requires "apart" only when its function runs, as the command line requires acorn.
+    const bundle = writeBundle('with-sibling.cjs', 'exports.main = () => require("apart").answer;');
+    writeFileSync(join(scratch, 'apart.cjs'), 'exports.answer = "from the sibling";');
+    writeFileSync(join(scratch, 'apart.cjs.cache'), makeCache(join(scratch, 'apart.cjs')));
+    const loaded = loadBundle(bundle, `${bundle}.cache`, ['apart']);
+    expect(loaded.siblings.size).toBe(0);
+    expect((loaded.exports.main as () => string)()).toBe('from the sibling');
+    expect(loaded.siblings.get('apart')?.cacheUsed).toBe(true);
+    // Loaded once: a second require answers from the first load.
+    expect((loaded.exports.main as () => string)()).toBe('from the sibling');
+    expect(loaded.siblings.size).toBe(1);
+  });
+
+  it('requires a package bundled apart as usual when its file is missing', () => {
+    // There is no os.cjs beside the bundle: Node's own module answers.
+    const bundle = writeBundle('missing-sibling.cjs', 'exports.main = () => typeof require("os").cpus;');
+    const loaded = loadBundle(bundle, `${bundle}.cache`, ['os']);
+    expect((loaded.exports.main as () => string)()).toBe('function');
+    expect(loaded.siblings.size).toBe(0);
+  });
 });

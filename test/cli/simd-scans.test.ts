@@ -4,7 +4,7 @@
 // off: `count`, `grep WORD count`, `grep WORD`, `upper`, `lower`, and the
 // prefilter of `jsonl filter` (a search that probes two inner bytes).
 import { afterEach, describe, expect, it } from 'vitest';
-import { FixedSearch, useSimd } from '../../processes/bytes/simd.js';
+import { countNewlines, FixedSearch, useSimd } from '../../processes/bytes/simd.js';
 import { run } from './helpers.js';
 
 afterEach(() => useSimd(true));
@@ -50,6 +50,18 @@ describe.each([true, false])('the byte loop with the SIMD kernels %s', (simd) =>
     expect((await run(['upper'], chunks(data))).bytes.equals(ascii(data, true))).toBe(true);
     expect((await run(['lower'], chunks(data))).bytes.equals(ascii(data, false))).toBe(true);
   });
+
+  it('frames every line for the stages that look at each (newlines found a window at a time), and greps them with the word search', async () => {
+    useSimd(simd);
+    const bare = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    const out = (ls: string[]) => Buffer.from(ls.map((l) => `${l}\n`).join(''), 'latin1');
+    // grep -v as the first stage: a search of its own in every line's buffer, while the lines are framed ahead of it.
+    expect((await run(['grep', '-v', 'ERROR'], chunks(data))).bytes.equals(out(bare.filter((l) => !l.includes('ERROR'))))).toBe(true);
+    expect((await run(['grep', '-v', 'ERROR', 'count'], chunks(data))).stdout).toBe(`${bare.filter((l) => !l.includes('ERROR')).length}\n`);
+    const first = (l: string) => l.split(/[ \t]+/).filter((f) => f !== '')[0] ?? '';
+    expect((await run(['fields', '1'], chunks(data))).bytes.equals(out(bare.map(first)))).toBe(true);
+    expect((await run(['fields', '1', 'grep', '-v', 'RROR', 'count'], chunks(data))).stdout).toBe(`${bare.map(first).filter((f) => !f.includes('RROR')).length}\n`);
+  });
 });
 
 /** About 1.5 MB of JSON lines; "ERROR" now as the level, now in another field, now escaped. */
@@ -92,3 +104,24 @@ describe('FixedSearch probing two inner bytes', () => {
     expect(() => new FixedSearch(needle, [2, 7])).toThrow(/probe 2, 7 is not in a needle of 7 bytes/);
   });
 });
+
+describe('counting newlines', () => {
+  const plain = (b: Buffer, s: number, e: number) => {
+    let n = 0;
+    for (let i = s; i < e; i++) if (b[i] === 10) n++;
+    return n;
+  };
+
+  it('counts a range of nothing but newlines (every byte counter at its most) and of mixed bytes, at any offset and length', () => {
+    // Only newlines: each of the kernel's byte counters gains 4 every 64 bytes, 252 in a run of 4032 bytes.
+    const full = Buffer.alloc(3 * 65536 + 200, 10);
+    let x = 7;
+    const mixed = Buffer.from(Array.from({ length: 3 * 65536 + 200 }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24) % 3 === 0 ? 10 : 0x41));
+    for (const b of [full, mixed]) {
+      for (const [s, e] of [[0, b.length], [1, b.length - 1], [3, 4032 + 3], [5, 4033 + 5], [0, 64 * 63], [0, 65536], [17, 65536 + 63 + 17], [0, 255], [0, 256], [100, 100]]) {
+        expect(countNewlines(b, s, e)).toBe(plain(b, s, e));
+      }
+    }
+  });
+});
+
