@@ -52,7 +52,7 @@ export class ConnectionSet<T extends Slotted> implements Iterable<T> {
   }
 
   /** The members, in slot order; deleting while iterating is allowed. */
-  *[Symbol.iterator](): Iterator<T> {
+  *[Symbol.iterator](): IterableIterator<T> {
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) {
       const member = slots[i];
@@ -60,7 +60,7 @@ export class ConnectionSet<T extends Slotted> implements Iterable<T> {
     }
   }
 
-  values(): Iterator<T> {
+  values(): IterableIterator<T> {
     return this[Symbol.iterator]();
   }
 }
