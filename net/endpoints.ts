@@ -202,6 +202,7 @@ export class Port {
   }
 
   /**
+   * @internal For the acceptor (`connectAndAccept`).
    * A handle for an accepted connection whose port is made on first use:
    * `pipe()` as the first call connects the client straight to a relay with
    * the pipeline (no dedicated endpoint, no move); anything else first connects
@@ -227,6 +228,7 @@ export class Port {
   }
 
   /**
+   * @internal For the acceptor; does nothing on a port that has its process.
    * An arriving connection gets its port now: a dedicated endpoint, or `to`.
    * If the client went away meanwhile, the port is left gone and the
    * connection counts as over.
