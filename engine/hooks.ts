@@ -58,7 +58,9 @@ export const engineHooks: {
    * JIT marks stale exactly the entries that followed it (jit/entries.ts).
    */
   topologyChanged: ((process: Process, port?: number) => void) | undefined;
-} = { ended: undefined, topologyChanged: undefined };
+  /** `process` left its container by `remove` (every port disconnected first): the JIT lets go of its entries. */
+  removed: ((process: Process) => void) | undefined;
+} = { ended: undefined, topologyChanged: undefined, removed: undefined };
 
 // ---------------------------------------------------------------- negotiated IO
 

@@ -616,6 +616,7 @@ export function remove(p: Process): void {
     stopGoing(t, p.id);
     t.dedicated.delete(p.id);
   }
+  if (engineHooks.removed !== undefined) engineHooks.removed(p);
   dedication?.gone?.();
   if (t.observers.size > 0) emit(t, { op: 'remove', object: p.id });
   const ports = lives.get(p);

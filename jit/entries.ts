@@ -175,5 +175,26 @@ export function compiledEntries(p: Process): Entry[] {
   return [...out];
 }
 
+/**
+ * `p` has left its container. The entries that start at it can never run on
+ * it again: they let go of the processes they registered with, and its table
+ * goes. Otherwise a process that outlives p (a pipeline step of a connection
+ * that is over, which only the collector reclaims) would keep those entries,
+ * and through their slots p's whole connection, alive until it is reclaimed;
+ * and a process the container watches weakly survives every young-generation
+ * collection until a full one, since V8's scavenges keep the targets of weak
+ * references.
+ */
+function forget(p: Process): void {
+  const entries = existingTable(p)?.entries;
+  p.entryTable = undefined;
+  if (entries === undefined) return;
+  for (const held of entries.values()) {
+    const e = held instanceof WeakRef ? held.deref() : held;
+    if (e !== undefined && e.start === p) e.release();
+  }
+}
+
 engineHooks.topologyChanged = invalidate;
+engineHooks.removed = forget;
 installNegotiation({ entry: entryOf, admittance, flow, writable, compiledEntries });

@@ -138,6 +138,18 @@ export class Entry {
 
   private retyper?: EntryFunction;
 
+  /**
+   * Its start left the container: lets go of every process it registered with
+   * (they no longer keep it, nor it them), and compiles again if it is ever
+   * called. Not an invalidation: no topology changed that it still follows.
+   */
+  release(): void {
+    for (const p of this.registeredWith) unregister(p, this);
+    this.registeredWith = NONE;
+    this.stale = true;
+    this.fn = this.bounce;
+  }
+
   /** Compiles now if stale; returns the current function. */
   ready(): EntryFunction {
     if (this.stale) this.compile();

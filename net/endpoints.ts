@@ -175,13 +175,79 @@ export interface ConnectOptions {
 
 export type { PortState } from '../engine/ports.js';
 
+/**
+ * A connection accepted in the step its client connected (`connectAndAccept`)
+ * and not yet connected to a port of its own: the client's port, and what the
+ * port it gets needs. See `Port.arriving`.
+ */
+export interface Arrival {
+  client: Process;
+  port: number;
+  /** The inbox of the dedicated endpoint, if one is made. */
+  capacity: number;
+  /** Called once the connection is over (its port is gone). */
+  gone: () => void;
+}
+
 /** A handle on one port of a process, with the lifecycle's operations and waits. */
 export class Port {
   readonly number: number;
+  private holder: Process;
+  /** Set while the connection this handle serves has no port yet (see `arriving`). */
+  private arrival: Arrival | undefined;
+
+  constructor(process: Process, port: string | number = PEER) {
+    this.holder = process;
+    this.number = process.portNumber(port);
+  }
+
+  /**
+   * @internal For the acceptor (`connectAndAccept`).
+   * A handle for an accepted connection whose port is made on first use:
+   * `pipe()` as the first call connects the client straight to a relay with
+   * the pipeline (no dedicated endpoint, no move); anything else first connects
+   * it to a dedicated endpoint, as `move()` would have. Whoever makes one must
+   * call `place()` once the handler's synchronous part is over, so a
+   * connection never waits unconnected across a turn of the event loop.
+   */
+  static arriving(arrival: Arrival): Port {
+    // The client's process stands in until the connection has its port; number 0 is PEER on both.
+    const p = new Port(arrival.client, PEER);
+    p.arrival = arrival;
+    return p;
+  }
 
   /** The process whose port this is (after `pipe()`, the relay that took the connection over). */
-  constructor(public process: Process, port: string | number = PEER) {
-    this.number = process.portNumber(port);
+  get process(): Process {
+    if (this.arrival !== undefined) this.place();
+    return this.holder;
+  }
+
+  set process(p: Process) {
+    this.holder = p;
+  }
+
+  /**
+   * @internal For the acceptor; does nothing on a port that has its process.
+   * An arriving connection gets its port now: a dedicated endpoint, or `to`.
+   * If the client went away meanwhile, the port is left gone and the
+   * connection counts as over.
+   */
+  place(to?: Process): void {
+    const a = this.arrival;
+    if (a === undefined) return;
+    this.arrival = undefined;
+    const port = to ?? new Process(a.client.io, endpoint, { capacity: a.capacity, listening: false });
+    this.holder = port;
+    try {
+      life.connect(a.client, a.port, port, PEER);
+    } catch {
+      port.remove();
+      a.gone();
+      return;
+    }
+    life.dedicate(port, PEER, a.gone);
+    holdAlong(port);
   }
 
   /** A new endpoint: it exists and is not connected. */
@@ -420,6 +486,12 @@ export class Port {
    * stream is already waiting here, it stays and is handed on first.
    */
   pipe<Y>(build: (c: Chain<unknown>) => Chain<Y>, onError?: (error: unknown) => void): void {
+    if (this.arrival !== undefined) {
+      // Piped before anything else: the client connects straight to the relay,
+      // with no dedicated endpoint and no move (what most handlers do).
+      this.place(relayWith(this.arrival.client.io, build as Pipeline, onError));
+      return;
+    }
     this.endpointOnly('pipe');
     const d = this.process;
     if (this.isConnected && st(d).held === 0 && !d.isEnded(PEER) && !life.isClosed(d, PEER)) {
@@ -564,8 +636,6 @@ export class Acceptor {
   private closed = false;
   private readonly concurrency: number;
   private gate: (() => void) | undefined;
-  /** The process whose connection `connectAndAccept` is taking in this step: the loop does not wake for it. */
-  private taking: Process | undefined;
 
   constructor(readonly listen: Port, private readonly handler: Serve, private readonly options: ServeOptions = {}) {
     this.paused = options.paused ?? false;
@@ -615,34 +685,62 @@ export class Acceptor {
   readonly report = (error: unknown): void => reportFailure(this, this.options, error, 'serve');
 
   /**
-   * Connects `port` of `p` to the listener, which must be free (a PortError
-   * otherwise), and accepts the connection in the same step if the acceptor is
-   * ready: it moves on to its dedicated port at once, and the listener is free
-   * again when this returns. `connected` runs between the connect and the
-   * accept. Not ready (paused, or at the limit): the connection stays on the
-   * listener, as any client's would, until the loop accepts it.
+   * Takes the connection of `port` of `p`, a client that arrives while the
+   * listener is free (a PortError if it is taken or gone), and, if the
+   * acceptor is ready, accepts it in the same step: the client never connects
+   * to the listener, but straight to the port made for it, and the handler
+   * runs before this returns. A handler whose first call on its port is
+   * `pipe()` (or a `{ pipe }` server) gets the client connected straight to
+   * the pipeline's relay: no dedicated endpoint, no move; anything else gets
+   * the dedicated endpoint, made at its first use and at the latest when the
+   * handler returns. `connected` runs before the client is served. Not ready
+   * (paused, or at the limit): the client connects to the listener, as any
+   * client would, `connected` runs, and the loop accepts it later.
    *
-   * The loop waits for the listener with a wait that ignores the connection
-   * being taken here, so accepting this way wakes nothing: no promise settles
-   * per connection (that wake-up was a large part of what an accept cost).
+   * Accepting this way wakes nothing: no promise settles per connection, and
+   * the loop's one wait for the listener never sees these connections.
    */
   connectAndAccept(p: Process, port: string | number, connected?: () => void): void {
-    const now = this.ready && !this.closed;
-    if (now) this.taking = p;
-    try {
+    if (!this.ready || this.closed || this.listen.state !== 'free') {
       life.connect(p, port, this.listen.process, this.listen.number);
       connected?.();
-      if (now && this.listen.process.farProcess(this.listen.number) === p) this.accept();
-    } finally {
-      this.taking = undefined;
-      // Still on the listener (`connected` threw before the accept): the loop must see it.
-      if (this.listen.isConnected) life.changed(this.listen.process, this.listen.number);
+      return;
     }
+    const n = p.portNumber(port);
+    if (!life.exists(p) || (p.ports[n] ?? 0) !== 0) {
+      // Gone or taken already: the connect says so, as it would for the listener.
+      life.connect(p, n, this.listen.process, this.listen.number);
+    }
+    try {
+      connected?.();
+    } catch (error) {
+      // The connection is not served now: it waits on the listener, where the loop accepts it.
+      life.connect(p, n, this.listen.process, this.listen.number);
+      throw error;
+    }
+    // The slot is taken first: a connection over as soon as it has its port gives it back at once.
+    this.accepted++;
+    this.active++;
+    const listening = this.listen.process;
+    const capacity = this.options.dedicated?.capacity ?? (listening.def === endpoint ? (listening.params.capacity as number) : INBOX_CAPACITY);
+    const served = Port.arriving({ client: p, port: n, capacity, gone: this.done_ });
+    const handler = this.handler;
+    if (typeof handler !== 'function') {
+      try {
+        served.pipe(handler.pipe, this.report);
+      } catch (error) {
+        // Building the pipeline failed: the connection ends with the error.
+        abandon(served.process, error);
+        this.report(error);
+      }
+      return;
+    }
+    this.serveOn(served);
   }
 
-  /** The listener holds a connection that `connectAndAccept` is not taking; false once the listener is gone. */
+  /** The listener holds a connection; false once the listener is gone. */
   private arrival(): Promise<boolean> {
-    return life.waitFor(this.listen.process, this.listen.number, (q, n) => (q.isConnected(n) && q.farProcess(n) !== this.taking ? true : undefined));
+    return life.waitFor(this.listen.process, this.listen.number, (q, n) => (q.isConnected(n) ? true : undefined));
   }
 
   private async loop(): Promise<void> {
@@ -674,16 +772,24 @@ export class Acceptor {
       else this.done_();
       return;
     }
-    if (typeof handler !== 'function') return;
+    if (typeof handler === 'function') this.serveOn(p);
+  }
+
+  /** Runs the handler on `p`; a throw or a rejection ends that connection only. */
+  private serveOn(p: Port): void {
     const failed = (error: unknown): void => {
       abandon(p.process, error);
       this.report(error);
     };
+    let served: unknown;
     try {
-      const served = handler(p);
-      if (served instanceof Promise) served.catch(failed);
+      served = (this.handler as (p: Port) => unknown)(p);
     } catch (error) {
       failed(error);
+      return;
     }
+    // A handler that did not pipe at once (or did nothing yet) has its dedicated endpoint from now on.
+    p.place();
+    if (served instanceof Promise) served.catch(failed);
   }
 }

@@ -37,6 +37,7 @@ import * as life from '../engine/ports.js';
 import { Process } from '../engine/process.js';
 import { guard } from '../engine/run.js';
 import { Chain } from '../api/chain.js';
+import { ConnectionSet } from './connection-set.js';
 import { abandon, Acceptor, endpoint, Port, reportFailure, serve as serveLoop, type Pipeline, type PortOptions, type Serve, type ServeOptions } from './endpoints.js';
 
 /** A socket process admits whole writes while fewer than this many bytes wait to be sent. */
@@ -66,6 +67,8 @@ interface SocketState {
   seenOut: number;
   /** A connection process (the light path) whose pipeline is attached and reading. */
   started?: boolean;
+  /** Its place in the server's `sockets` (-1: none). */
+  slot: number;
 }
 
 /** What holds a socket: a socket or connection process, or an empty pipeline's connection (an `Echo`). */
@@ -95,6 +98,7 @@ const socketState = {
   cut: () => false,
   seenIn: (p: Record<string, unknown>) => (p.clock as Clock | undefined)?.sweeps ?? 0,
   seenOut: (p: Record<string, unknown>) => (p.clock as Clock | undefined)?.sweeps ?? 0,
+  slot: () => -1,
 };
 
 /**
@@ -427,7 +431,7 @@ export class TcpServer {
   readonly acceptor: Acceptor | Admission;
   readonly server: Server;
   /** Socket processes alive (waiting for the listener, or connected). */
-  readonly sockets = new Set<Process | Echo>();
+  readonly sockets = new ConnectionSet<Process | Echo>();
   /** Sockets the listener no longer exists for (closed before they were accepted). */
   refused = 0;
   /** Connections reset by a timeout. */
@@ -744,7 +748,7 @@ export class Echo {
   }
 }
 
-const echoState: SocketState = { pending: null, eof: false, gone: false, waiting: false, error: undefined, dropped: false, cut: false, seenIn: 0, seenOut: 0, started: false };
+const echoState: SocketState = { pending: null, eof: false, gone: false, waiting: false, error: undefined, dropped: false, cut: false, seenIn: 0, seenOut: 0, started: false, slot: -1 };
 
 function echo(k: Socket, highWater: number, clock: Clock, over: () => void): Echo {
   const e = new Echo(k, highWater, clock);

@@ -43,8 +43,55 @@ acceptor.connectAndAccept(client.process, client.number);
     expect(served[0].peer()?.process).toBe(client.process);
     expect(listen.state).toBe('free');
     expect(acceptor.accepted).toBe(1);
-    // The client connected to the listener, then its connection moved on.
-    expect(events).toEqual(['connect', 'move']);
+    // The client connected straight to its dedicated port: never to the listener, and no move.
+    expect(events).toEqual(['connect']);
+    expect(served[0].process.def.name).toBe('endpoint');
+  });
+
+  it('a handler that pipes at once gets the client connected straight to the relay: no endpoint, no move', () => {
+    const io = new IO();
+    const listen = Port.listen(io);
+    const served: Port[] = [];
+    const acceptor = serve(listen, (p) => {
+      p.pipe((c) => c.map((x) => (x as number) + 1));
+      served.push(p);
+    });
+    const events: PortEvent['op'][] = [];
+    observe(io, (e) => events.push(e.op));
+    const before = counts(io).processes;
+    const client = Port.create(io);
+    acceptor.connectAndAccept(client.process, client.number);
+    // The client, the relay and the map step; the connect of the client and the pipeline's two links.
+    expect(counts(io).processes - before).toBe(3);
+    expect(events.filter((op) => op === 'move')).toEqual([]);
+    expect(served[0].process.def.name).toBe('relay');
+    expect(served[0].peer()?.process).toBe(client.process);
+    expect(client.write([1, 2])).toBe(2);
+    client.end();
+  });
+
+  it('a handler that pipes later, or reads first, gets its dedicated endpoint as before', async () => {
+    const io = new IO();
+    const listen = Port.listen(io);
+    let piped = false;
+    const acceptor = serve(listen, async (p) => {
+      await p.readable();
+      p.pipe((c) => c);
+      piped = true;
+    });
+    const client = Port.create(io);
+    acceptor.connectAndAccept(client.process, client.number);
+    expect(client.peer()?.process.def.name).toBe('endpoint');
+    expect(client.write([5])).toBe(1);
+    await until(() => piped);
+    client.end();
+    expect(await client.readAll()).toEqual([5]);
+    client.close();
+    await until(() => acceptor.active === 0);
+    acceptor.close();
+    await acceptor.done;
+    client.destroy();
+    expect(counts(io)).toEqual({ connections: 0, waiters: 0, processes: 0 });
   });
 
   it('settles no wait per connection: the loop keeps one wait for the listener throughout', async () => {

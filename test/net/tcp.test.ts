@@ -57,6 +57,33 @@ describe('TCP', () => {
     await closeAll(server);
   }, 20_000);
 
+  it('a handler that pipes at once has its socket connected straight to the relay; one that reads first gets its port', async () => {
+    const io = new IO();
+    const ops: string[] = [];
+    life.observe(io, (e) => ops.push(e.op));
+    const served: string[] = [];
+    const server = await tcpServer(io, (p: Port) => {
+      if (served.length === 0) {
+        // Uses its port before it pipes: a dedicated endpoint, then the move into the relay, as always.
+        served.push(`${p.process.def.name} ${p.available}`);
+        p.pipe((c) => c);
+      } else {
+        p.pipe((c) => c);
+        served.push(p.process.def.name);
+      }
+    });
+    const clients = new IO();
+    expect(await exchange(server.port, clients, 'first\n')).toBe('first\n');
+    expect(ops.filter((op) => op === 'move')).toEqual(['move']);
+    ops.length = 0;
+    expect(await exchange(server.port, clients, 'second\n')).toBe('second\n');
+    // No listener, no dedicated endpoint, no move: the socket process and the relay.
+    expect(ops.filter((op) => op === 'move')).toEqual([]);
+    await until(() => ops.filter((op) => op === 'remove').length === 2);
+    expect(served).toEqual(['endpoint 0', 'relay']);
+    await closeAll(server);
+  }, 20_000);
+
   it('upper-cases lines, and every connection after the first reuses the compiled pipeline', async () => {
     const io = new IO();
     const server = await tcpServer(io, { pipe: upperLines });
