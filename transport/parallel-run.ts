@@ -87,8 +87,8 @@ interface Chunk {
   readonly seq: number;
   readonly lane: Lane;
   elements: unknown[];
-  /** Outputs, once answered. */
-  outputs?: unknown[];
+  /** Outputs, once answered: a typed run (numbers) stays typed until the consumer asks for it (read). */
+  outputs?: unknown[] | NumberRun;
   /** What the worker dropped from it, under a skipping policy. */
   skips?: readonly SkipReport[];
   /** How many outputs the consumer has taken. */
@@ -244,17 +244,25 @@ export class ParallelRun {
   // ------------------------------------------------------------ the consumer side
 
   /** Up to `max` outputs in merge order, or null once everything is out. Throws the run's error. */
-  async read(max: number): Promise<unknown[] | null> {
+  read(max: number): Promise<unknown[] | null>;
+  /**
+   * With `typed`, a run of numbers comes as the Float64Array or Int32Array it
+   * crossed in (a copy out of the ring), not as an array: for a consumer that
+   * takes whole runs and keeps them (a copy of a typed run is one memcpy, and
+   * its store lies outside the heap, so the collector never moves it).
+   */
+  read(max: number, typed: boolean): Promise<unknown[] | NumberRun | null>;
+  async read(max: number, typed = false): Promise<unknown[] | NumberRun | null> {
     for (;;) {
       if (this.failedFlag) throw this.failure;
       const head = this.ready[0];
       if (head !== undefined) {
         const outputs = head.outputs!;
         const n = Math.min(max, outputs.length - head.taken);
-        const taken = head.taken === 0 && n === outputs.length ? outputs : outputs.slice(head.taken, head.taken + n);
+        const whole = head.taken === 0 && n === outputs.length ? outputs : outputs.slice(head.taken, head.taken + n);
         head.taken += n;
         if (head.taken === outputs.length) this.release(head);
-        if (taken.length > 0) return taken;
+        if (whole.length > 0) return typed || Array.isArray(whole) ? whole : plain(whole);
         continue;
       }
       if (this.sourceEnded && this.consumed === this.nextSeq - 1 && this.lanes.every((l) => l.unsent.length === 0)) return null;
@@ -394,12 +402,13 @@ export class ParallelRun {
     const reader = lane.reader;
     // Under a skipping policy each answer is two records: the outputs, then what was dropped.
     const reports = this.options.policy?.then === 'skip';
-    let outputs: unknown[] | undefined;
+    let outputs: unknown[] | NumberRun | undefined;
     for (;;) {
       const r = await reader.next();
       if (lane.generation !== generation) return;
       if (r.kind !== 'end') {
-        const data = r.kind === 'values' ? r.data : plain(r.data);
+        // A typed run is copied out of the ring as it is (lent: its space is freed by the next read).
+        const data = r.kind === 'values' ? r.data : r.kind === 'bytes' ? plain(r.data) : r.data.slice();
         if (reports && outputs === undefined) {
           outputs = data;
           continue;
@@ -410,7 +419,7 @@ export class ParallelRun {
           return;
         }
         if (reports) {
-          this.answer(chunk, outputs!, data as SkipReport[]);
+          this.answer(chunk, outputs!, plainReports(data));
           outputs = undefined;
         } else {
           this.answer(chunk, data);
@@ -478,7 +487,7 @@ export class ParallelRun {
     this.dispatch(lane);
   }
 
-  private answer(chunk: Chunk, outputs: unknown[], skips?: readonly SkipReport[]): void {
+  private answer(chunk: Chunk, outputs: unknown[] | NumberRun, skips?: readonly SkipReport[]): void {
     if (chunk.outputs !== undefined || chunk.seq < this.nextToMerge && this.options.ordered) {
       this.stats.duplicates++;
       return;
@@ -547,6 +556,14 @@ export class ParallelRun {
     this.wakeConsumer = undefined;
     wake?.();
   }
+}
+
+/** A run of numbers as it crossed a ring. */
+export type NumberRun = Float64Array | Int32Array;
+
+/** The skip reports of a chunk: always values (an empty list of them may come as an empty typed run). */
+function plainReports(data: unknown[] | NumberRun): SkipReport[] {
+  return Array.isArray(data) ? data as SkipReport[] : [];
 }
 
 /** A typed run as an array of numbers (a loop: Array.from goes through the iterator protocol, several times slower). */
