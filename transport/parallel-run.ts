@@ -18,7 +18,7 @@
 // consumer has not taken. Nothing is released before the consumer takes it, so
 // a slow consumer stops the workers and then the source.
 import { hostIndex } from '../engine/address.js';
-import type { ParallelRequest, PartialSpec, SkipReport, StageSpec, WorkerPolicy } from './parallel-messages.js';
+import type { ChunkSkips, ParallelRequest, PartialSpec, SkipReport, StageSpec, WorkerPolicy } from './parallel-messages.js';
 import { RingReader } from './ring-reader.js';
 import { createRing } from './ring-layout.js';
 import { RingWriter } from './ring-writer.js';
@@ -61,8 +61,11 @@ export interface ParallelRunOptions {
   /** The chain's error policy of retry or skip, applied on the workers to the steps' functions. */
   policy?: WorkerPolicy;
   /**
-   * Told, in merge order, about the elements the workers dropped under a
-   * skipping policy: each chunk's reports as its outputs go to the consumer.
+   * Told, in source order, about the elements the workers dropped under a
+   * skipping policy: each chunk's reports once it and every chunk before it
+   * have answered (with an ordered merge, as its outputs go to the consumer).
+   * A report's `index` is the element's position in its step's whole input,
+   * as one thread gives it.
    */
   skipped?: (reports: readonly SkipReport[], seq: number) => void;
 }
@@ -89,8 +92,6 @@ interface Chunk {
   elements: unknown[];
   /** Outputs, once answered: a typed run (numbers) stays typed until the consumer asks for it (read). */
   outputs?: unknown[] | NumberRun;
-  /** What the worker dropped from it, under a skipping policy. */
-  skips?: readonly SkipReport[];
   /** How many outputs the consumer has taken. */
   taken: number;
 }
@@ -158,6 +159,12 @@ export class ParallelRun {
   private readonly ready: Chunk[] = [];
   private consumed = 0;
   private restartsLeft: number;
+  /** Under a skipping policy: answered chunks whose reports wait for every chunk before them. */
+  private readonly unplaced = new Map<number, ChunkSkips | undefined>();
+  /** The next chunk whose reports are told. */
+  private nextToPlace = 1;
+  /** Each guarded function's calls in the chunks before nextToPlace: where a chunk's positions start. */
+  private readonly callsBefore: number[] = [];
   /** Failures reported to the supervisor, by chunk number. */
   private readonly attempts = new Map<number, number>();
   private wakeConsumer: (() => void) | undefined;
@@ -419,7 +426,7 @@ export class ParallelRun {
           return;
         }
         if (reports) {
-          this.answer(chunk, outputs!, plainReports(data));
+          this.answer(chunk, outputs!, skipsOf(data));
           outputs = undefined;
         } else {
           this.answer(chunk, data);
@@ -487,13 +494,13 @@ export class ParallelRun {
     this.dispatch(lane);
   }
 
-  private answer(chunk: Chunk, outputs: unknown[] | NumberRun, skips?: readonly SkipReport[]): void {
+  private answer(chunk: Chunk, outputs: unknown[] | NumberRun, skips?: ChunkSkips): void {
     if (chunk.outputs !== undefined || chunk.seq < this.nextToMerge && this.options.ordered) {
       this.stats.duplicates++;
       return;
     }
     chunk.outputs = outputs;
-    if (skips !== undefined && skips.length > 0) chunk.skips = skips;
+    if (this.options.policy?.then === 'skip') this.place(chunk.seq, skips);
     if (!this.options.ordered) {
       this.toConsumer(chunk);
     } else {
@@ -507,12 +514,33 @@ export class ParallelRun {
     this.notifyConsumer();
   }
 
-  /** A chunk's turn in the merge: its outputs are ready, and what was dropped from it is told now, in the same order. */
+  /** A chunk's turn in the merge: its outputs are ready. */
   private toConsumer(chunk: Chunk): void {
     this.ready.push(chunk);
-    if (chunk.skips === undefined) return;
-    this.stats.skipped += chunk.skips.length;
-    this.options.skipped?.(chunk.skips, chunk.seq);
+  }
+
+  /**
+   * A chunk answered under a skipping policy: its reports, and those of the
+   * chunks after it that were waiting, are told once every chunk before has
+   * answered, each with the element's position in its step's whole input
+   * (the calls of the chunks before, plus its place in the chunk). A chunk
+   * answered with nothing (skipped by a supervisor) counts no calls.
+   */
+  private place(seq: number, skips: ChunkSkips | undefined): void {
+    this.unplaced.set(seq, skips);
+    while (this.unplaced.has(this.nextToPlace)) {
+      const at = this.nextToPlace++;
+      const chunk = this.unplaced.get(at);
+      this.unplaced.delete(at);
+      if (chunk === undefined) continue;
+      const before = this.callsBefore;
+      if (chunk.reports.length > 0) {
+        const placed = chunk.reports.map((r) => ({ ...r, index: (before[r.counter] ?? 0) + r.index }));
+        this.stats.skipped += placed.length;
+        this.options.skipped?.(placed, at);
+      }
+      for (let c = 0; c < chunk.calls.length; c++) before[c] = (before[c] ?? 0) + chunk.calls[c];
+    }
   }
 
   /** The consumer took all of a chunk's outputs: its credit goes back to its lane and to the source. */
@@ -561,9 +589,9 @@ export class ParallelRun {
 /** A run of numbers as it crossed a ring. */
 export type NumberRun = Float64Array | Int32Array;
 
-/** The skip reports of a chunk: always values (an empty list of them may come as an empty typed run). */
-function plainReports(data: unknown[] | NumberRun): SkipReport[] {
-  return Array.isArray(data) ? data as SkipReport[] : [];
+/** The second record of an answer under a skipping policy: one value, the chunk's ChunkSkips. */
+function skipsOf(data: unknown[] | NumberRun): ChunkSkips | undefined {
+  return Array.isArray(data) ? data[0] as ChunkSkips | undefined : undefined;
 }
 
 /** A typed run as an array of numbers (a loop: Array.from goes through the iterator protocol, several times slower). */
