@@ -21,6 +21,7 @@ import { hostIndex } from '../engine/address.js';
 import type { ChunkSkips, ParallelRequest, PartialSpec, SkipReport, StageSpec, WorkerPolicy } from './parallel-messages.js';
 import { RingReader } from './ring-reader.js';
 import { createRing } from './ring-layout.js';
+import { numberRun } from './records.js';
 import { RingWriter } from './ring-writer.js';
 import { hostLost, type Attachment } from './supervise.js';
 import type { WorkerHost } from './worker-host.js';
@@ -89,7 +90,8 @@ export class HostLostError extends Error {
 interface Chunk {
   readonly seq: number;
   readonly lane: Lane;
-  elements: unknown[];
+  /** A run of numbers when it was cut whole from an array of numbers (numberRun), else the elements. */
+  elements: unknown[] | NumberRun;
   /** Outputs, once answered: a typed run (numbers) stays typed until the consumer asks for it (read). */
   outputs?: unknown[] | NumberRun;
   /** How many outputs the consumer has taken. */
@@ -208,7 +210,8 @@ export class ParallelRun {
           last = this.openChunk(lane);
           lane.unsent.push(last);
         }
-        last.elements.push(x);
+        // A keyed chunk is filled element by element: always an array.
+        (last.elements as unknown[]).push(x);
         this.stats.placed[index]++;
       }
     } else {
@@ -219,9 +222,11 @@ export class ParallelRun {
           this.open.lane.unsent.push(this.open);
         }
         const take = Math.min(chunkSize - this.placedInChunk, offset + n - i);
-        const elements = this.open.elements;
+        const elements = this.open.elements as unknown[];
         if (elements.length === 0 && Array.isArray(xs)) {
-          this.open.elements = (xs as unknown[]).slice(i, i + take);
+          // A whole chunk of numbers is held as the typed run it crosses as (outside the heap, one memcpy into the ring).
+          const whole = take === chunkSize ? numberRun(xs, i, take) : undefined;
+          this.open.elements = whole ?? (xs as unknown[]).slice(i, i + take);
         } else {
           for (let j = i; j < i + take; j++) elements.push(xs[j]);
         }

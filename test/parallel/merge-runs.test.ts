@@ -32,6 +32,15 @@ describe('the merge hands runs', () => {
     }
   });
 
+  it('source chunks of numbers cross as typed runs and keep every number exact: int32, -0, NaN, beyond int32, fractions', async () => {
+    const kinds = [(i: number) => i - 50, () => -0, () => NaN, (i: number) => 2 ** 40 + i, (i: number) => i / 8, (i: number) => (i % 2 ? 1 : 'one')];
+    // Whole chunks of one kind each (a chunk of 64), and a partial chunk at the end.
+    const xs: unknown[] = Array.from({ length: 64 * 24 + 17 }, (_, i) => kinds[Math.floor(i / 64) % kinds.length](i));
+    const describe = (x: unknown): string => (Object.is(x, -0) ? '-0' : typeof x === 'number' ? `n${x}` : `s${String(x)}`);
+    const many = await io.from(xs).parallel(2, { chunk: 64 }).map(describe).collect().completion();
+    expect(many).toEqual(xs.map(describe));
+  });
+
   it('the sink right after the merge is collectRuns; a step after the merge makes it an ordinary collect', () => {
     const direct = io.from([1, 2, 3]).parallel(2).map((x: number) => x + 1).collect();
     expect(direct.process.def).toBe(collectRuns);
