@@ -18,6 +18,7 @@ import type { Realm } from '../realm/realm.js';
 import { buffer } from '../processes/topology/buffer.js';
 import { cat } from '../processes/elements/cat.js';
 import { collect } from '../processes/sinks/collect.js';
+import { collected, collectRuns } from '../processes/sinks/collect-runs.js';
 import { copy as copyDef } from '../processes/topology/copy.js';
 import { count as countDef } from '../processes/sinks/count.js';
 import { drop } from '../processes/elements/drop.js';
@@ -503,6 +504,14 @@ export class ParallelChain<X, S extends PlacedSection = ParallelSection> extends
   override sum(): Reduction<number> {
     if (!this.section.reduceEach({ kind: 'sum' }, 'sum')) return super.sum();
     return super.fold(add as unknown as (acc: number, x: X) => number, 0);
+  }
+
+  // The merge hands each chunk's outputs on as one run: collected as runs and
+  // joined once at the end, not pushed one element at a time on this thread
+  // (processes/sinks/collect-runs.ts).
+  override collect(): Sink<X[]> {
+    const sink = this.pipe<never>(collectRuns, {}, 'in', 'collect').tail;
+    return new Sink(this.io, this.source, sink, () => collected(sink as Parameters<typeof collected>[0]) as X[]);
   }
 
   /** The bounds the run kept and what it did (once it has started). */

@@ -20,6 +20,7 @@ import { grep } from '../processes/elements/grep.js';
 import { map } from '../processes/elements/map.js';
 import { stringify } from '../processes/elements/stringify.js';
 import { input } from '../processes/sources/input.js';
+import { collectRuns } from '../processes/sinks/collect-runs.js';
 import type { Reader } from '../processes/sources/readers.js';
 import { encodeValues } from '../transport/codec.js';
 import type { PartialSpec, StageSpec, WorkerPolicy } from '../transport/parallel-messages.js';
@@ -212,7 +213,11 @@ export class ParallelSection {
           started = true;
           section.feed(run);
         }
-        return run.read(max);
+        // Runs of numbers stay typed only into a collectRuns right after the
+        // merge: it keeps them as they are and makes the array once at the end.
+        // Any other step gets arrays, the elements every process expects.
+        if (merge.peer('out')?.process.def !== collectRuns) return run.read(max);
+        return run.read(max, true) as Promise<unknown[] | null>;
       },
       async close() {
         section.run?.cancel();

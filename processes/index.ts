@@ -2,6 +2,7 @@
 export { buffer, buffered, drain } from './topology/buffer.js';
 export { cat } from './elements/cat.js';
 export { collect } from './sinks/collect.js';
+export { collectRuns, collected } from './sinks/collect-runs.js';
 export { drop } from './elements/drop.js';
 export { each } from './sinks/each.js';
 export { from, pump } from './sources/from.js';

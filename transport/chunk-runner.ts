@@ -32,7 +32,7 @@ import { fold } from '../processes/sinks/fold.js';
 import { from } from '../processes/sources/from.js';
 import { decodeValues } from './codec.js';
 import { resolveModuleReferences, type ModuleReference } from './modules.js';
-import type { ParallelRequest, PartialSpec, SkipReport, WorkerPolicy } from './parallel-messages.js';
+import type { ChunkSkips, ParallelRequest, PartialSpec, SkipReport, WorkerPolicy } from './parallel-messages.js';
 import { referenceKey, referencesIn, unpackParams, type ImportedFunction } from './portable-params.js';
 import { RingReader } from './ring-reader.js';
 import { RingWriter } from './ring-writer.js';
@@ -54,12 +54,17 @@ interface Built {
  */
 class Skips {
   reports: SkipReport[] = [];
-  private readonly counters: { calls: number }[] = [];
+  private readonly counters: { calls: number; readonly id: number }[] = [];
 
-  counter(): { calls: number } {
-    const c = { calls: 0 };
+  counter(): { calls: number; readonly id: number } {
+    const c = { calls: 0, id: this.counters.length };
     this.counters.push(c);
     return c;
+  }
+
+  /** What the chunk just pushed says: each counter's calls, and the reports. */
+  ofChunk(): ChunkSkips {
+    return { calls: this.counters.map((c) => c.calls), reports: this.reports };
   }
 
   /** A new chunk: no reports, and every count back to 0. */
@@ -112,7 +117,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, root: strin
     }
     // A plain array: numbers travel as a typed run, everything else through the codec.
     await writer.send(out);
-    if (reporting) await writer.send(skips.reports);
+    if (reporting) await writer.send([skips.ofChunk()]);
   }
 }
 
@@ -206,7 +211,7 @@ function guarded(f: (...args: unknown[]) => unknown, role: CallbackRole, policy:
       throw new StepError(`${where}: user code threw at element ${index} of its chunk${attempts > 1 ? ` (after ${attempts} attempts)` : ''}: ${describe(cause)}`, { cause });
     }
     const error = cause instanceof Error ? cause : undefined;
-    skips.reports.push({ step: where, index, attempts, name: error?.name ?? 'Error', message: error === undefined ? String(cause) : error.message });
+    skips.reports.push({ step: where, counter: counter.id, index, attempts, name: error?.name ?? 'Error', message: error === undefined ? String(cause) : error.message });
     return role === 'predicate' ? false : role === 'reducer' ? acc : SKIP;
   };
   // Fixed arities, as the engine's guard: no rest arguments in the hot path.

@@ -40,10 +40,24 @@ export interface WorkerPolicy {
  */
 export interface SkipReport {
   readonly step: string;
+  /** The guarded function that dropped it: its place in the chunk's `calls`. */
+  readonly counter: number;
   readonly index: number;
   readonly attempts: number;
   readonly name: string;
   readonly message: string;
+}
+
+/**
+ * What a worker says after each chunk's outputs under a skipping policy: how
+ * many elements each guarded function was called with in the chunk (by
+ * counter), and the reports of what it dropped. The asking thread adds up the
+ * calls of the chunks before, in source order, so that a report gives the
+ * element's position in the step's whole input, as one thread would.
+ */
+export interface ChunkSkips {
+  readonly calls: readonly number[];
+  readonly reports: readonly SkipReport[];
 }
 
 export interface ParallelRequest {
@@ -53,8 +67,8 @@ export interface ParallelRequest {
   readonly partial?: PartialSpec;
   /**
    * Absent: a throw fails the job. Present: applied on the worker; when it can
-   * skip, every chunk's answer is followed by a second chunk, the SkipReports
-   * of the elements it dropped (often none).
+   * skip, every chunk's answer is followed by a second chunk of one value,
+   * its ChunkSkips (the reports often none).
    */
   readonly policy?: WorkerPolicy;
   /** Chunks in: the asking thread writes, the worker reads. */

@@ -18,9 +18,10 @@
 // consumer has not taken. Nothing is released before the consumer takes it, so
 // a slow consumer stops the workers and then the source.
 import { hostIndex } from '../engine/address.js';
-import type { ParallelRequest, PartialSpec, SkipReport, StageSpec, WorkerPolicy } from './parallel-messages.js';
+import type { ChunkSkips, ParallelRequest, PartialSpec, SkipReport, StageSpec, WorkerPolicy } from './parallel-messages.js';
 import { RingReader } from './ring-reader.js';
 import { createRing } from './ring-layout.js';
+import { numberRun } from './records.js';
 import { RingWriter } from './ring-writer.js';
 import { hostLost, type Attachment } from './supervise.js';
 import type { WorkerHost } from './worker-host.js';
@@ -61,8 +62,11 @@ export interface ParallelRunOptions {
   /** The chain's error policy of retry or skip, applied on the workers to the steps' functions. */
   policy?: WorkerPolicy;
   /**
-   * Told, in merge order, about the elements the workers dropped under a
-   * skipping policy: each chunk's reports as its outputs go to the consumer.
+   * Told, in source order, about the elements the workers dropped under a
+   * skipping policy: each chunk's reports once it and every chunk before it
+   * have answered (with an ordered merge, as its outputs go to the consumer).
+   * A report's `index` is the element's position in its step's whole input,
+   * as one thread gives it.
    */
   skipped?: (reports: readonly SkipReport[], seq: number) => void;
 }
@@ -86,11 +90,10 @@ export class HostLostError extends Error {
 interface Chunk {
   readonly seq: number;
   readonly lane: Lane;
-  elements: unknown[];
-  /** Outputs, once answered. */
-  outputs?: unknown[];
-  /** What the worker dropped from it, under a skipping policy. */
-  skips?: readonly SkipReport[];
+  /** A run of numbers when it was cut whole from an array of numbers (numberRun), else the elements. */
+  elements: unknown[] | NumberRun;
+  /** Outputs, once answered: a typed run (numbers) stays typed until the consumer asks for it (read). */
+  outputs?: unknown[] | NumberRun;
   /** How many outputs the consumer has taken. */
   taken: number;
 }
@@ -158,6 +161,12 @@ export class ParallelRun {
   private readonly ready: Chunk[] = [];
   private consumed = 0;
   private restartsLeft: number;
+  /** Under a skipping policy: answered chunks whose reports wait for every chunk before them. */
+  private readonly unplaced = new Map<number, ChunkSkips | undefined>();
+  /** The next chunk whose reports are told. */
+  private nextToPlace = 1;
+  /** Each guarded function's calls in the chunks before nextToPlace: where a chunk's positions start. */
+  private readonly callsBefore: number[] = [];
   /** Failures reported to the supervisor, by chunk number. */
   private readonly attempts = new Map<number, number>();
   private wakeConsumer: (() => void) | undefined;
@@ -201,7 +210,8 @@ export class ParallelRun {
           last = this.openChunk(lane);
           lane.unsent.push(last);
         }
-        last.elements.push(x);
+        // A keyed chunk is filled element by element: always an array.
+        (last.elements as unknown[]).push(x);
         this.stats.placed[index]++;
       }
     } else {
@@ -212,9 +222,11 @@ export class ParallelRun {
           this.open.lane.unsent.push(this.open);
         }
         const take = Math.min(chunkSize - this.placedInChunk, offset + n - i);
-        const elements = this.open.elements;
+        const elements = this.open.elements as unknown[];
         if (elements.length === 0 && Array.isArray(xs)) {
-          this.open.elements = (xs as unknown[]).slice(i, i + take);
+          // A whole chunk of numbers is held as the typed run it crosses as (outside the heap, one memcpy into the ring).
+          const whole = take === chunkSize ? numberRun(xs, i, take) : undefined;
+          this.open.elements = whole ?? (xs as unknown[]).slice(i, i + take);
         } else {
           for (let j = i; j < i + take; j++) elements.push(xs[j]);
         }
@@ -244,17 +256,25 @@ export class ParallelRun {
   // ------------------------------------------------------------ the consumer side
 
   /** Up to `max` outputs in merge order, or null once everything is out. Throws the run's error. */
-  async read(max: number): Promise<unknown[] | null> {
+  read(max: number): Promise<unknown[] | null>;
+  /**
+   * With `typed`, a run of numbers comes as the Float64Array or Int32Array it
+   * crossed in (a copy out of the ring), not as an array: for a consumer that
+   * takes whole runs and keeps them (a copy of a typed run is one memcpy, and
+   * its store lies outside the heap, so the collector never moves it).
+   */
+  read(max: number, typed: boolean): Promise<unknown[] | NumberRun | null>;
+  async read(max: number, typed = false): Promise<unknown[] | NumberRun | null> {
     for (;;) {
       if (this.failedFlag) throw this.failure;
       const head = this.ready[0];
       if (head !== undefined) {
         const outputs = head.outputs!;
         const n = Math.min(max, outputs.length - head.taken);
-        const taken = head.taken === 0 && n === outputs.length ? outputs : outputs.slice(head.taken, head.taken + n);
+        const whole = head.taken === 0 && n === outputs.length ? outputs : outputs.slice(head.taken, head.taken + n);
         head.taken += n;
         if (head.taken === outputs.length) this.release(head);
-        if (taken.length > 0) return taken;
+        if (whole.length > 0) return typed || Array.isArray(whole) ? whole : plain(whole);
         continue;
       }
       if (this.sourceEnded && this.consumed === this.nextSeq - 1 && this.lanes.every((l) => l.unsent.length === 0)) return null;
@@ -394,12 +414,13 @@ export class ParallelRun {
     const reader = lane.reader;
     // Under a skipping policy each answer is two records: the outputs, then what was dropped.
     const reports = this.options.policy?.then === 'skip';
-    let outputs: unknown[] | undefined;
+    let outputs: unknown[] | NumberRun | undefined;
     for (;;) {
       const r = await reader.next();
       if (lane.generation !== generation) return;
       if (r.kind !== 'end') {
-        const data = r.kind === 'values' ? r.data : plain(r.data);
+        // A typed run is copied out of the ring as it is (lent: its space is freed by the next read).
+        const data = r.kind === 'values' ? r.data : r.kind === 'bytes' ? plain(r.data) : r.data.slice();
         if (reports && outputs === undefined) {
           outputs = data;
           continue;
@@ -410,7 +431,7 @@ export class ParallelRun {
           return;
         }
         if (reports) {
-          this.answer(chunk, outputs!, data as SkipReport[]);
+          this.answer(chunk, outputs!, skipsOf(data));
           outputs = undefined;
         } else {
           this.answer(chunk, data);
@@ -478,13 +499,13 @@ export class ParallelRun {
     this.dispatch(lane);
   }
 
-  private answer(chunk: Chunk, outputs: unknown[], skips?: readonly SkipReport[]): void {
+  private answer(chunk: Chunk, outputs: unknown[] | NumberRun, skips?: ChunkSkips): void {
     if (chunk.outputs !== undefined || chunk.seq < this.nextToMerge && this.options.ordered) {
       this.stats.duplicates++;
       return;
     }
     chunk.outputs = outputs;
-    if (skips !== undefined && skips.length > 0) chunk.skips = skips;
+    if (this.options.policy?.then === 'skip') this.place(chunk.seq, skips);
     if (!this.options.ordered) {
       this.toConsumer(chunk);
     } else {
@@ -498,12 +519,33 @@ export class ParallelRun {
     this.notifyConsumer();
   }
 
-  /** A chunk's turn in the merge: its outputs are ready, and what was dropped from it is told now, in the same order. */
+  /** A chunk's turn in the merge: its outputs are ready. */
   private toConsumer(chunk: Chunk): void {
     this.ready.push(chunk);
-    if (chunk.skips === undefined) return;
-    this.stats.skipped += chunk.skips.length;
-    this.options.skipped?.(chunk.skips, chunk.seq);
+  }
+
+  /**
+   * A chunk answered under a skipping policy: its reports, and those of the
+   * chunks after it that were waiting, are told once every chunk before has
+   * answered, each with the element's position in its step's whole input
+   * (the calls of the chunks before, plus its place in the chunk). A chunk
+   * answered with nothing (skipped by a supervisor) counts no calls.
+   */
+  private place(seq: number, skips: ChunkSkips | undefined): void {
+    this.unplaced.set(seq, skips);
+    while (this.unplaced.has(this.nextToPlace)) {
+      const at = this.nextToPlace++;
+      const chunk = this.unplaced.get(at);
+      this.unplaced.delete(at);
+      if (chunk === undefined) continue;
+      const before = this.callsBefore;
+      if (chunk.reports.length > 0) {
+        const placed = chunk.reports.map((r) => ({ ...r, index: (before[r.counter] ?? 0) + r.index }));
+        this.stats.skipped += placed.length;
+        this.options.skipped?.(placed, at);
+      }
+      for (let c = 0; c < chunk.calls.length; c++) before[c] = (before[c] ?? 0) + chunk.calls[c];
+    }
   }
 
   /** The consumer took all of a chunk's outputs: its credit goes back to its lane and to the source. */
@@ -547,6 +589,14 @@ export class ParallelRun {
     this.wakeConsumer = undefined;
     wake?.();
   }
+}
+
+/** A run of numbers as it crossed a ring. */
+export type NumberRun = Float64Array | Int32Array;
+
+/** The second record of an answer under a skipping policy: one value, the chunk's ChunkSkips. */
+function skipsOf(data: unknown[] | NumberRun): ChunkSkips | undefined {
+  return Array.isArray(data) ? data[0] as ChunkSkips | undefined : undefined;
 }
 
 /** A typed run as an array of numbers (a loop: Array.from goes through the iterator protocol, several times slower). */

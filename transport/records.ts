@@ -70,15 +70,30 @@ function typed(frame: FrameKind, unitBytes: number, source: OutgoingChunk['sourc
   return { frame, unitBytes, units: source.length, source, sent: 0 };
 }
 
-function numericKind(xs: readonly unknown[]): FrameKind | undefined {
-  if (xs.length === 0) return undefined;
+function numericKind(xs: readonly unknown[], from = 0, to = xs.length): FrameKind | undefined {
+  if (to <= from) return undefined;
   let ints = true;
-  for (let i = 0; i < xs.length; i++) {
+  for (let i = from; i < to; i++) {
     const x = xs[i];
     if (typeof x !== 'number') return undefined; // a hole reads as undefined: no typed run
     if (ints && ((x | 0) !== x || Object.is(x, -0))) ints = false;
   }
   return ints ? FrameKind.Int32 : FrameKind.Float64;
+}
+
+/**
+ * xs[from, from + n) as the typed run a writer would send it as (int32 when
+ * every element is an int32 and not -0, float64 when every element is a
+ * number), or undefined when it is not all numbers. A copy whose store lies
+ * outside the heap: a chunk that waits for its answer costs the collector
+ * nothing, and goes into a ring as one memcpy.
+ */
+export function numberRun(xs: readonly unknown[], from: number, n: number): Int32Array | Float64Array | undefined {
+  const kind = numericKind(xs, from, from + n);
+  if (kind === undefined) return undefined;
+  const run = kind === FrameKind.Int32 ? new Int32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) run[i] = xs[from + i] as number;
+  return run;
 }
 
 function describe(x: unknown): string {

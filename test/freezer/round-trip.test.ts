@@ -15,6 +15,7 @@ import { mulberry32 } from '../../engine/scheduler.js';
 import { registry } from '../../processes/registry.js';
 import { cat } from '../../processes/elements/cat.js';
 import { collect } from '../../processes/sinks/collect.js';
+import { collected } from '../../processes/sinks/collect-runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'freezer-round-trip-'));
 const int = (r: () => number, n: number) => Math.floor(r() * n);
@@ -184,6 +185,8 @@ const cases: Record<string, Case> = {
     harness: sink('reduce', (p) => [p.state.acc, p.isEnded('in')]),
   },
   collect: { params: (r) => withData(r), harness: sink('collect', (p) => [p.state.items, p.state.done]) },
+  // A sink: what it holds is its runs joined, whichever cut points split them.
+  collectRuns: { params: (r) => withData(r), harness: sink('collectRuns', (p) => [collected(p as Parameters<typeof collected>[0]), p.state.done]) },
   // each's function is the test's own side effect: never portable, always passed again.
   each: { params: (r, _portable, world) => withData(r, { f: (x: unknown) => world.seen.push(x) }), harness: sink('each', (_p, world) => world.seen) },
   from: { params: (r) => withData(r), harness: pulled('from') },

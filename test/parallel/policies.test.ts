@@ -1,7 +1,8 @@
 // onError('skip') and { retry, then } before parallel(): the workers apply the
 // policy to the steps' functions themselves, so a failing element is dropped
 // (or tried again) on the worker, and the output is the one-thread run's with
-// the same policy; what was dropped is reported here, in merge order.
+// the same policy; what was dropped is reported here, in source order, at the
+// element's position in its step's input, as one thread reports it.
 import { afterAll, describe, expect, it } from 'vitest';
 import { IO } from '../../api/io.js';
 import type { UserCodeError } from '../../engine/policy.js';
@@ -43,15 +44,15 @@ describe("onError('skip') on the workers", () => {
     }
   });
 
-  it('reports name the step, its host and the chunk, and the element\'s place in that chunk', async () => {
+  it('reports name the step, its host and the chunk, and the element\'s position in the source', async () => {
     const reports: UserCodeError[] = [];
     const xs = Array.from({ length: 300 }, (_, i) => i + 1);
     const out = await io.from(xs).onError('skip', (e) => void reports.push(e)).parallel(2, { chunk: 100 }).map(half).collect().completion();
     expect(out).toEqual(xs.filter((x) => x % 13 !== 0).map((x) => Math.trunc(x / 2)));
-    // 13 is element 12 of chunk 1; 104 is element 3 of chunk 2.
+    // 13 is element 12 of the source (in chunk 1); 104 is element 103 (element 3 of chunk 2).
     expect(reports[0].message).toMatch(/^map on host \d+ \(chunk 1\): user code threw at element 12: RangeError: no 13$/);
-    expect(reports[7].message).toMatch(/^map on host \d+ \(chunk 2\): user code threw at element 3: RangeError: no 104$/);
-    expect(reports.map((e) => e.index).slice(0, 8)).toEqual([12, 25, 38, 51, 64, 77, 90, 3]);
+    expect(reports[7].message).toMatch(/^map on host \d+ \(chunk 2\): user code threw at element 103: RangeError: no 104$/);
+    expect(reports.map((e) => e.index).slice(0, 8)).toEqual([12, 25, 38, 51, 64, 77, 90, 103]);
   });
 
   it('a fold with combine, and sum, keep their accumulator for a skipped element, as on one thread', async () => {
