@@ -8,7 +8,8 @@
 // next part nobody has taken yet whenever it is free (a counter in shared
 // memory). The main thread is started already and takes the first part; a
 // worker needs a while to start (on a busy machine, a good part of a second)
-// and simply takes fewer parts. Both kinds of thread talk to the merge through
+// and simply takes fewer parts. The workers are started by bin/job-threads.ts,
+// as early as the command allows, and get their order by message. Both kinds of thread talk to the merge through
 // the same messages (on the main thread, through a MessageChannel).
 //
 // The output is streamed: the part being printed goes on to standard output as
@@ -16,12 +17,11 @@
 // then waits (see job-worker.ts). Messages on stderr come in the order of the
 // parts, each where the part's own run put it.
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { record } from '../processes/elements/stringify.js';
-import { WRAPPER_HEAD, WRAPPER_TAIL } from './code-cache.js';
 import { cutIntoParts, linesBefore, type FilePart } from './file-parts.js';
-import { PART_ORDER, runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
+import { startJobThread } from './job-threads.js';
+import { runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
 import type { JobsPlan } from './jobs-plan.js';
 
 /** Bytes of a thread's output that may wait on the main thread before the thread stops. */
@@ -40,6 +40,8 @@ export interface JobsStreams {
   stdout: Writable;
   stderr: Writable;
   observe?: (queue: PartQueue) => void;
+  /** Workers started already, waiting for their orders (bin/pushback.ts starts them before the command line loads). */
+  started?: Worker[];
 }
 
 const NEWLINE = 0x0a;
@@ -54,30 +56,6 @@ function workerEntry(): URL {
   if (here.endsWith('.cjs')) return new URL(here);
   if (here.endsWith('.js')) return new URL('./cli.js', here);
   return new URL('../dist/bin/cli.cjs', here);
-}
-
-/**
- * Starts a worker that runs `jobThread` of the entry (bin/cli.ts). The bundle is
- * loaded the way bin/code-cache.ts loads it on the main thread, with the V8
- * code cache the build made for it when there is one (the same wrapper, so that
- * V8 accepts the cache); compiled modules are imported.
- */
-function startWorker(entry: URL, workerData: unknown): Worker {
-  if (!entry.pathname.endsWith('.cjs')) return new Worker(`import(${JSON.stringify(entry.href)}).then((cli) => cli.jobThread());`, { eval: true, workerData });
-  const file = fileURLToPath(entry);
-  const loader = `"use strict";
-const { readFileSync } = require('node:fs');
-const { Script } = require('node:vm');
-const { createRequire } = require('node:module');
-const { dirname } = require('node:path');
-const file = ${JSON.stringify(file)};
-let cachedData;
-try { cachedData = readFileSync(file + '.cache'); } catch { cachedData = undefined; }
-const script = new Script(${JSON.stringify(WRAPPER_HEAD)} + readFileSync(file, 'utf8') + ${JSON.stringify(WRAPPER_TAIL)}, { filename: file, cachedData });
-const module = { exports: {} };
-script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-module.exports.jobThread();`;
-  return new Worker(loader, { eval: true, workerData });
 }
 
 interface Part {
@@ -166,9 +144,12 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
     failure ??= `pushback: internal error: ${error.stack ?? error.message}\n`;
     arrived();
   });
-  const entry = workerEntry();
+  // Workers started early that are still alive are used first; those not needed (fewer parts than threads) stop.
+  const started = (streams.started ?? []).filter((w) => w.threadId >= 0);
+  for (const spare of started.splice(Math.max(0, Math.min(jobs, ranges.length) - 1))) void spare.terminate();
   for (let t = 1; t < Math.min(jobs, ranges.length); t++) {
-    const worker = startWorker(entry, { [PART_ORDER]: order });
+    const worker = started.shift() ?? startJobThread(workerEntry());
+    worker.postMessage(order);
     const control = (message: PartControl): void => worker.postMessage(message);
     threads.push({ control, stop: () => worker.terminate() });
     worker.on('message', receive(control));
