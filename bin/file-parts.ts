@@ -37,25 +37,16 @@ function startsWithMark(fd: number, at: number): boolean {
  * after the first newline at or after byte k·size/n − 1 (so a part whose
  * nominal start is already a line's start keeps it). A line longer than a part
  * makes the next parts empty; so does a file with fewer lines than parts.
- * Together the parts cover the file exactly, in order.
- */
-export function cutIntoParts(path: string, size: number, n: number): FilePart[] {
-  return cutAt(path, size, Array.from({ length: n }, (_, k) => Math.floor((k * size) / n)));
-}
-
-/**
- * Cuts a file of `size` bytes at line boundaries near the nominal starts given
- * (increasing, the first 0): each part starts after the first newline at or
- * after its nominal start − 1, as cutIntoParts says. No part but the first
+ * Together the parts cover the file exactly, in order. No part but the first
  * starts with a byte order mark: jsonl passes over one at the start of its
  * input, which must happen only at the start of the file.
  */
-export function cutAt(path: string, size: number, nominalStarts: number[]): FilePart[] {
+export function cutIntoParts(path: string, size: number, n: number): FilePart[] {
   const starts = [0];
   const fd = openSync(path, 'r');
   try {
-    for (let k = 1; k < nominalStarts.length; k++) {
-      const nominal = nominalStarts[k];
+    for (let k = 1; k < n; k++) {
+      const nominal = Math.floor((k * size) / n);
       let start = nominal === 0 ? 0 : Math.max(starts[k - 1], afterNewline(fd, nominal - 1, size));
       while (start > 0 && start < size && startsWithMark(fd, start)) start = afterNewline(fd, start, size);
       starts.push(start);
@@ -63,7 +54,7 @@ export function cutAt(path: string, size: number, nominalStarts: number[]): File
   } finally {
     closeSync(fd);
   }
-  return starts.map((start, k) => ({ start, end: k + 1 < starts.length ? starts[k + 1] : size }));
+  return starts.map((start, k) => ({ start, end: k + 1 < n ? starts[k + 1] : size }));
 }
 
 /** The number of newlines in the first `end` bytes of a file: the line a part starts on is this plus one. */

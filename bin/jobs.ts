@@ -19,7 +19,7 @@
 import type { Writable } from 'node:stream';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { record } from '../processes/elements/stringify.js';
-import { cutAt, linesBefore, type FilePart } from './file-parts.js';
+import { cutIntoParts, linesBefore, type FilePart } from './file-parts.js';
 import { startJobThread } from './job-threads.js';
 import { runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
 import type { JobsPlan } from './jobs-plan.js';
@@ -88,47 +88,24 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 const SMALLEST_PART = 4 << 20;
 /** At most this many parts per thread. */
 const PARTS_PER_THREAD = 8;
-/** The smallest of the parts near the end of the file. */
-const SMALLEST_LAST_PART = 1 << 20;
 
 /**
- * How many parts of equal size a file would be cut into for `jobs` threads:
- * several per thread, so that a thread that starts late or runs slower takes
- * fewer of them and all end at about the same time; none smaller than 4 MiB,
- * since each part is a run of the whole command line with its own start (about
- * a millisecond of building and compiling the pipeline, for `grep -v heartbeat
- * fields 6 sum`, against some 15 ms of work on 4 MiB); but at least one per
- * thread.
+ * How many parts a file is cut into for `jobs` threads: several per thread, so
+ * that a thread that starts late or runs slower takes fewer of them and all
+ * end at about the same time; none smaller than 4 MiB, since each part is a
+ * run of the whole command line with its own start (about a millisecond of
+ * building and compiling the pipeline, for `grep -v heartbeat fields 6 sum`,
+ * against some 15 ms of work on 4 MiB); but at least one per thread.
  */
 export function partCount(size: number, jobs: number): number {
   return Math.max(jobs, Math.min(jobs * PARTS_PER_THREAD, Math.ceil(size / SMALLEST_PART)));
-}
-
-/**
- * Where the parts of a file of `size` bytes start (before they are moved to
- * line starts, bin/file-parts.ts cutAt), for `jobs` threads: partCount parts
- * of equal size, except that the last `jobs` of them are cut again into
- * smaller and smaller parts (each a 2·jobs-th of what is left, none under
- * 1 MiB). A thread takes the next part when it is free, so the threads end
- * at most about one part apart: with parts of equal size that is up to a
- * sixteenth of the file for two threads (some 160 ms of `jsonl … map` on
- * 200 MB, during which one thread waits); with the smaller parts at the end,
- * about a megabyte. Small files (parts under 4 MiB) are cut evenly, as before.
- */
-export function partStarts(size: number, jobs: number): number[] {
-  const n = partCount(size, jobs);
-  const even = (k: number): number => Math.floor((k * size) / n);
-  if (n <= jobs || size / n < 4 * SMALLEST_LAST_PART) return Array.from({ length: n }, (_, k) => even(k));
-  const starts = Array.from({ length: n - jobs }, (_, k) => even(k));
-  for (let at = even(n - jobs); size - at >= 2 * SMALLEST_LAST_PART; at += Math.max(SMALLEST_LAST_PART, Math.floor((size - at) / (2 * jobs)))) starts.push(at);
-  return starts;
 }
 
 /** Runs the command in parts; resolves with the exit status, as the one-thread run would. */
 export async function runJobs(commandLine: CommandLine, argv: string[], plan: Extract<JobsPlan, { parallel: true }>, jobs: number, streams: JobsStreams): Promise<number> {
   const { path, merge } = plan;
   // Empty parts print nothing and add nothing; the first part always runs, so that a total is printed.
-  const ranges = cutAt(path, plan.size, partStarts(plan.size, jobs)).filter((r, k) => k === 0 || r.end > r.start);
+  const ranges = cutIntoParts(path, plan.size, partCount(plan.size, jobs)).filter((r, k) => k === 0 || r.end > r.start);
   const parts: Part[] = ranges.map((range) => ({ range, inbox: [], queued: 0 }));
   let wake: (() => void) | undefined;
   const arrived = (): void => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PART_CREDIT, partCount, partStarts } from '../../bin/jobs.js';
+import { PART_CREDIT, partCount } from '../../bin/jobs.js';
 import { cutIntoParts } from '../../bin/file-parts.js';
 import { buildBundle, type Bundle } from './bundle.js';
 
@@ -135,34 +135,6 @@ describe('pushback -j N prints what one thread prints', () => {
       ['grep', 'ERROR', 'jsonl', 'map', '({ n: x.n, ms: x.ms })'],
     ]) await expectSameAsOneThread(path, stages);
   }, 120_000);
-});
-
-describe('where the parts start', () => {
-  const MiB = 1 << 20;
-  /** The sizes of the parts of a file of `size` bytes for `jobs` threads, as partStarts places them. */
-  const sizes = (size: number, jobs: number): number[] => partStarts(size, jobs).map((at, k, all) => (all[k + 1] ?? size) - at);
-
-  it('cuts a file in parts of equal size, when they are under 4 MiB', () => {
-    expect(partStarts(40, 2)).toEqual([0, 20]);
-    expect(partStarts(9_000_000, 3)).toEqual([0, 3_000_000, 6_000_000]);
-    expect(sizes(20_000_000, 2)).toEqual([4_000_000, 4_000_000, 4_000_000, 4_000_000, 4_000_000]);
-  });
-
-  it('cuts the end of a larger file into smaller and smaller parts, so that the threads end close together', () => {
-    for (const [size, jobs] of [[200e6, 2], [200e6, 4], [48 * MiB, 2], [1e9, 3]]) {
-      const starts = partStarts(size, jobs);
-      const parts = sizes(size, jobs);
-      expect(starts[0]).toBe(0);
-      expect(parts.every((n) => n >= MiB)).toBe(true);
-      // The first parts are the equal parts of partCount; the last `jobs` of them are cut again.
-      const even = size / partCount(size, jobs);
-      expect(parts.slice(0, partCount(size, jobs) - jobs).every((n) => Math.abs(n - even) <= 1)).toBe(true);
-      const tail = parts.slice(partCount(size, jobs) - jobs);
-      expect(tail.length).toBeGreaterThan(jobs);
-      for (let k = 1; k < tail.length - 1; k++) expect(tail[k]).toBeLessThanOrEqual(tail[k - 1]);
-      expect(tail[tail.length - 1]).toBeLessThan(3 * MiB);
-    }
-  });
 });
 
 describe('what -j promises about sums', () => {
