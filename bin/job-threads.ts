@@ -11,6 +11,7 @@
 // when the plan says one thread (bin/cli.ts). Tests and the library run the
 // command line in process (bin/cli.ts main), where bin/jobs.ts starts the
 // workers itself.
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WRAPPER_HEAD, WRAPPER_TAIL } from './code-cache.js';
 
@@ -25,8 +26,7 @@ const MOST_EARLY_WORKERS = 15;
  */
 export function startJobThread(entry: URL): Worker {
   if (!entry.pathname.endsWith('.cjs')) return new Worker(`import(${JSON.stringify(entry.href)}).then((cli) => cli.jobThread());`, { eval: true });
-  // The path as a string for the worker's require and readFileSync (a file URL would do for neither as __filename).
-  const file = decodeURIComponent(entry.pathname);
+  const file = fileURLToPath(entry);
   const loader = `"use strict";
 const { readFileSync } = require('node:fs');
 const { Script } = require('node:vm');
