@@ -8,6 +8,7 @@
 // chain source. Every failure prints one clear line and exits with status 2; an
 // output closed early (`| head -1`) is a clean end with status 0.
 import type { Readable, Writable } from 'node:stream';
+import type { Worker } from 'node:worker_threads';
 import { fstatSync } from 'node:fs';
 import { IO } from '../api/io.js';
 import { checkPolicy, describe, UserCodeError } from '../engine/policy.js';
@@ -32,7 +33,7 @@ import { printable } from './printable.js';
 import { isTerminal, mayBeTerminal } from './terminal.js';
 import { STAGE_TABLE } from './stages.js';
 import { USAGE } from './usage.js';
-import { PART_ORDER, runParts, type PartOrder } from './job-worker.js';
+import { runParts, type PartOrder } from './job-worker.js';
 import type { PartQueue } from './jobs.js';
 import type { StageContext } from '../processes/manifest/manifest.js';
 
@@ -105,6 +106,8 @@ export interface Streams {
   input?: Reader;
   /** With `-j`: told what the main thread holds of each part's output (bin/jobs.ts). */
   observeParts?: (queue: PartQueue) => void;
+  /** With `-j`: worker threads started before the command line loaded (bin/job-threads.ts); stopped if not needed. */
+  jobThreads?: Worker[];
 }
 
 interface Built {
@@ -451,6 +454,8 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   const jobs = command.options.jobs ?? 1;
   const jobsPlan = jobs > 1 && given.input === undefined ? (await import('./jobs-plan.js')).planJobs(command, jobs) : undefined;
   if (jobsPlan?.parallel === false && jobsPlan.note !== undefined) say(jobsPlan.note);
+  // Threads started early for a run that stays on one thread: stopped now, so that they take no core from it.
+  if (!jobsPlan?.parallel) for (const w of given.jobThreads ?? []) void w.terminate();
   const io = new IO();
   let input: Chain<unknown>;
   try {
@@ -482,7 +487,7 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
   if (jobsPlan?.parallel) {
     // The pipeline was built here only to check it: each worker builds its own from the same words.
     await reader.close();
-    return (await import('./jobs.js')).runJobs(main, argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts });
+    return (await import('./jobs.js')).runJobs(main, argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts, started: given.jobThreads });
   }
   let timer: NodeJS.Timeout | undefined;
   if (built.progress) {
@@ -522,11 +527,16 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
 }
 
 /**
- * The body of a worker thread of `pushback -j N`: bin/jobs.ts starts the thread
- * on this module with its order as workerData. (node:worker_threads is loaded
- * here, not at the top: every other command would pay for loading it.)
+ * The body of a worker thread of `pushback -j N` (started by bin/job-threads.ts):
+ * its order is the first message it gets. The parts are run from within the
+ * handler of that message, so that runParts listens to the port before any
+ * later message can arrive. (node:worker_threads is loaded here, not at the
+ * top: every other command would pay for loading it.)
  */
 export async function jobThread(): Promise<void> {
-  const { parentPort, workerData } = await import('node:worker_threads');
-  await runParts(main, (workerData as Record<string, PartOrder>)[PART_ORDER], parentPort!);
+  const { parentPort } = await import('node:worker_threads');
+  const port = parentPort!;
+  port.once('message', (order: PartOrder) => {
+    void runParts(main, order, port);
+  });
 }

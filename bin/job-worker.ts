@@ -14,7 +14,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Reader } from '../processes/sources/readers.js';
 import { partReader, type FilePart } from './file-parts.js';
 
-/** What a thread of the run is asked to do (a worker's workerData). */
+/** What a thread of the run is asked to do (a worker's first message). */
 export interface PartOrder {
   argv: string[];
   path: string;
@@ -47,9 +47,6 @@ export interface PartStreams {
 
 /** The command line's entry (bin/cli.ts main), passed in so that this module does not import it. */
 export type CommandLine = (argv: string[], streams: PartStreams) => Promise<number>;
-
-/** The key of workerData under which a worker finds its order. */
-export const PART_ORDER = 'pushbackPart';
 
 /**
  * Runs the command line over parts of the file, one after the other, taking

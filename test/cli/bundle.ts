@@ -17,7 +17,7 @@ type Main = (argv: string[], streams: Partial<Streams>) => Promise<number>;
 
 export interface Bundle {
   file: string;
-  run(argv: string[], options?: { stdin?: string | Buffer; stdout?: Writable; observeParts?: Streams['observeParts'] }): Promise<Result>;
+  run(argv: string[], options?: { stdin?: string | Buffer; stdout?: Writable; observeParts?: Streams['observeParts']; jobThreads?: Streams['jobThreads'] }): Promise<Result>;
   remove(): void;
 }
 
@@ -56,6 +56,7 @@ export async function buildBundle(): Promise<Bundle> {
         stderr: sink(err),
         stderrIsTTY: false,
         observeParts: options.observeParts,
+        jobThreads: options.jobThreads,
       });
       const bytes = Buffer.concat(out);
       return { status, stdout: bytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), bytes };

@@ -137,6 +137,22 @@ describe('pushback -j N prints what one thread prints', () => {
   }, 120_000);
 });
 
+describe('how many parts', () => {
+  it('one per thread when the totals are added (no thread waits for the merge), several when outputs are printed', async () => {
+    // 12 MB: three parts of at least 4 MiB; a line at the end that neither a sum nor the map takes.
+    const lines = Array.from({ length: 1_500_000 }, (_, i) => String(i).padStart(7, '0'));
+    const path = file('parts.txt', `${lines.join('\n')}\noops\n`);
+    const sum = await cli.run(['-j2', path, 'sum']);
+    expect(sum.status).toBe(2);
+    expect(sum.stderr).toMatch(/: not a number: "oops" \[-j part 2 of 2: counted from line \d+\]\n$/);
+    const map = await cli.run(['-j2', path, 'map', 'x => { if (x === "oops") throw new Error("no"); return x; }']);
+    expect(map.status).toBe(2);
+    expect(map.stderr).toMatch(/: Error: no \[-j part 3 of 3: counted from line \d+\]\n$/);
+    expect(partCount(12e6, 2, 1)).toBe(2);
+    expect(partCount(12e6, 2)).toBe(3);
+  }, 60_000);
+});
+
 describe('what -j promises about sums', () => {
   it('adds integers exactly, however they are cut', async () => {
     const next = random(11);
