@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
 import type { Streams } from '../../bin/cli.js';
 import type { Result } from './helpers.js';
 
@@ -64,5 +65,28 @@ export async function buildBundle(): Promise<Bundle> {
     remove() {
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file: the bundle, built before its tests and removed after them,
+ * and a scratch folder (named from `prefix`) removed with it.
+ */
+export function useBundle(prefix: string): { readonly cli: Bundle; readonly scratch: string } {
+  let cli: Bundle | undefined;
+  const scratch = mkdtempSync(join(tmpdir(), prefix));
+  beforeAll(async () => {
+    cli = await buildBundle();
+  }, 60_000);
+  afterAll(() => {
+    cli?.remove();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  return {
+    get cli(): Bundle {
+      if (cli === undefined) throw new Error('the bundle is built before the tests run');
+      return cli;
+    },
+    scratch,
   };
 }

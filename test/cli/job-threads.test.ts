@@ -4,27 +4,17 @@
 // stays on one thread, or needs fewer threads, stops them; a worker that died
 // before the run does not hold it up. Runs the bundle (test/cli/bundle.ts), whose
 // workers run the bundle itself.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobsAsked } from '../../bin/jobs-asked.js';
 import { startEarlyJobThreads } from '../../bin/job-threads.js';
-import { buildBundle, type Bundle } from './bundle.js';
+import { useBundle } from './bundle.js';
 
-let cli: Bundle;
-const scratch = mkdtempSync(join(tmpdir(), 'pushback-job-threads-'));
-
-beforeAll(async () => {
-  cli = await buildBundle();
-}, 60_000);
-
-afterAll(() => {
-  cli?.remove();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const bundle = useBundle('pushback-job-threads-');
+const scratch = bundle.scratch;
 
 /** Resolves when the worker has ended (at once if it has already). */
 function ended(worker: Worker): Promise<void> {
@@ -61,10 +51,10 @@ describe('workers started before the command line loads', () => {
   it('are given the parts of the run, which prints what one thread prints, and end with it', async () => {
     const path = numberedFile();
     for (const stages of [['grep', 'seven'], ['fields', '1', 'sum'], ['uniq']]) {
-      const one = await cli.run([path, ...stages]);
-      const workers = startEarlyJobThreads(3, pathToFileURL(cli.file));
+      const one = await bundle.cli.run([path, ...stages]);
+      const workers = startEarlyJobThreads(3, pathToFileURL(bundle.cli.file));
       expect(workers).toHaveLength(2);
-      const many = await cli.run(['-j3', path, ...stages], { jobThreads: workers });
+      const many = await bundle.cli.run(['-j3', path, ...stages], { jobThreads: workers });
       expect({ status: many.status, stderr: many.stderr }).toEqual({ status: one.status, stderr: one.stderr });
       expect(many.bytes.equals(one.bytes), stages.join(' ')).toBe(true);
       await Promise.all(workers.map(ended));
@@ -72,8 +62,8 @@ describe('workers started before the command line loads', () => {
   }, 120_000);
 
   it('are stopped when the run stays on one thread', async () => {
-    const workers = startEarlyJobThreads(2, pathToFileURL(cli.file));
-    const r = await cli.run(['-j', '2', 'grep', 'a', 'count'], { stdin: 'a\nb\nca\n', jobThreads: workers });
+    const workers = startEarlyJobThreads(2, pathToFileURL(bundle.cli.file));
+    const r = await bundle.cli.run(['-j', '2', 'grep', 'a', 'count'], { stdin: 'a\nb\nca\n', jobThreads: workers });
     expect(r).toMatchObject({ status: 0, stdout: '2\n', stderr: 'pushback: -j 2: standard input is read in one piece; running on one thread\n' });
     await Promise.all(workers.map(ended));
   }, 60_000);
@@ -81,20 +71,20 @@ describe('workers started before the command line loads', () => {
   it('are stopped when the file has fewer parts than threads', async () => {
     const path = join(scratch, 'small.txt');
     writeFileSync(path, 'a 1\nb 2\nc 3\n');
-    const workers = startEarlyJobThreads(4, pathToFileURL(cli.file));
+    const workers = startEarlyJobThreads(4, pathToFileURL(bundle.cli.file));
     expect(workers).toHaveLength(3);
-    const r = await cli.run(['-j4', path, 'fields', '2', 'sum'], { jobThreads: workers });
+    const r = await bundle.cli.run(['-j4', path, 'fields', '2', 'sum'], { jobThreads: workers });
     expect(r).toMatchObject({ status: 0, stdout: '6\n', stderr: '' });
     await Promise.all(workers.map(ended));
   }, 60_000);
 
   it('a worker that ended before the run does not hold it up (the other threads take its parts)', async () => {
     const path = numberedFile();
-    const one = await cli.run([path, 'grep', '-c', 'seven']);
-    const workers = startEarlyJobThreads(2, pathToFileURL(cli.file));
+    const one = await bundle.cli.run([path, 'grep', '-c', 'seven']);
+    const workers = startEarlyJobThreads(2, pathToFileURL(bundle.cli.file));
     await workers[0].terminate();
     expect(workers[0].threadId).toBe(-1);
-    const r = await cli.run(['-j2', path, 'grep', '-c', 'seven'], { jobThreads: workers });
+    const r = await bundle.cli.run(['-j2', path, 'grep', '-c', 'seven'], { jobThreads: workers });
     expect(r).toEqual(one);
   }, 60_000);
 });

@@ -4,26 +4,16 @@
 // notes when it runs on one thread; errors in a part; bounded memory when a
 // part is far ahead of the one being printed. Runs the bundle, whose worker
 // threads run the bundle itself (test/cli/bundle.ts).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PART_CREDIT, partCount } from '../../bin/jobs.js';
 import { cutIntoParts } from '../../bin/file-parts.js';
-import { buildBundle, type Bundle } from './bundle.js';
+import { useBundle } from './bundle.js';
 
-let cli: Bundle;
-const scratch = mkdtempSync(join(tmpdir(), 'pushback-jobs-'));
-
-beforeAll(async () => {
-  cli = await buildBundle();
-}, 60_000);
-
-afterAll(() => {
-  cli?.remove();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const bundle = useBundle('pushback-jobs-');
+const scratch = bundle.scratch;
 
 function file(name: string, bytes: string | Buffer): string {
   const path = join(scratch, name);
@@ -81,9 +71,9 @@ function fromStartOfFile(stderr: string): string {
 }
 
 async function expectSameAsOneThread(path: string, stages: string[], jobs: number[] = [2, 3]): Promise<void> {
-  const one = await cli.run([path, ...stages]);
+  const one = await bundle.cli.run([path, ...stages]);
   for (const j of jobs) {
-    const many = await cli.run([`-j${j}`, path, ...stages]);
+    const many = await bundle.cli.run([`-j${j}`, path, ...stages]);
     expect({ j, stages, status: many.status, stderr: fromStartOfFile(many.stderr) }).toEqual({ j, stages, status: one.status, stderr: one.stderr });
     expect(many.bytes.equals(one.bytes), `-j${j} ${stages.join(' ')} on ${path}`).toBe(true);
   }
@@ -91,7 +81,7 @@ async function expectSameAsOneThread(path: string, stages: string[], jobs: numbe
 
 describe('pushback -j N prints what one thread prints', () => {
   it('on the sample log, for every kind of pipeline', async () => {
-    const sample = (await cli.run(['--sample=30000'])).bytes;
+    const sample = (await bundle.cli.run(['--sample=30000'])).bytes;
     const path = file('sample.log', sample);
     for (const stages of [...PIPELINES, ['grep', '-v', 'heartbeat', 'fields', '6', 'sum'], ['grep', 'ERROR', 'fields', '4', 'uniq']]) {
       await expectSameAsOneThread(path, stages);
@@ -120,7 +110,7 @@ describe('pushback -j N prints what one thread prints', () => {
   it('across seams inside a run of equal lines (uniq keeps one)', async () => {
     const path = file('same.txt', 'same line\n'.repeat(5000) + 'other\n' + 'same line\r\n'.repeat(3000));
     await expectSameAsOneThread(path, ['uniq'], [2, 3, 7]);
-    expect((await cli.run(['-j7', path, 'uniq'])).stdout).toBe('same line\nother\nsame line\n');
+    expect((await bundle.cli.run(['-j7', path, 'uniq'])).stdout).toBe('same line\nother\nsame line\n');
   }, 60_000);
 
   it('on JSON lines', async () => {
@@ -142,10 +132,10 @@ describe('how many parts', () => {
     // 12 MB: three parts of at least 4 MiB; a line at the end that neither a sum nor the map takes.
     const lines = Array.from({ length: 1_500_000 }, (_, i) => String(i).padStart(7, '0'));
     const path = file('parts.txt', `${lines.join('\n')}\noops\n`);
-    const sum = await cli.run(['-j2', path, 'sum']);
+    const sum = await bundle.cli.run(['-j2', path, 'sum']);
     expect(sum.status).toBe(2);
     expect(sum.stderr).toMatch(/: not a number: "oops" \[-j part 2 of 2: counted from line \d+\]\n$/);
-    const map = await cli.run(['-j2', path, 'map', 'x => { if (x === "oops") throw new Error("no"); return x; }']);
+    const map = await bundle.cli.run(['-j2', path, 'map', 'x => { if (x === "oops") throw new Error("no"); return x; }']);
     expect(map.status).toBe(2);
     expect(map.stderr).toMatch(/: Error: no \[-j part 3 of 3: counted from line \d+\]\n$/);
     expect(partCount(12e6, 2, 1)).toBe(2);
@@ -159,7 +149,7 @@ describe('what -j promises about sums', () => {
     const numbers = Array.from({ length: 30_000 }, () => Math.floor(next() * 2 ** 36) - 2 ** 35);
     const path = file('integers.txt', `${numbers.join('\n')}\n`);
     const expected = `${numbers.reduce((a, b) => a + b, 0)}\n`;
-    for (const j of ['-j1', '-j2', '-j3', '-j8']) expect((await cli.run([j, path, 'sum'])).stdout).toBe(expected);
+    for (const j of ['-j1', '-j2', '-j3', '-j8']) expect((await bundle.cli.run([j, path, 'sum'])).stdout).toBe(expected);
   }, 60_000);
 
   it('adds fractions as the sum of the parts\' sums, which may differ from one thread in the last digits', async () => {
@@ -167,16 +157,16 @@ describe('what -j promises about sums', () => {
     expect(partCount(40, 2)).toBe(2);
     expect(cutIntoParts(path, 40, 2)).toEqual([{ start: 0, end: 20 }, { start: 20, end: 40 }]);
     const half = file('tenths-half.txt', '0.1\n'.repeat(5));
-    const partSum = Number((await cli.run([half, 'sum'])).stdout);
-    expect((await cli.run([path, 'sum'])).stdout).toBe('0.9999999999999999\n');
-    expect((await cli.run(['-j2', path, 'sum'])).stdout).toBe(`${partSum + partSum}\n`);
-    expect((await cli.run(['-j2', path, 'sum'])).stdout).toBe('1\n');
+    const partSum = Number((await bundle.cli.run([half, 'sum'])).stdout);
+    expect((await bundle.cli.run([path, 'sum'])).stdout).toBe('0.9999999999999999\n');
+    expect((await bundle.cli.run(['-j2', path, 'sum'])).stdout).toBe(`${partSum + partSum}\n`);
+    expect((await bundle.cli.run(['-j2', path, 'sum'])).stdout).toBe('1\n');
   }, 60_000);
 });
 
 describe('when -j runs on one thread', () => {
   it('reads standard input in one piece and says so on one line', async () => {
-    const r = await cli.run(['-j', '2', 'grep', 'a', 'count'], { stdin: 'a\nb\nca\n' });
+    const r = await bundle.cli.run(['-j', '2', 'grep', 'a', 'count'], { stdin: 'a\nb\nca\n' });
     expect(r).toMatchObject({ status: 0, stdout: '2\n', stderr: 'pushback: -j 2: standard input is read in one piece; running on one thread\n' });
   });
 
@@ -188,15 +178,15 @@ describe('when -j runs on one thread', () => {
       [['map', 'x + "\\n"', 'take', '2'], 'take 2 runs in parts only on lines, not after map'],
       [['tr', '\\n', ' '], "tr '\\n' ' ' changes where lines end"],
     ] as const) {
-      const one = await cli.run([path, ...stages]);
-      const r = await cli.run(['--jobs=3', path, ...stages]);
+      const one = await bundle.cli.run([path, ...stages]);
+      const r = await bundle.cli.run(['--jobs=3', path, ...stages]);
       expect(r).toEqual({ ...one, stderr: `pushback: -j 3: ${why}; running on one thread\n` });
     }
   });
 
   it('refuses a count of threads that is not one to 256', async () => {
     for (const bad of [['-j0'], ['-j', 'x'], ['--jobs=257'], ['-j']]) {
-      const r = await cli.run([...bad, 'count']);
+      const r = await bundle.cli.run([...bad, 'count']);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^pushback: (-j|--jobs): expected a number of threads from 1 to 256, got /);
     }
@@ -208,10 +198,10 @@ describe('errors in a part', () => {
     const lines = Array.from({ length: 9000 }, (_, i) => (i === 7000 ? 'boom' : `line ${i + 1}`));
     const path = file('boom.txt', `${lines.join('\n')}\n`);
     const stages = ['map', 'x => { if (x === "boom") throw new Error("no"); return x.toUpperCase(); }'];
-    const one = await cli.run([path, ...stages]);
+    const one = await bundle.cli.run([path, ...stages]);
     expect(one.status).toBe(2);
     expect(one.stderr).toMatch(/: record 7001: Error: no\n$/);
-    const two = await cli.run(['-j2', path, ...stages]);
+    const two = await bundle.cli.run(['-j2', path, ...stages]);
     expect(two.status).toBe(2);
     expect(two.bytes.equals(one.bytes)).toBe(true);
     const size = Buffer.byteLength(`${lines.join('\n')}\n`);
@@ -220,8 +210,8 @@ describe('errors in a part', () => {
     const firstLine = readFileSync(path, 'utf8').slice(0, start).split('\n').length;
     expect(two.stderr).toBe(one.stderr.replace('record 7001', `record ${7001 - firstLine + 1}`).replace(/\n$/, ` [-j part 2 of 2: counted from line ${firstLine}]\n`));
     // In the first part the message is the one-thread message.
-    const first = await cli.run(['-j4', path, 'map', 'x => { if (x === "line 3") throw new Error("no"); return x; }']);
-    expect(first).toEqual({ ...(await cli.run([path, 'map', 'x => { if (x === "line 3") throw new Error("no"); return x; }'])) });
+    const first = await bundle.cli.run(['-j4', path, 'map', 'x => { if (x === "line 3") throw new Error("no"); return x; }']);
+    expect(first).toEqual({ ...(await bundle.cli.run([path, 'map', 'x => { if (x === "line 3") throw new Error("no"); return x; }'])) });
   }, 60_000);
 });
 
@@ -253,7 +243,7 @@ describe('memory', () => {
       },
     });
     let most = 0;
-    const r = await cli.run(['-j2', path], {
+    const r = await bundle.cli.run(['-j2', path], {
       stdout,
       observeParts: (queue) => {
         most = Math.max(most, queue.held);
@@ -280,14 +270,14 @@ describe('memory', () => {
       },
     });
     stdout.on('error', () => undefined);
-    const r = await cli.run(['-j3', path, 'grep', '0'], { stdout });
+    const r = await bundle.cli.run(['-j3', path, 'grep', '0'], { stdout });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(writes).toBe(2);
   }, 60_000);
 
   it('take N stops every part once N lines are out', async () => {
     const { path } = bigFile();
-    const r = await cli.run(['-j3', path, 'take', '5']);
+    const r = await bundle.cli.run(['-j3', path, 'take', '5']);
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect(r.stdout).toBe(BIG_LINE.repeat(5));
   }, 60_000);
@@ -327,7 +317,7 @@ describe('docs/cli.md, Many threads', () => {
       const [command, ...expected] = step.split('\n');
       const { words, stdout, stdin } = shellWords(command);
       expect(words[0]).toBe('pushback');
-      const r = await cli.run(words.slice(1).map(inDir), { stdin: stdin === undefined ? undefined : readFileSync(inDir(stdin)) });
+      const r = await bundle.cli.run(words.slice(1).map(inDir), { stdin: stdin === undefined ? undefined : readFileSync(inDir(stdin)) });
       if (stdout !== undefined) writeFileSync(inDir(stdout), r.bytes);
       expect({ command, printed: r.stderr + (stdout === undefined ? r.stdout : '') }).toEqual({ command, printed: expected.join('\n') });
     }

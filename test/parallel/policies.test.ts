@@ -7,19 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IO } from '../../api/io.js';
 import type { UserCodeError } from '../../engine/policy.js';
 import { mulberry32 } from '../../engine/scheduler.js';
+import { half, odd } from '../support/throwing-steps.js';
 
 const io = new IO({ workers: 2 });
 afterAll(() => io.close());
 
 // Each throws for some elements; all are portable.
-const half = (x: number): number => {
-  if (x % 13 === 0) throw new RangeError(`no ${x}`);
-  return Math.trunc(x / 2);
-};
-const odd = (x: number): boolean => {
-  if (x % 11 === 0) throw new TypeError(`cannot test ${x}`);
-  return x % 2 !== 0;
-};
 const pair = (x: number): number[] => {
   if (x % 7 === 0) throw new Error(`no pair for ${x}`);
   return [x, -x];

@@ -13,15 +13,21 @@ import '../../processes/index.js';
 import { compiledEntries } from '../../jit/entries.js';
 import { stats } from '../../jit/stats.js';
 import { Port } from '../../net/endpoints.js';
+import type { Process } from '../../engine/process.js';
+
+/** A client connected to a port whose connection a one-step pipeline took over (its relay). */
+function pipedConnection(): { client: Port; relay: Process } {
+  const io = new IO();
+  const client = Port.create(io);
+  const served = Port.create(io);
+  client.connect(served);
+  served.pipe((c) => c.map((x) => (x as number) + 1));
+  return { client, relay: served.process };
+}
 
 describe('a removed process takes its entries along', () => {
   it('a pipeline step no longer keeps the entries of the relay it served', () => {
-    const io = new IO();
-    const client = Port.create(io);
-    const served = Port.create(io);
-    client.connect(served);
-    served.pipe((c) => c.map((x) => (x as number) + 1));
-    const relay = served.process;
+    const { client, relay } = pipedConnection();
     const step = relay.peer('out')!.process;
     // The client's write compiles the relay's entry, which inlines the step and is kept by it.
     expect(client.write([1])).toBe(1);
@@ -32,12 +38,7 @@ describe('a removed process takes its entries along', () => {
   });
 
   it('an entry of a removed process still works if called, compiled again, and no invalidation is counted', () => {
-    const io = new IO();
-    const client = Port.create(io);
-    const served = Port.create(io);
-    client.connect(served);
-    served.pipe((c) => c.map((x) => (x as number) + 1));
-    const relay = served.process;
+    const { relay } = pipedConnection();
     const entry = relay.entry('>peer', 'admittance');
     expect(entry.ready()(5)).toBeGreaterThan(0);
     const invalidations = stats.invalidations;

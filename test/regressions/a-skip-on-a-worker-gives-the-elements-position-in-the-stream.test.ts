@@ -6,18 +6,11 @@
 import { afterAll, expect, it } from 'vitest';
 import { IO } from '../../api/io.js';
 import { mulberry32 } from '../../engine/scheduler.js';
+import { half, odd } from '../support/throwing-steps.js';
 
 const io = new IO({ workers: 2 });
 afterAll(() => io.close());
 
-const half = (x: number): number => {
-  if (x % 13 === 0) throw new RangeError(`no ${x}`);
-  return Math.trunc(x / 2);
-};
-const odd = (x: number): boolean => {
-  if (x % 11 === 0) throw new TypeError(`cannot test ${x}`);
-  return x % 2 !== 0;
-};
 const pair = (x: number): number[] => [x, x + 1];
 const third = (x: number): number => {
   if (x % 17 === 0) throw new Error(`no third of ${x}`);
