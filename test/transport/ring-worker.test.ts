@@ -35,10 +35,15 @@ function message(w: Worker, what?: (m: unknown) => boolean): Promise<unknown> {
     const on = (m: unknown): void => {
       if (what && !what(m)) return;
       w.off('message', on);
+      w.off('error', failed);
       resolve(m);
     };
+    const failed = (error: unknown): void => {
+      w.off('message', on);
+      reject(error);
+    };
     w.on('message', on);
-    w.once('error', reject);
+    w.once('error', failed);
   });
 }
 
