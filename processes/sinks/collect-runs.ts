@@ -39,7 +39,7 @@ export const collectRuns = define('collectRuns', {
     // A copy: the chunk is not promised stable (a reader may reuse it once the flow returns).
     // A run of numbers that came typed (the merge of parallel()) is kept typed: its store is outside the heap.
     const given: unknown = xs;
-    const run = Array.isArray(given) ? given.slice(offset, offset + n) : isNumberRun(given) ? given.slice(offset, offset + n) : Array.prototype.slice.call(xs, offset, offset + n) as unknown[];
+    const run = Array.isArray(given) || isNumberRun(given) ? given.slice(offset, offset + n) : Array.prototype.slice.call(xs, offset, offset + n) as unknown[];
     c.state.runs.push(run);
     c.state.held += n;
     return n;
