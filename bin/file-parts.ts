@@ -45,16 +45,24 @@ export function cutIntoParts(path: string, size: number, n: number): FilePart[] 
   const starts = [0];
   const fd = openSync(path, 'r');
   try {
-    for (let k = 1; k < n; k++) {
-      const nominal = Math.floor((k * size) / n);
-      let start = nominal === 0 ? 0 : Math.max(starts[k - 1], afterNewline(fd, nominal - 1, size));
-      while (start > 0 && start < size && startsWithMark(fd, start)) start = afterNewline(fd, start, size);
-      starts.push(start);
-    }
+    for (let k = 1; k < n; k++) starts.push(Math.max(starts[k - 1], partStartAt(fd, Math.floor((k * size) / n), size)));
   } finally {
     closeSync(fd);
   }
   return starts.map((start, k) => ({ start, end: k + 1 < n ? starts[k + 1] : size }));
+}
+
+/**
+ * Where a part whose nominal start is `nominal` starts: just after the first
+ * newline at or after nominal − 1, past the lines that start with a byte order
+ * mark (see cutIntoParts); the size when there is none. Never less for a
+ * larger nominal start.
+ */
+export function partStartAt(fd: number, nominal: number, size: number): number {
+  if (nominal <= 0) return 0;
+  let start = afterNewline(fd, nominal - 1, size);
+  while (start < size && startsWithMark(fd, start)) start = afterNewline(fd, start, size);
+  return start;
 }
 
 /** The number of newlines in the first `end` bytes of a file: the line a part starts on is this plus one. */

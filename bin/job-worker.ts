@@ -12,16 +12,16 @@
 import { Readable, Writable } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 import type { Reader } from '../processes/sources/readers.js';
-import { partReader, type FilePart } from './file-parts.js';
+import { partReader } from './file-parts.js';
+import { PartTable } from './part-table.js';
 
 /** What a thread of the run is asked to do (a worker's first message). */
 export interface PartOrder {
   argv: string[];
   path: string;
-  /** The parts of the file, in order; a thread takes the next one not taken yet when it is free. */
-  parts: FilePart[];
-  /** One Int32: the index of the next part not taken yet (shared by all the threads of the run). */
-  next: SharedArrayBuffer;
+  size: number;
+  /** The parts of the file (bin/part-table.ts), shared by all the threads of the run: a thread takes one when it is free. */
+  parts: SharedArrayBuffer;
   /** Bytes of output that may be on their way to the main thread, unacknowledged. */
   credit: number;
 }
@@ -49,13 +49,16 @@ export interface PartStreams {
 export type CommandLine = (argv: string[], streams: PartStreams) => Promise<number>;
 
 /**
- * Runs the command line over parts of the file, one after the other, taking
- * the next part not taken yet each time, until there are none left, a part
- * fails, or the main thread says stop. Talks to the main thread through `port`.
+ * Runs the command line over parts of the file, one after the other: the next
+ * part of the first cut not taken yet, and when there is none, a part split
+ * off another one (bin/part-table.ts); until there is nothing left worth a
+ * part, a part fails, or the main thread says stop. Talks to the main thread
+ * through `port`.
  */
 export async function runParts(commandLine: CommandLine, order: PartOrder, port: MessagePort): Promise<void> {
   const post = (message: PartMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer);
-  const next = new Int32Array(order.next);
+  const table = PartTable.of(order.parts, order.path, order.size);
+  const take = (): number | undefined => (stopped ? undefined : table.takeFirst() ?? table.split());
   let unacknowledged = 0;
   let resume: (() => void) | undefined;
   let stopped = false;
@@ -77,7 +80,7 @@ export async function runParts(commandLine: CommandLine, order: PartOrder, port:
     }
   });
   const asBytes = (chunk: unknown): Uint8Array => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Uint8Array));
-  for (let part = Atomics.add(next, 0, 1); part < order.parts.length && !stopped; part = Atomics.add(next, 0, 1)) {
+  for (let part = take(); part !== undefined; part = take()) {
     const send = (chunks: Uint8Array[], done: () => void): void => {
       if (stopped) {
         done();
@@ -111,8 +114,10 @@ export async function runParts(commandLine: CommandLine, order: PartOrder, port:
         done();
       },
     });
-    input = partReader(order.path, order.parts[part]);
+    input = partReader(order.path, table.readable(part));
     const status = await commandLine(order.argv, { stdin: Readable.from([]), stdout, stderr, stderrIsTTY: false, services: false, input });
+    // A part that stopped before its end (take N was done, or it failed) keeps what it did not read: none of it is split off.
+    table.finish(part);
     // Output still waiting for credit goes out before the end is said.
     await new Promise<void>((resolve) => stdout.end(resolve));
     if (stopped) break;

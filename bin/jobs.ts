@@ -5,10 +5,11 @@
 // what one thread prints.
 //
 // The threads are the main thread itself and N - 1 workers; each takes the
-// next part nobody has taken yet whenever it is free (a counter in shared
-// memory). The main thread is started already and takes the first part; a
-// worker needs a while to start (on a busy machine, a good part of a second)
-// and simply takes fewer parts. The workers are started by bin/job-threads.ts,
+// next part nobody has taken yet whenever it is free, and when there is none,
+// splits off the unread half of the part with the most left (bin/part-table.ts,
+// in shared memory). The main thread is started already and takes the first
+// part; a worker needs a while to start (on a busy machine, a good part of a
+// second) and simply takes less of the file. The workers are started by bin/job-threads.ts,
 // as early as the command allows (bin/pushback.ts), and get their order by
 // message. Both kinds of thread talk to the merge through the same messages
 // (on the main thread, through a MessageChannel).
@@ -20,10 +21,11 @@
 import type { Writable } from 'node:stream';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { record } from '../processes/elements/stringify.js';
-import { cutIntoParts, linesBefore, type FilePart } from './file-parts.js';
+import { cutIntoParts, linesBefore } from './file-parts.js';
 import { startJobThread } from './job-threads.js';
 import { runParts, type CommandLine, type PartControl, type PartMessage, type PartOrder } from './job-worker.js';
 import type { JobsPlan, Merge } from './jobs-plan.js';
+import { PartTable } from './part-table.js';
 
 /** Bytes of a thread's output that may wait on the main thread before the thread stops. */
 export const PART_CREDIT = 4 << 20;
@@ -60,7 +62,6 @@ function workerEntry(): URL {
 }
 
 interface Part {
-  range: FilePart;
   /** Acknowledges output to the thread that runs the part (known from its first message). */
   control?: (message: PartControl) => void;
   inbox: PartMessage[];
@@ -91,13 +92,13 @@ const SMALLEST_PART = 4 << 20;
 const PARTS_PER_THREAD = 8;
 
 /**
- * How many parts a file is cut into for `jobs` threads, at most `perThread`
- * per thread: several, when the outputs are printed, so that a thread that
- * starts late or runs slower takes fewer of them and all end at about the same
- * time, and so that a thread whose part waits to be printed (its output past
- * its credit) stops for a part's time rather than half the file's; none
- * smaller than 4 MiB, since each part is a run of the whole command line with
- * its own start; but at least one per thread.
+ * How many parts a file is first cut into for `jobs` threads, at most
+ * `perThread` per thread: several, when the outputs are printed, so that a
+ * thread whose part waits to be printed (its output past its credit) stops for
+ * a part's time rather than half the file's; none smaller than 4 MiB, since
+ * each part is a run of the whole command line with its own start; but at
+ * least one per thread. The threads end together however the parts fall: the
+ * first to run out splits the part with the most left (bin/part-table.ts).
  */
 export function partCount(size: number, jobs: number, perThread = PARTS_PER_THREAD): number {
   return Math.max(jobs, Math.min(jobs * perThread, Math.ceil(size / SMALLEST_PART)));
@@ -107,9 +108,8 @@ export function partCount(size: number, jobs: number, perThread = PARTS_PER_THRE
  * Parts per thread for a merge. When the parts' totals are added, no thread
  * ever waits for the merge, and a part costs more than its share of the work
  * in a run on several threads (fields 6 sum over 200 MB with -j2: 0.71-0.76 s
- * of CPU in 16 parts, 0.59-0.63 s in 2): one part per thread. The workers are
- * started before the command line loads (bin/job-threads.ts), so the second
- * thread starts only some 40 ms after the first.
+ * of CPU in 16 parts, 0.59-0.63 s in 2): one part per thread, and the splits
+ * at the end even out a thread's late start.
  */
 function partsPerThread(merge: Merge): number {
   return merge.kind === 'add' ? 1 : PARTS_PER_THREAD;
@@ -120,7 +120,10 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
   const { path, merge } = plan;
   // Empty parts print nothing and add nothing; the first part always runs, so that a total is printed.
   const ranges = cutIntoParts(path, plan.size, partCount(plan.size, jobs, partsPerThread(merge))).filter((r, k) => k === 0 || r.end > r.start);
-  const parts: Part[] = ranges.map((range) => ({ range, inbox: [], queued: 0 }));
+  const table = PartTable.create(path, plan.size, ranges);
+  /** By their place in the table: the parts of the first cut, then those split off as the run goes. */
+  const parts: Part[] = [];
+  const partAt = (k: number): Part => (parts[k] ??= { inbox: [], queued: 0 });
   let wake: (() => void) | undefined;
   const arrived = (): void => {
     const w = wake;
@@ -131,7 +134,7 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
   let failure: string | undefined;
   let held = 0;
   const receive = (control: (message: PartControl) => void) => (m: PartMessage): void => {
-    const part = parts[m.part];
+    const part = partAt(m.part);
     part.control ??= control;
     part.inbox.push(m);
     if (m.kind === 'out') {
@@ -141,7 +144,7 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
     }
     arrived();
   };
-  const order: PartOrder = { argv, path, parts: ranges, next: new SharedArrayBuffer(4), credit: PART_CREDIT };
+  const order: PartOrder = { argv, path, size: plan.size, parts: table.shared, credit: PART_CREDIT };
   const threads: Thread[] = [];
   // The main thread takes the first part; the workers start meanwhile.
   const channel = new MessageChannel();
@@ -160,6 +163,7 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
   });
   // Workers started early that are still alive are used first; those not needed (fewer parts than threads) stop.
   const started = (streams.started ?? []).filter((w) => w.threadId >= 0);
+  // Fewer parts than threads: the file is too small for a split to be worth it.
   for (const spare of started.splice(Math.max(0, Math.min(jobs, ranges.length) - 1))) void spare.terminate();
   for (let t = 1; t < Math.min(jobs, ranges.length); t++) {
     const worker = started.shift() ?? startJobThread(workerEntry());
@@ -202,11 +206,12 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
   };
 
   const startLines = new Map<number, number>();
-  /** A part's message on stderr, saying where its record and line numbers count from (they count within the part). */
-  const located = (text: string, k: number): string => {
-    if (k === 0) return text;
-    if (!startLines.has(k)) startLines.set(k, linesBefore(path, parts[k].range.start) + 1);
-    const where = ` [-j part ${k + 1} of ${parts.length}: counted from line ${startLines.get(k)}]`;
+  /** A part's message on stderr, saying where its record and line numbers count from (they count within the part); `nth` counts parts in the file's order. */
+  const located = (text: string, k: number, nth: number): string => {
+    const { start } = table.range(k);
+    if (start === 0) return text;
+    if (!startLines.has(k)) startLines.set(k, linesBefore(path, start) + 1);
+    const where = ` [-j part ${nth}: counted from line ${startLines.get(k)}]`;
     return text.replace(/\n/g, `${where}\n`);
   };
 
@@ -228,8 +233,9 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
   };
 
   try {
-    run: for (let k = 0; k < parts.length; k++) {
-      const part = parts[k];
+    // The parts in the order of the file: each one's successor starts where it ends, and is known once it is done.
+    run: for (let k: number | undefined = 0, nth = 1; k !== undefined; k = table.after(k), nth++) {
+      const part = partAt(k);
       let totalText = '';
       // uniq: the start of this part's output, held until its first line is complete.
       let seam: Uint8Array | undefined = merge.kind === 'uniq' && lastLine !== undefined ? new Uint8Array(0) : undefined;
@@ -242,7 +248,7 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
           break run;
         }
         if (m.kind === 'err') {
-          stderr.write(located(m.text, k));
+          stderr.write(located(m.text, k, nth));
           continue;
         }
         if (m.kind === 'end') {

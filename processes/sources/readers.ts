@@ -139,6 +139,12 @@ const SPARES = 2;
 export interface ByteRange {
   start: number;
   end: number;
+  /**
+   * For a range that another thread may shorten while it is read (bin/part-table.ts):
+   * how many of the bytes from `at` the reader may read now, at most `max`,
+   * claimed for it; 0 at the end. Without it, the reader reads up to `end`.
+   */
+  claim?(at: number, max: number): number;
 }
 
 /**
@@ -188,16 +194,18 @@ function syncFileReader(fh: FdHandle, name: string, size: number, range?: ByteRa
     ...(range === undefined ? { path: name } : {}),
     size,
     async read(max) {
-      if (closed || (range !== undefined && at >= range.end)) return null;
+      if (closed || (range !== undefined && range.claim === undefined && at >= range.end)) return null;
       if (sinceYield >= YIELD_EVERY) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (closed) return null;
       }
+      const claimed = range?.claim?.(at, max);
+      if (claimed === 0) return null;
       const buf = markFresh(memory(max)) as Buffer;
       let bytesRead: number;
       try {
-        bytesRead = range === undefined ? readSync(fh.fd, buf, 0, max, null) : readSync(fh.fd, buf, 0, Math.min(max, range.end - at), at);
+        bytesRead = range === undefined ? readSync(fh.fd, buf, 0, max, null) : readSync(fh.fd, buf, 0, claimed ?? Math.min(max, range.end - at), at);
       } catch (error) {
         throw new ReadError(`cannot read ${name}: ${reason(error)}`, { cause: error });
       }
