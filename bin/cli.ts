@@ -356,11 +356,19 @@ export function explainPipeline(source: Process): string {
   return `${parts.join('\n')}\n`;
 }
 
-function progressLine(b: Built, started: number): string {
-  const read = b.source.state.read as number;
-  const size = b.reader.size;
-  const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
-  const records = b.counter?.state.seen as number | undefined;
+/** What the progress line says: bytes read so far of `size`, and records when they are counted. */
+interface Progress {
+  read: number;
+  size: number | undefined;
+  records?: number;
+}
+
+function progressOf(b: Built): Progress {
+  return { read: b.source.state.read as number, size: b.reader.size, records: b.counter?.state.seen as number | undefined };
+}
+
+export function progressLine({ read, size, records }: Progress, started: number, now = Date.now()): string {
+  const seconds = Math.max(1e-3, (now - started) / 1000);
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   let line = mb(read);
   if (size) line += ` / ${mb(size)} (${Math.floor((100 * read) / size)}%)`;
@@ -484,16 +492,11 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
     await reader.close();
     return 0;
   }
-  if (jobsPlan?.parallel) {
-    // The pipeline was built here only to check it: each worker builds its own from the same words.
-    await reader.close();
-    return (await import('./jobs.js')).runJobs(main, argv, jobsPlan, jobs, { stdout: streams.stdout, stderr: streams.stderr, observe: given.observeParts, started: given.jobThreads });
-  }
-  let timer: NodeJS.Timeout | undefined;
-  if (built.progress) {
+  /** Shows the progress line every 250 ms from now, once it is confirmed that stderr is a terminal. */
+  const showProgress = (now: () => Progress): NodeJS.Timeout => {
     const started = Date.now();
     let confirmed = given.stderrIsTTY !== undefined;
-    timer = setInterval(() => {
+    const timer = setInterval(() => {
       if (!confirmed) {
         confirmed = true;
         if (!isTerminal(2)) {
@@ -501,11 +504,39 @@ export async function main(argv: string[], given: Partial<Streams> = {}): Promis
           return;
         }
       }
-      streams.stderr.write(`\r\x1b[K${printable(progressLine(built, started))}`);
+      streams.stderr.write(`\r\x1b[K${printable(progressLine(now(), started))}`);
       progressShown = true;
     }, 250);
     timer.unref();
+    return timer;
+  };
+  if (jobsPlan?.parallel) {
+    // The pipeline was built here only to check it: each worker builds its own from the same words.
+    await reader.close();
+    // The progress of all the threads: what their readers have read of the file (bin/part-table.ts).
+    let read: (() => number) | undefined;
+    const timer = built.progress ? showProgress(() => ({ read: read?.() ?? 0, size: jobsPlan.size })) : undefined;
+    // The parts' messages come after the progress line is cleared.
+    const stderr = {
+      write: (text: string): void => {
+        clearProgress();
+        streams.stderr.write(text);
+      },
+    };
+    try {
+      return await (await import('./jobs.js')).runJobs(main, argv, jobsPlan, jobs, {
+        stdout: streams.stdout,
+        stderr,
+        observe: given.observeParts,
+        started: given.jobThreads,
+        reading: (bytesRead) => (read = bytesRead),
+      });
+    } finally {
+      if (timer) clearInterval(timer);
+      clearProgress();
+    }
   }
+  const timer = built.progress ? showProgress(() => progressOf(built)) : undefined;
   // The inspector (a server, a page, a layout worker) is loaded only when asked for.
   const inspector = command.options.inspect === undefined
     ? undefined

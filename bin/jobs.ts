@@ -41,10 +41,13 @@ export interface PartQueue {
 
 export interface JobsStreams {
   stdout: Writable;
-  stderr: Writable;
+  /** Where the parts' messages go. */
+  stderr: { write(text: string): unknown };
   observe?: (queue: PartQueue) => void;
   /** Workers started already, waiting for their orders (bin/pushback.ts starts them before the command line loads). */
   started?: Worker[];
+  /** Told, once the run has its parts, how to ask how many bytes of the file the threads have read (for the progress line). */
+  reading?: (read: () => number) => void;
 }
 
 const NEWLINE = 0x0a;
@@ -121,6 +124,7 @@ export async function runJobs(commandLine: CommandLine, argv: string[], plan: Ex
   // Empty parts print nothing and add nothing; the first part always runs, so that a total is printed.
   const ranges = cutIntoParts(path, plan.size, partCount(plan.size, jobs, partsPerThread(merge))).filter((r, k) => k === 0 || r.end > r.start);
   const table = PartTable.create(path, plan.size, ranges);
+  streams.reading?.(() => table.claimed());
   /** By their place in the table: the parts of the first cut, then those split off as the run goes. */
   const parts: Part[] = [];
   const partAt = (k: number): Part => (parts[k] ??= { inbox: [], queued: 0 });

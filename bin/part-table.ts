@@ -105,6 +105,15 @@ export class PartTable {
     });
   }
 
+  /** The bytes the parts' readers have claimed so far, all together: read, or being read. */
+  claimed(): number {
+    return this.locked(() => {
+      let n = 0;
+      for (let k = 0; k < this.ints[COUNT]; k++) n += this.positions[k * FIELDS + READ] - this.positions[k * FIELDS + START];
+      return n;
+    });
+  }
+
   /** The part's range as it stands (final once the part is finished). */
   range(part: number): FilePart {
     return this.locked(() => ({ start: this.positions[part * FIELDS + START], end: this.positions[part * FIELDS + END] }));

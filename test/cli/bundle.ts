@@ -18,7 +18,7 @@ type Main = (argv: string[], streams: Partial<Streams>) => Promise<number>;
 
 export interface Bundle {
   file: string;
-  run(argv: string[], options?: { stdin?: string | Buffer; stdout?: Writable; observeParts?: Streams['observeParts']; jobThreads?: Streams['jobThreads'] }): Promise<Result>;
+  run(argv: string[], options?: { stdin?: string | Buffer; stdout?: Writable; stderr?: Writable; stderrIsTTY?: boolean; observeParts?: Streams['observeParts']; jobThreads?: Streams['jobThreads'] }): Promise<Result>;
   remove(): void;
 }
 
@@ -54,8 +54,8 @@ export async function buildBundle(): Promise<Bundle> {
       const status = await main(argv, {
         stdin: Readable.from([Buffer.from(options.stdin ?? '')]),
         stdout: options.stdout ?? sink(out),
-        stderr: sink(err),
-        stderrIsTTY: false,
+        stderr: options.stderr ?? sink(err),
+        stderrIsTTY: options.stderrIsTTY ?? false,
         observeParts: options.observeParts,
         jobThreads: options.jobThreads,
       });

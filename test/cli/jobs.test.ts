@@ -227,6 +227,42 @@ function bigFile(): { path: string; content: Buffer } {
   return big;
 }
 
+describe('progress', () => {
+  it('shows what all the threads have read of the file, and clears its line at the end', async () => {
+    const { path, content } = bigFile();
+    // Standard output takes nothing until a progress line shows bytes read: the run cannot end before one is due.
+    let shown = false;
+    const held: (() => void)[] = [];
+    const out: Buffer[] = [];
+    const stdout = new Writable({
+      highWaterMark: 64 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        out.push(Buffer.from(chunk));
+        if (shown) callback();
+        else held.push(callback);
+      },
+    });
+    let said = '';
+    const stderr = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        said += chunk.toString();
+        // eslint-disable-next-line no-control-regex -- a progress line starts with the terminal's erase-line sequence
+        if (!shown && [...said.matchAll(/\r\x1b\[K([\d.]+) MB \//g)].some((m) => Number(m[1]) > 0)) {
+          shown = true;
+          for (const go of held.splice(0)) go();
+        }
+        callback();
+      },
+    });
+    const r = await bundle.cli.run(['-j2', '--progress', path], { stdout, stderr, stderrIsTTY: true });
+    expect(r.status).toBe(0);
+    expect(Buffer.concat(out).equals(content)).toBe(true);
+    const size = (content.length / 1e6).toFixed(1);
+    expect(said).toMatch(new RegExp(`^\\r\\x1b\\[K[\\d.]+ MB / ${size.replace('.', '\\.')} MB \\(\\d+%\\)  [\\d.]+ MB/s`));
+    expect(said.endsWith('\r\x1b[K')).toBe(true);
+  }, 120_000);
+});
+
 describe('memory', () => {
   it('threads far ahead of the part being printed wait, with at most their credit of output held', async () => {
     const { path, content } = bigFile();

@@ -89,6 +89,8 @@ describe('the parts of a -j run', () => {
         }
         r.chunks.push(bytes.subarray(r.at, r.at + n));
         r.at += n;
+        // What the readers have claimed, all together, is what they have read.
+        expect(table.claimed()).toBe([...read.values()].reduce((sum, p) => sum + p.chunks.reduce((m, c) => m + c.length, 0), 0));
       }
       // Every part was read to its end; in the order of the merge they give the file back.
       const inOrder: number[] = [];
