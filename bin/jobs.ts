@@ -9,10 +9,10 @@
 // splits off the unread half of the part with the most left (bin/part-table.ts,
 // in shared memory). The main thread is started already and takes the first
 // part; a worker needs a while to start (on a busy machine, a good part of a
-// second) and simply takes less of the file. The workers are started by bin/job-threads.ts,
-// as early as the command allows (bin/pushback.ts), and get their order by
-// message. Both kinds of thread talk to the merge through the same messages
-// (on the main thread, through a MessageChannel).
+// second) and simply takes less of the file. The workers are started by
+// bin/job-threads.ts, as early as the command allows (bin/pushback.ts), and get
+// their order by message. Both kinds of thread talk to the merge through the
+// same messages (on the main thread, through a MessageChannel).
 //
 // The output is streamed: the part being printed goes on to standard output as
 // it comes; a thread further on keeps at most its credit of output here and
