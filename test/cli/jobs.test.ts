@@ -100,6 +100,12 @@ describe('pushback -j N prints what one thread prints', () => {
     }
   }, 240_000);
 
+  it('on a file large enough that the threads split each other\'s parts as they run', async () => {
+    // 3,000,000 numbered lines (about 25 MB): parts of the first cut have more than the 1 MiB a split needs left.
+    const path = file('numbered.txt', `${Array.from({ length: 3_000_000 }, (_, i) => `${i % 1000 === 0 ? 'ERROR' : 'INFO'} ${i}`).join('\n')}\n`);
+    for (const stages of [[], ['grep', 'ERROR'], ['fields', '2', 'sum'], ['count'], ['uniq'], ['take', '600000']]) await expectSameAsOneThread(path, stages, [2, 3]);
+  }, 120_000);
+
   it('with fewer lines than parts, one line, and an empty file', async () => {
     for (const [name, bytes] of [['two.txt', 'ERROR a 1\nINFO b 2\n'], ['one.txt', 'ERROR a 1'], ['empty.txt', '']]) {
       const path = file(name, bytes);
