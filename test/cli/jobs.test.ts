@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as random } from '../../engine/scheduler.js';
 import { PART_CREDIT, partCount } from '../../bin/jobs.js';
 import { cutIntoParts } from '../../bin/file-parts.js';
 import { useBundle } from './bundle.js';
@@ -19,16 +20,6 @@ function file(name: string, bytes: string | Buffer): string {
   const path = join(scratch, name);
   writeFileSync(path, bytes);
   return path;
-}
-
-/** A small deterministic random number generator (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Lines "LEVEL word NUMBER padding": some of them longer than a part of the file, and runs of equal lines. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { mulberry32 as random } from '../../engine/scheduler.js';
 import { main } from '../../bin/cli.js';
 import { cutIntoParts, partReader } from '../../bin/file-parts.js';
 import { runParts, type PartMessage } from '../../bin/job-worker.js';
@@ -19,16 +20,6 @@ import { PartTable } from '../../bin/part-table.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pushback-part-table-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** A small deterministic random number generator (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MARK = '\ufeff';
 
