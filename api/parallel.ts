@@ -20,7 +20,7 @@ import { grep } from '../processes/elements/grep.js';
 import { map } from '../processes/elements/map.js';
 import { stringify } from '../processes/elements/stringify.js';
 import { input } from '../processes/sources/input.js';
-import { collectRuns } from '../processes/sinks/collect-runs.js';
+import { collectRuns, expectAtMost } from '../processes/sinks/collect-runs.js';
 import type { Reader } from '../processes/sources/readers.js';
 import { encodeValues } from '../transport/codec.js';
 import type { PartialSpec, StageSpec, WorkerPolicy } from '../transport/parallel-messages.js';
@@ -113,6 +113,9 @@ export async function importFunction<F extends (...args: never[]) => unknown>(mo
 /** The steps that run per element, so per chunk on a worker. */
 export const PER_ELEMENT = new Set<Definition>([map, grep, flatMap, stringify]);
 
+/** Those of them that make exactly one output per input, by name. */
+const ONE_FOR_ONE = new Set([map.name, stringify.name]);
+
 // ---------------------------------------------------------------- a section
 
 export class ParallelSection {
@@ -204,6 +207,7 @@ export class ParallelSection {
   private makeMerge(): Process {
     const section = this;
     let started = false;
+    let sized = false;
     const reader: Reader = {
       bytes: false,
       name: this.name,
@@ -216,7 +220,14 @@ export class ParallelSection {
         // Runs of numbers stay typed only into a collectRuns right after the
         // merge: it keeps them as they are and makes the array once at the end.
         // Any other step gets arrays, the elements every process expects.
-        if (merge.peer('out')?.process.def !== collectRuns) return run.read(max);
+        const into = merge.peer('out')?.process;
+        if (into?.def !== collectRuns) return run.read(max);
+        if (!sized) {
+          sized = true;
+          // How many outputs may come at most, when that is known: their array is made during the run, not after it.
+          const most = section.outputsAtMost();
+          if (most !== undefined) expectAtMost(into as Parameters<typeof expectAtMost>[0], most);
+        }
         return run.read(max, true) as Promise<unknown[] | null>;
       },
       async close() {
@@ -228,6 +239,18 @@ export class ParallelSection {
     const policy = this.upstreamPolicy();
     if (policy !== undefined) setPolicy(merge, policy.policy, policy.report);
     return merge;
+  }
+
+  /**
+   * The most outputs the merge can give, when it is known: the length of an
+   * array that no step has touched, through steps that each make one output
+   * per input (one fewer when a skipping policy drops an element), without a
+   * partial result.
+   */
+  outputsAtMost(): number | undefined {
+    if (this.partial !== undefined || !this.upstream.untouchedArray) return undefined;
+    if (!this.stages.every((s) => ONE_FOR_ONE.has(s.name))) return undefined;
+    return this.upstream.array!.length;
   }
 
   /**

@@ -86,7 +86,11 @@ export class Process {
     // Sized for the fixed ports at once (range members are added past them).
     this.ports = def.portTemplate.slice();
     // Copied from a template with every field, so all states of a class share one shape from the start.
-    this.state = { ...def.stateTemplate };
+    // Object.assign onto {}, not a spread: once this one copy site has seen more than a few classes
+    // (every process of every class is made here), a spread's copy gets a new shape, unlike the
+    // states made before it, and fused code compiled against the old one deoptimizes on every call
+    // (a worker's chain of parallel(), called once per chunk: twice per chunk, for good).
+    this.state = Object.assign({}, def.stateTemplate);
     for (const name of def.stateNames) this.state[name] = def.stateInit[name](this.params);
     this.id = io.add(this);
     if (realm !== undefined) realmHooks().place(this, realm);

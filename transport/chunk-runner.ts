@@ -27,7 +27,6 @@ import { filterMap } from '../processes/elements/filter-map.js';
 import { map } from '../processes/elements/map.js';
 import { readNumber } from '../processes/bytes/numbers.js';
 import { registry } from '../processes/registry.js';
-import { collect } from '../processes/sinks/collect.js';
 import { fold } from '../processes/sinks/fold.js';
 import { from } from '../processes/sources/from.js';
 import { decodeValues } from './codec.js';
@@ -44,8 +43,8 @@ export class StepError extends Error {
 }
 
 interface Built {
-  /** Pushes xs[0, n) through the fused steps; the outputs are in `outputs()`. */
-  push(xs: ArrayLike<unknown>): unknown[];
+  /** Pushes xs[0, n) through the fused steps and returns the outputs (valid until the next push). */
+  push(xs: ArrayLike<unknown>): unknown[] | Int32Array | Float64Array;
 }
 
 /**
@@ -106,7 +105,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, root: strin
       else writer.reset(r.detail);
       return;
     }
-    let out: unknown[];
+    let out: unknown[] | Int32Array | Float64Array;
     try {
       skips.startChunk();
       out = built.push(r.data);
@@ -115,7 +114,7 @@ async function serve(io: IO, host: number, request: ParallelRequest, root: strin
       await writer.error(e);
       return;
     }
-    // A plain array: numbers travel as a typed run, everything else through the codec.
+    // A typed run of numbers, or an array of values (through the codec). Sent before the next push reuses the run.
     await writer.send(out);
     if (reporting) await writer.send([skips.ofChunk()]);
   }
@@ -162,13 +161,16 @@ function build(io: IO, host: number, request: ParallelRequest, imported: Importe
     tail = p;
   }
   // With a partial result, the chain ends in a fold that the JIT fuses into the same loop: no array of outputs is made.
-  const sink = partial === undefined ? new Process(io, collect) : new Process(io, fold, { f: partial.f, seed: partial.seed() });
+  // Without one, the outputs are gathered by a fold too, into a typed run while they are numbers (gather, below).
+  const gathered = partial === undefined ? new Gathered() : undefined;
+  const sink = partial === undefined ? new Process(io, fold, { f: gather, seed: gathered }) : new Process(io, fold, { f: partial.f, seed: partial.seed() });
   tail.connect('out', sink, 'in');
   // The fused chain from the source's port: the same entries an array source's pump calls.
   return {
     push(xs) {
       const admit = source.entry('out>', 'admittance').ready();
       const flow = source.entry('out>', 'flow').ready();
+      gathered?.start(xs.length);
       let pos = 0;
       while (pos < xs.length) {
         const k = admit(xs.length - pos);
@@ -183,13 +185,68 @@ function build(io: IO, host: number, request: ParallelRequest, imported: Importe
         sink.state.acc = partial.seed();
         return [result];
       }
-      // The collected array itself goes out, and the sink starts a new one: no copy.
-      const outputs = sink.state.items as unknown[];
-      sink.state.items = [];
-      return outputs;
+      // Numbers go out as the typed run they were gathered in (the writer copies it into the ring before the next push).
+      return gathered!.outputs();
     },
   };
 }
+
+/**
+ * A chunk's outputs, gathered without a partial result: into a Float64Array
+ * kept for the whole job while they are numbers (and fit), else, from the
+ * first one that is not, into an array of them all, in order. An array grown
+ * from empty for every chunk and dropped once sent was most of what a worker
+ * allocated (a young collection every 35 or so chunks of 4,096), and each
+ * element then went through the writer's check of what kind of run it is;
+ * here a number is one store, and the run is checked once, where it is
+ * narrowed to int32 as a plain array of the same numbers would be
+ * (records.ts, outgoing). So the ring carries the same frames as before.
+ */
+class Gathered {
+  floats = new Float64Array(0);
+  private ints = new Int32Array(0);
+  k = 0;
+  spilled: unknown[] | null = null;
+
+  /** A new chunk of `n` inputs: room for as many outputs (a step that makes more spills). */
+  start(n: number): void {
+    if (this.floats.length < n) this.floats = new Float64Array(n);
+    this.k = 0;
+    this.spilled = null;
+  }
+
+  /** From here on, an array: the numbers gathered so far, then `x` and everything after it. */
+  spill(x: unknown): void {
+    if (this.spilled === null) {
+      const out = new Array<unknown>(this.k);
+      for (let i = 0; i < this.k; i++) out[i] = this.floats[i];
+      this.spilled = out;
+    }
+    this.spilled.push(x);
+  }
+
+  /** The chunk's outputs: an array once spilled, else an int32 run when every number is an int32 (and not -0), else a float64 run. */
+  outputs(): unknown[] | Int32Array | Float64Array {
+    if (this.spilled !== null) return this.spilled;
+    const { floats, k } = this;
+    for (let i = 0; i < k; i++) {
+      const x = floats[i];
+      if ((x | 0) !== x || (x === 0 && 1 / x < 0)) return floats.subarray(0, k);
+    }
+    if (this.ints.length < k) this.ints = new Int32Array(floats.length);
+    const ints = this.ints;
+    for (let i = 0; i < k; i++) ints[i] = floats[i];
+    return ints.subarray(0, k);
+  }
+}
+
+// One function for every job (see countOne below): the fold's step that gathers an output.
+const gather = (acc: unknown, x: unknown): unknown => {
+  const g = acc as Gathered;
+  if (g.spilled === null && typeof x === 'number' && g.k < g.floats.length) g.floats[g.k++] = x;
+  else g.spill(x);
+  return g;
+};
 
 /** The user's function, its throws reported as a StepError naming the step and the host. */
 function named(f: (...args: unknown[]) => unknown, where: string): (...args: unknown[]) => unknown {

@@ -66,20 +66,34 @@ function excerptOf(source: string): string {
 }
 
 /**
+ * Texts that passed the check, with the text to send. The check is a function
+ * of the text alone (whether the function object is bound or native is asked
+ * every time, before the text is looked up), and the same functions are checked again and
+ * again: by the sending thread for every chain built with them, and by a
+ * worker for every job of parallel(). Parsing one with acorn takes a few
+ * hundred microseconds, on the way to the first chunk of every job. Refusals
+ * are not kept: their message names the process.
+ */
+const passed = new Map<string, string>();
+/** Bounded: a thread given ever new texts forgets the oldest. */
+const KEEP_PASSED = 1024;
+
+/**
  * Checks that `f` (a function, or its source text) can be sent to another
  * host as source text, and returns that text. `process` names the process it
  * belongs to in the refusal (for example `map#3 'f'`).
  */
 export function checkPortable(f: ((...args: never[]) => unknown) | string, process: string): PortableFunction {
   const source = typeof f === 'string' ? f : Function.prototype.toString.call(f);
-  const excerpt = excerptOf(source);
   const refuse = (reason: string, freeName?: string): never => {
-    throw new NotPortableError(process, excerpt, reason, freeName);
+    throw new NotPortableError(process, excerptOf(source), reason, freeName);
   };
   if (typeof f === 'function') {
     if (f.name.startsWith('bound ')) refuse('a bound function keeps its bound `this` and arguments in this thread');
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) refuse('a native function has no source text');
   }
+  const known = passed.get(source);
+  if (known !== undefined) return { source: known };
   if (/^class\b/.test(source.trimStart())) refuse('a class is not a function to call; send a module reference');
   const fn = functionNode(source) ?? methodAsFunction(source, refuse);
   if (!fn) refuse('it is not the source of one function expression');
@@ -92,6 +106,8 @@ export function checkPortable(f: ((...args: never[]) => unknown) | string, proce
     }
     refuse(`${problem.name}${at}`);
   }
+  if (passed.size >= KEEP_PASSED) passed.delete(passed.keys().next().value!);
+  passed.set(source, text);
   return { source: text };
 }
 

@@ -12,6 +12,16 @@
 // It is a chunk-level rule, so it is a barrier: inside a fused loop (a map
 // before it) the elements are gathered and handed over once per flow, which
 // is still one run. The result is the same array collect gives.
+//
+// A writer that knows how many elements may come at most (the merge of
+// parallel() over an array, with steps that make one output per input) says
+// so first (expectAtMost): the array is then made at that length when the
+// first run comes and each run is copied into it as it comes. Making an array
+// of a million elements is mostly the system's first touch of its 8 MB; done
+// at the end it was time the workers, already finished, waited for, and it
+// comes with a copy of every run less. Fewer elements than said: the array is
+// cut to length at the end; more: the runs after it are kept and joined as
+// above.
 import { chunk, define, type InstanceOf } from '../../engine/definition.js';
 import { manifestOf } from '../manifest/manifest.js';
 
@@ -26,6 +36,10 @@ export const collectRuns = define('collectRuns', {
     /** Elements in `runs`. */
     held: () => 0,
     done: () => false,
+    /** The most elements the writer said may come (0: it did not say). */
+    room: () => 0,
+    /** While `items` is made at `room` and filled in place: how much of it is filled; -1 otherwise. */
+    filled: () => -1,
   },
   onEnd: (c) => {
     // Joined once, here: the state at the end is the same whatever the runs were.
@@ -36,6 +50,22 @@ export const collectRuns = define('collectRuns', {
   .admittance('>in', 'n')
   .flow('>in', chunk((c, xs, offset, n) => {
     if (n === 0) return 0;
+    const { state } = c;
+    if (state.room > 0 && state.filled < 0 && state.items.length === 0 && state.runs.length === 0) {
+      state.items = new Array<unknown>(state.room);
+      state.filled = 0;
+    }
+    if (state.filled >= 0) {
+      if (state.filled + n <= state.items.length) {
+        // Copied in: the chunk is not promised stable.
+        state.filled = append(state.items, state.filled, xs as ArrayLike<unknown>, offset, n);
+        return n;
+      }
+      // More than was said: what was filled stays as the joined part, and runs are kept from here on.
+      state.items.length = state.filled;
+      state.filled = -1;
+      state.room = 0;
+    }
     // A copy: the chunk is not promised stable (a reader may reuse it once the flow returns).
     // A run of numbers that came typed (the merge of parallel()) is kept typed: its store is outside the heap.
     const given: unknown = xs;
@@ -47,9 +77,20 @@ export const collectRuns = define('collectRuns', {
 
 type CollectRuns = InstanceOf<typeof collectRuns>;
 
+/**
+ * The writer's word that at most `n` elements will come: the array is made at
+ * that length on the first run (not before: a chain that ends early makes
+ * none). Only before anything came.
+ */
+export function expectAtMost(c: CollectRuns, n: number): void {
+  if (c.state.items.length === 0 && c.state.runs.length === 0 && c.state.filled < 0) c.state.room = n;
+}
+
 /** Everything collected so far, in order, as one array (the runs are joined now, once). */
 export function collected(c: CollectRuns): unknown[] {
   const { runs, items } = c.state;
+  // Filled in place: cut to what came (a run after this does not fit, and is kept as a run).
+  if (c.state.filled >= 0 && c.state.filled < items.length) items.length = c.state.filled;
   if (runs.length === 0) return items;
   let joined: unknown[];
   if (items.length === 0 && runs.length === 1 && Array.isArray(runs[0])) {
@@ -59,7 +100,7 @@ export function collected(c: CollectRuns): unknown[] {
     joined = new Array<unknown>(items.length + c.state.held);
     let at = 0;
     for (let i = 0; i < items.length; i++) joined[at++] = items[i];
-    for (const run of runs) at = append(joined, at, run);
+    for (const run of runs) at = append(joined, at, run, 0, run.length);
   }
   c.state.items = joined;
   c.state.runs = [];
@@ -67,11 +108,12 @@ export function collected(c: CollectRuns): unknown[] {
   return joined;
 }
 
-// One loop per kind of run, so that each reads one kind of store.
-function append(into: unknown[], at: number, run: ArrayLike<unknown>): number {
-  if (run instanceof Int32Array) for (let i = 0; i < run.length; i++) into[at++] = run[i];
-  else if (run instanceof Float64Array) for (let i = 0; i < run.length; i++) into[at++] = run[i];
-  else for (let i = 0; i < run.length; i++) into[at++] = run[i];
+// One loop per kind of run, so that each reads one kind of store. Copies run[from, from + n) to into[at, …); returns where it ended.
+function append(into: unknown[], at: number, run: ArrayLike<unknown>, from: number, n: number): number {
+  const to = from + n;
+  if (run instanceof Int32Array) for (let i = from; i < to; i++) into[at++] = run[i];
+  else if (run instanceof Float64Array) for (let i = from; i < to; i++) into[at++] = run[i];
+  else for (let i = from; i < to; i++) into[at++] = run[i];
   return at;
 }
 
