@@ -367,8 +367,8 @@ function progressOf(b: Built): Progress {
   return { read: b.source.state.read as number, size: b.reader.size, records: b.counter?.state.seen as number | undefined };
 }
 
-export function progressLine({ read, size, records }: Progress, started: number, now = Date.now()): string {
-  const seconds = Math.max(1e-3, (now - started) / 1000);
+function progressLine({ read, size, records }: Progress, started: number): string {
+  const seconds = Math.max(1e-3, (Date.now() - started) / 1000);
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   let line = mb(read);
   if (size) line += ` / ${mb(size)} (${Math.floor((100 * read) / size)}%)`;
